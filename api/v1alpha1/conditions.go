@@ -1,0 +1,55 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// Condition types.
+const (
+	// ConditionReady is the Directory's summary condition: True when the last sync succeeded.
+	ConditionReady = "Ready"
+	// ConditionSynced is the DirectoryUser/DirectoryGroup condition: True while the object matches the provider.
+	ConditionSynced = "Synced"
+)
+
+// Reasons of the Directory's Ready condition.
+const (
+	// ReasonSynced: the last sync fetched the whole directory and applied it.
+	ReasonSynced = "Synced"
+	// ReasonSecretNotFound: the credentials Secret, or its key, does not exist.
+	ReasonSecretNotFound = "SecretNotFound"
+	// ReasonInvalidCredentials: the provider rejected the API key.
+	ReasonInvalidCredentials = "InvalidCredentials"
+	// ReasonProviderUnavailable: the provider could not be reached or answered with a server error.
+	ReasonProviderUnavailable = "ProviderUnavailable"
+	// ReasonRateLimited: the provider throttled the operator; the next attempt waits as it asked.
+	ReasonRateLimited = "RateLimited"
+	// ReasonInvalidProviderResponse: the provider answered with something that is not a complete directory.
+	ReasonInvalidProviderResponse = "InvalidProviderResponse"
+	// ReasonInsecureEndpoint: spec.endpoint is http:// and the manager does not allow insecure endpoints.
+	ReasonInsecureEndpoint = "InsecureEndpoint"
+	// ReasonDeletionGuardTriggered: the sync would delete too many users, so deletions are held.
+	ReasonDeletionGuardTriggered = "DeletionGuardTriggered"
+	// ReasonSuspended: spec.suspend is true; no provider calls are made.
+	ReasonSuspended = "Suspended"
+)
+
+// Reasons of the DirectoryUser/DirectoryGroup Synced condition.
+const (
+	// ReasonUpToDate: the object matches what the provider returned in the last sync.
+	ReasonUpToDate = "UpToDate"
+	// ReasonRemovedFromProvider: the provider no longer returns this object, and its deletion is held by the deletion guard.
+	ReasonRemovedFromProvider = "RemovedFromProvider"
+)

@@ -1,0 +1,233 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ProviderType names an HR system that dirsync can read.
+// +kubebuilder:validation:Enum=BreatheHR;AccessPeopleHR
+type ProviderType string
+
+const (
+	// ProviderBreatheHR is Breathe HR (https://api.breathehr.com/v1).
+	ProviderBreatheHR ProviderType = "BreatheHR"
+	// ProviderAccessPeopleHR is Access People HR (https://api.peoplehr.net).
+	ProviderAccessPeopleHR ProviderType = "AccessPeopleHR"
+)
+
+// AllProviderTypes lists every value of the ProviderType enum; a test checks the registry covers each.
+var AllProviderTypes = []ProviderType{ProviderBreatheHR, ProviderAccessPeopleHR}
+
+// InactiveUserPolicy says what happens to users the provider marks inactive.
+// +kubebuilder:validation:Enum=Keep;Delete
+type InactiveUserPolicy string
+
+const (
+	// InactiveUserPolicyKeep materializes inactive users with state Inactive.
+	InactiveUserPolicyKeep InactiveUserPolicy = "Keep"
+	// InactiveUserPolicyDelete deletes a user's object once the provider marks them inactive.
+	InactiveUserPolicyDelete InactiveUserPolicy = "Delete"
+)
+
+// DeletionGuard limits how much one sync may delete.
+type DeletionGuard struct {
+	// maxDeletePercent is the largest share of existing users, in percent, that one sync may delete.
+	// A sync that would delete more holds every deletion and sets Ready=False DeletionGuardTriggered.
+	// Deleting up to 3 users is never held by this rule (see the README), 0 holds every deletion
+	// and 100 disables the guard. An empty answer from the provider is always held unless the guard is disabled.
+	// +optional
+	// +kubebuilder:default=25
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MaxDeletePercent *int32 `json:"maxDeletePercent,omitempty"`
+}
+
+// DirectorySpec is what the platform team asks for: which HR system to read and how.
+// +kubebuilder:validation:XValidation:rule="!has(self.syncInterval) || duration(self.syncInterval) >= duration('1m')",message="syncInterval must be at least 1m"
+type DirectorySpec struct {
+	// provider is the HR system to read: BreatheHR or AccessPeopleHR.
+	// +required
+	Provider ProviderType `json:"provider"`
+
+	// credentialsSecretRef names the Secret, in this Directory's namespace, and the key in it that holds the provider's API key.
+	// +required
+	CredentialsSecretRef SecretKeyReference `json:"credentialsSecretRef"`
+
+	// endpoint overrides the provider's default base URL, e.g. https://api.sandbox.breathehr.com/v1.
+	// http:// is refused unless the manager runs with --allow-insecure-endpoints.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && (self.startsWith('https://') || self.startsWith('http://')) && url(self).getHostname() != ''",message="endpoint must be an absolute http:// or https:// URL with a host, e.g. https://api.sandbox.breathehr.com/v1"
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// syncInterval is how often the directory is read from the provider, counted from the start of the last sync. At least 1m.
+	// +optional
+	// +kubebuilder:default="30m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:Format=duration
+	SyncInterval *metav1.Duration `json:"syncInterval,omitempty"`
+
+	// suspend stops all provider calls while true; everything already materialized stays as it is.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+
+	// deletionGuard limits how many users one sync may delete.
+	// +optional
+	// +kubebuilder:default={}
+	DeletionGuard DeletionGuard `json:"deletionGuard,omitempty"`
+
+	// inactiveUserPolicy is Keep (materialize leavers with state Inactive) or Delete (remove a user's object once the provider marks them inactive).
+	// +optional
+	// +kubebuilder:default=Keep
+	InactiveUserPolicy InactiveUserPolicy `json:"inactiveUserPolicy,omitempty"`
+}
+
+// SyncChanges counts what one sync did, over users and groups together.
+type SyncChanges struct {
+	// created is how many objects the sync created.
+	// +optional
+	Created int32 `json:"created"`
+	// updated is how many objects the sync changed.
+	// +optional
+	Updated int32 `json:"updated"`
+	// deleted is how many objects the sync deleted.
+	// +optional
+	Deleted int32 `json:"deleted"`
+	// unchanged is how many objects already matched the provider.
+	// +optional
+	Unchanged int32 `json:"unchanged"`
+}
+
+// DirectoryStatus is what the operator last observed and did.
+type DirectoryStatus struct {
+	// observedGeneration is the generation of the spec that the last successful sync used.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready is True (reason Synced) after a successful sync, and False with a reason that says what went wrong.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// lastSyncTime is when the last sync attempt started.
+	// +optional
+	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
+
+	// lastSuccessfulSyncTime is when the last successful sync started.
+	// +optional
+	LastSuccessfulSyncTime *metav1.Time `json:"lastSuccessfulSyncTime,omitempty"`
+
+	// nextSyncTime is when the next scheduled sync is due: lastSyncTime + syncInterval, or sooner while retrying a failure.
+	// +optional
+	NextSyncTime *metav1.Time `json:"nextSyncTime,omitempty"`
+
+	// userCount is the number of DirectoryUser objects of this Directory.
+	// +optional
+	UserCount int32 `json:"userCount"`
+
+	// activeUserCount is the number of those users whose state is Active.
+	// +optional
+	ActiveUserCount int32 `json:"activeUserCount"`
+
+	// groupCount is the number of DirectoryGroup objects of this Directory.
+	// +optional
+	GroupCount int32 `json:"groupCount"`
+
+	// lastSyncChanges counts what the last successful sync created, updated, deleted and left unchanged.
+	// +optional
+	LastSyncChanges *SyncChanges `json:"lastSyncChanges,omitempty"`
+
+	// lastAttemptedGeneration is the spec generation the last sync attempt used; a newer generation syncs at once.
+	// +optional
+	LastAttemptedGeneration int64 `json:"lastAttemptedGeneration,omitempty"`
+
+	// lastAttemptedSecretVersion is the resourceVersion of the credentials Secret the last sync attempt used; a rotated Secret syncs at once.
+	// +optional
+	LastAttemptedSecretVersion string `json:"lastAttemptedSecretVersion,omitempty"`
+
+	// lastHandledSyncRequest is the value of the dirsync.io/sync-requested-at annotation that the last sync attempt answered.
+	// +optional
+	LastHandledSyncRequest string `json:"lastHandledSyncRequest,omitempty"`
+
+	// consecutiveFailures counts failed sync attempts since the last success; it drives the retry backoff (30s doubling, capped at syncInterval).
+	// +optional
+	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`
+}
+
+// Directory is an HR system whose employees and departments are materialized as DirectoryUser and DirectoryGroup objects in this namespace.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=dirsync,shortName=dir
+// +kubebuilder:printcolumn:name="Provider",type=string,JSONPath=".spec.provider"
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].status"
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].reason"
+// +kubebuilder:printcolumn:name="Users",type=integer,JSONPath=".status.userCount"
+// +kubebuilder:printcolumn:name="Active",type=integer,JSONPath=".status.activeUserCount"
+// +kubebuilder:printcolumn:name="Groups",type=integer,JSONPath=".status.groupCount"
+// +kubebuilder:printcolumn:name="Last Sync",type=date,JSONPath=".status.lastSyncTime"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="a Directory's name must be at most 63 characters: it is used as the dirsync.io/directory label value"
+type Directory struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec says which HR system to read and how.
+	// +required
+	Spec DirectorySpec `json:"spec"`
+
+	// status is what the operator last observed and did.
+	// +optional
+	Status DirectoryStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// DirectoryList contains a list of Directory.
+type DirectoryList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Directory `json:"items"`
+}
+
+// GetConditions returns the Directory's conditions.
+func (d *Directory) GetConditions() []metav1.Condition { return d.Status.Conditions }
+
+// SetConditions replaces the Directory's conditions.
+func (d *Directory) SetConditions(c []metav1.Condition) { d.Status.Conditions = c }
+
+// SyncIntervalOrDefault returns spec.syncInterval, or 30m when it is unset (as the CRD defaults it).
+func (d *Directory) SyncIntervalOrDefault() metav1.Duration {
+	if d.Spec.SyncInterval == nil || d.Spec.SyncInterval.Duration <= 0 {
+		return metav1.Duration{Duration: DefaultSyncInterval}
+	}
+	return *d.Spec.SyncInterval
+}
+
+// MaxDeletePercentOrDefault returns spec.deletionGuard.maxDeletePercent, or 25 when it is unset.
+func (d *Directory) MaxDeletePercentOrDefault() int32 {
+	if d.Spec.DeletionGuard.MaxDeletePercent == nil {
+		return DefaultMaxDeletePercent
+	}
+	return *d.Spec.DeletionGuard.MaxDeletePercent
+}
+
+func init() {
+	SchemeBuilder.Register(&Directory{}, &DirectoryList{})
+}

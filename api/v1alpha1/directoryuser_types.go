@@ -1,0 +1,147 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// UserState is whether the HR system counts an employee as working here.
+// +kubebuilder:validation:Enum=Active;Inactive
+type UserState string
+
+const (
+	// UserStateActive is an employee the provider counts as active (e.g. Breathe's "Current employee" or "Pending leaver").
+	UserStateActive UserState = "Active"
+	// UserStateInactive is anyone else, e.g. a former employee.
+	UserStateInactive UserState = "Inactive"
+)
+
+// DirectoryUserSpec is one employee as the provider returned them, limited to the allowlisted fields.
+// No date of birth, salary, address, national insurance number or personal contact is ever stored.
+type DirectoryUserSpec struct {
+	// directoryRef names the Directory this user came from.
+	// +required
+	DirectoryRef DirectoryReference `json:"directoryRef"`
+
+	// externalID is the employee's id in the HR system.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	ExternalID string `json:"externalID"`
+
+	// email is the employee's work e-mail address, as the provider sent it.
+	// +optional
+	Email string `json:"email,omitempty"`
+
+	// firstName is the employee's first name.
+	// +optional
+	FirstName string `json:"firstName,omitempty"`
+
+	// lastName is the employee's last name.
+	// +optional
+	LastName string `json:"lastName,omitempty"`
+
+	// displayName is the name to show: the known-as name if the provider has one, else first and last name.
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
+
+	// jobTitle is the employee's job title.
+	// +optional
+	JobTitle string `json:"jobTitle,omitempty"`
+
+	// state is Active or Inactive, mapped from the provider's status as documented in the README.
+	// +required
+	State UserState `json:"state"`
+
+	// employmentStatus is the provider's own status text, e.g. "Current employee".
+	// +optional
+	EmploymentStatus string `json:"employmentStatus,omitempty"`
+
+	// groups are the sorted names of the DirectoryGroup objects this user belongs to.
+	// +optional
+	// +listType=atomic
+	Groups []string `json:"groups,omitempty"`
+
+	// managerExternalID is the externalID of the employee's line manager.
+	// +optional
+	ManagerExternalID string `json:"managerExternalID,omitempty"`
+
+	// startDate is the employee's start date, YYYY-MM-DD; empty when unknown.
+	// +optional
+	StartDate string `json:"startDate,omitempty"`
+
+	// endDate is the employee's leaving date, YYYY-MM-DD; empty when unknown.
+	// +optional
+	EndDate string `json:"endDate,omitempty"`
+}
+
+// ObjectStatus is the status of a DirectoryUser or DirectoryGroup.
+type ObjectStatus struct {
+	// observedGeneration is the generation the operator last wrote.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Synced is True (UpToDate) while the object matches the provider, and False (RemovedFromProvider) while its deletion is held by the deletion guard.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// DirectoryUser is one employee of a Directory's HR system.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=dirsync,shortName=du
+// +kubebuilder:printcolumn:name="Email",type=string,JSONPath=".spec.email"
+// +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=".spec.displayName"
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=".spec.state"
+// +kubebuilder:printcolumn:name="Directory",type=string,JSONPath=".spec.directoryRef.name"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:selectablefield:JSONPath=".spec.email"
+// +kubebuilder:selectablefield:JSONPath=".spec.state"
+// +kubebuilder:selectablefield:JSONPath=".spec.externalID"
+type DirectoryUser struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the employee as the provider returned them.
+	// +required
+	Spec DirectoryUserSpec `json:"spec"`
+
+	// status says whether the object still matches the provider.
+	// +optional
+	Status ObjectStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// DirectoryUserList contains a list of DirectoryUser.
+type DirectoryUserList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []DirectoryUser `json:"items"`
+}
+
+// GetConditions returns the user's conditions.
+func (u *DirectoryUser) GetConditions() []metav1.Condition { return u.Status.Conditions }
+
+// SetConditions replaces the user's conditions.
+func (u *DirectoryUser) SetConditions(c []metav1.Condition) { u.Status.Conditions = c }
+
+func init() {
+	SchemeBuilder.Register(&DirectoryUser{}, &DirectoryUserList{})
+}

@@ -1,0 +1,53 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+// DirectoryReference names the Directory, in the same namespace, that materialized an object.
+type DirectoryReference struct {
+	// name is the name of the Directory.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+}
+
+// SecretKeyReference names a key of a Secret in the Directory's namespace. There is deliberately no
+// namespace field: a Directory can only use a Secret that lives beside it.
+type SecretKeyReference struct {
+	// name is the name of the Secret in the Directory's namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// key is the key within the Secret's data that holds the provider's API key.
+	// +optional
+	// +kubebuilder:default=apiKey
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Key string `json:"key,omitempty"`
+}
+
+// Labels and annotations that dirsync reads or writes.
+const (
+	// LabelDirectory is set on every DirectoryUser and DirectoryGroup to the name of its Directory.
+	LabelDirectory = "dirsync.io/directory"
+	// LabelState is set on every DirectoryUser to "active" or "inactive".
+	LabelState = "dirsync.io/state"
+	// AnnotationSyncRequestedAt forces a sync of a Directory whenever its value changes
+	// (e.g. `kubectl annotate dir x dirsync.io/sync-requested-at="$(date -u +%FT%TZ)" --overwrite`).
+	AnnotationSyncRequestedAt = "dirsync.io/sync-requested-at"
+)

@@ -1,0 +1,134 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package provider
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// DefaultRequestTimeout bounds one HTTP request to a provider, body included.
+const DefaultRequestTimeout = 60 * time.Second
+
+// DefaultMaxBodyBytes caps one response body. Access People HR returns a whole company in one body
+// (about 2 KiB an employee), so 64 MiB leaves room for ~30,000 employees.
+const DefaultMaxBodyBytes int64 = 64 << 20
+
+// ErrBodyTooLarge is wrapped (with ErrInvalidResponse) when a response body exceeds the cap.
+var ErrBodyTooLarge = errors.New("the response body is larger than the limit")
+
+// HTTPOptions configures NewHTTPClient.
+type HTTPOptions struct {
+	// Timeout bounds one request including its body; zero means DefaultRequestTimeout.
+	Timeout time.Duration
+	// OnResponse, when set, is called once per request with the HTTP status code, or 0 when no response arrived.
+	OnResponse func(code int)
+}
+
+// NewHTTPClient returns the client every provider request goes through: TLS verification always on
+// (TLS 1.2 at least), a per-request timeout, and no redirect that leaves the original host, so a redirect
+// can never carry an API key header to another server.
+func NewHTTPClient(o HTTPOptions) *http.Client {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultRequestTimeout
+	}
+	base := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout:   10 * time.Second,
+		ResponseHeaderTimeout: o.Timeout,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+	var rt http.RoundTripper = base
+	if o.OnResponse != nil {
+		rt = &observingTransport{next: base, observe: o.OnResponse}
+	}
+	return &http.Client{
+		Transport:     rt,
+		Timeout:       o.Timeout,
+		CheckRedirect: sameHostRedirectsOnly,
+	}
+}
+
+func sameHostRedirectsOnly(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("stopped after 5 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+		return fmt.Errorf("refusing a redirect from %s to another host or scheme", via[0].URL.Host)
+	}
+	return nil
+}
+
+type observingTransport struct {
+	next    http.RoundTripper
+	observe func(code int)
+}
+
+func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		t.observe(0)
+		return resp, err
+	}
+	t.observe(resp.StatusCode)
+	return resp, nil
+}
+
+// LimitBody returns a reader over r that fails with ErrBodyTooLarge (wrapped in ErrInvalidResponse)
+// once more than max bytes have been read; max <= 0 means DefaultMaxBodyBytes. n counts the bytes read.
+func LimitBody(r io.Reader, max int64, n *int64) io.Reader {
+	if max <= 0 {
+		max = DefaultMaxBodyBytes
+	}
+	return &limitedReader{r: r, left: max, n: n}
+}
+
+type limitedReader struct {
+	r    io.Reader
+	left int64
+	n    *int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		// Probe one byte: a body of exactly max bytes is fine.
+		var one [1]byte
+		k, err := l.r.Read(one[:])
+		if k > 0 {
+			return 0, fmt.Errorf("%w: %w", ErrInvalidResponse, ErrBodyTooLarge)
+		}
+		return 0, err
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	k, err := l.r.Read(p)
+	l.left -= int64(k)
+	if l.n != nil {
+		*l.n += int64(k)
+	}
+	return k, err
+}

@@ -1,0 +1,125 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package provider is the small, Kubernetes-free interface between the Directory controller and an
+// HR system's API. Each HR system has its own package below this one, with an importable fake server.
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// Provider reads one HR account.
+type Provider interface {
+	// Fetch returns every employee (leavers included) and every department, or an error.
+	// It is all or nothing: a partial list is never returned, because the caller deletes what is missing.
+	Fetch(ctx context.Context) (*Snapshot, error)
+}
+
+// Config is what a Factory needs to build a Provider for one sync. It lives for one sync only.
+type Config struct {
+	// BaseURL overrides the provider's default base URL; nil means the production URL.
+	BaseURL *url.URL
+	// APIKey is the account's API key. Never log it, wrap it into an error or keep it past the sync.
+	APIKey string
+	// HTTPClient makes every request; NewHTTPClient builds the one the manager uses.
+	HTTPClient *http.Client
+	// Now is the clock used for date-based state (e.g. a leaving date that has passed); nil means time.Now.
+	Now func() time.Time
+	// Unpaced turns off the client's own request pacing (Breathe HR's 60 requests a minute); for benchmarks
+	// against the fake server only.
+	Unpaced bool
+}
+
+// Clock returns c.Now, or time.Now when it is unset.
+func (c Config) Clock() func() time.Time {
+	if c.Now == nil {
+		return time.Now
+	}
+	return c.Now
+}
+
+// Factory builds a Provider from a Config.
+type Factory func(Config) (Provider, error)
+
+// Employee is one person, provider-neutral, holding only the allowlisted fields.
+type Employee struct {
+	// ExternalID is the provider's id for the employee, as text, exactly as the provider sent it.
+	ExternalID string
+	Email      string
+	FirstName  string
+	LastName   string
+	// DisplayName is the known-as name, or first and last name.
+	DisplayName string
+	JobTitle    string
+	// Active is the provider's status mapped to dirsync's Active/Inactive by the provider package.
+	Active bool
+	// EmploymentStatus is the provider's own status text.
+	EmploymentStatus string
+	// DepartmentIDs are the ExternalIDs of the departments the employee belongs to (zero or one today).
+	DepartmentIDs []string
+	// ManagerExternalID is the line manager's ExternalID, or empty.
+	ManagerExternalID string
+	// StartDate and EndDate are YYYY-MM-DD or empty.
+	StartDate string
+	EndDate   string
+}
+
+// Department is one department, provider-neutral.
+type Department struct {
+	// ExternalID is the provider's id for the department (Access People HR: its normalised name).
+	ExternalID string
+	// Name is the department's display name.
+	Name string
+}
+
+// Snapshot is a complete read of one HR account.
+type Snapshot struct {
+	Employees   []Employee
+	Departments []Department
+	// Requests is how many HTTP requests the fetch made, and Bytes how many response-body bytes it read.
+	Requests int
+	Bytes    int64
+}
+
+// Sentinel errors. Providers wrap them (fmt.Errorf("...: %w", ErrUnavailable)) with a short, sanitised
+// text that never includes the API key, request headers or more than a short excerpt of a response body.
+var (
+	// ErrUnauthorized: the provider rejected the API key (HTTP 401/403, or an invalid-key error envelope).
+	ErrUnauthorized = errors.New("the provider rejected the API key")
+	// ErrUnavailable: the provider could not be reached, timed out or answered with a server error.
+	ErrUnavailable = errors.New("the provider is unavailable")
+	// ErrInvalidResponse: the provider answered with something that is not a complete, well-formed directory.
+	ErrInvalidResponse = errors.New("the provider sent an invalid response")
+)
+
+// RateLimitedError is returned when the provider throttled the client (HTTP 429 or a throttling envelope).
+type RateLimitedError struct {
+	// RetryAfter is the wait the provider asked for; zero when it did not say.
+	RetryAfter time.Duration
+}
+
+func (e *RateLimitedError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("the provider is rate limiting requests; it asked to retry after %s", e.RetryAfter)
+	}
+	return "the provider is rate limiting requests"
+}
