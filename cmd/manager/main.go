@@ -1,0 +1,182 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command manager runs the dirsync operator: the Directory controller, its metrics and health endpoints.
+package main
+
+import (
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/controllers"
+	"github.com/dirsync/dirsync/internal/provider"
+	"github.com/dirsync/dirsync/internal/provider/registry"
+)
+
+// Defaults of the client flags: polite for a shared cluster. Raise them for large first syncs.
+const (
+	defaultQPS        = 20
+	defaultBurst      = 30
+	defaultSyncs      = 2
+	defaultWriteConns = 8
+)
+
+// options are the manager's command-line flags.
+type options struct {
+	metricsAddr, probeAddr  string
+	secureMetrics, enableH2 bool
+	leaderElect             bool
+	leaderElectionNamespace string
+	watchNamespaces         string
+	allowInsecureEndpoints  bool
+	qps                     float64
+	burst                   int
+	maxConcurrentSyncs      int
+	writeWorkers            int
+	providerTimeout         time.Duration
+	unpacedProviders        bool
+}
+
+func parseFlags() (options, zap.Options) {
+	var o options
+	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "Address the metrics endpoint binds to, e.g. :8443 (HTTPS) or :8080 with --metrics-secure=false; 0 disables it.")
+	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
+	flag.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization (TokenReview/SubjectAccessReview).")
+	flag.BoolVar(&o.enableH2, "enable-http2", false, "Enable HTTP/2 for the metrics server (off by default: CVE-2023-44487/CVE-2023-39325).")
+	flag.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so only one replica syncs.")
+	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the pod's namespace).")
+	flag.StringVar(&o.watchNamespaces, "watch-namespace", "", "Comma-separated namespaces to watch (Directories, their Secrets and children); empty watches all.")
+	flag.BoolVar(&o.allowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow http:// in spec.endpoint. For local fake servers only: the API key would travel in clear text.")
+	flag.Float64Var(&o.qps, "kube-api-qps", defaultQPS, "Steady requests per second to the Kubernetes API server.")
+	flag.IntVar(&o.burst, "kube-api-burst", defaultBurst, "Burst of requests to the Kubernetes API server.")
+	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", defaultSyncs, "How many Directories sync at the same time.")
+	flag.IntVar(&o.writeWorkers, "sync-write-workers", defaultWriteConns, "How many object writes one sync sends in parallel.")
+	flag.DurationVar(&o.providerTimeout, "provider-request-timeout", provider.DefaultRequestTimeout, "Timeout of one HTTP request to an HR provider, body included.")
+	flag.BoolVar(&o.unpacedProviders, "unpaced-providers", false, "Turn off the providers' own request pacing. For benchmarks against fake servers only.")
+	zo := zap.Options{Development: false}
+	zo.BindFlags(flag.CommandLine)
+	flag.Parse()
+	return o, zo
+}
+
+func main() {
+	o, zo := parseFlags()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zo)))
+	log := ctrl.Log.WithName("setup")
+	if err := run(o); err != nil {
+		log.Error(err, "Manager failed")
+		os.Exit(1)
+	}
+}
+
+func run(o options) error {
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(dirsyncv1alpha1.AddToScheme(scheme))
+
+	cfg, err := ctrl.GetConfig()
+	if err != nil {
+		return fmt.Errorf("loading kubeconfig: %w", err)
+	}
+	cfg.QPS, cfg.Burst = float32(o.qps), o.burst
+
+	mgr, err := ctrl.NewManager(cfg, managerOptions(o, scheme))
+	if err != nil {
+		return fmt.Errorf("creating manager: %w", err)
+	}
+	r := &controllers.DirectoryReconciler{
+		Client:                 mgr.GetClient(),
+		APIReader:              mgr.GetAPIReader(),
+		Scheme:                 mgr.GetScheme(),
+		Providers:              registry.Default(),
+		Clock:                  clock.RealClock{},
+		Recorder:               mgr.GetEventRecorder("dirsync"),
+		AllowInsecureEndpoints: o.allowInsecureEndpoints,
+		ProviderTimeout:        o.providerTimeout,
+		MaxConcurrentSyncs:     o.maxConcurrentSyncs,
+		WriteWorkers:           o.writeWorkers,
+		UnpacedProviders:       o.unpacedProviders,
+	}
+	if err := r.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Directory controller: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return err
+	}
+	ctrl.Log.WithName("setup").Info("Starting manager", "watchNamespaces", o.watchNamespaces,
+		"kubeAPIQPS", o.qps, "kubeAPIBurst", o.burst, "maxConcurrentSyncs", o.maxConcurrentSyncs,
+		"allowInsecureEndpoints", o.allowInsecureEndpoints)
+	return mgr.Start(ctrl.SetupSignalHandler())
+}
+
+// managerOptions builds the manager: secure metrics, leader election, and a cache that holds only what
+// the controller needs — no managedFields, Secrets as metadata only (their data is read by name through
+// the API reader; the controller never reads a typed Secret through the cached client).
+func managerOptions(o options, scheme *runtime.Scheme) ctrl.Options {
+	var tlsOpts []func(*tls.Config)
+	if !o.enableH2 {
+		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	metricsOpts := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics, TLSOpts: tlsOpts}
+	if o.secureMetrics {
+		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	cacheOpts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	if o.watchNamespaces != "" {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range strings.Split(o.watchNamespaces, ",") {
+			if ns = strings.TrimSpace(ns); ns != "" {
+				cacheOpts.DefaultNamespaces[ns] = cache.Config{}
+			}
+		}
+	}
+	return ctrl.Options{
+		Scheme:                        scheme,
+		Metrics:                       metricsOpts,
+		HealthProbeBindAddress:        o.probeAddr,
+		LeaderElection:                o.leaderElect,
+		LeaderElectionID:              "dirsync.io",
+		LeaderElectionNamespace:       o.leaderElectionNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		Cache:                         cacheOpts,
+		Client: client.Options{Cache: &client.CacheOptions{
+			// Reads wait until the cache has seen this process's own writes, so a reconcile right after
+			// a sync never acts on stale status or children.
+			EnableReadYourWritesConsistency: ptr.To(true),
+		}},
+	}
+}
