@@ -110,15 +110,20 @@ type limitedReader struct {
 	r    io.Reader
 	left int64
 	n    *int64
+	err  error // sticky: once over the cap, every later read fails the same way
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
 	if l.left <= 0 {
 		// Probe one byte: a body of exactly max bytes is fine.
 		var one [1]byte
 		k, err := l.r.Read(one[:])
 		if k > 0 {
-			return 0, fmt.Errorf("%w: %w", ErrInvalidResponse, ErrBodyTooLarge)
+			l.err = fmt.Errorf("%w: %w", ErrInvalidResponse, ErrBodyTooLarge)
+			return 0, l.err
 		}
 		return 0, err
 	}

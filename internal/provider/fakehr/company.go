@@ -196,7 +196,7 @@ func Generate(o GenerateOptions) Company {
 			Salary:         strconv.Itoa(25000 + 1000*r.Intn(100)),
 		}
 		if r.Intn(10) == 0 {
-			e.KnownAs = first[:1] + strings.ToLower(last[:1])
+			e.KnownAs = string([]rune(first)[:1]) + strings.ToLower(string([]rune(last)[:1]))
 		}
 		if r.Intn(25) != 0 { // ~4% in no department
 			e.DepartmentID = c.Departments[r.Intn(len(c.Departments))].ID

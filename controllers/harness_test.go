@@ -1,0 +1,278 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	apfake "github.com/dirsync/dirsync/internal/provider/accesspeoplehr/fake"
+	breathefake "github.com/dirsync/dirsync/internal/provider/breathehr/fake"
+	"github.com/dirsync/dirsync/internal/provider/fakehr"
+)
+
+// providerCase is one provider's fake, for the provider-independent scenario table.
+type providerCase struct {
+	name     string
+	provider dirsyncv1alpha1.ProviderType
+	ids      fakehr.IDStyle
+	start    func(c fakehr.Company) fakehr.Server
+}
+
+var providerCases = []providerCase{
+	{name: "BreatheHR", provider: dirsyncv1alpha1.ProviderBreatheHR, ids: fakehr.NumericIDs,
+		start: func(c fakehr.Company) fakehr.Server { return breathefake.NewServer(c) }},
+	{name: "AccessPeopleHR", provider: dirsyncv1alpha1.ProviderAccessPeopleHR, ids: fakehr.PrefixedIDs,
+		start: func(c fakehr.Company) fakehr.Server { return apfake.NewServer(c) }},
+}
+
+func TestProviderCasesCoverEveryProviderType(t *testing.T) {
+	for _, p := range dirsyncv1alpha1.AllProviderTypes {
+		found := false
+		for _, pc := range providerCases {
+			found = found || pc.provider == p
+		}
+		if !found {
+			t.Errorf("provider %s has no fake in the scenario table", p)
+		}
+	}
+}
+
+// harness is one Directory in its own namespace, pointing at its own fake server.
+type harness struct {
+	t   *testing.T
+	ctx context.Context
+	pc  providerCase
+	srv fakehr.Server
+	ns  string
+	key client.ObjectKey
+}
+
+var requestSeq atomic.Int64
+
+func newHarness(t *testing.T, pc providerCase, employees int, mutate func(*dirsyncv1alpha1.Directory)) *harness {
+	t.Helper()
+	ctx := context.Background()
+	company := fakehr.Generate(fakehr.GenerateOptions{Seed: 42, Employees: employees, Departments: 4, IDs: pc.ids, Today: testClock.Now()})
+	srv := pc.start(company)
+	t.Cleanup(srv.Close)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "dirsync-test-"}}
+	must(t, k8sClient.Create(ctx, ns))
+	h := &harness{t: t, ctx: ctx, pc: pc, srv: srv, ns: ns.Name, key: client.ObjectKey{Namespace: ns.Name, Name: "acme"}}
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "hr-key", Namespace: ns.Name},
+		StringData: map[string]string{"apiKey": srv.APIKey()}}
+	must(t, k8sClient.Create(ctx, secret))
+	dir := &dirsyncv1alpha1.Directory{
+		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: ns.Name},
+		Spec: dirsyncv1alpha1.DirectorySpec{
+			Provider:             pc.provider,
+			CredentialsSecretRef: dirsyncv1alpha1.SecretKeyReference{Name: "hr-key"},
+			Endpoint:             srv.URL(),
+		},
+	}
+	if mutate != nil {
+		mutate(dir)
+	}
+	must(t, k8sClient.Create(ctx, dir))
+	t.Cleanup(func() { _ = k8sClient.Delete(ctx, dir) })
+	return h
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (h *harness) directory() *dirsyncv1alpha1.Directory {
+	h.t.Helper()
+	d := &dirsyncv1alpha1.Directory{}
+	must(h.t, k8sClient.Get(h.ctx, h.key, d))
+	return d
+}
+
+func ready(d *dirsyncv1alpha1.Directory) *metav1.Condition {
+	return meta.FindStatusCondition(d.Status.Conditions, dirsyncv1alpha1.ConditionReady)
+}
+
+// waitReason waits until the Directory's Ready condition has reason, for its current generation.
+func (h *harness) waitReason(reason string) *dirsyncv1alpha1.Directory {
+	h.t.Helper()
+	var d *dirsyncv1alpha1.Directory
+	eventually(h.t, 30*time.Second, func() (bool, string) {
+		d = h.directory()
+		c := ready(d)
+		if c == nil {
+			return false, "no Ready condition yet"
+		}
+		return c.Reason == reason && d.Status.LastAttemptedGeneration == d.Generation,
+			fmt.Sprintf("Ready=%s %s: %s (generation %d, attempted %d)", c.Status, c.Reason, c.Message, d.Generation, d.Status.LastAttemptedGeneration)
+	})
+	return d
+}
+
+// forceSync sets a new sync-requested-at value and waits until a sync has answered it.
+func (h *harness) forceSync() *dirsyncv1alpha1.Directory {
+	h.t.Helper()
+	value := strconv.FormatInt(requestSeq.Add(1), 10)
+	d := h.directory()
+	patch := client.MergeFrom(d.DeepCopy())
+	if d.Annotations == nil {
+		d.Annotations = map[string]string{}
+	}
+	d.Annotations[dirsyncv1alpha1.AnnotationSyncRequestedAt] = value
+	must(h.t, k8sClient.Patch(h.ctx, d, patch))
+	eventually(h.t, 30*time.Second, func() (bool, string) {
+		d = h.directory()
+		return d.Status.LastHandledSyncRequest == value, "sync request " + value + " not answered yet"
+	})
+	return d
+}
+
+func (h *harness) users() map[string]dirsyncv1alpha1.DirectoryUser {
+	h.t.Helper()
+	var l dirsyncv1alpha1.DirectoryUserList
+	must(h.t, k8sClient.List(h.ctx, &l, client.InNamespace(h.ns)))
+	out := map[string]dirsyncv1alpha1.DirectoryUser{}
+	for _, u := range l.Items {
+		out[u.Spec.ExternalID] = u
+	}
+	return out
+}
+
+func (h *harness) groups() map[string]dirsyncv1alpha1.DirectoryGroup {
+	h.t.Helper()
+	var l dirsyncv1alpha1.DirectoryGroupList
+	must(h.t, k8sClient.List(h.ctx, &l, client.InNamespace(h.ns)))
+	out := map[string]dirsyncv1alpha1.DirectoryGroup{}
+	for _, g := range l.Items {
+		out[g.Spec.DisplayName] = g
+	}
+	return out
+}
+
+// events returns the reasons of the Events regarding the Directory.
+func (h *harness) events() []string {
+	h.t.Helper()
+	var l eventsv1.EventList
+	must(h.t, k8sClient.List(h.ctx, &l, client.InNamespace(h.ns)))
+	var reasons []string
+	for _, e := range l.Items {
+		if e.Regarding.Kind == "Directory" && e.Regarding.Name == h.key.Name {
+			reasons = append(reasons, e.Reason)
+		}
+	}
+	sort.Strings(reasons)
+	return reasons
+}
+
+func (h *harness) waitEvent(reason string) {
+	h.t.Helper()
+	eventually(h.t, 10*time.Second, func() (bool, string) {
+		got := h.events()
+		for _, r := range got {
+			if r == reason {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("no %s event; have %v", reason, got)
+	})
+}
+
+// expectMatchesProvider checks every user and group against the fake's company.
+func (h *harness) expectMatchesProvider() {
+	h.t.Helper()
+	c := h.srv.Company()
+	users := h.users()
+	if len(users) != len(c.Employees) {
+		h.t.Fatalf("%d DirectoryUsers, provider has %d employees", len(users), len(c.Employees))
+	}
+	byDept := map[string][]string{} // department name → user object names
+	for _, e := range c.Employees {
+		u, ok := users[e.ID]
+		if !ok {
+			h.t.Fatalf("employee %s has no DirectoryUser", e.ID)
+		}
+		wantState := dirsyncv1alpha1.UserStateActive
+		if e.Status == fakehr.Former {
+			wantState = dirsyncv1alpha1.UserStateInactive
+		}
+		if u.Spec.State != wantState || u.Labels[dirsyncv1alpha1.LabelState] != stateLabel(wantState) {
+			h.t.Fatalf("user %s state %s label %s, want %s", e.ID, u.Spec.State, u.Labels[dirsyncv1alpha1.LabelState], wantState)
+		}
+		if u.Spec.FirstName != e.FirstName || u.Spec.LastName != e.LastName || u.Spec.Email != e.Email || u.Spec.JobTitle != e.JobTitle {
+			h.t.Fatalf("user %s = %+v, employee %+v", e.ID, u.Spec, e)
+		}
+		if c := meta.FindStatusCondition(u.Status.Conditions, dirsyncv1alpha1.ConditionSynced); c == nil || c.Reason != dirsyncv1alpha1.ReasonUpToDate || u.Status.ObservedGeneration != u.Generation {
+			h.t.Fatalf("user %s status %+v", e.ID, u.Status)
+		}
+		if d, ok := c.Department(e.DepartmentID); ok {
+			byDept[d.Name] = append(byDept[d.Name], u.Name)
+		}
+	}
+	groups := h.groups()
+	for dept, members := range byDept {
+		g, ok := groups[dept]
+		if !ok {
+			h.t.Fatalf("department %q has no DirectoryGroup; have %v", dept, sortedKeys(groups))
+		}
+		sort.Strings(members)
+		if fmt.Sprint(g.Spec.Members) != fmt.Sprint(members) || g.Status.MemberCount != int32(len(members)) {
+			h.t.Fatalf("group %q members %v (%d), want %v", dept, g.Spec.Members, g.Status.MemberCount, members)
+		}
+	}
+	for name, g := range groups {
+		if _, ok := byDept[name]; !ok && len(g.Spec.Members) > 0 {
+			h.t.Fatalf("group %q has members %v but no employee is in that department", name, g.Spec.Members)
+		}
+	}
+}
+
+// reconciles is the controller's reconcile count, from controller-runtime's own metrics.
+func reconciles(t *testing.T) float64 {
+	t.Helper()
+	families, err := metrics.Registry.Gather()
+	must(t, err)
+	var n float64
+	for _, f := range families {
+		if f.GetName() != "controller_runtime_reconcile_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "controller" && l.GetValue() == "directory" {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return n
+}

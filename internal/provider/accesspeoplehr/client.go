@@ -1,0 +1,258 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package accesspeoplehr reads an Access People HR (People HR) account into a provider.Snapshot. The API
+// is RPC over HTTPS: one POST to <base>/Employee whose JSON body carries the API key and the action
+// GetAllEmployeeDetail returns every employee, leavers included, in one envelope. Departments are derived
+// from the employees' Department values. The client stream-decodes only allowlisted fields, is all or
+// nothing, classifies failures onto the provider package's sentinel errors and never retries: the
+// controller owns backoff. README.md beside this file records what was confirmed about the API, and where.
+package accesspeoplehr
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dirsync/dirsync/internal/provider"
+)
+
+const (
+	// DefaultBaseURL is Access People HR's production API; the client POSTs to DefaultBaseURL + "/Employee".
+	DefaultBaseURL = "https://api.peoplehr.net"
+	// EmployeePath is the endpoint, relative to the base URL, that serves GetAllEmployeeDetail.
+	EmployeePath = "Employee"
+	// ActionGetAllEmployeeDetail is the action the client asks for.
+	ActionGetAllEmployeeDetail = "GetAllEmployeeDetail"
+
+	// errorBodyBytes is how much of a non-2xx body the client drains (never reads into an error).
+	errorBodyBytes = 4 << 10
+	// maxRetryAfter bounds a Retry-After the client passes on, so a hostile value cannot park a Directory.
+	maxRetryAfter = 24 * time.Hour
+)
+
+// Client reads one Access People HR account. It lives for one sync; build it with New.
+type Client struct {
+	endpoint *url.URL
+	apiKey   string
+	http     *http.Client
+	now      func() time.Time
+	// maxBody caps the response body; zero means provider.DefaultMaxBodyBytes.
+	maxBody int64
+}
+
+var _ provider.Provider = (*Client)(nil)
+
+// New builds a Client from cfg; it is the provider.Factory for Access People HR. cfg.BaseURL (path kept,
+// e.g. http://127.0.0.1:8080/peoplehr) overrides DefaultBaseURL; surrounding white space is trimmed
+// from the API key, and an empty key is rejected with provider.ErrUnauthorized.
+func New(cfg provider.Config) (provider.Provider, error) {
+	c, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func newClient(cfg provider.Config) (*Client, error) {
+	endpoint, err := employeeURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	key := strings.TrimSpace(cfg.APIKey)
+	if key == "" {
+		return nil, fmt.Errorf("accesspeoplehr: the API key is empty: %w", provider.ErrUnauthorized)
+	}
+	if strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return nil, fmt.Errorf("accesspeoplehr: the API key contains a control character; store it without line breaks: %w",
+			provider.ErrUnauthorized)
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		hc = provider.NewHTTPClient(provider.HTTPOptions{})
+	}
+	return &Client{endpoint: endpoint, apiKey: key, http: sameHostOnly(hc), now: cfg.Clock()}, nil
+}
+
+func employeeURL(base *url.URL) (*url.URL, error) {
+	if base == nil {
+		u, err := url.Parse(DefaultBaseURL)
+		if err != nil {
+			return nil, err
+		}
+		return u.JoinPath(EmployeePath), nil
+	}
+	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, errors.New("accesspeoplehr: the endpoint must be an absolute http or https URL, e.g. " + DefaultBaseURL)
+	}
+	if base.User != nil {
+		return nil, errors.New("accesspeoplehr: the endpoint must not contain a user name or password")
+	}
+	b := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: strings.TrimRight(base.Path, "/")}
+	return b.JoinPath(EmployeePath), nil
+}
+
+// errRedirectRefused is what the redirect policy returns; it never names the target.
+var errRedirectRefused = errors.New("refused a redirect to another host or scheme")
+
+// sameHostOnly returns a shallow copy of hc whose redirect policy refuses every redirect that leaves the
+// first request's scheme and host, whatever hc's own policy is. Go re-sends a POST body on a 307/308
+// redirect, and the API key travels in that body.
+func sameHostOnly(hc *http.Client) *http.Client {
+	cp := *hc
+	inner := hc.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+			return errRedirectRefused
+		}
+		if inner != nil {
+			return inner(req, via)
+		}
+		if len(via) >= 5 {
+			return errors.New("stopped after 5 redirects")
+		}
+		return nil
+	}
+	return &cp
+}
+
+// request is the body of the one call the client makes. Booleans are the strings "true"/"false".
+type request struct {
+	APIKey         string `json:"APIKey"`
+	Action         string `json:"Action"`
+	IncludeLeavers string `json:"IncludeLeavers"`
+}
+
+// Fetch POSTs GetAllEmployeeDetail (leavers included) once and returns every employee and the
+// departments derived from them, or an error wrapping provider.ErrUnauthorized, provider.ErrUnavailable,
+// provider.ErrInvalidResponse or a *provider.RateLimitedError. The error text never contains the API key.
+func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
+	snap, err := c.fetch(ctx)
+	if err != nil {
+		return nil, withoutKey(err, c.apiKey)
+	}
+	return snap, nil
+}
+
+func (c *Client) fetch(ctx context.Context) (*provider.Snapshot, error) {
+	body, err := json.Marshal(request{APIKey: c.apiKey, Action: ActionGetAllEmployeeDetail, IncludeLeavers: "true"})
+	if err != nil {
+		return nil, fmt.Errorf("accesspeoplehr: encoding the request: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint.String(), bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("accesspeoplehr: building the request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, transportError(err)
+	}
+	defer func() {
+		_, _ = io.CopyN(io.Discard, resp.Body, errorBodyBytes)
+		_ = resp.Body.Close()
+	}()
+	if err := statusError(resp, c.now()); err != nil {
+		return nil, err
+	}
+
+	var n int64
+	emps, depts, err := decodeResponse(provider.LimitBody(resp.Body, c.maxBody, &n), today(c.now()), c.apiKey)
+	if err != nil {
+		return nil, err
+	}
+	return &provider.Snapshot{Employees: emps, Departments: depts, Requests: 1, Bytes: n}, nil
+}
+
+// today is the calendar date of now in UTC, as YYYY-MM-DD.
+func today(now time.Time) string { return now.UTC().Format(time.DateOnly) }
+
+// transportError classifies a failed round trip: no response arrived.
+func transportError(err error) error {
+	switch {
+	case errors.Is(err, errRedirectRefused):
+		return fmt.Errorf("accesspeoplehr: the endpoint redirected to another host, which is refused so that the API key "+
+			"cannot follow: %w", provider.ErrInvalidResponse)
+	case isTimeout(err):
+		return fmt.Errorf("accesspeoplehr: the request timed out: %w", provider.ErrUnavailable)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("accesspeoplehr: the request was cancelled: %w", provider.ErrUnavailable)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // the URL is known to the caller; keep the cause short
+	}
+	return fmt.Errorf("accesspeoplehr: the request failed: %v: %w", err, provider.ErrUnavailable)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// statusError classifies the HTTP status: 2xx is decoded; 429 is rate limiting; 5xx is an outage; anything
+// else (including a 401/403, which the real API never sends: its key errors come as HTTP 200 envelopes)
+// is not the API answering.
+func statusError(resp *http.Response, now time.Time) error {
+	code := resp.StatusCode
+	switch {
+	case code >= 200 && code <= 299:
+		return nil
+	case code == http.StatusTooManyRequests:
+		return fmt.Errorf("accesspeoplehr: the provider answered HTTP 429: %w",
+			&provider.RateLimitedError{RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)})
+	case code >= 500:
+		return fmt.Errorf("accesspeoplehr: the provider answered HTTP %d: %w", code, provider.ErrUnavailable)
+	default:
+		return fmt.Errorf("accesspeoplehr: the provider answered HTTP %d: %w", code, provider.ErrInvalidResponse)
+	}
+}
+
+// retryAfter parses a Retry-After header (delay seconds or an HTTP date); zero when absent or unusable.
+func retryAfter(h string, now time.Time) time.Duration {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		if secs > int64(maxRetryAfter/time.Second) {
+			return maxRetryAfter
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		d := t.Sub(now)
+		if d <= 0 {
+			return 0
+		}
+		return min(d.Round(time.Second), maxRetryAfter)
+	}
+	return 0
+}

@@ -1,0 +1,226 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package breathehr
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dirsync/dirsync/internal/provider"
+)
+
+// The wire types below are the privacy allowlist: they declare only the fields dirsync may copy, so
+// that date of birth, NI number, salary, personal contact details and addresses are skipped by the
+// decoder and never exist in memory. Do not add a field here without checking it is not personal data.
+
+// wireEmployee is one element of GET /employees.
+type wireEmployee struct {
+	ID           wireID   `json:"id"`
+	FirstName    string   `json:"first_name"`
+	LastName     string   `json:"last_name"`
+	KnownAs      string   `json:"known_as"`
+	Email        string   `json:"email"`
+	JobTitle     string   `json:"job_title"`
+	Status       string   `json:"status"`
+	JoinDate     wireDate `json:"join_date"`
+	JobStartDate wireDate `json:"job_start_date"`
+	LeavingDate  wireDate `json:"leaving_date"`
+	Department   *wireRef `json:"department"`
+	LineManager  *wireRef `json:"line_manager"`
+}
+
+// wireRef is an embedded department or line manager: only its id (and a department's name) is read.
+type wireRef struct {
+	ID   wireID `json:"id"`
+	Name string `json:"name"`
+}
+
+type employeesPage struct {
+	Employees *[]wireEmployee `json:"employees"`
+}
+
+type departmentsPage struct {
+	Departments *[]wireRef `json:"departments"`
+}
+
+var (
+	errInvalidID     = errors.New("an id is not a positive integer")
+	errNotJSONObject = errors.New("the body is not the expected JSON object")
+)
+
+// decodeEmployees decodes one GET /employees page. Every employee it returns has an ExternalID.
+func decodeEmployees(body []byte) ([]provider.Employee, error) {
+	var p employeesPage
+	if err := unmarshal(body, &p); err != nil {
+		return nil, err
+	}
+	if p.Employees == nil {
+		return nil, errors.New(`the body has no "employees" list`)
+	}
+	out := make([]provider.Employee, 0, len(*p.Employees))
+	for i, w := range *p.Employees {
+		if w.ID == "" {
+			return nil, fmt.Errorf("employee %d on the page has no id", i+1)
+		}
+		out = append(out, toEmployee(w))
+	}
+	return out, nil
+}
+
+// decodeDepartments decodes one GET /departments page.
+func decodeDepartments(body []byte) ([]provider.Department, error) {
+	var p departmentsPage
+	if err := unmarshal(body, &p); err != nil {
+		return nil, err
+	}
+	if p.Departments == nil {
+		return nil, errors.New(`the body has no "departments" list`)
+	}
+	out := make([]provider.Department, 0, len(*p.Departments))
+	for i, w := range *p.Departments {
+		if w.ID == "" {
+			return nil, fmt.Errorf("department %d on the page has no id", i+1)
+		}
+		out = append(out, provider.Department{ExternalID: string(w.ID), Name: strings.TrimSpace(w.Name)})
+	}
+	return out, nil
+}
+
+// unmarshal decodes one JSON value and nothing after it. Its errors never quote the body: json's own
+// syntax and type errors name an offset, a character or a Go type, and wireID's errors are fixed texts.
+func unmarshal(body []byte, v any) error {
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		return errNotJSONObject
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return fmt.Errorf("invalid JSON at byte %d", se.Offset)
+		case errors.As(err, &te):
+			return fmt.Errorf("a JSON %s where the field %q expects another type", te.Value, te.Field)
+		case errors.Is(err, errInvalidID):
+			return errInvalidID
+		default:
+			return errNotJSONObject
+		}
+	}
+	return nil
+}
+
+// wireID is a Breathe id in canonical decimal text, or "" for null or absent. The API sends integers;
+// a numeric string ("1001") or an integral number in another notation (1001.0, 1.001e3) is accepted too.
+type wireID string
+
+// maxExactID is the largest integer a float64 (and a JavaScript client) holds exactly.
+const maxExactID = 1 << 53
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (id *wireID) UnmarshalJSON(b []byte) error {
+	s := string(bytes.TrimSpace(b))
+	if s == "null" {
+		*id = ""
+		return nil
+	}
+	if strings.HasPrefix(s, `"`) {
+		var str string
+		if err := json.Unmarshal(b, &str); err != nil {
+			return errInvalidID
+		}
+		s = strings.TrimSpace(str)
+	}
+	if isDigits(s) {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err != nil || n == 0 {
+			return errInvalidID
+		}
+		*id = wireID(strconv.FormatUint(n, 10))
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 1 || f > maxExactID || f != math.Trunc(f) || !json.Valid([]byte(s)) {
+		return errInvalidID
+	}
+	*id = wireID(strconv.FormatUint(uint64(f), 10))
+	return nil
+}
+
+// wireDate is a YYYY-MM-DD date, or "". Anything else (a malformed date, a number, an object) decodes
+// to "" without failing the page: one bad date must not stop a sync.
+type wireDate string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *wireDate) UnmarshalJSON(b []byte) error {
+	*d = ""
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return nil
+	}
+	*d = wireDate(validDate(s))
+	return nil
+}
+
+// validDate returns s trimmed when it is a real calendar date in YYYY-MM-DD form, else "".
+func validDate(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) != len("2006-01-02") {
+		return ""
+	}
+	if _, err := time.Parse("2006-01-02", s); err != nil {
+		return ""
+	}
+	return s
+}
+
+// errorText extracts the provider's error text from an error body: a JSON "error", "message" or
+// "errors" string (or list of strings), or a "message", "error" or "detail" string one level inside. It never returns raw, non-JSON body text.
+func errorText(body []byte) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) != nil {
+		return ""
+	}
+	for _, k := range []string{"error", "message", "errors"} {
+		raw, ok := top[k]
+		if !ok {
+			continue
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil && s != "" {
+			return s
+		}
+		var list []string
+		if json.Unmarshal(raw, &list) == nil && len(list) > 0 {
+			return strings.Join(list, "; ")
+		}
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(raw, &inner) == nil {
+			for _, ik := range []string{"message", "error", "detail"} {
+				if json.Unmarshal(inner[ik], &s) == nil && s != "" {
+					return s
+				}
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,296 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package fake is a real HTTP fake of the Breathe HR API (GET /v1/employees and /v1/departments with
+// X-API-KEY auth, page/per_page pagination, Link/Total/Per-Page headers) serving a fakehr.Company, with
+// fault injection and optional rate-limit emulation. Tests start it with NewServer; the fakehr binary
+// mounts New(...).Handler() on its own listener.
+package fake
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dirsync/dirsync/internal/provider/fakehr"
+)
+
+// DefaultAPIKey is the key a Server accepts unless told otherwise.
+const DefaultAPIKey = "breathe-demo-key"
+
+const (
+	// DefaultPerPage is the page size when a request names none. A public client's recorded test
+	// (100 rows a page, 2129 rows over 22 pages, no per_page sent) suggests Breathe's default is 100.
+	DefaultPerPage = 100
+	// MaxPerPage is Breathe's largest page.
+	MaxPerPage = 100
+)
+
+// Server is a fake Breathe HR API. It implements fakehr.Server and is safe for concurrent use.
+type Server struct {
+	mu       sync.Mutex
+	company  fakehr.Company
+	apiKey   string
+	url      string
+	faults   []fakehr.Fault
+	requests int
+	recent   []time.Time // request times within the rate-limit window
+	opts     options
+
+	hs *httptest.Server // nil unless started by NewServer
+}
+
+var _ fakehr.Server = (*Server)(nil)
+
+type options struct {
+	apiKey         string
+	rateLimit      int
+	ratePer        time.Duration
+	noLink         bool
+	noTotal        bool
+	defaultPerPage int
+	now            func() time.Time
+}
+
+// Option configures a Server.
+type Option func(*options)
+
+// WithAPIKey sets the accepted API key (default DefaultAPIKey).
+func WithAPIKey(key string) Option { return func(o *options) { o.apiKey = key } }
+
+// WithRateLimit answers 429 (without Retry-After, as Breathe does) once more than n API requests arrive
+// within per. Off by default, so benchmarks measure the client rather than the limit.
+func WithRateLimit(n int, per time.Duration) Option {
+	return func(o *options) { o.rateLimit, o.ratePer = n, per }
+}
+
+// WithoutLinkHeader stops the server sending Link headers, so clients must page by count.
+func WithoutLinkHeader() Option { return func(o *options) { o.noLink = true } }
+
+// WithoutTotalHeader stops the server sending the Total header.
+func WithoutTotalHeader() Option { return func(o *options) { o.noTotal = true } }
+
+// WithDefaultPerPage sets the page size used when a request sends no per_page (default DefaultPerPage).
+func WithDefaultPerPage(n int) Option { return func(o *options) { o.defaultPerPage = n } }
+
+// WithClock sets the clock the rate-limit emulation uses (default time.Now).
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// New returns a Server for c that does not listen: mount Handler() on a listener and call SetURL.
+// An empty apiKey means DefaultAPIKey.
+func New(c fakehr.Company, apiKey string, opts ...Option) *Server {
+	o := options{apiKey: apiKey, defaultPerPage: DefaultPerPage, now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.apiKey == "" {
+		o.apiKey = DefaultAPIKey
+	}
+	if o.defaultPerPage <= 0 || o.defaultPerPage > MaxPerPage {
+		o.defaultPerPage = DefaultPerPage
+	}
+	return &Server{company: c.Clone(), apiKey: o.apiKey, opts: o}
+}
+
+// NewServer starts a Server for c on 127.0.0.1 (httptest). Close it when done.
+func NewServer(c fakehr.Company, opts ...Option) *Server {
+	s := New(c, "", opts...)
+	s.hs = httptest.NewServer(s.Handler())
+	s.SetURL(s.hs.URL)
+	return s
+}
+
+// Handler serves the API under /v1/.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// SetURL records where the server is reachable: its root (http://host:port) or its base URL ending in /v1.
+func (s *Server) SetURL(u string) {
+	u = strings.TrimRight(u, "/")
+	if !strings.HasSuffix(u, "/v1") {
+		u += "/v1"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.url = u
+}
+
+// URL is the base URL for a Directory's spec.endpoint, ending in /v1.
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.url
+}
+
+// APIKey is the key the server accepts.
+func (s *Server) APIKey() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.apiKey
+}
+
+// SetAPIKey changes the accepted key.
+func (s *Server) SetAPIKey(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apiKey = key
+}
+
+// Company returns a copy of the served company.
+func (s *Server) Company() fakehr.Company {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.company.Clone()
+}
+
+// SetCompany replaces the served company.
+func (s *Server) SetCompany(c fakehr.Company) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.company = c.Clone()
+}
+
+// Update changes the served company in place, under the server's lock.
+func (s *Server) Update(f func(c *fakehr.Company)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.company)
+}
+
+// InjectFault adds f. When several faults match a request, the earliest injected answers it.
+func (s *Server) InjectFault(f fakehr.Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, f)
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// Requests is how many API requests the server has answered, whatever their outcome.
+func (s *Server) Requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.requests
+}
+
+// Close stops the listener started by NewServer; it does nothing for a Server built with New.
+func (s *Server) Close() {
+	if s.hs != nil {
+		s.hs.Close()
+	}
+}
+
+// response is what one request is answered with, decided under the lock and written after it.
+type response struct {
+	code   int
+	header http.Header
+	body   []byte
+	fault  *fakehr.Fault // a body fault (truncated, slow) applied while writing
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	resp := s.answer(r)
+	for k, v := range resp.header {
+		w.Header()[k] = v
+	}
+	if resp.header.Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	writeBody(w, r, resp)
+}
+
+// answer decides the response to r under the lock.
+func (s *Server) answer(r *http.Request) response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests++
+
+	if r.Method != http.MethodGet {
+		return errorResponse(http.StatusMethodNotAllowed, "Method not allowed")
+	}
+	resource, ok := strings.CutPrefix(r.URL.Path, "/v1/")
+	if !ok || (resource != "employees" && resource != "departments") {
+		return errorResponse(http.StatusNotFound, "Not found")
+	}
+	if s.limited() {
+		return errorResponse(http.StatusTooManyRequests, "Rate limit exceeded")
+	}
+	key := r.Header.Get("X-API-KEY")
+	if key == "" || subtle.ConstantTimeCompare([]byte(key), []byte(s.apiKey)) != 1 {
+		return errorResponse(http.StatusUnauthorized, "Invalid API key")
+	}
+	q := pageQuery(r, s.opts.defaultPerPage)
+	if f := s.takeFault(resource, q.page); f != nil {
+		return s.faultResponse(r, resource, q, *f)
+	}
+	return s.listResponse(r, resource, q, s.listing(resource))
+}
+
+// limited records this request for the rate-limit emulation and reports whether it is over the limit.
+func (s *Server) limited() bool {
+	if s.opts.rateLimit <= 0 {
+		return false
+	}
+	now := s.opts.now()
+	keep := s.recent[:0]
+	for _, t := range s.recent {
+		if now.Sub(t) < s.opts.ratePer {
+			keep = append(keep, t)
+		}
+	}
+	s.recent = keep
+	if len(s.recent) >= s.opts.rateLimit {
+		return true
+	}
+	s.recent = append(s.recent, now)
+	return false
+}
+
+// takeFault returns the first injected fault that applies to this request, counting it down.
+func (s *Server) takeFault(resource string, page int) *fakehr.Fault {
+	for i := range s.faults {
+		f := s.faults[i]
+		if !applies(f.Kind, resource, page) {
+			continue
+		}
+		if f.Times > 0 {
+			s.faults[i].Times--
+			if s.faults[i].Times == 0 {
+				s.faults = append(s.faults[:i], s.faults[i+1:]...)
+			}
+		}
+		return &f
+	}
+	return nil
+}
+
+func applies(k fakehr.FaultKind, resource string, page int) bool {
+	switch k {
+	case fakehr.FaultMissingPage:
+		return resource == "employees" && page == 2
+	case fakehr.FaultEmptyList, fakehr.FaultDuplicateIDs:
+		return resource == "employees"
+	default:
+		return true
+	}
+}

@@ -1,0 +1,248 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package fakehr
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Limits of the admin API, so that a typo cannot exhaust the fake's memory.
+const (
+	// MaxAdminBody is the largest request body the admin API reads (a company of ~100,000 people).
+	MaxAdminBody = 64 << 20
+	// MaxGeneratedEmployees is the largest company POST /admin/generate makes.
+	MaxGeneratedEmployees = 200000
+	// MaxGeneratedDepartments is the most departments POST /admin/generate makes.
+	MaxGeneratedDepartments = 10000
+)
+
+// knownFaults are the FaultKinds POST /admin/fault accepts; keep in step with server.go.
+var knownFaults = map[FaultKind]bool{
+	FaultUnauthorized: true, FaultServerError: true, FaultRateLimited: true, FaultMalformedJSON: true,
+	FaultTruncatedBody: true, FaultSlowBody: true, FaultMissingPage: true, FaultEmptyList: true,
+	FaultErrorEnvelope: true, FaultDuplicateIDs: true,
+}
+
+// AdminHandler serves an HTTP admin API over s, for driving a running fake from outside the
+// process (cmd/fakehr, the demo, e2e tests and benchmarks). Mount it at /admin/. Bodies and
+// answers are JSON:
+//
+//	GET    /admin/company   the served Company (Go field names: {"Employees":[{"ID":…}],"Departments":[…]})
+//	PUT    /admin/company   replace the served Company with the body                          → 204
+//	POST   /admin/generate  {"seed":1,"employees":200,"departments":12}: replace the company with
+//	                        Generate's, ids in style ids (0 or absent means Generate's default) → 200 {"employees":N,"departments":M}
+//	POST   /admin/fault     {"kind":"RateLimited","times":2,"retryAfter":"30s","code":0,"message":"","delay":"0s"} → 204
+//	                        retryAfter and delay are Go duration strings ("1.5s", "2m"), or a bare
+//	                        number of seconds; kind is a FaultKind, e.g. "Unauthorized", "ServerError"
+//	DELETE /admin/fault     clear every fault                                                  → 204
+//	GET    /admin/stats     {"requests":N}: API requests answered so far (admin calls not counted)
+//	PUT    /admin/apikey    {"apiKey":"…"}: change the accepted key (a rotation)               → 204
+//
+// Bad bodies answer 400 (413 when over MaxAdminBody) with {"error":"…"}; unknown paths 404 and
+// wrong methods 405, from http.ServeMux. The admin API has no authentication: listen on loopback.
+// Its answers never contain the API key.
+func AdminHandler(s Server, ids IDStyle) http.Handler {
+	a := &admin{s: s, ids: ids}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /admin/company", a.getCompany)
+	mux.HandleFunc("PUT /admin/company", a.putCompany)
+	mux.HandleFunc("POST /admin/generate", a.generate)
+	mux.HandleFunc("POST /admin/fault", a.injectFault)
+	mux.HandleFunc("DELETE /admin/fault", a.clearFaults)
+	mux.HandleFunc("GET /admin/stats", a.stats)
+	mux.HandleFunc("PUT /admin/apikey", a.setAPIKey)
+	return mux
+}
+
+type admin struct {
+	s   Server
+	ids IDStyle
+}
+
+// GenerateRequest is the body of POST /admin/generate.
+type GenerateRequest struct {
+	Seed        int64 `json:"seed"`
+	Employees   int   `json:"employees"`
+	Departments int   `json:"departments"`
+}
+
+// GenerateResponse answers POST /admin/generate.
+type GenerateResponse struct {
+	Employees   int `json:"employees"`
+	Departments int `json:"departments"`
+}
+
+// FaultRequest is the body of POST /admin/fault: a Fault with JSON names and readable durations.
+type FaultRequest struct {
+	Kind       FaultKind `json:"kind"`
+	Times      int       `json:"times,omitempty"`
+	RetryAfter Duration  `json:"retryAfter,omitempty"`
+	Code       int       `json:"code,omitempty"`
+	Message    string    `json:"message,omitempty"`
+	Delay      Duration  `json:"delay,omitempty"`
+}
+
+// StatsResponse answers GET /admin/stats.
+type StatsResponse struct {
+	Requests int `json:"requests"`
+}
+
+// APIKeyRequest is the body of PUT /admin/apikey.
+type APIKeyRequest struct {
+	APIKey string `json:"apiKey"`
+}
+
+// Duration is a time.Duration that reads from JSON as a Go duration string ("30s", "1m30s") or a
+// number of seconds (30, 0.5), and writes as a duration string.
+type Duration time.Duration
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return fmt.Errorf("duration %q: want a Go duration such as \"30s\" or a number of seconds", s)
+		}
+		*d = Duration(v)
+		return nil
+	}
+	secs, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return fmt.Errorf("duration %s: want a Go duration such as \"30s\" or a number of seconds", b)
+	}
+	*d = Duration(time.Duration(secs * float64(time.Second)))
+	return nil
+}
+
+// MarshalJSON implements json.Marshaler.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+func (a *admin) getCompany(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, a.s.Company())
+}
+
+func (a *admin) putCompany(w http.ResponseWriter, r *http.Request) {
+	var c Company
+	if !decode(w, r, &c) {
+		return
+	}
+	a.s.SetCompany(c)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *admin) generate(w http.ResponseWriter, r *http.Request) {
+	var req GenerateRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Employees < 0 || req.Employees > MaxGeneratedEmployees ||
+		req.Departments < 0 || req.Departments > MaxGeneratedDepartments {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("employees must be 0-%d and departments 0-%d (0 means the default)",
+			MaxGeneratedEmployees, MaxGeneratedDepartments))
+		return
+	}
+	c := Generate(GenerateOptions{Seed: req.Seed, Employees: req.Employees, Departments: req.Departments, IDs: a.ids})
+	a.s.SetCompany(c)
+	writeJSON(w, http.StatusOK, GenerateResponse{Employees: len(c.Employees), Departments: len(c.Departments)})
+}
+
+func (a *admin) injectFault(w http.ResponseWriter, r *http.Request) {
+	var req FaultRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if !knownFaults[req.Kind] {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown fault kind %q", req.Kind))
+		return
+	}
+	if req.Times < 0 || req.RetryAfter < 0 || req.Delay < 0 {
+		writeError(w, http.StatusBadRequest, "times, retryAfter and delay must not be negative")
+		return
+	}
+	a.s.InjectFault(Fault{Kind: req.Kind, Times: req.Times, RetryAfter: time.Duration(req.RetryAfter),
+		Code: req.Code, Message: req.Message, Delay: time.Duration(req.Delay)})
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *admin) clearFaults(w http.ResponseWriter, _ *http.Request) {
+	a.s.ClearFaults()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (a *admin) stats(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, StatsResponse{Requests: a.s.Requests()})
+}
+
+func (a *admin) setAPIKey(w http.ResponseWriter, r *http.Request) {
+	var req APIKeyRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.APIKey == "" {
+		writeError(w, http.StatusBadRequest, "apiKey must not be empty")
+		return
+	}
+	a.s.SetAPIKey(req.APIKey)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// decode reads one JSON value from the body into v, rejecting unknown fields and trailing data;
+// on failure it answers 400 (413 when too large) and returns false.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxAdminBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.Decode(&struct{}{}) != io.EOF {
+		err = errors.New("unexpected data after the JSON value")
+	}
+	if err != nil {
+		code := http.StatusBadRequest
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			code = http.StatusRequestEntityTooLarge
+		}
+		writeError(w, code, "bad request body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
