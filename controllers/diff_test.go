@@ -72,8 +72,10 @@ func TestDiff(t *testing.T) {
 	}{
 		{name: "unchanged data writes nothing", want: map[string]string{}, wantUnchanged: 7},
 		{
-			name:   "nothing exists yet: create everything",
-			change: func(u []dirsyncv1alpha1.DirectoryUser, g []dirsyncv1alpha1.DirectoryGroup) ([]dirsyncv1alpha1.DirectoryUser, []dirsyncv1alpha1.DirectoryGroup) { return nil, nil },
+			name: "nothing exists yet: create everything",
+			change: func(u []dirsyncv1alpha1.DirectoryUser, g []dirsyncv1alpha1.DirectoryGroup) ([]dirsyncv1alpha1.DirectoryUser, []dirsyncv1alpha1.DirectoryGroup) {
+				return nil, nil
+			},
 			want: map[string]string{"acme-1001": "create", "acme-1002": "create", "acme-1003": "create", "acme-1004": "create",
 				"acme-10": "create", "acme-11": "create", "acme-99": "create"},
 		},

@@ -39,10 +39,10 @@ func planDeleting(n int) plan {
 
 func TestApplyGuard(t *testing.T) {
 	tests := []struct {
-		name                        string
+		name                         string
 		deletes, existing, employees int
-		pct                         int32
-		wantHeld                    bool
+		pct                          int32
+		wantHeld                     bool
 	}{
 		{name: "ordinary small removal in a large directory", deletes: 2, existing: 200, employees: 198, pct: 25},
 		{name: "one of two people leaves (50%) is not held", deletes: 1, existing: 2, employees: 1, pct: 25},

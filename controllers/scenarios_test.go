@@ -437,4 +437,3 @@ func scenarioSuspend(h *harness) {
 	must(h.t, k8sClient.Update(h.ctx, d))
 	h.waitReason(dirsyncv1alpha1.ReasonDeletionGuardTriggered) // resumes: the now-empty answer is held
 }
-

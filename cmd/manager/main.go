@@ -29,10 +29,7 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/clock"
-	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -155,13 +152,10 @@ func managerOptions(o options, scheme *runtime.Scheme) ctrl.Options {
 	if o.secureMetrics {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
-	cacheOpts := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
-	if o.watchNamespaces != "" {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range strings.Split(o.watchNamespaces, ",") {
-			if ns = strings.TrimSpace(ns); ns != "" {
-				cacheOpts.DefaultNamespaces[ns] = cache.Config{}
-			}
+	var namespaces []string
+	for _, ns := range strings.Split(o.watchNamespaces, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			namespaces = append(namespaces, ns)
 		}
 	}
 	return ctrl.Options{
@@ -172,11 +166,7 @@ func managerOptions(o options, scheme *runtime.Scheme) ctrl.Options {
 		LeaderElectionID:              "dirsync.io",
 		LeaderElectionNamespace:       o.leaderElectionNamespace,
 		LeaderElectionReleaseOnCancel: true,
-		Cache:                         cacheOpts,
-		Client: client.Options{Cache: &client.CacheOptions{
-			// Reads wait until the cache has seen this process's own writes, so a reconcile right after
-			// a sync never acts on stale status or children.
-			EnableReadYourWritesConsistency: ptr.To(true),
-		}},
+		Cache:                         controllers.CacheOptions(namespaces),
+		Client:                        controllers.ClientOptions(),
 	}
 }
