@@ -65,21 +65,32 @@ func NewHTTPClient(o HTTPOptions) *http.Client {
 	if o.OnResponse != nil {
 		rt = &observingTransport{next: base, observe: o.OnResponse}
 	}
-	return &http.Client{
-		Transport:     rt,
-		Timeout:       o.Timeout,
-		CheckRedirect: sameHostRedirectsOnly,
-	}
+	return SameHostOnly(&http.Client{Transport: rt, Timeout: o.Timeout})
 }
 
-func sameHostRedirectsOnly(req *http.Request, via []*http.Request) error {
-	if len(via) >= 5 {
-		return errors.New("stopped after 5 redirects")
+// ErrRedirectRefused is what the redirect policy returns for a redirect that leaves the first request's
+// scheme and host; it never names the target.
+var ErrRedirectRefused = errors.New("refused a redirect to another host or scheme")
+
+// SameHostOnly returns a shallow copy of hc whose redirect policy refuses every redirect that leaves the
+// first request's scheme and host, whatever hc's own policy is. Go forwards custom headers (Breathe's
+// X-API-KEY) to any host a redirect names, and re-sends a POST body (Access People HR's key) on 307/308.
+func SameHostOnly(hc *http.Client) *http.Client {
+	cp := *hc
+	next := hc.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
+			return ErrRedirectRefused
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 5 {
+			return errors.New("stopped after 5 redirects")
+		}
+		return nil
 	}
-	if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
-		return fmt.Errorf("refusing a redirect from %s to another host or scheme", via[0].URL.Host)
-	}
-	return nil
+	return &cp
 }
 
 type observingTransport struct {

@@ -93,7 +93,7 @@ func newClient(cfg provider.Config) (*Client, error) {
 	if hc == nil {
 		hc = provider.NewHTTPClient(provider.HTTPOptions{})
 	}
-	return &Client{endpoint: endpoint, apiKey: key, http: sameHostOnly(hc), now: cfg.Clock()}, nil
+	return &Client{endpoint: endpoint, apiKey: key, http: provider.SameHostOnly(hc), now: cfg.Clock()}, nil
 }
 
 func employeeURL(base *url.URL) (*url.URL, error) {
@@ -112,30 +112,6 @@ func employeeURL(base *url.URL) (*url.URL, error) {
 	}
 	b := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: strings.TrimRight(base.Path, "/")}
 	return b.JoinPath(EmployeePath), nil
-}
-
-// errRedirectRefused is what the redirect policy returns; it never names the target.
-var errRedirectRefused = errors.New("refused a redirect to another host or scheme")
-
-// sameHostOnly returns a shallow copy of hc whose redirect policy refuses every redirect that leaves the
-// first request's scheme and host, whatever hc's own policy is. Go re-sends a POST body on a 307/308
-// redirect, and the API key travels in that body.
-func sameHostOnly(hc *http.Client) *http.Client {
-	cp := *hc
-	inner := hc.CheckRedirect
-	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
-			return errRedirectRefused
-		}
-		if inner != nil {
-			return inner(req, via)
-		}
-		if len(via) >= 5 {
-			return errors.New("stopped after 5 redirects")
-		}
-		return nil
-	}
-	return &cp
 }
 
 // request is the body of the one call the client makes. Booleans are the strings "true"/"false".
@@ -194,7 +170,7 @@ func today(now time.Time) string { return now.UTC().Format(time.DateOnly) }
 // transportError classifies a failed round trip: no response arrived.
 func transportError(err error) error {
 	switch {
-	case errors.Is(err, errRedirectRefused):
+	case errors.Is(err, provider.ErrRedirectRefused):
 		return fmt.Errorf("accesspeoplehr: the endpoint redirected to another host, which is refused so that the API key "+
 			"cannot follow: %w", provider.ErrInvalidResponse)
 	case isTimeout(err):

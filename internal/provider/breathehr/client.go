@@ -87,7 +87,7 @@ func New(cfg provider.Config) (provider.Provider, error) {
 	c := &Client{
 		base:     base,
 		apiKey:   key,
-		http:     sameHostOnly(hc),
+		http:     provider.SameHostOnly(hc),
 		now:      cfg.Clock(),
 		maxBody:  MaxBodyBytes,
 		maxPages: MaxPages,
@@ -110,30 +110,6 @@ func baseURL(u *url.URL) (*url.URL, error) {
 	}
 	b := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimRight(u.Path, "/")}
 	return b, nil
-}
-
-// errCrossHostRedirect is what the redirect check returns; it never names the target.
-var errCrossHostRedirect = errors.New("refused a redirect to another host or scheme")
-
-// sameHostOnly returns a shallow copy of hc whose redirect policy refuses any redirect that leaves the
-// first request's scheme and host, whatever policy hc had: Go forwards custom headers such as X-API-KEY
-// to any host a redirect names.
-func sameHostOnly(hc *http.Client) *http.Client {
-	cp := *hc
-	next := hc.CheckRedirect
-	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host != via[0].URL.Host || req.URL.Scheme != via[0].URL.Scheme {
-			return errCrossHostRedirect
-		}
-		if next != nil {
-			return next(req, via)
-		}
-		if len(via) >= 5 {
-			return errors.New("stopped after 5 redirects")
-		}
-		return nil
-	}
-	return &cp
 }
 
 // Fetch reads every department and every employee. It returns the complete snapshot or an error, never both.
@@ -214,9 +190,9 @@ func (c *Client) get(ctx context.Context, st *stats, u *url.URL, what string) (*
 }
 
 func (c *Client) transportError(ctx context.Context, what string, err error) error {
-	if errors.Is(err, errCrossHostRedirect) {
+	if errors.Is(err, provider.ErrRedirectRefused) {
 		return fmt.Errorf("breathehr: %s: %s, so the API key was not sent there; check the endpoint: %w",
-			what, errCrossHostRedirect, provider.ErrInvalidResponse)
+			what, provider.ErrRedirectRefused, provider.ErrInvalidResponse)
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("breathehr: %s: %w: %w", what, provider.ErrUnavailable, ctx.Err())

@@ -86,9 +86,7 @@ type record struct {
 
 // records renders the company. IncludeLeavers false hides employees whose leaving date has passed.
 func (s *Server) records(includeLeavers bool) []record {
-	s.mu.Lock()
-	c := s.company.Clone()
-	s.mu.Unlock()
+	c := s.Company()
 	today := s.now().UTC().Format(time.DateOnly)
 
 	byID := make(map[string]*fakehr.Employee, len(c.Employees))

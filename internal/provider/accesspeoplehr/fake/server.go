@@ -24,14 +24,12 @@ limitations under the License.
 package fake
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
@@ -88,12 +86,7 @@ type Server struct {
 	now         func() time.Time
 	ts          *httptest.Server
 
-	mu       sync.Mutex
-	company  fakehr.Company
-	apiKey   string
-	faults   []fakehr.Fault
-	url      string
-	requests int
+	*fakehr.State // company, key, URL, faults, request count
 }
 
 var _ fakehr.Server = (*Server)(nil)
@@ -101,7 +94,7 @@ var _ fakehr.Server = (*Server)(nil)
 // New returns a Server for c that accepts apiKey, without a listener: mount Handler() and tell it its
 // address with SetURL.
 func New(c fakehr.Company, apiKey string, opts ...Option) *Server {
-	s := &Server{company: c.Clone(), apiKey: apiKey, now: time.Now}
+	s := &Server{State: fakehr.NewState(c, apiKey), now: time.Now}
 	for _, o := range opts {
 		o(s)
 	}
@@ -119,77 +112,6 @@ func NewServer(c fakehr.Company, opts ...Option) *Server {
 // Handler serves the API: POST /Employee.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
-// SetURL records the base URL the handler is reachable at, for URL.
-func (s *Server) SetURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.url = strings.TrimRight(u, "/")
-}
-
-// URL is the base URL: the API is POST URL()+"/Employee".
-func (s *Server) URL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.url
-}
-
-// APIKey is the key the server accepts.
-func (s *Server) APIKey() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.apiKey
-}
-
-// SetAPIKey changes the accepted key.
-func (s *Server) SetAPIKey(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apiKey = key
-}
-
-// Company returns a copy of the served company.
-func (s *Server) Company() fakehr.Company {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.company.Clone()
-}
-
-// SetCompany replaces the served company.
-func (s *Server) SetCompany(c fakehr.Company) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.company = c.Clone()
-}
-
-// Update changes the served company in place, under the server's lock.
-func (s *Server) Update(fn func(c *fakehr.Company)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fn(&s.company)
-}
-
-// InjectFault queues f: the first queued fault answers each API request until its Times run out (0 means
-// until ClearFaults). fakehr.FaultMissingPage has no meaning without pages and acts as FaultTruncatedBody.
-func (s *Server) InjectFault(f fakehr.Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, f)
-}
-
-// ClearFaults removes every queued fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
-
-// Requests is how many requests reached the API path, whatever their outcome.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
-}
-
 // Close stops the listener NewServer started; it does nothing for a Server from New.
 func (s *Server) Close() {
 	if s.ts != nil {
@@ -197,22 +119,11 @@ func (s *Server) Close() {
 	}
 }
 
-// nextFault counts the request and returns the fault that answers it, if any.
+// nextFault counts the request and returns the fault that answers it, if any. fakehr.FaultMissingPage has
+// no meaning without pages and acts as FaultTruncatedBody.
 func (s *Server) nextFault() (fakehr.Fault, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-	if len(s.faults) == 0 {
-		return fakehr.Fault{}, false
-	}
-	f := s.faults[0]
-	if f.Times > 0 {
-		s.faults[0].Times--
-		if s.faults[0].Times == 0 {
-			s.faults = s.faults[1:]
-		}
-	}
-	return f, true
+	s.CountRequest()
+	return s.TakeFault(nil)
 }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
@@ -276,10 +187,7 @@ func (s *Server) answer(r *http.Request, f fakehr.Fault) []byte {
 	}
 	var key, action string
 	_ = json.Unmarshal(req.APIKey, &key)
-	s.mu.Lock()
-	want := s.apiKey
-	s.mu.Unlock()
-	if key == "" || subtle.ConstantTimeCompare([]byte(key), []byte(want)) != 1 {
+	if !s.KeyMatches(key) {
 		return errorEnvelope(StatusInvalidAPIKey, MessageInvalidAPIKey)
 	}
 	if json.Unmarshal(req.Action, &action) != nil || action != "GetAllEmployeeDetail" {

@@ -21,7 +21,6 @@ limitations under the License.
 package fake
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,14 +43,11 @@ const (
 
 // Server is a fake Breathe HR API. It implements fakehr.Server and is safe for concurrent use.
 type Server struct {
-	mu       sync.Mutex
-	company  fakehr.Company
-	apiKey   string
-	url      string
-	faults   []fakehr.Fault
-	requests int
-	recent   []time.Time // request times within the rate-limit window
-	opts     options
+	*fakehr.State // company, key, URL, faults, request count
+
+	mu     sync.Mutex  // guards recent
+	recent []time.Time // request times within the rate-limit window
+	opts   options
 
 	hs *httptest.Server // nil unless started by NewServer
 }
@@ -105,7 +101,7 @@ func New(c fakehr.Company, apiKey string, opts ...Option) *Server {
 	if o.defaultPerPage <= 0 || o.defaultPerPage > MaxPerPage {
 		o.defaultPerPage = DefaultPerPage
 	}
-	return &Server{company: c.Clone(), apiKey: o.apiKey, opts: o}
+	return &Server{State: fakehr.NewState(c, o.apiKey), opts: o}
 }
 
 // NewServer starts a Server for c on 127.0.0.1 (httptest). Close it when done.
@@ -125,72 +121,7 @@ func (s *Server) SetURL(u string) {
 	if !strings.HasSuffix(u, "/v1") {
 		u += "/v1"
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.url = u
-}
-
-// URL is the base URL for a Directory's spec.endpoint, ending in /v1.
-func (s *Server) URL() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.url
-}
-
-// APIKey is the key the server accepts.
-func (s *Server) APIKey() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.apiKey
-}
-
-// SetAPIKey changes the accepted key.
-func (s *Server) SetAPIKey(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apiKey = key
-}
-
-// Company returns a copy of the served company.
-func (s *Server) Company() fakehr.Company {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.company.Clone()
-}
-
-// SetCompany replaces the served company.
-func (s *Server) SetCompany(c fakehr.Company) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.company = c.Clone()
-}
-
-// Update changes the served company in place, under the server's lock.
-func (s *Server) Update(f func(c *fakehr.Company)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	f(&s.company)
-}
-
-// InjectFault adds f. When several faults match a request, the earliest injected answers it.
-func (s *Server) InjectFault(f fakehr.Fault) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = append(s.faults, f)
-}
-
-// ClearFaults removes every injected fault.
-func (s *Server) ClearFaults() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = nil
-}
-
-// Requests is how many API requests the server has answered, whatever their outcome.
-func (s *Server) Requests() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.requests
+	s.State.SetURL(u)
 }
 
 // Close stops the listener started by NewServer; it does nothing for a Server built with New.
@@ -221,10 +152,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 // answer decides the response to r under the lock.
 func (s *Server) answer(r *http.Request) response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests++
-
+	s.CountRequest()
 	if r.Method != http.MethodGet {
 		return errorResponse(http.StatusMethodNotAllowed, "Method not allowed")
 	}
@@ -235,13 +163,12 @@ func (s *Server) answer(r *http.Request) response {
 	if s.limited() {
 		return errorResponse(http.StatusTooManyRequests, "Rate limit exceeded")
 	}
-	key := r.Header.Get("X-API-KEY")
-	if key == "" || subtle.ConstantTimeCompare([]byte(key), []byte(s.apiKey)) != 1 {
+	if !s.KeyMatches(r.Header.Get("X-API-KEY")) {
 		return errorResponse(http.StatusUnauthorized, "Invalid API key")
 	}
 	q := pageQuery(r, s.opts.defaultPerPage)
-	if f := s.takeFault(resource, q.page); f != nil {
-		return s.faultResponse(r, resource, q, *f)
+	if f, ok := s.TakeFault(func(k fakehr.FaultKind) bool { return applies(k, resource, q.page) }); ok {
+		return s.faultResponse(r, resource, q, f)
 	}
 	return s.listResponse(r, resource, q, s.listing(resource))
 }
@@ -251,6 +178,8 @@ func (s *Server) limited() bool {
 	if s.opts.rateLimit <= 0 {
 		return false
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	now := s.opts.now()
 	keep := s.recent[:0]
 	for _, t := range s.recent {
@@ -264,24 +193,6 @@ func (s *Server) limited() bool {
 	}
 	s.recent = append(s.recent, now)
 	return false
-}
-
-// takeFault returns the first injected fault that applies to this request, counting it down.
-func (s *Server) takeFault(resource string, page int) *fakehr.Fault {
-	for i := range s.faults {
-		f := s.faults[i]
-		if !applies(f.Kind, resource, page) {
-			continue
-		}
-		if f.Times > 0 {
-			s.faults[i].Times--
-			if s.faults[i].Times == 0 {
-				s.faults = append(s.faults[:i], s.faults[i+1:]...)
-			}
-		}
-		return &f
-	}
-	return nil
 }
 
 func applies(k fakehr.FaultKind, resource string, page int) bool {

@@ -126,7 +126,8 @@ func str(s string) *string {
 	return &s
 }
 
-func (s *Server) employeeJSON(e fakehr.Employee) employeeJSON {
+// renderEmployee renders e in Breathe's shape, looking up its department and manager in ix.
+func renderEmployee(e fakehr.Employee, ix fakehr.Index) employeeJSON {
 	out := employeeJSON{
 		ID:                  wireID(e.ID),
 		AccountID:           1,
@@ -157,12 +158,15 @@ func (s *Server) employeeJSON(e fakehr.Employee) employeeJSON {
 		UpdatedAt:           "2024-03-01T12:00:00.000Z",
 	}
 	if e.DepartmentID != "" {
-		d, _ := s.company.Department(e.DepartmentID)
-		out.Department = &refJSON{ID: wireID(e.DepartmentID), Name: d.Name}
+		name := ""
+		if d := ix.Departments[e.DepartmentID]; d != nil {
+			name = d.Name
+		}
+		out.Department = &refJSON{ID: wireID(e.DepartmentID), Name: name}
 	}
 	if e.ManagerID != "" {
 		m := &managerJSON{ID: wireID(e.ManagerID)}
-		if mgr := s.company.Employee(e.ManagerID); mgr != nil {
+		if mgr := ix.Employees[e.ManagerID]; mgr != nil {
 			m.FirstName, m.LastName, m.Email = str(mgr.FirstName), str(mgr.LastName), str(mgr.Email)
 		}
 		out.LineManager = m
@@ -170,19 +174,23 @@ func (s *Server) employeeJSON(e fakehr.Employee) employeeJSON {
 	return out
 }
 
-// listing renders every row of a resource, in the company's order.
+// listing renders every row of a resource, in the company's order, in O(rows).
 func (s *Server) listing(resource string) []any {
-	if resource == "departments" {
-		rows := make([]any, 0, len(s.company.Departments))
-		for _, d := range s.company.Departments {
-			rows = append(rows, refJSON{ID: wireID(d.ID), Name: d.Name})
+	var rows []any
+	s.Read(func(c *fakehr.Company) {
+		if resource == "departments" {
+			rows = make([]any, 0, len(c.Departments))
+			for _, d := range c.Departments {
+				rows = append(rows, refJSON{ID: wireID(d.ID), Name: d.Name})
+			}
+			return
 		}
-		return rows
-	}
-	rows := make([]any, 0, len(s.company.Employees))
-	for _, e := range s.company.Employees {
-		rows = append(rows, s.employeeJSON(e))
-	}
+		ix := fakehr.NewIndex(c)
+		rows = make([]any, 0, len(c.Employees))
+		for _, e := range c.Employees {
+			rows = append(rows, renderEmployee(e, ix))
+		}
+	})
 	return rows
 }
 
