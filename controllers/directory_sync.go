@@ -174,6 +174,10 @@ func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alp
 		return syncOutcome{}, err
 	}
 	p, guard := applyGuard(diff(desired, users, groups), len(users), desired.employees, dir.MaxDeletePercentOrDefault())
+	if guard.held { // held users keep their group memberships too
+		keepHeldMemberships(desired, users)
+		p, guard = applyGuard(diff(desired, users, groups), len(users), desired.employees, dir.MaxDeletePercentOrDefault())
+	}
 	if err := r.apply(ctx, dir, p, now); err != nil {
 		return syncOutcome{}, err
 	}

@@ -16,7 +16,13 @@ limitations under the License.
 
 package controllers
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+)
 
 // guardFloor is how many user deletions one sync may always make, whatever maxDeletePercent says
 // (unless it is 0): one person leaving a three-person company is 33% and must not be held.
@@ -62,4 +68,26 @@ func applyGuard(p plan, existingUsers, employees int, maxDeletePercent int32) (p
 		held.ops = append(held.ops, o)
 	}
 	return held, guardResult{held: true, message: msg}
+}
+
+// keepHeldMemberships puts every existing user that desired no longer has back into the members of the
+// desired groups its spec names. When the guard holds a user's deletion, the user then stays as it was
+// on both sides: its object, and its membership of groups that remain (an empty employee list with
+// intact departments would otherwise empty every group).
+func keepHeldMemberships(desired desiredState, existing []dirsyncv1alpha1.DirectoryUser) {
+	for i := range existing {
+		u := &existing[i]
+		if _, ok := desired.users[u.Name]; ok {
+			continue
+		}
+		for _, name := range u.Spec.Groups {
+			g, ok := desired.groups[name]
+			if !ok || slices.Contains(g.Spec.Members, u.Name) {
+				continue
+			}
+			g.Spec.Members = append(g.Spec.Members, u.Name)
+			sort.Strings(g.Spec.Members)
+			g.Status.MemberCount = int32(len(g.Spec.Members))
+		}
+	}
 }

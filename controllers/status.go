@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -92,15 +91,7 @@ func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) (reason
 		reason = dirsyncv1alpha1.ReasonProviderUnavailable
 		message = fmt.Sprintf("The sync from %s failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)
 	}
-	return reason, redact(message, apiKey)
-}
-
-// redact removes every occurrence of secret from s.
-func redact(s, secret string) string {
-	if len(secret) < 4 { // too short to search for without mangling ordinary words
-		return s
-	}
-	return strings.ReplaceAll(s, secret, "[redacted]")
+	return reason, provider.Redact(message, apiKey)
 }
 
 func secretKey(dir *dirsyncv1alpha1.Directory) string {

@@ -42,6 +42,7 @@ func TestReasonFor(t *testing.T) {
 		{name: "bad JSON", err: fmt.Errorf("decoding: %w", provider.ErrInvalidResponse), wantReason: dirsyncv1alpha1.ReasonInvalidProviderResponse, wantInMessage: "nothing was changed"},
 		{name: "5xx", err: fmt.Errorf("HTTP 503: %w", provider.ErrUnavailable), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "HTTP 503"},
 		{name: "provider echoes the key", err: fmt.Errorf("bad key %s: %w", key, provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "[redacted]"},
+		{name: "provider echoes the key in upper case", err: fmt.Errorf("bad key %s: %w", strings.ToUpper(key), provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "[redacted]"},
 		{name: "unknown error", err: errors.New("boom"), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "boom"},
 	}
 	for _, tt := range tests {
@@ -50,7 +51,7 @@ func TestReasonFor(t *testing.T) {
 			if reason != tt.wantReason || !strings.Contains(msg, tt.wantInMessage) {
 				t.Fatalf("reasonFor = %s %q, want %s containing %q", reason, msg, tt.wantReason, tt.wantInMessage)
 			}
-			if strings.Contains(msg, key) {
+			if strings.Contains(strings.ToLower(msg), strings.ToLower(key)) {
 				t.Fatalf("message leaks the key: %q", msg)
 			}
 		})

@@ -111,7 +111,7 @@ func runSuite(m *testing.M) int {
 	r := &DirectoryReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
 		Providers: registry.Default(), Clock: testClock, Recorder: mgr.GetEventRecorder("dirsync"),
-		AllowInsecureEndpoints: true, ProviderTimeout: 5 * time.Second, MaxConcurrentSyncs: 2, WriteWorkers: 8,
+		AllowInsecureEndpoints: true, ProviderTimeout: 2 * time.Second, MaxConcurrentSyncs: 2, WriteWorkers: 8,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -59,7 +59,7 @@ type DeletionGuard struct {
 }
 
 // DirectorySpec is what the platform team asks for: which HR system to read and how.
-// +kubebuilder:validation:XValidation:rule="!has(self.syncInterval) || duration(self.syncInterval) >= duration('1m')",message="syncInterval must be at least 1m"
+// +kubebuilder:validation:XValidation:rule="!has(self.syncInterval) || duration(self.syncInterval) >= duration('1m')",message="syncInterval must be at least 1m",fieldPath=".syncInterval"
 type DirectorySpec struct {
 	// provider is the HR system to read: BreatheHR or AccessPeopleHR.
 	// +required

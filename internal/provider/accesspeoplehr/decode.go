@@ -246,7 +246,7 @@ func decodeStatus(dec *json.Decoder, env *envelope) error {
 		return err
 	}
 	if s, ok := scalarText(raw); ok {
-		env.status = oneLine(s, 20)
+		env.status = provider.OneLine(s, 20)
 	}
 	return nil
 }

@@ -20,17 +20,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/dirsync/dirsync/internal/provider"
 )
 
 // maxMessageRunes bounds the provider's Message quoted in an error.
 const maxMessageRunes = 150
-
-// redacted replaces the API key wherever the provider echoes it.
-const redacted = "[redacted]"
 
 // errorClass is the sentinel an error envelope maps onto.
 type errorClass int
@@ -108,7 +103,7 @@ func envelopeError(status, message, apiKey string) error {
 	if status == "" {
 		status = "none"
 	}
-	text := oneLine(redact(message, apiKey), maxMessageRunes)
+	text := provider.OneLine(provider.Redact(message, apiKey), maxMessageRunes)
 	desc := fmt.Sprintf("accesspeoplehr: the provider answered with an error (Status %s)", status)
 	if text != "" {
 		desc += fmt.Sprintf(": %q", text)
@@ -125,41 +120,10 @@ func envelopeError(status, message, apiKey string) error {
 	}
 }
 
-// redact replaces every occurrence of key in s, ignoring ASCII case.
-func redact(s, key string) string {
-	if key == "" || len(key) > len(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		if i+len(key) <= len(s) && strings.EqualFold(s[i:i+len(key)], key) {
-			b.WriteString(redacted)
-			i += len(key)
-			continue
-		}
-		b.WriteByte(s[i])
-		i++
-	}
-	return b.String()
-}
-
-// oneLine trims s, turns control characters and runs of white space into one space, and cuts it to max
-// runes with an ellipsis.
-func oneLine(s string, max int) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
-	}), " ")
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:max-1])) + "…"
-}
-
 // withoutKey is the last guard: if err's text contains the API key anyway (ignoring ASCII case), it is
 // replaced by a bare error of the same class.
 func withoutKey(err error, apiKey string) error {
-	if err == nil || apiKey == "" || redact(err.Error(), apiKey) == err.Error() {
+	if err == nil || apiKey == "" || provider.Redact(err.Error(), apiKey) == err.Error() {
 		return err
 	}
 	const withheld = "accesspeoplehr: the error's details were withheld because they contained the API key"

@@ -139,7 +139,7 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 			return nil, nil, invalid(fmt.Sprintf("employee record %d of %d has no EmployeeId", i+1, len(recs)))
 		}
 		if p.ids[id] {
-			return nil, nil, invalid(fmt.Sprintf("EmployeeId %q appears more than once", oneLine(id, 64)))
+			return nil, nil, invalid(fmt.Sprintf("EmployeeId %q appears more than once", provider.OneLine(id, 64)))
 		}
 		p.ids[id] = true
 		k := nameKey(recs[i].FirstName.text + " " + recs[i].LastName.text)

@@ -244,19 +244,10 @@ func (c *Client) statusError(what string, resp *http.Response, st *stats) error 
 	}
 }
 
-// sanitise makes text safe to put in an error: the API key removed, control characters and runs of
-// white space collapsed to one space, and at most max runes kept.
+// sanitise makes text safe to put in an error: the API key removed (any case), control characters and
+// runs of white space collapsed to one space, and at most max runes kept.
 func (c *Client) sanitise(s string, max int) string {
-	if c.apiKey != "" {
-		s = strings.ReplaceAll(s, c.apiKey, "[redacted]")
-	}
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
-	}), " ")
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
-	}
-	return s
+	return provider.OneLine(provider.Redact(s, c.apiKey), max)
 }
 
 // maxRetryAfter bounds a Retry-After value, so that a hostile value cannot overflow a Duration.

@@ -549,8 +549,8 @@ func TestStatusClassification(t *testing.T) {
 		{code: 400, body: `{"error": {"message": "bad per_page"}}`, wantErr: provider.ErrInvalidResponse, wantIn: []string{`"bad per_page"`}},
 		{code: 418, wantErr: provider.ErrInvalidResponse, wantIn: []string{"HTTP 418"}},
 		{code: 302, wantErr: provider.ErrInvalidResponse, wantIn: []string{"HTTP 302"}}, // a redirect without Location
-		{code: 500, body: `{"error": "` + long + `"}`, wantErr: provider.ErrUnavailable, wantIn: []string{strings.Repeat("é", 100) + "…"},
-			wantNotIn: []string{strings.Repeat("é", 101)}},
+		{code: 500, body: `{"error": "` + long + `"}`, wantErr: provider.ErrUnavailable, wantIn: []string{strings.Repeat("é", 99) + "…"},
+			wantNotIn: []string{strings.Repeat("é", 100)}},
 		{code: 504, body: `{"error": "gateway\ntimeout\u0007"}`, wantErr: provider.ErrUnavailable, wantIn: []string{`"gateway timeout"`}},
 		{code: 401, body: `{"error": "key ` + testKey + ` is not valid"}`, wantErr: provider.ErrUnauthorized,
 			wantIn: []string{"[redacted]"}},

@@ -1,0 +1,132 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+)
+
+// newNamespace creates an empty namespace for one test.
+func newNamespace(t *testing.T) string {
+	t.Helper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "dirsync-test-"}}
+	must(t, k8sClient.Create(context.Background(), ns))
+	return ns.Name
+}
+
+// directoryManifest is a Directory as a user writes it in YAML: only provider and the Secret's name.
+func directoryManifest(ns, name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": dirsyncv1alpha1.GroupVersion.String(),
+		"kind":       "Directory",
+		"metadata":   map[string]any{"name": name, "namespace": ns},
+		"spec": map[string]any{
+			"provider":             "BreatheHR",
+			"credentialsSecretRef": map[string]any{"name": "hr-key"},
+		},
+	}}
+	return u
+}
+
+func TestAPIServerRejectsInvalidDirectories(t *testing.T) {
+	ns := newNamespace(t)
+	set := func(path ...string) func(u *unstructured.Unstructured, v any) {
+		return func(u *unstructured.Unstructured, v any) { must(t, unstructured.SetNestedField(u.Object, v, path...)) }
+	}
+	drop := func(path ...string) func(u *unstructured.Unstructured, _ any) {
+		return func(u *unstructured.Unstructured, _ any) { unstructured.RemoveNestedField(u.Object, path...) }
+	}
+	tests := []struct {
+		name   string
+		change func(u *unstructured.Unstructured, v any)
+		value  any
+		// want are the texts the user sees in the error: the field and what is wrong with it.
+		want []string
+	}{
+		{"unknown provider", set("spec", "provider"), "Workday",
+			[]string{"spec.provider", `Unsupported value: "Workday"`, `supported values: "BreatheHR", "AccessPeopleHR"`}},
+		{"no provider", drop("spec", "provider"), nil, []string{"spec.provider", "Required value"}},
+		{"no credentialsSecretRef", drop("spec", "credentialsSecretRef"), nil, []string{"spec.credentialsSecretRef", "Required value"}},
+		{"no credentialsSecretRef.name", drop("spec", "credentialsSecretRef", "name"), nil,
+			[]string{"spec.credentialsSecretRef.name", "Required value"}},
+		{"empty credentialsSecretRef.name", set("spec", "credentialsSecretRef", "name"), "",
+			[]string{"spec.credentialsSecretRef.name", "at least 1 chars long"}},
+		{"syncInterval 30s", set("spec", "syncInterval"), "30s", []string{"spec.syncInterval", "syncInterval must be at least 1m"}},
+		{"syncInterval not a duration", set("spec", "syncInterval"), "every hour", []string{"spec.syncInterval", "duration"}},
+		{"maxDeletePercent -1", set("spec", "deletionGuard", "maxDeletePercent"), int64(-1),
+			[]string{"spec.deletionGuard.maxDeletePercent", "greater than or equal to 0"}},
+		{"maxDeletePercent 101", set("spec", "deletionGuard", "maxDeletePercent"), int64(101),
+			[]string{"spec.deletionGuard.maxDeletePercent", "less than or equal to 100"}},
+		{"endpoint not a URL", set("spec", "endpoint"), "not a url",
+			[]string{"spec.endpoint", "endpoint must be an absolute http:// or https:// URL with a host"}},
+		{"endpoint ftp://", set("spec", "endpoint"), "ftp://x",
+			[]string{"spec.endpoint", "endpoint must be an absolute http:// or https:// URL with a host"}},
+		{"endpoint without host", set("spec", "endpoint"), "https://",
+			[]string{"spec.endpoint", "endpoint must be an absolute http:// or https:// URL with a host"}},
+		{"inactiveUserPolicy Archive", set("spec", "inactiveUserPolicy"), "Archive",
+			[]string{"spec.inactiveUserPolicy", `Unsupported value: "Archive"`}},
+		{"name of 64 characters", set("metadata", "name"), strings.Repeat("a", 64),
+			[]string{"a Directory's name must be at most 63 characters"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := directoryManifest(ns, "invalid")
+			tt.change(u, tt.value)
+			err := k8sClient.Create(context.Background(), u)
+			if err == nil {
+				_ = k8sClient.Delete(context.Background(), u)
+				t.Fatal("the API server accepted the Directory")
+			}
+			if !apierrors.IsInvalid(err) {
+				t.Fatalf("err = %v, want an Invalid error", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestAPIServerDefaultsAMinimalDirectory(t *testing.T) {
+	ns := newNamespace(t)
+	ctx := context.Background()
+	name := strings.Repeat("d", 63) // the longest name the CRD allows
+	u := directoryManifest(ns, name)
+	must(t, k8sClient.Create(ctx, u))
+	t.Cleanup(func() { _ = k8sClient.Delete(ctx, u) })
+	d := &dirsyncv1alpha1.Directory{}
+	must(t, k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, d))
+	s := d.Spec
+	if s.CredentialsSecretRef.Key != "apiKey" || s.SyncInterval == nil || s.SyncInterval.Duration != 30*time.Minute ||
+		s.DeletionGuard.MaxDeletePercent == nil || *s.DeletionGuard.MaxDeletePercent != 25 ||
+		s.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyKeep || s.Suspend || s.Endpoint != "" {
+		t.Fatalf("defaulted spec = %+v (maxDeletePercent %v)", s, s.DeletionGuard.MaxDeletePercent)
+	}
+}
