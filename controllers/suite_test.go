@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -54,6 +55,9 @@ var (
 )
 
 func TestMain(m *testing.M) {
+	if fuzzing() { // fuzz targets here are pure; don't start an API server in every fuzz worker
+		os.Exit(m.Run())
+	}
 	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
 		if dir := localAssets(); dir != "" {
 			os.Setenv("KUBEBUILDER_ASSETS", dir)
@@ -63,6 +67,16 @@ func TestMain(m *testing.M) {
 		}
 	}
 	os.Exit(runSuite(m))
+}
+
+// fuzzing reports whether this process runs a fuzz target (the coordinator or one of its workers).
+func fuzzing() bool {
+	flag.Parse()
+	if f := flag.Lookup("test.fuzz"); f != nil && f.Value.String() != "" {
+		return true
+	}
+	f := flag.Lookup("test.fuzzworker")
+	return f != nil && f.Value.String() == "true"
 }
 
 // localAssets finds binaries that 'make envtest' built into bin/k8s/<version>.
