@@ -175,35 +175,49 @@ func decodeEnvelope(r io.Reader) (*envelope, error) {
 			}
 			seen[name] = true
 		}
-		switch name {
-		case "iserror":
-			err = decodeIsError(dec, env)
-		case "status":
-			err = decodeStatus(dec, env)
-		case "message":
-			var raw json.RawMessage
-			if err = dec.Decode(&raw); err == nil {
-				env.message, _ = scalarText(raw)
-			}
-		case "result":
-			err = decodeResult(dec, env)
-		default:
-			err = skipValue(dec)
-		}
-		if err != nil {
+		if err := decodeEnvelopeField(dec, env, name); err != nil {
 			return nil, readError(err)
 		}
 	}
 	if err := expectDelim(dec, '}'); err != nil {
 		return nil, err
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		if err != nil {
-			return nil, readError(err)
-		}
-		return nil, invalid("the response has data after the envelope")
+	if err := expectEnd(dec); err != nil {
+		return nil, err
 	}
 	return env, nil
+}
+
+// decodeEnvelopeField decodes the value of one envelope key (lower-cased), skipping unknown keys.
+func decodeEnvelopeField(dec *json.Decoder, env *envelope, name string) error {
+	switch name {
+	case "iserror":
+		return decodeIsError(dec, env)
+	case "status":
+		return decodeStatus(dec, env)
+	case "message":
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		env.message, _ = scalarText(raw)
+		return nil
+	case "result":
+		return decodeResult(dec, env)
+	}
+	return skipValue(dec)
+}
+
+// expectEnd fails when anything but white space follows the envelope.
+func expectEnd(dec *json.Decoder) error {
+	_, err := dec.Token()
+	switch {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		return readError(err)
+	}
+	return invalid("the response has data after the envelope")
 }
 
 func expectDelim(dec *json.Decoder, want json.Delim) error {

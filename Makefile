@@ -1,0 +1,222 @@
+# Image URL to use all building/pushing image targets
+IMG ?= controller:latest
+
+# Get the currently used golang install path (in GOPATH/bin, unless GOBIN is set)
+ifeq (,$(shell go env GOBIN))
+GOBIN=$(shell go env GOPATH)/bin
+else
+GOBIN=$(shell go env GOBIN)
+endif
+
+# CONTAINER_TOOL defines the container tool to be used for building images.
+# Be aware that the target commands are only tested with Docker which is
+# scaffolded by default. However, you might want to replace it to use other
+# tools. (i.e. podman)
+CONTAINER_TOOL ?= docker
+
+# Setting SHELL to bash allows bash commands to be executed by recipes.
+# Options are set to exit when a recipe line exits non-zero or a piped command fails.
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+GOOS ?= $(shell go env GOOS)
+GOARCH ?= $(shell go env GOARCH)
+
+.PHONY: all
+all: build
+
+##@ General
+
+# The help target prints out all targets with their descriptions organized
+# beneath their categories. The categories are represented by '##@' and the
+# target descriptions by '##'. The awk command is responsible for reading the
+# entire set of makefiles included in this invocation, looking for lines of the
+# file as xyz: ## something, and then pretty-format the target and help. Then,
+# if there's a line with ##@ something, that gets pretty-printed as a category.
+# More info on the usage of ANSI control characters for terminal formatting:
+# https://en.wikipedia.org/wiki/ANSI_escape_code#SGR_parameters
+# More info on the awk command:
+# http://linuxcommand.org/lc3_adv_awk.php
+
+.PHONY: help
+help: ## Display this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-15s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate ClusterRole (config/rbac/role.yaml) and CustomResourceDefinition objects (config/crd/bases).
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods (api/v1alpha1/zz_generated.deepcopy.go).
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: fmt
+fmt: ## Run go fmt against code.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## Run go vet against code.
+	go vet ./...
+
+.PHONY: test
+test: manifests generate fmt vet envtest ## Run the unit and envtest tests (KUBEBUILDER_ASSETS=bin/k8s/<version>), writing cover.out.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out
+
+# test/e2e holds `//go:build e2e` tests that run bin/manager and bin/fakehr against the local control
+# plane (hack/control-plane.sh). They find the binaries and scripts through these variables.
+.PHONY: test-e2e
+test-e2e: build envtest ## Run the e2e tests (go test -tags=e2e ./test/e2e/...) against a local control plane.
+	@if ! grep -rlqs --include='*_test.go' '^//go:build.*e2e' test/e2e; then \
+		echo "test-e2e: no e2e tests in test/e2e yet; nothing to run"; exit 0; fi; \
+	ENVTEST_ASSETS="$(ENVTEST_ASSETS)" K8S_BIN_DIR="$(ENVTEST_ASSETS)" KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" \
+	MANAGER_BIN="$(LOCALBIN)/manager" FAKEHR_BIN="$(LOCALBIN)/fakehr" CONTROL_PLANE="$(CURDIR)/hack/control-plane.sh" \
+	go test -tags=e2e ./test/e2e/... -v -count=1 -timeout $(E2E_TIMEOUT)
+
+.PHONY: test-e2e-kind
+test-e2e-kind: ## Build the image, deploy it to a Kind cluster and check it becomes Available (needs docker and kind).
+	test/e2e/kind.sh
+
+FUZZTIME ?= 10s
+.PHONY: fuzz
+fuzz: ## Run every Fuzz* target in the repository for FUZZTIME each (default 10s).
+	FUZZTIME="$(FUZZTIME)" hack/fuzz.sh
+
+.PHONY: lint
+lint: vet gocyclo ## Check formatting (gofmt), go vet, and cyclomatic complexity ≤ 15 (gocyclo).
+	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	if [ -n "$$out" ]; then echo "lint: these files need gofmt (run make fmt):"; echo "$$out"; exit 1; fi
+	$(GOCYCLO) -over 15 -ignore '_test\.go$$|zz_generated' $$(ls -d api controllers internal cmd test 2>/dev/null)
+
+.PHONY: verify
+verify: manifests generate ## Fail if generated files (CRDs, role.yaml, deepcopy) or go.mod/go.sum are stale or uncommitted.
+	@hack/verify.sh
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager (bin/manager) and the fake HR server (bin/fakehr).
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/fakehr ./cmd/fakehr
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the manager from your host against the cluster in your kubeconfig (ARGS="--allow-insecure-endpoints …").
+	go run ./cmd/manager $(ARGS)
+
+.PHONY: demo
+demo: build envtest ## Start a local control plane, the fake HR servers and the manager, and sync the samples (Ctrl-C stops; CI=true exits).
+	hack/demo.sh
+
+.PHONY: bench
+bench: ## Run the benchmarks (hack/bench.sh).
+	@if [ -x hack/bench.sh ]; then \
+		ENVTEST_ASSETS="$(ENVTEST_ASSETS)" K8S_BIN_DIR="$(ENVTEST_ASSETS)" hack/bench.sh; \
+	else echo "bench: not yet (hack/bench.sh does not exist)"; fi
+
+# If you wish to build the manager image targeting other platforms you can use the --platform flag.
+# (i.e. docker build --platform linux/arm64). However, you must enable docker buildKit for it.
+# More info: https://docs.docker.com/develop/develop-images/build_enhancements/
+.PHONY: docker-build
+docker-build: ## Build docker image with the manager.
+	$(CONTAINER_TOOL) build -t ${IMG} .
+
+.PHONY: docker-push
+docker-push: ## Push docker image with the manager.
+	$(CONTAINER_TOOL) push ${IMG}
+
+.PHONY: build-installer
+build-installer: manifests generate ## Generate dist/install.yaml: CRDs and everything to run the manager with image IMG.
+	mkdir -p dist
+	hack/render.sh config/default "$(IMG)" > dist/install.yaml
+
+##@ Deployment
+
+ifndef ignore-not-found
+  ignore-not-found = false
+endif
+
+.PHONY: install
+install: manifests ## Install CRDs into the K8s cluster specified in ~/.kube/config.
+	$(KUBECTL) apply --server-side -k config/crd
+
+.PHONY: uninstall
+uninstall: manifests ## Uninstall CRDs from the K8s cluster specified in ~/.kube/config. Call with ignore-not-found=true to ignore resource not found errors during deletion.
+	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -k config/crd
+
+.PHONY: deploy
+deploy: manifests ## Deploy controller to the K8s cluster specified in ~/.kube/config, with image IMG.
+	hack/render.sh config/default "$(IMG)" | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: ## Undeploy controller from the K8s cluster specified in ~/.kube/config. Call with ignore-not-found=true to ignore resource not found errors during deletion.
+	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -k config/default
+
+##@ Dependencies
+
+## Location to install dependencies to
+LOCALBIN ?= $(CURDIR)/bin
+$(LOCALBIN):
+	mkdir -p $(LOCALBIN)
+
+## Tool Binaries
+KUBECTL ?= kubectl
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+ENVTEST ?= $(LOCALBIN)/setup-envtest
+GOCYCLO ?= $(LOCALBIN)/gocyclo
+
+## Tool Versions
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+GOCYCLO_VERSION ?= v0.6.0
+
+#ENVTEST_VERSION is the version of controller-runtime release branch to fetch the envtest setup script (i.e. release-0.20)
+ENVTEST_VERSION ?= v0.25.1
+#ENVTEST_K8S_VERSION is the version of Kubernetes to use for setting up ENVTEST binaries; it must equal
+#hack/k8sbins' k8s.io/kubernetes version, from which the binaries are built when setup-envtest cannot download them.
+ENVTEST_K8S_VERSION ?= 1.37.2
+#ENVTEST_ASSETS holds etcd, kube-apiserver and kube-controller-manager (setup-envtest's store layout).
+ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(GOOS)-$(GOARCH)
+export ENVTEST_ASSETS ENVTEST_K8S_VERSION
+E2E_TIMEOUT ?= 30m
+
+# The tool targets always run: go-install-tool is a no-op when bin/<tool>-<version> exists, and
+# re-points bin/<tool> when a version changes.
+.PHONY: controller-gen
+controller-gen: $(LOCALBIN) ## Download controller-gen locally if necessary.
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: setup-envtest
+setup-envtest: $(LOCALBIN) ## Download setup-envtest locally if necessary.
+	$(call go-install-tool,$(ENVTEST),sigs.k8s.io/controller-runtime/tools/setup-envtest,$(ENVTEST_VERSION))
+
+.PHONY: gocyclo
+gocyclo: $(LOCALBIN) ## Download gocyclo locally if necessary.
+	$(call go-install-tool,$(GOCYCLO),github.com/fzipp/gocyclo/cmd/gocyclo,$(GOCYCLO_VERSION))
+
+.PHONY: envtest
+envtest: ## Put etcd, kube-apiserver and kube-controller-manager in bin/k8s/<version>: setup-envtest, else built from hack/k8sbins.
+	@if hack/envtest.sh have "$(ENVTEST_ASSETS)"; then \
+		echo "envtest: binaries ready in $(ENVTEST_ASSETS)"; \
+	else \
+		$(MAKE) --no-print-directory setup-envtest || echo "envtest: could not build setup-envtest; skipping the download"; \
+		ENVTEST="$(ENVTEST)" LOCALBIN="$(LOCALBIN)" hack/envtest.sh install "$(ENVTEST_ASSETS)"; \
+	fi
+
+# go-install-tool will 'go install' any package with custom target and name of binary, if it doesn't exist
+# $1 - target path with name of binary
+# $2 - package url which can be installed
+# $3 - specific version of package
+# The versioned binary (bin/<tool>-<version>) is installed through a temporary GOBIN and renamed,
+# so a concurrent make never sees a half-written tool; bin/<tool> is a relative symlink to it.
+define go-install-tool
+@[ -x "$(1)-$(3)" ] || { \
+set -e; \
+package=$(2)@$(3) ;\
+echo "Downloading $${package}" ;\
+tmpbin=$$(mktemp -d "$(LOCALBIN)/.go-install.XXXXXX") ;\
+trap 'rm -rf "$$tmpbin"' EXIT ;\
+GOBIN="$$tmpbin" go install $${package} ;\
+mv -f "$$tmpbin/$$(basename "$(1)")" "$(1)-$(3)" ;\
+} ;\
+[ "$$(readlink -- "$(1)" 2>/dev/null)" = "$$(basename "$(1)")-$(3)" ] || ln -sfn "$$(basename "$(1)")-$(3)" "$(1)"
+endef

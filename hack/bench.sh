@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Copyright 2026 The dirsync Authors.
+# SPDX-License-Identifier: Apache-2.0
+#
+# `make bench`: builds bin/manager, bin/fakehr and the benchmark (test/bench), makes sure the
+# control plane binaries are in bin/k8s (make envtest), then runs the benchmark, which starts a
+# local control plane (hack/control-plane.sh), bin/fakehr and bin/manager, prints a table and
+# writes it to bench/results.md. Everything it starts is stopped when it ends, also on failure
+# or Ctrl-C.
+#
+# Environment: BENCH_SIZES (1000,10000), BENCH_OUT (bench/results.md), BENCH_ARGS (more flags of
+# test/bench, e.g. "-noop-runs=5"), BENCH_KEEP (non-empty: keep the state dir and logs),
+# BENCH_TIMEOUT (14m), ENVTEST_ASSETS / K8S_BIN_DIR (bin/k8s/1.37.2-<os>-<arch>), KUBECTL (kubectl).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+SIZES=${BENCH_SIZES:-1000,10000}
+OUT=${BENCH_OUT:-bench/results.md}
+TIMEOUT=${BENCH_TIMEOUT:-14m}
+ASSETS=${ENVTEST_ASSETS:-$ROOT/bin/k8s/${ENVTEST_K8S_VERSION:-1.37.2}-$(go env GOOS)-$(go env GOARCH)}
+export K8S_BIN_DIR=${K8S_BIN_DIR:-$ASSETS}
+STARTED=$SECONDS
+
+say() { echo "bench: $*" >&2; }
+
+STATE=$(mktemp -d "${TMPDIR:-/tmp}/dirsync-bench.XXXXXX")
+
+# stop_pidfile FILE NAME: kill the process in FILE if it is still our NAME (pids get reused).
+stop_pidfile() {
+	local pid
+	[[ -f $1 ]] && pid=$(<"$1") && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
+	[[ $(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1) == *"$2" ]] || return 0
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -KILL "$pid" 2>/dev/null || true
+}
+
+# cleanup is the backstop for a benchmark that was killed before it could stop what it started:
+# the manager and fake (pid files it writes), then the control plane.
+cleanup() {
+	local rc=$? d
+	trap - EXIT INT TERM
+	if [[ -d $STATE/run ]]; then
+		for d in "$STATE"/run/*/; do
+			[[ -d $d ]] || continue
+			stop_pidfile "$d/bench-manager.pid" manager
+			stop_pidfile "$d/bench-fakehr.pid" fakehr
+			hack/control-plane.sh stop "$d" >/dev/null 2>&1 || true
+		done
+	fi
+	if ((rc == 0)) && [[ -z ${BENCH_KEEP:-} ]]; then
+		rm -rf "$STATE"
+	else
+		say "state and logs kept in $STATE"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say "building bin/manager, bin/fakehr and the benchmark"
+mkdir -p bin
+go build -o bin/manager ./cmd/manager
+go build -o bin/fakehr ./cmd/fakehr
+go build -o "$STATE/bench" ./test/bench
+
+if ! hack/envtest.sh have "$ASSETS"; then
+	say "control plane binaries missing in $ASSETS: running make envtest"
+	make --no-print-directory envtest ENVTEST_ASSETS="$ASSETS"
+fi
+
+KEEP=()
+[[ -z ${BENCH_KEEP:-} ]] || KEEP=(-keep)
+say "running: test/bench -sizes=$SIZES -out=$OUT ${BENCH_ARGS:-}"
+# shellcheck disable=SC2086 # BENCH_ARGS is a list of flags
+"$STATE/bench" -sizes="$SIZES" -out="$OUT" -state-dir="$STATE/run" -timeout="$TIMEOUT" \
+	-manager=bin/manager -fakehr=bin/fakehr -control-plane=hack/control-plane.sh "${KEEP[@]}" ${BENCH_ARGS:-} "$@"
+say "done in $((SECONDS - STARTED))s"

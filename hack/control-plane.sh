@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Copyright 2026 The dirsync Authors.
+# SPDX-License-Identifier: Apache-2.0
+#
+# A local Kubernetes control plane for `make demo`, the e2e tests and the benchmarks: etcd,
+# kube-apiserver and kube-controller-manager from bin/k8s/<version>-<os>-<arch> (see `make envtest`),
+# on 127.0.0.1 with free ports. Unlike envtest it runs the controller manager, so garbage collection
+# and ServiceAccount tokens work, and the API server authorizes with RBAC.
+#
+#   hack/control-plane.sh start DIR   start, wait until ready, write DIR/kubeconfig (admin)
+#   hack/control-plane.sh stop DIR    stop what `start DIR` started
+#   hack/control-plane.sh env DIR     print `export KUBECONFIG=…` lines for eval
+#
+# DIR holds the state: pki/, etcd/, *.log, *.pid, kubeconfig. `start` wipes those first (never
+# anything else in DIR). Environment: K8S_BIN_DIR (default bin/k8s/1.37.2-<os>-<arch>),
+# KUBECTL (default kubectl on PATH, else K8S_BIN_DIR/kubectl), CONTROL_PLANE_TIMEOUT (seconds, 120).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+K8S_VERSION=${ENVTEST_K8S_VERSION:-1.37.2}
+K8S_BIN_DIR=${K8S_BIN_DIR:-$ROOT/bin/k8s/$K8S_VERSION-$(go env GOOS)-$(go env GOARCH)}
+TIMEOUT=${CONTROL_PLANE_TIMEOUT:-120}
+COMPONENTS=(kube-controller-manager kube-apiserver etcd) # stop order
+
+die() { echo "control-plane: $*" >&2; exit 1; }
+log() { echo "control-plane: $*" >&2; }
+
+kubectl_bin() {
+	if [[ -n "${KUBECTL:-}" ]]; then echo "$KUBECTL"
+	elif command -v kubectl >/dev/null 2>&1; then command -v kubectl
+	elif [[ -x "$K8S_BIN_DIR/kubectl" ]]; then echo "$K8S_BIN_DIR/kubectl"
+	else die "kubectl not found: install it or set KUBECTL"
+	fi
+}
+
+# alive NAME: the process in DIR/NAME.pid is running and is still our binary (pids get reused).
+alive() {
+	local pidfile=$STATE/$1.pid pid
+	[[ -f $pidfile ]] || return 1
+	pid=$(<"$pidfile")
+	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+	# On Linux, also check argv[0] so that a reused pid is never taken for ours.
+	[[ ! -r /proc/$pid/cmdline ]] || [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1) == */"$1" ]]
+}
+
+# stop_all NAME…: TERM the named components together, wait up to 15s, then KILL what is left.
+stop_all() {
+	local name pid pids=()
+	for name in "$@"; do
+		if alive "$name"; then
+			pid=$(<"$STATE/$name.pid")
+			kill -TERM "$pid" 2>/dev/null || true
+			pids+=("$pid")
+		fi
+	done
+	for _ in $(seq 1 150); do
+		for pid in "${pids[@]}"; do
+			kill -0 "$pid" 2>/dev/null && break
+			pid=
+		done
+		[[ -n ${pid:-} ]] || break
+		sleep 0.1
+	done
+	for pid in "${pids[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			log "pid $pid did not stop in 15s; killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+	for name in "$@"; do rm -f "$STATE/$name.pid"; done
+}
+
+cmd_stop() {
+	stop_all kube-controller-manager kube-apiserver
+	stop_all etcd
+}
+
+# launch NAME ARGS…: start a component in the background with its log and pid file.
+launch() {
+	local name=$1
+	shift
+	"$K8S_BIN_DIR/$name" "$@" >"$STATE/$name.log" 2>&1 </dev/null &
+	echo $! >"$STATE/$name.pid"
+}
+
+# fail MSG: print the logs' tails, stop everything, exit non-zero.
+fail() {
+	local c
+	log "$*"
+	for c in etcd kube-apiserver kube-controller-manager; do
+		if [[ -f $STATE/$c.log ]]; then
+			echo "----- last lines of $STATE/$c.log -----" >&2
+			tail -n 25 "$STATE/$c.log" >&2
+		fi
+	done
+	cmd_stop
+	exit 1
+}
+
+# wait_for WHAT COMMAND…: retry COMMAND until it succeeds, a component dies, or TIMEOUT passes.
+wait_for() {
+	local what=$1 deadline=$((SECONDS + TIMEOUT)) c
+	shift
+	until "$@" >/dev/null 2>&1; do
+		for c in "${COMPONENTS[@]}"; do
+			[[ ! -f $STATE/$c.pid ]] || alive "$c" || fail "$c exited while waiting for $what"
+		done
+		((SECONDS < deadline)) || fail "timed out after ${TIMEOUT}s waiting for $what"
+		sleep 0.5
+	done
+}
+
+cmd_start() {
+	local c k
+	for c in etcd kube-apiserver kube-controller-manager; do
+		[[ -x $K8S_BIN_DIR/$c ]] || die "$K8S_BIN_DIR/$c is missing: run 'make envtest' first"
+	done
+	for c in "${COMPONENTS[@]}"; do
+		! alive "$c" || die "$c is already running from $STATE (pid $(<"$STATE/$c.pid")); run: $0 stop $STATE"
+	done
+	k=$(kubectl_bin)
+
+	mkdir -p "$STATE"
+	rm -rf "$STATE/pki" "$STATE/etcd" "$STATE/certs"
+	rm -f "$STATE"/{etcd,kube-apiserver,kube-controller-manager}.{log,pid} "$STATE/kubeconfig" "$STATE/env"
+
+	# Keys and ports from a tiny stdlib-only Go helper, so openssl is not needed.
+	go build -o "$STATE/cptool" "$ROOT/hack/cptool"
+	"$STATE/cptool" pki "$STATE/pki"
+	local ports etcd_port peer_port api_port kcm_port
+	mapfile -t ports < <("$STATE/cptool" ports 4)
+	etcd_port=${ports[0]} peer_port=${ports[1]} api_port=${ports[2]} kcm_port=${ports[3]}
+	local pki=$STATE/pki server=https://127.0.0.1:$api_port
+
+	# Kubeconfigs: the admin one for users, the same credentials for the controller manager.
+	local kc=$STATE/kubeconfig
+	"$k" config --kubeconfig="$kc" set-cluster local --server="$server" \
+		--certificate-authority="$pki/ca.crt" --embed-certs=true >/dev/null
+	"$k" config --kubeconfig="$kc" set-credentials admin --token="$(<"$pki/admin.token")" >/dev/null
+	"$k" config --kubeconfig="$kc" set-context local --cluster=local --user=admin --namespace=default >/dev/null
+	"$k" config --kubeconfig="$kc" use-context local >/dev/null
+	chmod 600 "$kc"
+
+	log "starting etcd on 127.0.0.1:$etcd_port"
+	launch etcd --name=default --data-dir="$STATE/etcd" \
+		--listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
+		--listen-peer-urls="http://127.0.0.1:$peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$peer_port" \
+		--initial-cluster="default=http://127.0.0.1:$peer_port" --unsafe-no-fsync=true --log-level=warn
+	wait_for "etcd" curl -fsS "http://127.0.0.1:$etcd_port/health"
+
+	log "starting kube-apiserver on $server"
+	launch kube-apiserver \
+		--etcd-servers="http://127.0.0.1:$etcd_port" \
+		--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
+		--cert-dir="$STATE/certs" --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
+		--client-ca-file="$pki/ca.crt" --token-auth-file="$pki/tokens.csv" \
+		--authorization-mode=RBAC \
+		--service-account-issuer=https://kubernetes.default.svc.cluster.local \
+		--service-account-key-file="$pki/sa.pub" --service-account-signing-key-file="$pki/sa.key" \
+		--service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
+		--allow-privileged=true --profiling=false
+	wait_for "kube-apiserver /readyz" "$k" --kubeconfig="$kc" get --raw /readyz
+
+	log "starting kube-controller-manager"
+	launch kube-controller-manager \
+		--kubeconfig="$kc" --authentication-kubeconfig="$kc" --authorization-kubeconfig="$kc" \
+		--bind-address=127.0.0.1 --secure-port="$kcm_port" --leader-elect=false \
+		--service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
+		--cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
+		--use-service-account-credentials=false --profiling=false
+	wait_for "namespace default" "$k" --kubeconfig="$kc" get namespace default
+	wait_for "serviceaccount default/default" "$k" --kubeconfig="$kc" -n default get serviceaccount default
+
+	printf 'export KUBECONFIG=%q\n' "$kc" >"$STATE/env"
+	log "ready: $("$k" --kubeconfig="$kc" version -o json 2>/dev/null | grep -m1 -A3 serverVersion | grep gitVersion | tr -d ' ",' || true)"
+	log "use it with: export KUBECONFIG=$kc"
+}
+
+cmd_env() {
+	[[ -f $STATE/kubeconfig ]] || die "no control plane in $STATE: run $0 start $STATE"
+	printf 'export KUBECONFIG=%q\n' "$STATE/kubeconfig"
+	printf 'export K8S_BIN_DIR=%q\n' "$K8S_BIN_DIR"
+}
+
+[[ $# -eq 2 ]] || die "usage: $0 start|stop|env DIR"
+[[ $1 != start ]] || mkdir -p "$2"
+[[ -d $2 ]] || { [[ $1 == stop ]] && exit 0; die "no such directory: $2"; }
+STATE=$(cd "$2" && pwd)
+case $1 in
+start) cmd_start ;;
+stop) cmd_stop ;;
+env) cmd_env ;;
+*) die "usage: $0 start|stop|env DIR" ;;
+esac

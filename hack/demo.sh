@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Copyright 2026 The dirsync Authors.
+# SPDX-License-Identifier: Apache-2.0
+#
+# `make demo`: dirsync end to end on this machine, no Docker and no cluster needed.
+#   1. a local control plane in .demo/ (hack/control-plane.sh: etcd, kube-apiserver with RBAC,
+#      kube-controller-manager)
+#   2. bin/fakehr: fake Breathe HR on 127.0.0.1:8091 and Access People HR on 127.0.0.1:8092
+#   3. the CRDs, the operator's RBAC (config/rbac), and config/samples through config/demo
+#      (namespace dirsync-demo, endpoints on the fakes, the fakes' API keys)
+#   4. bin/manager, as the dirsync-controller-manager ServiceAccount (so config/rbac/role.yaml is
+#      what it is allowed to do), until both Directories are Ready
+# Then it prints what was synced and waits for Ctrl-C, which stops everything. With CI set it
+# stops everything and exits 0 instead. On failure it prints the logs' tails and exits non-zero.
+#
+# Environment: DEMO_EMPLOYEES (200), DEMO_DEPARTMENTS (12), DEMO_BREATHE_PORT (8091),
+# DEMO_PEOPLEHR_PORT (8092), DEMO_TIMEOUT (180, seconds to wait for Ready), DEMO_DIR (.demo),
+# DEMO_MANAGER_IDENTITY (serviceaccount, or admin to run the manager as cluster admin),
+# DEMO_MANAGER_ARGS (bin/manager flags; default "--kube-api-qps=200 --kube-api-burst=400").
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+STATE=${DEMO_DIR:-$ROOT/.demo}
+BREATHE_PORT=${DEMO_BREATHE_PORT:-8091}
+PEOPLEHR_PORT=${DEMO_PEOPLEHR_PORT:-8092}
+EMPLOYEES=${DEMO_EMPLOYEES:-200}
+DEPARTMENTS=${DEMO_DEPARTMENTS:-12}
+TIMEOUT=${DEMO_TIMEOUT:-180}
+IDENTITY=${DEMO_MANAGER_IDENTITY:-serviceaccount}
+NS=dirsync-demo
+# The keys config/demo/kustomization.yaml puts in the sample Secrets (the fakes' DefaultAPIKey).
+BREATHE_KEY=breathe-demo-key
+PEOPLEHR_KEY=peoplehr-demo-key
+KUBECTL=${KUBECTL:-kubectl}
+CP=$ROOT/hack/control-plane.sh
+STARTED=$SECONDS
+
+say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
+
+# alive NAME: STATE/NAME.pid names a running process whose argv[0] ends in NAME.
+alive() {
+	local pid
+	[[ -f $STATE/$1.pid ]] && pid=$(<"$STATE/$1.pid") && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+	[[ ! -r /proc/$pid/cmdline ]] || [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1) == *"$1" ]]
+}
+
+stop_process() {
+	local name=$1 pid
+	if alive "$name"; then
+		pid=$(<"$STATE/$name.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$STATE/$name.pid"
+}
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+cleanup() {
+	stop_process manager
+	stop_process fakehr
+	"$CP" stop "$STATE" || true
+}
+
+show_logs() {
+	local f
+	for f in manager fakehr kube-apiserver; do
+		if [[ -s $STATE/$f.log ]]; then
+			echo "----- last lines of $STATE/$f.log -----" >&2
+			tail -n 30 "$STATE/$f.log" >&2
+		fi
+	done
+}
+
+fail() {
+	say "FAILED: $*" >&2
+	if [[ -f $STATE/kubeconfig ]]; then
+		"$KUBECTL" --kubeconfig="$STATE/kubeconfig" get directories -n "$NS" -o wide >&2 2>/dev/null || true
+		"$KUBECTL" --kubeconfig="$STATE/kubeconfig" get directories -n "$NS" \
+			-o jsonpath='{range .items[*]}{.metadata.name}: {.status.conditions}{"\n"}{end}' >&2 2>/dev/null || true
+	fi
+	show_logs
+	exit 1
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --- preflight -------------------------------------------------------------------------------
+command -v "$KUBECTL" >/dev/null || fail "kubectl not found (set KUBECTL)"
+for p in "$BREATHE_PORT" "$PEOPLEHR_PORT"; do
+	[[ $p =~ ^[0-9]+$ ]] || fail "port '$p' is not a number"
+done
+mkdir -p "$STATE"
+# A previous demo that was killed hard may have left processes behind: stop ours only.
+stop_process manager
+stop_process fakehr
+"$CP" stop "$STATE"
+for p in "$BREATHE_PORT" "$PEOPLEHR_PORT"; do
+	port_in_use "$p" && fail "port $p on 127.0.0.1 is taken: free it, or choose others with DEMO_BREATHE_PORT / DEMO_PEOPLEHR_PORT"
+done
+if [[ ! -x bin/manager || ! -x bin/fakehr ]]; then
+	say "building bin/manager and bin/fakehr"
+	go build -o bin/manager ./cmd/manager
+	go build -o bin/fakehr ./cmd/fakehr
+fi
+INTERRUPTED_RC=130 # Ctrl-C before everything is up is a failure; afterwards it is how the demo ends
+trap cleanup EXIT
+trap 'echo; say "stopping"; exit $INTERRUPTED_RC' INT TERM
+
+# --- control plane ---------------------------------------------------------------------------
+say "starting a local control plane in $STATE"
+"$CP" start "$STATE" || fail "the control plane did not start"
+export KUBECONFIG=$STATE/kubeconfig
+k() { "$KUBECTL" "$@"; }
+
+# --- fake HR servers -------------------------------------------------------------------------
+say "starting bin/fakehr: $EMPLOYEES employees in $DEPARTMENTS departments per provider"
+bin/fakehr --breathe-addr="127.0.0.1:$BREATHE_PORT" --peoplehr-addr="127.0.0.1:$PEOPLEHR_PORT" \
+	--employees="$EMPLOYEES" --departments="$DEPARTMENTS" \
+	--breathe-api-key="$BREATHE_KEY" --peoplehr-api-key="$PEOPLEHR_KEY" >"$STATE/fakehr.log" 2>&1 </dev/null &
+echo $! >"$STATE/fakehr.pid"
+deadline=$((SECONDS + 20))
+until curl -fsS "http://127.0.0.1:$BREATHE_PORT/admin/stats" >/dev/null 2>&1 &&
+	curl -fsS "http://127.0.0.1:$PEOPLEHR_PORT/admin/stats" >/dev/null 2>&1; do
+	alive fakehr || fail "bin/fakehr exited"
+	((SECONDS < deadline)) || fail "bin/fakehr did not answer within 20s"
+	sleep 0.2
+done
+
+# --- API, RBAC and samples -------------------------------------------------------------------
+say "installing the CRDs"
+k apply --server-side -k config/crd >/dev/null
+k wait --for=condition=Established --timeout=60s \
+	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io >/dev/null
+
+say "creating namespace $NS and the samples (config/demo)"
+k create namespace "$NS" >/dev/null
+k apply --server-side -k config/demo >/dev/null
+if [[ $BREATHE_PORT != 8091 ]]; then
+	k -n "$NS" patch directory breathehr --type=merge -p "{\"spec\":{\"endpoint\":\"http://127.0.0.1:$BREATHE_PORT/v1\"}}" >/dev/null
+fi
+if [[ $PEOPLEHR_PORT != 8092 ]]; then
+	k -n "$NS" patch directory accesspeoplehr --type=merge -p "{\"spec\":{\"endpoint\":\"http://127.0.0.1:$PEOPLEHR_PORT\"}}" >/dev/null
+fi
+
+manager_kubeconfig=$KUBECONFIG
+if [[ $IDENTITY == serviceaccount ]]; then
+	say "creating the operator's ServiceAccount and RBAC (config/demo/rbac: config/rbac in dirsync-system)"
+	k create namespace dirsync-system >/dev/null
+	k apply --server-side -k config/demo/rbac >/dev/null
+	manager_kubeconfig=$STATE/manager.kubeconfig
+	server=$(k config view --minify -o jsonpath='{.clusters[0].cluster.server}')
+	token=$(k -n dirsync-system create token dirsync-controller-manager --duration=24h)
+	k config --kubeconfig="$manager_kubeconfig" set-cluster local --server="$server" \
+		--certificate-authority="$STATE/pki/ca.crt" --embed-certs=true >/dev/null
+	k config --kubeconfig="$manager_kubeconfig" set-credentials dirsync-controller-manager --token="$token" >/dev/null
+	k config --kubeconfig="$manager_kubeconfig" set-context local --cluster=local --user=dirsync-controller-manager >/dev/null
+	k config --kubeconfig="$manager_kubeconfig" use-context local >/dev/null
+	chmod 600 "$manager_kubeconfig"
+	unset token
+fi
+
+# --- the manager -----------------------------------------------------------------------------
+probe_port=$("$STATE/cptool" ports 1)
+# The local control plane is ours alone: let the first sync of 2 x 200 users go faster than the
+# manager's polite defaults (20 QPS) would.
+read -ra extra_args <<<"${DEMO_MANAGER_ARGS:---kube-api-qps=200 --kube-api-burst=400}"
+say "starting bin/manager (as $IDENTITY; log: $STATE/manager.log)"
+bin/manager --allow-insecure-endpoints --kubeconfig="$manager_kubeconfig" --metrics-bind-address=0 \
+	--health-probe-bind-address="127.0.0.1:$probe_port" --leader-elect=false \
+	"${extra_args[@]}" \
+	>"$STATE/manager.log" 2>&1 </dev/null &
+echo $! >"$STATE/manager.pid"
+
+say "waiting up to ${TIMEOUT}s for both Directories to be Ready"
+deadline=$((SECONDS + TIMEOUT))
+until k wait --for=condition=Ready directory --all -n "$NS" --timeout=5s >/dev/null 2>&1; do
+	alive manager || fail "bin/manager exited"
+	((SECONDS < deadline)) || fail "the Directories were not Ready within ${TIMEOUT}s"
+done
+say "ready in $((SECONDS - STARTED))s"
+
+# --- show it ---------------------------------------------------------------------------------
+echo
+# (Read whole lists first: `kubectl … | head` would end kubectl with SIGPIPE, failing under pipefail.)
+everything=$(k get dirsync -A)
+echo "\$ kubectl get dirsync -A      # every Directory, DirectoryUser and DirectoryGroup"
+echo "$everything"
+echo
+users=$(k get du -n "$NS")
+groups=$(k get dg -n "$NS")
+echo "\$ kubectl get dg -n $NS | head -n 6      # $(($(wc -l <<<"$groups") - 1)) DirectoryGroups in all"
+head -n 6 <<<"$groups"
+echo
+echo "\$ kubectl get du -n $NS --field-selector spec.state=Inactive | head -n 6"
+inactive=$(k get du -n "$NS" --field-selector spec.state=Inactive)
+head -n 6 <<<"$inactive"
+echo
+echo "\$ kubectl get directories -A      # $(($(wc -l <<<"$users") - 1)) DirectoryUsers in $NS"
+k get directories -A
+echo
+
+if [[ -n ${CI:-} ]]; then
+	say "CI is set: stopping everything"
+	exit 0
+fi
+
+cat <<EOF
+Point kubectl at the demo cluster from another shell:
+
+  export KUBECONFIG=$STATE/kubeconfig
+  kubectl get dirsync -A                 # every Directory, DirectoryUser and DirectoryGroup
+  kubectl get du -n $NS --field-selector spec.state=Inactive
+
+Change the fake HR data and watch the next sync (the demo Directories sync every minute;
+the annotation syncs at once):
+
+  curl -X POST http://127.0.0.1:$BREATHE_PORT/admin/generate -d '{"seed":2,"employees":$((EMPLOYEES + 10))}'
+  curl -X POST http://127.0.0.1:$BREATHE_PORT/admin/fault -d '{"kind":"ServerError","times":1}'
+  kubectl annotate directory breathehr -n $NS dirsync.io/sync-requested-at="\$(date -u +%FT%TZ)" --overwrite
+
+Logs: $STATE/manager.log, $STATE/fakehr.log, $STATE/kube-apiserver.log
+Press Ctrl-C to stop the manager, the fake HR servers and the control plane.
+EOF
+INTERRUPTED_RC=0
+while alive manager; do sleep 1; done
+fail "bin/manager exited"
