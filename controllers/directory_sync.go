@@ -36,6 +36,10 @@ import (
 	"github.com/dirsync/dirsync/internal/provider"
 )
 
+// reasonApplyFailed is the Warning Event's reason when the provider's data could not be written to the
+// cluster (e.g. an object of the same name that another Directory or someone else owns).
+const reasonApplyFailed = "ApplyFailed"
+
 // sync reads the whole directory from the provider and applies the difference. A provider or Secret
 // problem changes no object: it sets Ready=False with a reason and schedules a retry with backoff.
 // Only Kubernetes API failures are returned as errors.
@@ -73,6 +77,8 @@ func (r *DirectoryReconciler) sync(ctx context.Context, dir *dirsyncv1alpha1.Dir
 
 	out, err := r.materialize(ctx, dir, snap, now)
 	if err != nil {
+		markApplyFailed(dir)
+		r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, reasonApplyFailed, "Sync", "%s", provider.Redact(err.Error(), apiKey))
 		return ctrl.Result{}, err
 	}
 	markSucceeded(dir, out, now)

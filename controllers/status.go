@@ -159,6 +159,16 @@ func markFailed(dir *dirsyncv1alpha1.Directory, reason, message string, retryAft
 	setCondition(dir, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason, Message: message}, now)
 }
 
+// markApplyFailed records a sync whose provider read succeeded but whose writes to the API server
+// failed: the retry backs off like a provider failure (so it never calls the provider in a hot loop),
+// and the Ready condition keeps saying what it said, since the API error is logged and returned.
+func markApplyFailed(dir *dirsyncv1alpha1.Directory) {
+	st := &dir.Status
+	st.ConsecutiveFailures++
+	next := metav1.NewTime(nextSync(st.LastSyncTime.Time, dir.SyncIntervalOrDefault().Duration, st.ConsecutiveFailures, 0))
+	st.NextSyncTime = &next
+}
+
 // markSuspended sets Ready=False Suspended; the schedule is left as it was.
 func markSuspended(dir *dirsyncv1alpha1.Directory, now time.Time) {
 	setCondition(dir, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonSuspended,

@@ -78,3 +78,18 @@ func TestMarkFailedThenSucceeded(t *testing.T) {
 		t.Fatalf("after success: %+v", dir.Status)
 	}
 }
+
+func TestMarkApplyFailedBacksOffWithoutTouchingReady(t *testing.T) {
+	dir := testDirectory("")
+	markAttempt(dir, "7", timeZero)
+	markSucceeded(dir, syncOutcome{users: 1}, timeZero)
+	ready := *meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady)
+	markAttempt(dir, "7", timeZero.Add(time.Hour))
+	markApplyFailed(dir)
+	if dir.Status.ConsecutiveFailures != 1 || !dir.Status.NextSyncTime.Time.Equal(timeZero.Add(time.Hour+30*time.Second)) {
+		t.Fatalf("after a failed apply: failures %d next %v", dir.Status.ConsecutiveFailures, dir.Status.NextSyncTime)
+	}
+	if got := *meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady); got != ready {
+		t.Fatalf("Ready changed from %+v to %+v", ready, got)
+	}
+}
