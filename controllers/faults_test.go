@@ -19,7 +19,6 @@ package controllers
 import (
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +26,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -311,35 +311,7 @@ func (h *harness) groupsByName() map[string]dirsyncv1alpha1.DirectoryGroup {
 	return out
 }
 
-func isDNSName(s string) bool {
-	if s == "" || len(s) > 253 || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789-.") == ""
-}
-
-// syncWith applies mutate to the Directory together with a new sync-requested-at value, in one
-// patch, and waits until a sync has answered that request.
-func syncWith(h *harness, mutate func(*dirsyncv1alpha1.Directory)) *dirsyncv1alpha1.Directory {
-	h.t.Helper()
-	value := nextValue()
-	d := h.directory()
-	patch := client.MergeFrom(d.DeepCopy())
-	mutate(d)
-	if d.Annotations == nil {
-		d.Annotations = map[string]string{}
-	}
-	d.Annotations[dirsyncv1alpha1.AnnotationSyncRequestedAt] = value
-	must(h.t, k8sClient.Patch(h.ctx, d, patch))
-	eventually(h.t, 30*time.Second, func() (bool, string) {
-		d = h.directory()
-		return d.Status.LastHandledSyncRequest == value, "sync request " + value + " not answered yet"
-	})
-	return d
-}
-
-// nextValue is a value no annotation or label of this test run has had.
-func nextValue() string { return "v" + strconv.FormatInt(requestSeq.Add(1), 10) }
+func isDNSName(s string) bool { return len(validation.IsDNS1123Subdomain(s)) == 0 }
 
 // retryWhenDue steps the clock past d's nextSyncTime, wakes the controller with a child event and
 // waits for the sync attempt that follows.

@@ -142,9 +142,19 @@ func (h *harness) waitReason(reason string) *dirsyncv1alpha1.Directory {
 // forceSync sets a new sync-requested-at value and waits until a sync has answered it.
 func (h *harness) forceSync() *dirsyncv1alpha1.Directory {
 	h.t.Helper()
-	value := strconv.FormatInt(requestSeq.Add(1), 10)
+	return syncWith(h, nil)
+}
+
+// syncWith applies mutate (if any) to the Directory together with a new sync-requested-at value, in one
+// patch, and waits until a sync has answered that request.
+func syncWith(h *harness, mutate func(*dirsyncv1alpha1.Directory)) *dirsyncv1alpha1.Directory {
+	h.t.Helper()
+	value := nextValue()
 	d := h.directory()
 	patch := client.MergeFrom(d.DeepCopy())
+	if mutate != nil {
+		mutate(d)
+	}
 	if d.Annotations == nil {
 		d.Annotations = map[string]string{}
 	}
@@ -156,6 +166,9 @@ func (h *harness) forceSync() *dirsyncv1alpha1.Directory {
 	})
 	return d
 }
+
+// nextValue is a value no annotation or label of this test run has had.
+func nextValue() string { return "v" + strconv.FormatInt(requestSeq.Add(1), 10) }
 
 func (h *harness) users() map[string]dirsyncv1alpha1.DirectoryUser {
 	h.t.Helper()

@@ -23,64 +23,16 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
-// memServer is the smallest Server: it records what the admin API asks of it.
-type memServer struct {
-	mu       sync.Mutex
-	company  Company
-	apiKey   string
-	faults   []Fault
-	requests int
-}
+// memServer is the smallest Server: the shared State, recording what the admin API asks of it.
+type memServer struct{ *State }
 
-var _ Server = (*memServer)(nil)
+var _ Server = memServer{}
 
-func (m *memServer) URL() string { return "http://fake.invalid" }
-func (m *memServer) APIKey() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.apiKey
-}
-func (m *memServer) SetAPIKey(k string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.apiKey = k
-}
-func (m *memServer) Company() Company {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.company.Clone()
-}
-func (m *memServer) SetCompany(c Company) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.company = c.Clone()
-}
-func (m *memServer) Update(f func(c *Company)) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	f(&m.company)
-}
-func (m *memServer) InjectFault(f Fault) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.faults = append(m.faults, f)
-}
-func (m *memServer) ClearFaults() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.faults = nil
-}
-func (m *memServer) Requests() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.requests
-}
-func (m *memServer) Close() {}
+func (memServer) Close() {}
 
 func do(t *testing.T, h http.Handler, method, path, body string) (int, string) {
 	t.Helper()
@@ -135,7 +87,7 @@ func TestAdminHandler(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &memServer{apiKey: "old-key", requests: 7, faults: []Fault{{Kind: FaultEmptyList}}}
+			s := memServer{&State{apiKey: "old-key", requests: 7, faults: []Fault{{Kind: FaultEmptyList}}}}
 			before := append([]Fault(nil), s.faults...)
 			code, body := do(t, AdminHandler(s, PrefixedIDs), tt.method, tt.path, tt.body)
 			if code != tt.wantCode {
@@ -169,7 +121,7 @@ func TestAdminHandler(t *testing.T) {
 }
 
 func TestAdminGenerateKeepsIDStyle(t *testing.T) {
-	s := &memServer{}
+	s := memServer{&State{}}
 	code, body := do(t, AdminHandler(s, PrefixedIDs), "POST", "/admin/generate", `{"seed":3,"employees":5,"departments":2}`)
 	if code != 200 || strings.TrimSpace(body) != `{"employees":5,"departments":2}` {
 		t.Fatalf("generate = %d %s", code, body)
@@ -198,7 +150,7 @@ func TestAdminCompanyRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &memServer{}
+	s := memServer{&State{}}
 	h := AdminHandler(s, NumericIDs)
 	if code, body := do(t, h, "PUT", "/admin/company", string(b)); code != 204 {
 		t.Fatalf("PUT company = %d %s", code, body)
