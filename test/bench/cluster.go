@@ -310,7 +310,12 @@ func (c *cluster) etcdMetrics(ctx context.Context, saveAs string) (scrape, error
 	if c.etcdURL == "" {
 		return nil, errors.New("etcd's URL is unknown")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(c.etcdURL, "/")+"/metrics", nil)
+	return c.scrapeURL(ctx, strings.TrimRight(c.etcdURL, "/")+"/metrics", saveAs)
+}
+
+// scrapeURL GETs a plain-HTTP metrics endpoint, saves the raw text as saveAs and parses it.
+func (c *cluster) scrapeURL(ctx context.Context, url, saveAs string) (scrape, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -322,6 +327,9 @@ func (c *cluster) etcdMetrics(ctx context.Context, saveAs string) (scrape, error
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 	c.save(saveAs, body)
 	return parseMetrics(body), nil
@@ -343,24 +351,7 @@ func flagOf(pid int, name string) string {
 
 // managerMetrics scrapes the manager's metrics endpoint, keeping the raw text like apiMetrics.
 func (c *cluster) managerMetrics(ctx context.Context, saveAs string) (scrape, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.metricsURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", c.metricsURL, resp.Status)
-	}
-	c.save(saveAs, body)
-	return parseMetrics(body), nil
+	return c.scrapeURL(ctx, c.metricsURL, saveAs)
 }
 
 // ensureNamespace creates ns if it does not exist.
