@@ -30,7 +30,7 @@ STATE=$(mktemp -d "${TMPDIR:-/tmp}/dirsync-bench.XXXXXX")
 stop_pidfile() {
 	local pid
 	[[ -f $1 ]] && pid=$(<"$1") && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-	[[ $(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | head -n 1) == *"$2" ]] || return 0
+	[[ $(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n 1p) == *"$2" ]] || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 	kill -KILL "$pid" 2>/dev/null || true

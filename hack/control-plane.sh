@@ -40,7 +40,7 @@ alive() {
 	pid=$(<"$pidfile")
 	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
 	# On Linux, also check argv[0] so that a reused pid is never taken for ours.
-	[[ ! -r /proc/$pid/cmdline ]] || [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1) == */"$1" ]]
+	[[ ! -r /proc/$pid/cmdline ]] || [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 1p) == */"$1" ]]
 }
 
 # stop_all NAME…: TERM the named components together, wait up to 15s, then KILL what is left.

@@ -42,7 +42,7 @@ say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 alive() {
 	local pid
 	[[ -f $STATE/$1.pid ]] && pid=$(<"$STATE/$1.pid") && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
-	[[ ! -r /proc/$pid/cmdline ]] || [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1) == *"$1" ]]
+	[[ ! -r /proc/$pid/cmdline ]] || [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 1p) == *"$1" ]]
 }
 
 stop_process() {

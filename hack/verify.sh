@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 status=0
 
 if ! git diff --exit-code --stat -- api config; then
-	git diff -- api config | head -n 60
+	git diff -- api config | sed -n '1,60p'
 	echo >&2
 	echo "verify: FAILED: generated files under api/ or config/ differ from what is committed." >&2
 	echo "verify: run 'make manifests generate' and commit the result (never edit generated files by hand)." >&2
@@ -28,7 +28,7 @@ if [[ -n $untracked ]]; then
 fi
 
 if ! tidy=$(go mod tidy -diff 2>&1); then
-	echo "$tidy" | head -n 40 >&2
+	sed -n '1,40p' <<<"$tidy" >&2
 	echo "verify: FAILED: go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result." >&2
 	status=1
 fi

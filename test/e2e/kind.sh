@@ -30,7 +30,7 @@ for tool in "$KIND" "$CONTAINER_TOOL" kubectl; do
 done
 
 created=
-if ! "$KIND" get clusters 2>/dev/null | grep -qx "$CLUSTER"; then
+if ! "$KIND" get clusters 2>/dev/null | grep -x "$CLUSTER" >/dev/null; then
 	say "creating Kind cluster $CLUSTER"
 	"$KIND" create cluster --name "$CLUSTER" ${KIND_NODE_IMAGE:+--image "$KIND_NODE_IMAGE"} --wait 120s
 	created=1
