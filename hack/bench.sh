@@ -25,16 +25,10 @@ STARTED=$SECONDS
 say() { echo "bench: $*" >&2; }
 
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/dirsync-bench.XXXXXX")
-
-# stop_pidfile FILE NAME: kill the process in FILE if it is still our NAME (pids get reused).
-stop_pidfile() {
-	local pid
-	[[ -f $1 ]] && pid=$(<"$1") && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-	[[ $(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n 1p) == *"$2" ]] || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-	kill -KILL "$pid" 2>/dev/null || true
-}
+# proc_stop: the control plane's process helper (test/bench writes manager.pid and fakehr.pid
+# next to the control plane's pid files, through test/utils).
+# shellcheck source=hack/control-plane.sh
+source hack/control-plane.sh
 
 # cleanup is the backstop for a benchmark that was killed before it could stop what it started:
 # the manager and fake (pid files it writes), then the control plane.
@@ -44,8 +38,7 @@ cleanup() {
 	if [[ -d $STATE/run ]]; then
 		for d in "$STATE"/run/*/; do
 			[[ -d $d ]] || continue
-			stop_pidfile "$d/bench-manager.pid" manager
-			stop_pidfile "$d/bench-fakehr.pid" fakehr
+			proc_stop "$d" manager fakehr
 			hack/control-plane.sh stop "$d" >/dev/null 2>&1 || true
 		done
 	fi

@@ -14,6 +14,77 @@
 # DIR holds the state: pki/, etcd/, *.log, *.pid, kubeconfig. `start` wipes those first (never
 # anything else in DIR). Environment: K8S_BIN_DIR (default bin/k8s/1.37.2-<os>-<arch>),
 # KUBECTL (default kubectl on PATH, else K8S_BIN_DIR/kubectl), CONTROL_PLANE_TIMEOUT (seconds, 120).
+#
+# Sourced (`source hack/control-plane.sh`), it only defines the process helpers below, which
+# hack/demo.sh and hack/bench.sh use for their own processes; the Go side of the same job is
+# test/utils. A process NAME in state directory DIR has its pid in DIR/NAME.pid and its output in
+# DIR/NAME.log:
+#   proc_launch DIR NAME BIN ARGS…   start BIN in the background, output to DIR/NAME.log
+#   proc_alive DIR NAME              DIR/NAME.pid names a running process that is still our NAME
+#   proc_stop DIR NAME…              SIGTERM them together, wait up to 15s, SIGKILL what is left
+#   proc_tails DIR LINES NAME…       print the last LINES lines of each DIR/NAME.log to stderr
+
+proc_launch() {
+	local dir=$1 name=$2
+	shift 2
+	"$@" >"$dir/$name.log" 2>&1 </dev/null &
+	echo $! >"$dir/$name.pid"
+}
+
+proc_alive() {
+	local pidfile=$1/$2.pid pid argv0
+	[[ -f $pidfile ]] || return 1
+	pid=$(<"$pidfile")
+	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+	# On Linux, also check argv[0], so that a reused pid is never taken for ours.
+	[[ -r /proc/$pid/cmdline ]] || return 0
+	argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 1p)
+	[[ $argv0 == "$2" || $argv0 == */"$2" ]]
+}
+
+proc_stop() {
+	local dir=$1 name pid pids=()
+	shift
+	for name in "$@"; do
+		if proc_alive "$dir" "$name"; then
+			pid=$(<"$dir/$name.pid")
+			kill -TERM "$pid" 2>/dev/null || true
+			pids+=("$pid")
+		fi
+	done
+	for _ in $(seq 1 150); do
+		for pid in "${pids[@]}"; do
+			kill -0 "$pid" 2>/dev/null && break
+			pid=
+		done
+		[[ -n ${pid:-} ]] || break
+		sleep 0.1
+	done
+	for pid in "${pids[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "pid $pid did not stop in 15s; killing it" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	done
+	for name in "$@"; do rm -f "$dir/$name.pid"; done
+}
+
+proc_tails() {
+	local dir=$1 lines=$2 name
+	shift 2
+	for name in "$@"; do
+		if [[ -s $dir/$name.log ]]; then
+			echo "----- last lines of $dir/$name.log -----" >&2
+			tail -n "$lines" "$dir/$name.log" >&2
+		fi
+	done
+}
+
+# Sourced: only the helpers above.
+if [[ ${BASH_SOURCE[0]} != "$0" ]]; then
+	return 0
+fi
+
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,66 +104,15 @@ kubectl_bin() {
 	fi
 }
 
-# alive NAME: the process in DIR/NAME.pid is running and is still our binary (pids get reused).
-alive() {
-	local pidfile=$STATE/$1.pid pid
-	[[ -f $pidfile ]] || return 1
-	pid=$(<"$pidfile")
-	[[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
-	# On Linux, also check argv[0] so that a reused pid is never taken for ours.
-	[[ ! -r /proc/$pid/cmdline ]] || [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 1p) == */"$1" ]]
-}
-
-# stop_all NAME…: TERM the named components together, wait up to 15s, then KILL what is left.
-stop_all() {
-	local name pid pids=()
-	for name in "$@"; do
-		if alive "$name"; then
-			pid=$(<"$STATE/$name.pid")
-			kill -TERM "$pid" 2>/dev/null || true
-			pids+=("$pid")
-		fi
-	done
-	for _ in $(seq 1 150); do
-		for pid in "${pids[@]}"; do
-			kill -0 "$pid" 2>/dev/null && break
-			pid=
-		done
-		[[ -n ${pid:-} ]] || break
-		sleep 0.1
-	done
-	for pid in "${pids[@]}"; do
-		if kill -0 "$pid" 2>/dev/null; then
-			log "pid $pid did not stop in 15s; killing it"
-			kill -KILL "$pid" 2>/dev/null || true
-		fi
-	done
-	for name in "$@"; do rm -f "$STATE/$name.pid"; done
-}
-
 cmd_stop() {
-	stop_all kube-controller-manager kube-apiserver
-	stop_all etcd
-}
-
-# launch NAME ARGS…: start a component in the background with its log and pid file.
-launch() {
-	local name=$1
-	shift
-	"$K8S_BIN_DIR/$name" "$@" >"$STATE/$name.log" 2>&1 </dev/null &
-	echo $! >"$STATE/$name.pid"
+	proc_stop "$STATE" kube-controller-manager kube-apiserver
+	proc_stop "$STATE" etcd
 }
 
 # fail MSG: print the logs' tails, stop everything, exit non-zero.
 fail() {
-	local c
 	log "$*"
-	for c in etcd kube-apiserver kube-controller-manager; do
-		if [[ -f $STATE/$c.log ]]; then
-			echo "----- last lines of $STATE/$c.log -----" >&2
-			tail -n 25 "$STATE/$c.log" >&2
-		fi
-	done
+	proc_tails "$STATE" 25 etcd kube-apiserver kube-controller-manager
 	cmd_stop
 	exit 1
 }
@@ -103,7 +123,7 @@ wait_for() {
 	shift
 	until "$@" >/dev/null 2>&1; do
 		for c in "${COMPONENTS[@]}"; do
-			[[ ! -f $STATE/$c.pid ]] || alive "$c" || fail "$c exited while waiting for $what"
+			[[ ! -f $STATE/$c.pid ]] || proc_alive "$STATE" "$c" || fail "$c exited while waiting for $what"
 		done
 		((SECONDS < deadline)) || fail "timed out after ${TIMEOUT}s waiting for $what"
 		sleep 0.5
@@ -116,7 +136,7 @@ cmd_start() {
 		[[ -x $K8S_BIN_DIR/$c ]] || die "$K8S_BIN_DIR/$c is missing: run 'make envtest' first"
 	done
 	for c in "${COMPONENTS[@]}"; do
-		! alive "$c" || die "$c is already running from $STATE (pid $(<"$STATE/$c.pid")); run: $0 stop $STATE"
+		! proc_alive "$STATE" "$c" || die "$c is already running from $STATE (pid $(<"$STATE/$c.pid")); run: $0 stop $STATE"
 	done
 	k=$(kubectl_bin)
 
@@ -142,14 +162,14 @@ cmd_start() {
 	chmod 600 "$kc"
 
 	log "starting etcd on 127.0.0.1:$etcd_port"
-	launch etcd --name=default --data-dir="$STATE/etcd" \
+	proc_launch "$STATE" etcd "$K8S_BIN_DIR/etcd" --name=default --data-dir="$STATE/etcd" \
 		--listen-client-urls="http://127.0.0.1:$etcd_port" --advertise-client-urls="http://127.0.0.1:$etcd_port" \
 		--listen-peer-urls="http://127.0.0.1:$peer_port" --initial-advertise-peer-urls="http://127.0.0.1:$peer_port" \
 		--initial-cluster="default=http://127.0.0.1:$peer_port" --unsafe-no-fsync=true --log-level=warn
 	wait_for "etcd" curl -fsS "http://127.0.0.1:$etcd_port/health"
 
 	log "starting kube-apiserver on $server"
-	launch kube-apiserver \
+	proc_launch "$STATE" kube-apiserver "$K8S_BIN_DIR/kube-apiserver" \
 		--etcd-servers="http://127.0.0.1:$etcd_port" \
 		--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$api_port" \
 		--cert-dir="$STATE/certs" --tls-cert-file="$pki/apiserver.crt" --tls-private-key-file="$pki/apiserver.key" \
@@ -162,7 +182,7 @@ cmd_start() {
 	wait_for "kube-apiserver /readyz" "$k" --kubeconfig="$kc" get --raw /readyz
 
 	log "starting kube-controller-manager"
-	launch kube-controller-manager \
+	proc_launch "$STATE" kube-controller-manager "$K8S_BIN_DIR/kube-controller-manager" \
 		--kubeconfig="$kc" --authentication-kubeconfig="$kc" --authorization-kubeconfig="$kc" \
 		--bind-address=127.0.0.1 --secure-port="$kcm_port" --leader-elect=false \
 		--service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \

@@ -35,43 +35,20 @@ PEOPLEHR_KEY=peoplehr-demo-key
 KUBECTL=${KUBECTL:-kubectl}
 CP=$ROOT/hack/control-plane.sh
 STARTED=$SECONDS
+# proc_launch, proc_alive, proc_stop, proc_tails: the control plane's own process helpers, for the
+# manager and the fakes too (their pid and log files live next to the control plane's in $STATE).
+# shellcheck source=hack/control-plane.sh
+source "$CP"
 
 say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 
-# alive NAME: STATE/NAME.pid names a running process whose argv[0] ends in NAME.
-alive() {
-	local pid
-	[[ -f $STATE/$1.pid ]] && pid=$(<"$STATE/$1.pid") && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
-	[[ ! -r /proc/$pid/cmdline ]] || [[ $(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 1p) == *"$1" ]]
-}
-
-stop_process() {
-	local name=$1 pid
-	if alive "$name"; then
-		pid=$(<"$STATE/$name.pid")
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	rm -f "$STATE/$name.pid"
-}
-
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
-	stop_process manager
-	stop_process fakehr
+	proc_stop "$STATE" manager fakehr
 	"$CP" stop "$STATE" || true
 }
 
-show_logs() {
-	local f
-	for f in manager fakehr kube-apiserver; do
-		if [[ -s $STATE/$f.log ]]; then
-			echo "----- last lines of $STATE/$f.log -----" >&2
-			tail -n 30 "$STATE/$f.log" >&2
-		fi
-	done
-}
+show_logs() { proc_tails "$STATE" 30 manager fakehr kube-apiserver; }
 
 fail() {
 	say "FAILED: $*" >&2
@@ -93,8 +70,7 @@ for p in "$BREATHE_PORT" "$PEOPLEHR_PORT"; do
 done
 mkdir -p "$STATE"
 # A previous demo that was killed hard may have left processes behind: stop ours only.
-stop_process manager
-stop_process fakehr
+proc_stop "$STATE" manager fakehr
 "$CP" stop "$STATE"
 for p in "$BREATHE_PORT" "$PEOPLEHR_PORT"; do
 	port_in_use "$p" && fail "port $p on 127.0.0.1 is taken: free it, or choose others with DEMO_BREATHE_PORT / DEMO_PEOPLEHR_PORT"
@@ -116,14 +92,13 @@ k() { "$KUBECTL" "$@"; }
 
 # --- fake HR servers -------------------------------------------------------------------------
 say "starting bin/fakehr: $EMPLOYEES employees in $DEPARTMENTS departments per provider"
-bin/fakehr --breathe-addr="127.0.0.1:$BREATHE_PORT" --peoplehr-addr="127.0.0.1:$PEOPLEHR_PORT" \
+proc_launch "$STATE" fakehr bin/fakehr --breathe-addr="127.0.0.1:$BREATHE_PORT" --peoplehr-addr="127.0.0.1:$PEOPLEHR_PORT" \
 	--employees="$EMPLOYEES" --departments="$DEPARTMENTS" \
-	--breathe-api-key="$BREATHE_KEY" --peoplehr-api-key="$PEOPLEHR_KEY" >"$STATE/fakehr.log" 2>&1 </dev/null &
-echo $! >"$STATE/fakehr.pid"
+	--breathe-api-key="$BREATHE_KEY" --peoplehr-api-key="$PEOPLEHR_KEY"
 deadline=$((SECONDS + 20))
 until curl -fsS "http://127.0.0.1:$BREATHE_PORT/admin/stats" >/dev/null 2>&1 &&
 	curl -fsS "http://127.0.0.1:$PEOPLEHR_PORT/admin/stats" >/dev/null 2>&1; do
-	alive fakehr || fail "bin/fakehr exited"
+	proc_alive "$STATE" fakehr || fail "bin/fakehr exited"
 	((SECONDS < deadline)) || fail "bin/fakehr did not answer within 20s"
 	sleep 0.2
 done
@@ -167,16 +142,14 @@ probe_port=$("$STATE/cptool" ports 1)
 # manager's polite defaults (20 QPS) would.
 read -ra extra_args <<<"${DEMO_MANAGER_ARGS:---kube-api-qps=200 --kube-api-burst=400}"
 say "starting bin/manager (as $IDENTITY; log: $STATE/manager.log)"
-bin/manager --allow-insecure-endpoints --kubeconfig="$manager_kubeconfig" --metrics-bind-address=0 \
+proc_launch "$STATE" manager bin/manager --allow-insecure-endpoints --kubeconfig="$manager_kubeconfig" --metrics-bind-address=0 \
 	--health-probe-bind-address="127.0.0.1:$probe_port" --leader-elect=false \
-	"${extra_args[@]}" \
-	>"$STATE/manager.log" 2>&1 </dev/null &
-echo $! >"$STATE/manager.pid"
+	"${extra_args[@]}"
 
 say "waiting up to ${TIMEOUT}s for both Directories to be Ready"
 deadline=$((SECONDS + TIMEOUT))
 until k wait --for=condition=Ready directory --all -n "$NS" --timeout=5s >/dev/null 2>&1; do
-	alive manager || fail "bin/manager exited"
+	proc_alive "$STATE" manager || fail "bin/manager exited"
 	((SECONDS < deadline)) || fail "the Directories were not Ready within ${TIMEOUT}s"
 done
 say "ready in $((SECONDS - STARTED))s"
@@ -224,5 +197,5 @@ Logs: $STATE/manager.log, $STATE/fakehr.log, $STATE/kube-apiserver.log
 Press Ctrl-C to stop the manager, the fake HR servers and the control plane.
 EOF
 INTERRUPTED_RC=0
-while alive manager; do sleep 1; done
+while proc_alive "$STATE" manager; do sleep 1; done
 fail "bin/manager exited"

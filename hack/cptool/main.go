@@ -15,11 +15,13 @@ limitations under the License.
 */
 
 // Command cptool is the small helper behind hack/control-plane.sh and hack/demo.sh. It needs
-// only the standard library, so the scripts work without openssl:
+// only the standard library (and test/utils, which needs no more), so the scripts work without
+// openssl:
 //
 //	cptool pki DIR    writes a CA, an API server serving certificate, the ServiceAccount
 //	                  signing key pair and a static token file with one admin user
-//	cptool ports N    prints N free TCP ports on 127.0.0.1, one per line
+//	cptool ports N    prints N free TCP ports on 127.0.0.1, one per line (test/utils.FreePorts,
+//	                  which the e2e tests and the benchmark use too)
 package main
 
 import (
@@ -39,6 +41,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 func main() {
@@ -60,7 +64,7 @@ func run(args []string) error {
 		if err != nil || n < 1 || n > 64 {
 			return fmt.Errorf("ports: want a count from 1 to 64, got %q", args[1])
 		}
-		ports, err := freePorts(n)
+		ports, err := utils.FreePorts(n)
 		if err != nil {
 			return err
 		}
@@ -71,20 +75,6 @@ func run(args []string) error {
 	default:
 		return fmt.Errorf("unknown command %q", args[0])
 	}
-}
-
-// freePorts holds all n listeners open until every port is chosen, so the ports are distinct.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("finding a free port: %w", err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 // writePKI writes, into dir:

@@ -49,6 +49,7 @@ import (
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/breathehr"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 var scheme = func() *runtime.Scheme {
@@ -61,7 +62,8 @@ var scheme = func() *runtime.Scheme {
 // cluster is one size's world: a fresh control plane, the fake Breathe HR and (later) the manager.
 type cluster struct {
 	cfg        config
-	procs      *procs
+	procs      *utils.Group
+	cp         *utils.ControlPlane
 	n          int
 	dir        string // state directory of the control plane and the logs
 	kubeconfig string
@@ -71,11 +73,11 @@ type cluster struct {
 	etcdURL    string         // from kube-apiserver's --etcd-servers
 	k8sVersion string
 
-	fake    *child
+	fake    *utils.Process
 	fakeURL string         // http://127.0.0.1:port (admin API at /admin/, Breathe at /v1)
 	proxy   *providerProxy // the manager's way to the fake, timing its requests
 
-	manager     *child
+	manager     *utils.Process
 	metricsURL  string
 	managerLog  string
 	managerPort int
@@ -83,18 +85,16 @@ type cluster struct {
 
 // startCluster starts the control plane in dir, installs the CRDs and starts bin/fakehr with n
 // employees.
-func startCluster(ctx context.Context, cfg config, p *procs, dir string, n int) (*cluster, error) {
-	c := &cluster{cfg: cfg, procs: p, n: n, dir: dir, kubeconfig: filepath.Join(dir, "kubeconfig"), pids: map[string]int{}}
+func startCluster(ctx context.Context, cfg config, p *utils.Group, dir string, n int) (*cluster, error) {
+	c := &cluster{cfg: cfg, procs: p, n: n, dir: dir}
 	logf("N=%d: starting a control plane in %s", n, dir)
-	if err := p.startControlPlane(ctx, dir); err != nil {
+	cp, err := p.StartControlPlane(ctx, utils.ControlPlaneOptions{Script: cfg.controlPlane, Dir: dir})
+	if err != nil {
 		return nil, err
 	}
-	for _, name := range []string{"kube-apiserver", "etcd", "kube-controller-manager"} {
-		pid, err := readPid(filepath.Join(dir, name+".pid"))
-		if err != nil {
-			return nil, fmt.Errorf("reading %s's pid: %w", name, err)
-		}
-		c.pids[name] = pid
+	c.cp, c.kubeconfig = cp, cp.Kubeconfig
+	if c.pids, err = cp.Pids(); err != nil {
+		return nil, err
 	}
 	c.etcdURL = flagOf(c.pids["kube-apiserver"], "--etcd-servers")
 	rc, err := clientcmd.BuildConfigFromFlags("", c.kubeconfig)
@@ -166,14 +166,16 @@ func (c *cluster) kubectl(ctx context.Context, args ...string) error {
 }
 
 func (c *cluster) startFake(ctx context.Context) error {
-	ports, err := freePorts(1)
+	ports, err := utils.FreePorts(1)
 	if err != nil {
 		return err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
-	c.fake, err = c.procs.start("fakehr", filepath.Join(c.dir, "fakehr.log"), filepath.Join(c.dir, "bench-fakehr.pid"), c.cfg.fakehr,
-		"--breathe-addr="+addr, "--peoplehr-addr=127.0.0.1:0", "--employees="+strconv.Itoa(c.n),
-		"--departments="+strconv.Itoa(c.cfg.departments), "--seed=1", "--breathe-api-key="+apiKey)
+	c.fake, err = c.procs.Start(utils.Command{
+		Name: "fakehr", Path: c.cfg.fakehr, LogPath: filepath.Join(c.dir, "fakehr.log"), PidFile: filepath.Join(c.dir, "fakehr.pid"),
+		Args: []string{"--breathe-addr=" + addr, "--peoplehr-addr=127.0.0.1:0", "--employees=" + strconv.Itoa(c.n),
+			"--departments=" + strconv.Itoa(c.cfg.departments), "--seed=1", "--breathe-api-key=" + apiKey},
+	})
 	if err != nil {
 		return err
 	}
@@ -182,8 +184,8 @@ func (c *cluster) startFake(ctx context.Context) error {
 		return err
 	}
 	return poll(ctx, 20*time.Second, func() (bool, error) {
-		if !c.fake.alive() {
-			return false, errors.New("bin/fakehr exited; see " + c.fake.log)
+		if c.fake.Exited() {
+			return false, c.fake.ExitedError()
 		}
 		_, err := c.fakeRequests(ctx)
 		return err == nil, nil
@@ -243,24 +245,26 @@ func (c *cluster) fetch(ctx context.Context) (*provider.Snapshot, time.Duration,
 // startManager runs bin/manager against the cluster with the client limits raised, unpaced
 // providers and metrics on a plain-HTTP loopback port, and waits until its controller has started.
 func (c *cluster) startManager(ctx context.Context) error {
-	ports, err := freePorts(2)
+	ports, err := utils.FreePorts(2)
 	if err != nil {
 		return err
 	}
 	c.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[0])
 	c.managerLog = filepath.Join(c.dir, fmt.Sprintf("manager-%d.log", c.n))
-	c.manager, err = c.procs.start("manager", c.managerLog, filepath.Join(c.dir, "bench-manager.pid"), c.cfg.manager,
-		"--kubeconfig="+c.kubeconfig, "--leader-elect=false", "--allow-insecure-endpoints", "--unpaced-providers",
-		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", ports[0]), "--metrics-secure=false",
-		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", ports[1]),
-		fmt.Sprintf("--kube-api-qps=%g", c.cfg.qps), fmt.Sprintf("--kube-api-burst=%d", c.cfg.burst),
-		fmt.Sprintf("--sync-write-workers=%d", c.cfg.workers))
+	c.manager, err = c.procs.Start(utils.Command{
+		Name: "manager", Path: c.cfg.manager, LogPath: c.managerLog, PidFile: filepath.Join(c.dir, "manager.pid"),
+		Args: []string{"--kubeconfig=" + c.kubeconfig, "--leader-elect=false", "--allow-insecure-endpoints", "--unpaced-providers",
+			fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", ports[0]), "--metrics-secure=false",
+			fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", ports[1]),
+			fmt.Sprintf("--kube-api-qps=%g", c.cfg.qps), fmt.Sprintf("--kube-api-burst=%d", c.cfg.burst),
+			fmt.Sprintf("--sync-write-workers=%d", c.cfg.workers)},
+	})
 	if err != nil {
 		return err
 	}
 	return poll(ctx, 60*time.Second, func() (bool, error) {
-		if !c.manager.alive() {
-			return false, errors.New("bin/manager exited; see " + c.managerLog)
+		if c.manager.Exited() {
+			return false, c.manager.ExitedError()
 		}
 		b, _ := os.ReadFile(c.managerLog)
 		return bytes.Contains(b, []byte("Starting workers")), nil

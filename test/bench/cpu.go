@@ -53,11 +53,11 @@ func (c *cluster) snapCPU() cpuSnap {
 	for name, pid := range c.pids {
 		s.ticks[name] = cpuTicks(pid)
 	}
-	if c.manager != nil && c.manager.alive() {
-		s.ticks["manager"] = cpuTicks(c.manager.pid())
+	if c.manager != nil && !c.manager.Exited() {
+		s.ticks["manager"] = cpuTicks(c.manager.Pid())
 	}
-	if c.fake != nil && c.fake.alive() {
-		s.ticks["fakehr"] = cpuTicks(c.fake.pid())
+	if c.fake != nil && !c.fake.Exited() {
+		s.ticks["fakehr"] = cpuTicks(c.fake.Pid())
 	}
 	s.ticks["client"] = cpuTicks(os.Getpid())
 	return s

@@ -56,6 +56,7 @@ import (
 
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
+	"github.com/dirsync/dirsync/test/utils"
 	"github.com/go-logr/logr"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
@@ -166,9 +167,11 @@ func run(cfg config) (err error) {
 			return err
 		}
 	}
-	p := &procs{script: cfg.controlPlane}
+	p := &utils.Group{}
 	defer func() {
-		p.stopAll()
+		if stopErr := p.StopAll(utils.DefaultGracePeriod); stopErr != nil {
+			logf("stopping: %v", stopErr)
+		}
 		if err == nil && !cfg.keep {
 			_ = os.RemoveAll(cfg.stateDir)
 		} else {
@@ -248,10 +251,10 @@ func runSize(ctx context.Context, c *cluster, n int) (*sizeResult, error) {
 	if err := measureSteadyState(ctx, c, r, c.cfg.noopRuns); err != nil {
 		return nil, err
 	}
-	r.HWM, r.RSS = memKiB(c.manager.pid())
+	r.HWM, r.RSS = memKiB(c.manager.Pid())
 	r.LoadEnd = loadAvg()
 	logf("N=%d: manager VmHWM %d MiB, VmRSS %d MiB", n, r.HWM>>10, r.RSS>>10)
-	c.manager.stop()
+	c.manager.Stop(utils.DefaultGracePeriod)
 	c.manager = nil
 	return r, c.emptyNamespace(ctx, nsSync)
 }

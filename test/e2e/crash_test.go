@@ -65,7 +65,7 @@ func TestManagerKilledMidSyncConverges(t *testing.T) {
 			return false, err.Error()
 		}
 		return n > killAfterUsers, fmt.Sprintf("%d DirectoryUsers", n)
-	}, slow.proc, hr.proc)
+	}, slow.Process, hr.Process)
 	slow.kill(t)
 
 	partial, err := countUsers(callCtx(t), key)
@@ -85,7 +85,7 @@ func TestManagerKilledMidSyncConverges(t *testing.T) {
 	t.Logf("killed the manager mid-sync with %d of %d users created", partial, largeCompany)
 
 	restarted := startManager(t, "manager-restarted", kubeconfig, "--kube-api-qps=300", "--kube-api-burst=600", "--unpaced-providers")
-	dir = waitReady(t, key, largeCompany, convergeTimeout, restarted.proc, hr.proc)
+	dir = waitReady(t, key, largeCompany, convergeTimeout, restarted.Process, hr.Process)
 
 	// Exactly the provider's set, every user owned by the Directory and Synced=True. Listing the
 	// whole namespace (no label selector) also catches stray objects without the Directory's label.

@@ -45,7 +45,7 @@ func TestDeletingDirectoryGarbageCollectsChildren(t *testing.T) {
 	hr := startFakeHR(t, smallCompany)
 	mgr := startManager(t, "manager", kubeconfig)
 	key := createDirectory(t, ns, "breathe", hr)
-	dir := waitReady(t, key, smallCompany, firstSyncTimeout, mgr.proc, hr.proc)
+	dir := waitReady(t, key, smallCompany, firstSyncTimeout, mgr.Process, hr.Process)
 	if len(dir.Finalizers) > 0 {
 		t.Errorf("Directory %s has finalizers %v; the contract has none", key, dir.Finalizers)
 	}
@@ -76,5 +76,5 @@ func TestDeletingDirectoryGarbageCollectsChildren(t *testing.T) {
 		}
 		return users+groups+len(all.Items) == 0,
 			fmt.Sprintf("%d DirectoryUsers and %d DirectoryGroups left (%d users in the namespace)", users, groups, len(all.Items))
-	}, mgr.proc)
+	}, mgr.Process)
 }

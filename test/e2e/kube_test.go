@@ -19,14 +19,11 @@ limitations under the License.
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -49,6 +46,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // Names config/default gives the operator (namespace dirsync-system, name prefix dirsync-).
@@ -67,13 +65,13 @@ const (
 
 // eventually polls cond until it reports true, failing the test after timeout, or at once when one
 // of the watched processes has exited. cond's string describes what it saw, for the failure message.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string), watch ...*proc) {
+func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string), watch ...*utils.Process) {
 	t.Helper()
 	var last string
 	err := wait.PollUntilContextTimeout(context.Background(), pollInterval, timeout, true, func(context.Context) (bool, error) {
 		for _, p := range watch {
-			if p.exited() {
-				return false, fmt.Errorf("%s exited (%v); last lines of %s:\n%s", p.name, p.waitErr, p.logPath, p.tail(30))
+			if p.Exited() {
+				return false, p.ExitedError()
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
@@ -89,12 +87,12 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx 
 
 // consistently polls cond for d and fails the test as soon as it reports false (or a watched
 // process exits). It is the bounded "never happens" check.
-func consistently(t *testing.T, d time.Duration, what string, cond func(ctx context.Context) (bool, string), watch ...*proc) {
+func consistently(t *testing.T, d time.Duration, what string, cond func(ctx context.Context) (bool, string), watch ...*utils.Process) {
 	t.Helper()
 	err := wait.PollUntilContextTimeout(context.Background(), pollInterval, d, true, func(context.Context) (bool, error) {
 		for _, p := range watch {
-			if p.exited() {
-				return false, fmt.Errorf("%s exited (%v)", p.name, p.waitErr)
+			if p.Exited() {
+				return false, fmt.Errorf("%s exited (%v)", p.Name, p.WaitErr())
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
@@ -111,21 +109,8 @@ func consistently(t *testing.T, d time.Duration, what string, cond func(ctx cont
 
 // kubectl runs kubectl as cluster admin in the module root, with stdin if not empty, and returns stdout.
 func kubectl(stdin string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), kubectlTimeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, kubectlBin, append([]string{"--kubeconfig=" + adminKubeconfig}, args...)...)
-	cmd.Dir = repoRoot
-	cmd.Env = withoutEnv(os.Environ(), "KUBECONFIG")
-	cmd.WaitDelay = 5 * time.Second
-	if stdin != "" {
-		cmd.Stdin = strings.NewReader(stdin)
-	}
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("kubectl %s: %w: %s%s", strings.Join(args, " "), err, stdout.String(), stderr.String())
-	}
-	return stdout.String(), nil
+	return utils.Kubectl{Path: kubectlBin, Kubeconfig: adminKubeconfig, Dir: repoRoot, Timeout: kubectlTimeout}.
+		Run(context.Background(), stdin, args...)
 }
 
 func mustKubectl(t *testing.T, args ...string) string {
@@ -221,7 +206,7 @@ func readyReason(dir *dirsyncv1alpha1.Directory) string {
 
 // waitReady waits until the Directory is Ready=True with the given user count, in its status and in
 // the DirectoryUser objects that carry its label.
-func waitReady(t *testing.T, key types.NamespacedName, users int, timeout time.Duration, watch ...*proc) *dirsyncv1alpha1.Directory {
+func waitReady(t *testing.T, key types.NamespacedName, users int, timeout time.Duration, watch ...*utils.Process) *dirsyncv1alpha1.Directory {
 	t.Helper()
 	var dir *dirsyncv1alpha1.Directory
 	eventually(t, timeout, fmt.Sprintf("Directory %s to be Ready with %d users", key, users), func(ctx context.Context) (bool, string) {
@@ -244,7 +229,7 @@ func waitReady(t *testing.T, key types.NamespacedName, users int, timeout time.D
 
 // forceSync sets the sync-requested-at annotation to a new value and waits until a sync attempt has
 // answered it (status.lastHandledSyncRequest), returning the Directory as that attempt left it.
-func forceSync(t *testing.T, key types.NamespacedName, timeout time.Duration, watch ...*proc) *dirsyncv1alpha1.Directory {
+func forceSync(t *testing.T, key types.NamespacedName, timeout time.Duration, watch ...*utils.Process) *dirsyncv1alpha1.Directory {
 	t.Helper()
 	value := time.Now().UTC().Format(time.RFC3339Nano)
 	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, dirsyncv1alpha1.AnnotationSyncRequestedAt, value)

@@ -26,6 +26,8 @@ import (
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // acquiredLease is client-go's leader election log line, through controller-runtime's logger.
@@ -49,13 +51,13 @@ func TestLeaderElectionOnlyOneReplicaSyncs(t *testing.T) {
 		startManager(t, "replica-1", kubeconfig, flags...),
 		startManager(t, "replica-2", kubeconfig, flags...),
 	}
-	all := []*proc{replicas[0].proc, replicas[1].proc, hr.proc}
+	all := []*utils.Process{replicas[0].Process, replicas[1].Process, hr.Process}
 
 	var leaders []*manager
 	eventually(t, 60*time.Second, "a replica to acquire the Lease", func(context.Context) (bool, string) {
 		leaders = leaders[:0]
 		for _, r := range replicas {
-			if len(r.entries(acquiredLease)) > 0 {
+			if len(r.LogEntries(acquiredLease)) > 0 {
 				leaders = append(leaders, r)
 			}
 		}
@@ -70,18 +72,18 @@ func TestLeaderElectionOnlyOneReplicaSyncs(t *testing.T) {
 	}
 	holder, err := leaseHolder(callCtx(t))
 	if err != nil || holder == "" {
-		t.Fatalf("Lease %s/%s has no holder (%v) although %s logged %q", operatorNamespace, leaseName, err, leader.name, acquiredLease)
+		t.Fatalf("Lease %s/%s has no holder (%v) although %s logged %q", operatorNamespace, leaseName, err, leader.Name, acquiredLease)
 	}
-	t.Logf("%s leads; Lease holder %q", leader.name, holder)
+	t.Logf("%s leads; Lease holder %q", leader.Name, holder)
 
 	// The first sync: one replica's worth of provider requests.
 	before := hr.requests(t)
 	key := createDirectory(t, ns, "breathe", hr)
 	waitReady(t, key, smallCompany, firstSyncTimeout, all...)
 	perSync := hr.requests(t) - before
-	synced := leader.entries("Synced Directory")
+	synced := leader.LogEntries("Synced Directory")
 	if len(synced) != 1 {
-		t.Fatalf("%s logged %d \"Synced Directory\" lines for the first sync; want 1", leader.name, len(synced))
+		t.Fatalf("%s logged %d \"Synced Directory\" lines for the first sync; want 1", leader.Name, len(synced))
 	}
 	if got, _ := synced[0]["providerRequests"].(float64); int(got) != perSync {
 		t.Errorf("the fake answered %d requests during the first sync, the leader made %v", perSync, synced[0]["providerRequests"])
@@ -96,28 +98,28 @@ func TestLeaderElectionOnlyOneReplicaSyncs(t *testing.T) {
 		t.Errorf("the fake answered %d requests during a forced sync; want %d (one replica's sync)", got, perSync)
 	}
 	if n := leader.syncedLines(); n != 2 {
-		t.Errorf("%s (leader) logged %d \"Synced Directory\" lines; want 2", leader.name, n)
+		t.Errorf("%s (leader) logged %d \"Synced Directory\" lines; want 2", leader.Name, n)
 	}
 	if n := follower.syncedLines(); n != 0 {
-		t.Errorf("%s (follower) logged %d \"Synced Directory\" lines; want 0", follower.name, n)
+		t.Errorf("%s (follower) logged %d \"Synced Directory\" lines; want 0", follower.Name, n)
 	}
-	if n := len(follower.entries("Starting workers")) + len(follower.entries(acquiredLease)); n != 0 {
-		t.Errorf("%s (follower) started its controller's workers or acquired the Lease while %s led", follower.name, leader.name)
+	if n := len(follower.LogEntries("Starting workers")) + len(follower.LogEntries(acquiredLease)); n != 0 {
+		t.Errorf("%s (follower) started its controller's workers or acquired the Lease while %s led", follower.Name, leader.Name)
 	}
 
 	// Failover: the leader dies without releasing the Lease.
 	leader.kill(t)
-	eventually(t, failoverTimeout, follower.name+" to take over the Lease", func(ctx context.Context) (bool, string) {
+	eventually(t, failoverTimeout, follower.Name+" to take over the Lease", func(ctx context.Context) (bool, string) {
 		h, err := leaseHolder(ctx)
 		if err != nil {
 			return false, err.Error()
 		}
-		return h != "" && h != holder && len(follower.entries(acquiredLease)) == 1,
-			fmt.Sprintf("Lease holder %q; %s logged %q %d times", h, follower.name, acquiredLease, len(follower.entries(acquiredLease)))
-	}, follower.proc, hr.proc)
+		return h != "" && h != holder && len(follower.LogEntries(acquiredLease)) == 1,
+			fmt.Sprintf("Lease holder %q; %s logged %q %d times", h, follower.Name, acquiredLease, len(follower.LogEntries(acquiredLease)))
+	}, follower.Process, hr.Process)
 
 	before = hr.requests(t)
-	if dir := forceSync(t, key, syncTimeout, follower.proc, hr.proc); !isReady(dir) {
+	if dir := forceSync(t, key, syncTimeout, follower.Process, hr.Process); !isReady(dir) {
 		t.Fatalf("forced sync after the failover: %s", describe(dir))
 	}
 	if got := hr.requests(t) - before; got != perSync {
@@ -125,7 +127,7 @@ func TestLeaderElectionOnlyOneReplicaSyncs(t *testing.T) {
 	}
 	// Taking over is not a reason to sync: only the forced sync calls the provider.
 	if n := follower.syncedLines(); n != 1 {
-		t.Errorf("%s (new leader) logged %d \"Synced Directory\" lines; want 1 (the forced sync)", follower.name, n)
+		t.Errorf("%s (new leader) logged %d \"Synced Directory\" lines; want 1 (the forced sync)", follower.Name, n)
 	}
 }
 

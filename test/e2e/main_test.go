@@ -31,15 +31,10 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -53,6 +48,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // canaryKey is the API key every test's fake HR servers accept and every test's Secrets hold. It is
@@ -95,7 +91,7 @@ func TestMain(m *testing.M) {
 func runSuite(m *testing.M) (code int) {
 	logf := func(format string, args ...any) { fmt.Fprintf(os.Stderr, "e2e: "+format+"\n", args...) }
 	var err error
-	if repoRoot, err = filepath.Abs("../.."); err != nil {
+	if repoRoot, err = utils.ProjectDir(); err != nil {
 		logf("%v", err)
 		return 1
 	}
@@ -132,7 +128,10 @@ func runSuite(m *testing.M) (code int) {
 
 	started := time.Now()
 	for _, b := range []struct{ out, pkg string }{{managerBin, "./cmd/manager"}, {fakehrBin, "./cmd/fakehr"}} {
-		if err := run(buildTimeout, "go", "build", "-o", b.out, b.pkg); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+		_, err := utils.Run(ctx, repoRoot, nil, "go", "build", "-o", b.out, b.pkg)
+		cancel()
+		if err != nil {
 			logf("building %s: %v", b.pkg, err)
 			return 1
 		}
@@ -140,19 +139,24 @@ func runSuite(m *testing.M) (code int) {
 	logf("built %s and %s in %s", managerBin, fakehrBin, time.Since(started).Round(time.Millisecond))
 
 	started = time.Now()
-	stop, err := startControlPlane(filepath.Join(workDir, "cp"))
+	// The control plane stops when the suite ends, and (through its watchdog) also when the test
+	// binary dies: a test timeout, a panic, Ctrl-C.
 	defer func() {
-		if err := stop(); err != nil {
-			logf("stopping the control plane: %v", err)
+		if err := processes.StopAll(gracefulStopTimeout); err != nil {
+			logf("stopping: %v", err)
 			if code == 0 {
 				code = 1
 			}
 		}
 	}()
+	cp, err := processes.StartControlPlane(context.Background(), utils.ControlPlaneOptions{
+		Script: controlPlane, Dir: filepath.Join(workDir, "cp"), LogDir: logDir, Timeout: controlPlaneTimeout,
+	})
 	if err != nil {
 		logf("starting the control plane: %v", err)
 		return 1
 	}
+	adminKubeconfig = cp.Kubeconfig
 	if err := connect(); err != nil {
 		logf("%v", err)
 		return 1
@@ -162,56 +166,7 @@ func runSuite(m *testing.M) (code int) {
 		return 1
 	}
 	logf("control plane with CRDs ready in %s (state in %s)", time.Since(started).Round(time.Millisecond), workDir)
-
-	defer stopAllProcesses() // whatever a test left running, e.g. after a panic in a cleanup
 	return m.Run()
-}
-
-// startControlPlane runs `hack/control-plane.sh start DIR`. Before that it starts a watchdog: a
-// shell that blocks reading a pipe whose only writer is this process, then runs `stop DIR`. The
-// returned stop closes the pipe and waits for the watchdog, so the normal path and a test binary
-// that dies (test timeout, panic, Ctrl-C) both stop etcd, kube-apiserver and kube-controller-manager.
-func startControlPlane(dir string) (stop func() error, err error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return func() error { return nil }, err
-	}
-	r, w, err := os.Pipe()
-	if err != nil {
-		return func() error { return nil }, err
-	}
-	wdLog, err := os.Create(filepath.Join(logDir, "control-plane-stop.log"))
-	if err != nil {
-		return func() error { return nil }, err
-	}
-	watchdog := exec.Command("sh", "-c", `cat >/dev/null; exec "$0" stop "$1"`, controlPlane, dir)
-	watchdog.Stdin, watchdog.Stdout, watchdog.Stderr = r, wdLog, wdLog
-	watchdog.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // survives a Ctrl-C to our process group
-	if err := watchdog.Start(); err != nil {
-		return func() error { return nil }, fmt.Errorf("starting the control plane watchdog: %w", err)
-	}
-	_ = r.Close()
-	done := make(chan error, 1)
-	go func() { done <- watchdog.Wait() }()
-	stop = func() error {
-		defer wdLog.Close()
-		_ = w.Close()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(time.Minute): // the script's own stop waits at most 15s per component group
-			_ = syscall.Kill(-watchdog.Process.Pid, syscall.SIGKILL)
-			return errors.New("hack/control-plane.sh stop did not finish within 1m")
-		}
-	}
-
-	out, err := runCmd(controlPlaneTimeout, []string{fmt.Sprintf("CONTROL_PLANE_TIMEOUT=%d", int((controlPlaneTimeout-30*time.Second)/time.Second))},
-		controlPlane, "start", dir)
-	_ = os.WriteFile(filepath.Join(logDir, "control-plane-start.log"), out, 0o644)
-	if err != nil {
-		return stop, err
-	}
-	adminKubeconfig = filepath.Join(dir, "kubeconfig")
-	return stop, nil
 }
 
 // connect builds the admin client from the control plane's kubeconfig.
@@ -238,31 +193,6 @@ func installCRDs() error {
 	return err
 }
 
-// run runs a command in the module root with a timeout, returning its output in the error.
-func run(timeout time.Duration, name string, args ...string) error {
-	_, err := runCmd(timeout, nil, name, args...)
-	return err
-}
-
-// runCmd runs a command in the module root with extra environment variables, killing it after
-// timeout, and returns its combined output; the error includes the output.
-func runCmd(timeout time.Duration, env []string, name string, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Dir = repoRoot
-	cmd.Env = append(os.Environ(), env...)
-	cmd.WaitDelay = 5 * time.Second
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		if ctx.Err() != nil {
-			err = fmt.Errorf("timed out after %s: %w", timeout, err)
-		}
-		return out, fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return out, nil
-}
-
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
@@ -270,17 +200,7 @@ func envOr(key, def string) string {
 	return def
 }
 
-// The processes the tests started, so that the suite can stop any a test left behind.
-var (
-	procsMu sync.Mutex
-	procs   []*proc
-)
-
-func stopAllProcesses() {
-	procsMu.Lock()
-	all := append([]*proc(nil), procs...)
-	procsMu.Unlock()
-	for _, p := range all {
-		p.terminate()
-	}
-}
+// processes are everything the suite and its tests started: the control plane, and every manager
+// and fake HR server, so that the suite stops whatever a test left running (e.g. after a panic in a
+// cleanup).
+var processes utils.Group

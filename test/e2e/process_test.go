@@ -19,45 +19,31 @@ limitations under the License.
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // Bounds on process start and stop.
 const (
 	processStartTimeout = 30 * time.Second
 	gracefulStopTimeout = 10 * time.Second
-	killTimeout         = 10 * time.Second
 	httpTimeout         = 10 * time.Second
 )
-
-// proc is a process a test started, with its stdout and stderr in one log file under logDir. It is
-// stopped in the test's cleanup, and killed by the kernel (Pdeathsig) if the test binary dies first.
-type proc struct {
-	name    string
-	cmd     *exec.Cmd
-	logPath string
-	done    chan struct{}
-	waitErr error
-}
 
 var (
 	logSeqMu sync.Mutex
@@ -67,144 +53,36 @@ var (
 	managerLogs   []string // every manager log file of this run, for TestAPIKeyNeverInManagerOutput
 )
 
-// startProcess starts bin with args and registers its cleanup: SIGTERM, then SIGKILL. On failure the
-// cleanup prints the tail of the log.
-func startProcess(t *testing.T, name, bin string, args ...string) *proc {
+// startProcess starts bin with args in the module root, its stdout and stderr in one log file under
+// logDir, and registers its cleanup: SIGTERM, then SIGKILL. On failure the cleanup prints the tail
+// of the log. The process is killed by the kernel if the test binary dies first, and the suite
+// stops whatever a test left running.
+func startProcess(t *testing.T, name, bin string, args ...string) *utils.Process {
 	t.Helper()
 	logSeqMu.Lock()
 	logSeq++
 	logPath := filepath.Join(logDir, fmt.Sprintf("%03d-%s-%s.log", logSeq, strings.ReplaceAll(t.Name(), "/", "_"), name))
 	logSeqMu.Unlock()
-	f, err := os.Create(logPath)
+	p, err := processes.Start(utils.Command{
+		Name: name, Path: bin, Args: args, Dir: repoRoot, LogPath: logPath,
+		Env: utils.WithoutEnv(os.Environ(), "KUBECONFIG"),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Dir = repoRoot
-	cmd.Stdout, cmd.Stderr = f, f
-	cmd.Env = withoutEnv(os.Environ(), "KUBECONFIG")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		_ = f.Close()
-		t.Fatalf("starting %s: %v", name, err)
-	}
-	p := &proc{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		_ = f.Close()
-		close(p.done)
-	}()
-	procsMu.Lock()
-	procs = append(procs, p)
-	procsMu.Unlock()
-	t.Logf("started %s (pid %d): %s %s; log %s", name, cmd.Process.Pid, filepath.Base(bin), strings.Join(args, " "), logPath)
+	t.Logf("started %s (pid %d): %s %s; log %s", name, p.Pid(), filepath.Base(bin), strings.Join(args, " "), logPath)
 	t.Cleanup(func() {
-		p.terminate()
+		p.Stop(gracefulStopTimeout)
 		if t.Failed() {
-			t.Logf("last lines of %s (%s):\n%s", name, logPath, p.tail(40))
+			t.Logf("last lines of %s (%s):\n%s", name, logPath, p.Tail(40))
 		}
 	})
 	return p
 }
 
-// exited reports whether the process has ended.
-func (p *proc) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// terminate sends SIGTERM, waits up to gracefulStopTimeout, then SIGKILLs. It is idempotent.
-func (p *proc) terminate() {
-	if p.exited() {
-		return
-	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(gracefulStopTimeout):
-		p.forceKill()
-	}
-}
-
-// kill sends SIGKILL and waits for the process to be gone: a crash, as far as the process can tell.
-func (p *proc) kill(t *testing.T) {
-	t.Helper()
-	p.forceKill()
-	if !p.exited() {
-		t.Fatalf("%s (pid %d) still runs %s after SIGKILL", p.name, p.cmd.Process.Pid, killTimeout)
-	}
-}
-
-func (p *proc) forceKill() {
-	_ = p.cmd.Process.Kill()
-	select {
-	case <-p.done:
-	case <-time.After(killTimeout):
-	}
-}
-
-// output is the whole log so far.
-func (p *proc) output() string {
-	b, _ := os.ReadFile(p.logPath)
-	return string(b)
-}
-
-// tail is the last n lines of the log.
-func (p *proc) tail(n int) string {
-	lines := strings.Split(strings.TrimRight(p.output(), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// logEntries are the log's JSON lines (zap's production format), decoded; other lines (e.g. klog's)
-// are skipped.
-func (p *proc) logEntries() []map[string]any {
-	var out []map[string]any
-	sc := bufio.NewScanner(strings.NewReader(p.output()))
-	sc.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) == 0 || line[0] != '{' {
-			continue
-		}
-		var e map[string]any
-		if json.Unmarshal(line, &e) == nil {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// entries are the log entries whose msg is msg.
-func (p *proc) entries(msg string) []map[string]any {
-	var out []map[string]any
-	for _, e := range p.logEntries() {
-		if e["msg"] == msg {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func withoutEnv(env []string, key string) []string {
-	out := env[:0:0]
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, key+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
 // manager is a running bin/manager.
 type manager struct {
-	*proc
+	*utils.Process
 	probeAddr string
 	checked   int // bytes of the log assertNoForbidden has read
 }
@@ -226,18 +104,18 @@ func startManager(t *testing.T, name, kubeconfig string, flags ...string) *manag
 	// Every manager runs with the RBAC its test gives it; none may be refused a request, up to and
 	// including its shutdown (this cleanup runs after startProcess's, which stops the process).
 	t.Cleanup(func() {
-		if m.proc != nil {
+		if m.Process != nil {
 			m.assertNoForbidden(t)
 		}
 	})
 	p := startProcess(t, name, managerBin, args...)
-	m.proc = p
+	m.Process = p
 	managerLogsMu.Lock()
-	managerLogs = append(managerLogs, p.logPath)
+	managerLogs = append(managerLogs, p.LogPath)
 	managerLogsMu.Unlock()
 
 	eventually(t, processStartTimeout, name+"'s health probe server to listen", func(context.Context) (bool, string) {
-		for _, e := range p.entries("starting server") {
+		for _, e := range p.LogEntries("starting server") {
 			if e["name"] == "health probe" {
 				m.probeAddr, _ = e["addr"].(string)
 				return m.probeAddr != "", ""
@@ -256,31 +134,39 @@ func startManager(t *testing.T, name, kubeconfig string, flags ...string) *manag
 }
 
 // syncedLines counts the manager's "Synced Directory" log lines.
-func (m *manager) syncedLines() int { return len(m.entries("Synced Directory")) }
+func (m *manager) syncedLines() int { return len(m.LogEntries("Synced Directory")) }
+
+// kill SIGKILLs the manager and waits for it to be gone: a crash, as far as it can tell.
+func (m *manager) kill(t *testing.T) {
+	t.Helper()
+	if err := m.Kill(); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // assertNoForbidden fails if the manager's log mentions a forbidden request (RBAC too narrow). It
 // reads only what it has not read before.
 func (m *manager) assertNoForbidden(t *testing.T) {
 	t.Helper()
-	out := m.output()
+	out := m.Output()
 	if m.checked > len(out) {
 		m.checked = 0
 	}
 	unread := out[m.checked:]
-	if !m.exited() {
+	if !m.Exited() {
 		unread = unread[:strings.LastIndexByte(unread, '\n')+1] // whole lines only while it may still write
 	}
 	m.checked += len(unread)
 	for _, line := range strings.Split(unread, "\n") {
 		if strings.Contains(strings.ToLower(line), "forbidden") {
-			t.Errorf("%s's log has a forbidden request: %s", m.name, line)
+			t.Errorf("%s's log has a forbidden request: %s", m.Name, line)
 		}
 	}
 }
 
 // fakeHR is a running bin/fakehr. The tests use its Breathe HR fake.
 type fakeHR struct {
-	*proc
+	*utils.Process
 	breatheURL string // spec.endpoint
 	adminURL   string // http://127.0.0.1:port, serving /admin/ for the Breathe HR fake
 }
@@ -295,9 +181,9 @@ func startFakeHR(t *testing.T, employees int) *fakeHR {
 		"--breathe-addr=127.0.0.1:0", "--peoplehr-addr=127.0.0.1:0",
 		"--employees="+strconv.Itoa(employees), "--departments=12",
 		"--breathe-api-key="+canaryKey, "--peoplehr-api-key="+canaryKey)
-	f := &fakeHR{proc: p}
+	f := &fakeHR{Process: p}
 	eventually(t, processStartTimeout, "fakehr to listen", func(context.Context) (bool, string) {
-		m := fakeHRListening.FindStringSubmatch(p.output())
+		m := fakeHRListening.FindStringSubmatch(p.Output())
 		if m == nil {
 			return false, "no \"Breathe HR API at\" log line yet"
 		}
@@ -406,10 +292,9 @@ func httpDo(ctx context.Context, method, url string, body io.Reader) (int, []byt
 // report the port they picked themselves (the manager's metrics server logs "127.0.0.1:0" for :0).
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports, err := utils.FreePorts(1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return ports[0]
 }

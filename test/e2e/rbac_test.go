@@ -52,7 +52,7 @@ func TestManagerRunsWithLeastPrivilegeRBAC(t *testing.T) {
 	mgr := startManager(t, "manager", kubeconfig)
 
 	key := createDirectory(t, ns, "breathe", hr)
-	dir := waitReady(t, key, smallCompany, firstSyncTimeout, mgr.proc, hr.proc)
+	dir := waitReady(t, key, smallCompany, firstSyncTimeout, mgr.Process, hr.Process)
 	if dir.Status.GroupCount == 0 {
 		t.Errorf("status.groupCount is 0; want the fake's departments: %s", describe(dir))
 	}
@@ -69,10 +69,10 @@ func TestManagerRunsWithLeastPrivilegeRBAC(t *testing.T) {
 			}
 		}
 		return false, fmt.Sprintf("events: %v", seen)
-	}, mgr.proc)
+	}, mgr.Process)
 
 	// A second, no-op sync through the same identity: reads and status patches only.
-	if dir = forceSync(t, key, syncTimeout, mgr.proc); !isReady(dir) {
+	if dir = forceSync(t, key, syncTimeout, mgr.Process); !isReady(dir) {
 		t.Fatalf("forced sync: %s", describe(dir))
 	}
 	mgr.assertNoForbidden(t)
@@ -107,12 +107,12 @@ func TestWatchNamespaceCannotReadOtherNamespacesSecrets(t *testing.T) {
 	keyB := createDirectory(t, nsB, "breathe", hr)
 	mgr := startManager(t, "manager", kubeconfig, "--watch-namespace="+nsA)
 	keyA := createDirectory(t, nsA, "breathe", hr)
-	waitReady(t, keyA, smallCompany, firstSyncTimeout, mgr.proc, hr.proc)
+	waitReady(t, keyA, smallCompany, firstSyncTimeout, mgr.Process, hr.Process)
 
 	// "Never reconciled", bounded: a's first sync, then a second one forced through the same
 	// two-worker queue, then 3 more seconds in which b's Directory must keep an empty status and own
 	// nothing. A manager that watched b would have synced it long before (b was there first).
-	if dir := forceSync(t, keyA, syncTimeout, mgr.proc); !isReady(dir) {
+	if dir := forceSync(t, keyA, syncTimeout, mgr.Process); !isReady(dir) {
 		t.Fatalf("forced sync of a: %s", describe(dir))
 	}
 	consistently(t, 3*time.Second, "Directory "+keyB.String()+" to stay unreconciled", func(ctx context.Context) (bool, string) {
@@ -128,7 +128,7 @@ func TestWatchNamespaceCannotReadOtherNamespacesSecrets(t *testing.T) {
 			return false, err.Error()
 		}
 		return n == 0, fmt.Sprintf("%d DirectoryUsers in %s", n, nsB)
-	}, mgr.proc)
+	}, mgr.Process)
 
 	out, err := kubectl("", "auth", "can-i", "get", "secrets", "-n", nsB, "--as="+user)
 	if strings.TrimSpace(out) != "no" || err == nil {

@@ -34,6 +34,7 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // The API key (canaryKey, in every test's Secret) never appears in what the manager emits: its log
@@ -47,7 +48,7 @@ func TestAPIKeyNeverInManagerOutput(t *testing.T) {
 	hr := startFakeHR(t, smallCompany)
 	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	mgr := startManager(t, "manager-metrics", kubeconfig, "--metrics-bind-address="+metricsAddr, "--metrics-secure=false")
-	watch := []*proc{mgr.proc, hr.proc}
+	watch := []*utils.Process{mgr.Process, hr.Process}
 	key := createDirectory(t, ns, "breathe", hr)
 	waitReady(t, key, smallCompany, firstSyncTimeout, watch...)
 
@@ -123,7 +124,7 @@ func TestAPIKeyNeverInManagerOutput(t *testing.T) {
 
 // setAPIKey writes value into the Directory's Secret and waits for the sync attempt that used this
 // version of the Secret (status.lastAttemptedSecretVersion).
-func setAPIKey(t *testing.T, key types.NamespacedName, value string, watch ...*proc) *dirsyncv1alpha1.Directory {
+func setAPIKey(t *testing.T, key types.NamespacedName, value string, watch ...*utils.Process) *dirsyncv1alpha1.Directory {
 	t.Helper()
 	secret := &corev1.Secret{}
 	secretKey := types.NamespacedName{Namespace: key.Namespace, Name: key.Name + "-api-key"}
