@@ -19,190 +19,141 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
-	"github.com/dirsync/dirsync/internal/provider"
 )
 
 // defaultWriteWorkers is how many writes one sync sends at once when WriteWorkers is unset.
 const defaultWriteWorkers = 8
 
-func newProviderHTTPClient(providerType string, timeout time.Duration) *http.Client {
-	return provider.NewHTTPClient(provider.HTTPOptions{Timeout: timeout, OnResponse: observeProviderResponse(providerType)})
+// ApplyError says that some of a sync's writes to the API server failed.
+type ApplyError struct {
+	// Failed and Total count the writes.
+	Failed, Total int
+	// First is the first failure, naming its object.
+	First error
 }
 
-// apply sends the plan's writes with bounded parallelism. Every op is attempted; the first error is
-// returned after all have finished, so one failed write does not stop the others.
-func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Directory, p plan, now time.Time) error {
+func (e *ApplyError) Error() string {
+	return fmt.Sprintf("%d of %d writes failed; the first: %v", e.Failed, e.Total, e.First)
+}
+
+func (e *ApplyError) Unwrap() error { return e.First }
+
+// apply sends the plan's writes with bounded parallelism, one request each. Every op is attempted; ok[i]
+// says whether op i succeeded, and the error (an *ApplyError) counts the failures. progress, when not
+// nil, is called after each write with how many are done.
+func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Directory, p plan, progress func(done int)) (ok []bool, err error) {
+	ok = make([]bool, len(p.ops))
 	workers := r.WriteWorkers
 	if workers <= 0 {
 		workers = defaultWriteWorkers
 	}
-	if workers > len(p.ops) {
-		workers = len(p.ops)
-	}
-	ops := make(chan op)
+	workers = min(workers, len(p.ops))
+	next := make(chan int)
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		errs []error
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed int
+		first  error
+		done   atomic.Int64
 	)
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for o := range ops {
-				if err := r.applyOne(ctx, dir, o, now); err != nil {
+			for i := range next {
+				err := r.write(ctx, dir, p.ops[i])
+				ok[i] = err == nil
+				if err != nil {
 					mu.Lock()
-					errs = append(errs, err)
+					if failed++; first == nil {
+						first = err
+					}
 					mu.Unlock()
+				}
+				if progress != nil {
+					progress(int(done.Add(1)))
 				}
 			}
 		}()
 	}
-	for _, o := range p.ops {
-		ops <- o
+	for i := range p.ops {
+		next <- i
 	}
-	close(ops)
+	close(next)
 	wg.Wait()
-	if len(errs) > 0 {
-		return fmt.Errorf("%d of %d writes failed, first: %w", len(errs), len(p.ops), errs[0])
+	if failed > 0 {
+		return ok, &ApplyError{Failed: failed, Total: len(p.ops), First: first}
 	}
-	return nil
+	return ok, nil
 }
 
-func (r *DirectoryReconciler) applyOne(ctx context.Context, dir *dirsyncv1alpha1.Directory, o op, now time.Time) error {
+// write sends one op as one request.
+func (r *DirectoryReconciler) write(ctx context.Context, dir *dirsyncv1alpha1.Directory, o op) error {
 	switch o.kind {
 	case opCreate:
-		return r.create(ctx, dir, o.desired, now)
-	case opUpdate:
-		return r.update(ctx, o.desired, o.existing, now)
-	case opStatus:
-		return r.writeStatus(ctx, o.desired, o.existing, upToDate(), now)
-	case opHold:
-		return r.writeStatus(ctx, nil, o.existing, removedFromProvider(), now)
+		err := r.Client.Create(ctx, o.obj)
+		r.countWrite(o.obj, "create")
+		if apierrors.IsAlreadyExists(err) {
+			return r.createTaken(ctx, dir, o.obj)
+		}
+		return r.wrapWrite(err, "creating", o.obj)
+	case opUpdate, opHold:
+		err := r.Client.Patch(ctx, o.obj, client.MergeFrom(o.base))
+		r.countWrite(o.obj, "patch")
+		if apierrors.IsNotFound(err) {
+			return nil // deleted meanwhile (e.g. by hand): the next sync recreates it
+		}
+		return r.wrapWrite(err, "patching", o.obj)
 	case opDelete:
-		uid := o.existing.GetUID()
-		err := r.Client.Delete(ctx, o.existing, client.Preconditions{UID: &uid})
-		countWrite(o.existing, "delete")
+		uid := o.base.GetUID()
+		err := r.Client.Delete(ctx, o.base, client.Preconditions{UID: &uid})
+		r.countWrite(o.base, "delete")
 		if apierrors.IsNotFound(err) || apierrors.IsConflict(err) { // already gone, or replaced by someone else
 			return nil
 		}
-		return wrapWrite(err, "deleting", o.existing)
+		return r.wrapWrite(err, "deleting", o.base)
 	}
 	return nil
 }
 
-func (r *DirectoryReconciler) create(ctx context.Context, dir *dirsyncv1alpha1.Directory, desired child, now time.Time) error {
-	obj := desired.DeepCopyObject().(child)
-	err := r.Client.Create(ctx, obj)
-	countWrite(obj, "create")
-	if apierrors.IsAlreadyExists(err) {
-		// Not in the cache yet, or not ours: read it live and decide.
-		live := desired.DeepCopyObject().(child)
-		if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), live); err != nil {
-			return wrapWrite(err, "reading", desired)
-		}
-		if !isControlledBy(live, dir) {
-			return fmt.Errorf("%s %s/%s exists and is not controlled by Directory %s; rename or delete it",
-				kindOf(live), live.GetNamespace(), live.GetName(), dir.Name)
-		}
-		return r.update(ctx, desired, live, now)
+// createTaken explains a create that found its name taken although the cache did not show it: another
+// owner's object (the next sync, with the cache caught up, picks a free name) or our own not yet seen.
+func (r *DirectoryReconciler) createTaken(ctx context.Context, dir *dirsyncv1alpha1.Directory, desired child) error {
+	live := desired.DeepCopyObject().(child)
+	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), live); err != nil {
+		return r.wrapWrite(err, "reading", desired)
 	}
+	if !isControlledBy(live, dir) {
+		return fmt.Errorf("%s %s/%s exists and is not controlled by Directory %s; the next sync gives the new object another name",
+			r.kindOf(live), live.GetNamespace(), live.GetName(), dir.Name)
+	}
+	return nil // ours already: the next sync compares it like any other
+}
+
+// kindOf is the object's kind, from the scheme.
+func (r *DirectoryReconciler) kindOf(o client.Object) string {
+	gvk, err := apiutil.GVKForObject(o, r.Scheme)
 	if err != nil {
-		return wrapWrite(err, "creating", obj)
+		return fmt.Sprintf("%T", o)
 	}
-	return r.writeStatus(ctx, desired, obj, upToDate(), now)
+	return gvk.Kind
 }
 
-// update patches spec, labels and the controller reference of existing to match desired, leaving
-// other labels and owners alone, then writes the status for the new generation.
-func (r *DirectoryReconciler) update(ctx context.Context, desired, existing child, now time.Time) error {
-	patched := existing.DeepCopyObject().(child)
-	copySpec(patched, desired)
-	labels := patched.GetLabels()
-	if labels == nil {
-		labels = map[string]string{}
-	}
-	for k, v := range desired.GetLabels() {
-		labels[k] = v
-	}
-	patched.SetLabels(labels)
-	refs := []metav1.OwnerReference{}
-	for _, ref := range patched.GetOwnerReferences() {
-		if ref.Controller == nil || !*ref.Controller {
-			refs = append(refs, ref)
-		}
-	}
-	patched.SetOwnerReferences(append(refs, desired.GetOwnerReferences()...))
-	err := r.Client.Patch(ctx, patched, client.MergeFrom(existing))
-	countWrite(patched, "patch")
-	if err != nil {
-		return wrapWrite(err, "patching", patched)
-	}
-	return r.writeStatus(ctx, desired, patched, upToDate(), now)
+func (r *DirectoryReconciler) countWrite(o client.Object, verb string) {
+	objectWrites.WithLabelValues(r.kindOf(o), verb).Inc()
 }
 
-// writeStatus sets the Synced condition (and, for a group, the member count) for obj's current
-// generation and patches the status subresource.
-func (r *DirectoryReconciler) writeStatus(ctx context.Context, desired, obj child, c metav1.Condition, now time.Time) error {
-	base := obj.DeepCopyObject().(child)
-	setCondition(obj, c, now)
-	switch t := obj.(type) {
-	case *dirsyncv1alpha1.DirectoryUser:
-		t.Status.ObservedGeneration = t.Generation
-	case *dirsyncv1alpha1.DirectoryGroup:
-		t.Status.ObservedGeneration = t.Generation
-		t.Status.MemberCount = int32(len(t.Spec.Members))
-	}
-	err := r.Client.Status().Patch(ctx, obj, client.MergeFrom(base))
-	countWrite(obj, "status")
-	if apierrors.IsNotFound(err) {
-		return nil // deleted meanwhile (e.g. by hand): the next sync recreates it
-	}
-	return wrapWrite(err, "updating the status of", obj)
-}
-
-func copySpec(dst, src child) {
-	switch d := dst.(type) {
-	case *dirsyncv1alpha1.DirectoryUser:
-		d.Spec = *src.(*dirsyncv1alpha1.DirectoryUser).Spec.DeepCopy()
-	case *dirsyncv1alpha1.DirectoryGroup:
-		d.Spec = *src.(*dirsyncv1alpha1.DirectoryGroup).Spec.DeepCopy()
-	}
-}
-
-func upToDate() metav1.Condition {
-	return metav1.Condition{Type: dirsyncv1alpha1.ConditionSynced, Status: metav1.ConditionTrue, Reason: dirsyncv1alpha1.ReasonUpToDate,
-		Message: "Matches the provider as of the last sync."}
-}
-
-func removedFromProvider() metav1.Condition {
-	return metav1.Condition{Type: dirsyncv1alpha1.ConditionSynced, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonRemovedFromProvider,
-		Message: "The provider no longer returns this object; its deletion is held by the Directory's deletion guard."}
-}
-
-func kindOf(o client.Object) string {
-	if _, ok := o.(*dirsyncv1alpha1.DirectoryUser); ok {
-		return "DirectoryUser"
-	}
-	return "DirectoryGroup"
-}
-
-func countWrite(o client.Object, verb string) {
-	objectWrites.WithLabelValues(kindOf(o), verb).Inc()
-}
-
-func wrapWrite(err error, doing string, o client.Object) error {
+func (r *DirectoryReconciler) wrapWrite(err error, doing string, o client.Object) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%s %s %s/%s: %w", doing, kindOf(o), o.GetNamespace(), o.GetName(), err)
+	return fmt.Errorf("%s %s %s/%s: %w", doing, r.kindOf(o), o.GetNamespace(), o.GetName(), err)
 }

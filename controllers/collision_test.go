@@ -17,39 +17,68 @@ limitations under the License.
 package controllers
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
 )
 
-// A name the operator needs is taken by an object it does not control: the sync reports it in a
-// Warning Event, leaves that object alone, and backs off instead of calling the provider in a loop.
-func TestNameTakenByAnotherOwnerIsReportedAndBacksOff(t *testing.T) {
+// A name the operator would pick is taken by an object it does not control (another Directory's, or
+// anyone's): the newcomer gets a suffixed name and is still materialized; the foreign object is left alone.
+func TestNameTakenByAnotherOwnerGivesTheNewcomerAnotherName(t *testing.T) {
+	requireEnvtest(t)
 	h := newHarness(t, providerCases[0], 10, nil)
 	h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	foreign := &dirsyncv1alpha1.DirectoryUser{
-		ObjectMeta: metav1.ObjectMeta{Name: objectName("acme", "9999"), Namespace: h.ns, Labels: map[string]string{"team": "someone-else"}},
-		Spec: dirsyncv1alpha1.DirectoryUserSpec{DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: "other"},
-			ExternalID: "9999", State: dirsyncv1alpha1.UserStateActive, JobTitle: "Not yours"},
+		ObjectMeta: metav1.ObjectMeta{Name: "acme-9999", Namespace: h.ns, Labels: map[string]string{"team": "someone-else"}},
+		Spec: dirsyncv1alpha1.DirectoryUserSpec{DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: "acme-other"},
+			ExternalID: "1", State: dirsyncv1alpha1.UserStateActive, JobTitle: "Not yours"},
 	}
 	must(t, k8sClient.Create(h.ctx, foreign))
+	eventuallyCached(t, foreign)
 	h.srv.Update(func(c *fakehr.Company) {
 		c.Employees = append(c.Employees, fakehr.Employee{ID: "9999", FirstName: "New", LastName: "Hire", Status: fakehr.Current})
 	})
 	d := h.forceSync()
-	h.waitEvent(reasonApplyFailed)
-	if got := h.users()["9999"]; got.Spec.JobTitle != "Not yours" || metav1.GetControllerOf(&got) != nil {
+	if r := ready(d); r.Reason != dirsyncv1alpha1.ReasonSynced {
+		t.Fatalf("Ready = %+v", r)
+	}
+	var got dirsyncv1alpha1.DirectoryUser
+	must(t, k8sClient.Get(h.ctx, client.ObjectKeyFromObject(foreign), &got))
+	if got.Spec.JobTitle != "Not yours" || metav1.GetControllerOf(&got) != nil {
 		t.Fatalf("the foreign object was changed: %+v", got)
 	}
-	if d.Status.ConsecutiveFailures != 1 || !d.Status.NextSyncTime.Time.Equal(d.Status.LastSyncTime.Add(initialBackoff)) {
-		t.Fatalf("after a failed apply: failures %d, next %v, last %v", d.Status.ConsecutiveFailures, d.Status.NextSyncTime, d.Status.LastSyncTime)
+	var hire *dirsyncv1alpha1.DirectoryUser
+	for _, u := range h.users() {
+		if u.Spec.DirectoryRef.Name == "acme" && u.Spec.ExternalID == "9999" {
+			hire = &u
+		}
 	}
-	requests := h.srv.Requests()
-	touchUser(h, "after-apply-failure")
-	if h.srv.Requests() != requests {
-		t.Fatal("a failed apply made the operator call the provider again before nextSyncTime")
+	if hire == nil || hire.Name == "acme-9999" || !strings.HasPrefix(hire.Name, "acme-9999-") {
+		t.Fatalf("the new hire must be materialized under a suffixed name, got %+v", hire)
 	}
+	name := hire.Name
+	h.forceSync()
+	for _, u := range h.users() {
+		if u.Spec.ExternalID == "9999" && u.Spec.DirectoryRef.Name == "acme" && u.Name != name {
+			t.Fatalf("the name changed from %s to %s", name, u.Name)
+		}
+	}
+}
+
+// eventuallyCached waits until the manager's cache has the object, so a sync sees it.
+func eventuallyCached(t *testing.T, o client.Object) {
+	t.Helper()
+	eventually(t, 10*time.Second, func() (bool, string) {
+		cp := o.DeepCopyObject().(client.Object)
+		err := mgrClient.Get(context.Background(), client.ObjectKeyFromObject(o), cp)
+		return err == nil, fmt.Sprintf("not in the cache yet: %v", err)
+	})
 }

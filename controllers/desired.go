@@ -18,115 +18,219 @@ package controllers
 
 import (
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider"
 )
 
+// model is a provider snapshot reduced to what a Directory materializes, keyed by the provider's ids:
+// the employees it keeps (inactiveUserPolicy applied) and the groups of the kinds in spec.groupBy.
+type model struct {
+	employees []*provider.Employee
+	groups    []modelGroup
+	// groupIndex maps a group key (see groupKey) to its index in groups.
+	groupIndex map[string]int
+	// memberOf maps an employee's externalID to the keys of its groups.
+	memberOf map[string][]string
+	// returned is how many employees the provider returned, before inactiveUserPolicy.
+	returned int
+}
+
+// modelGroup is one group the provider's data calls for.
+type modelGroup struct {
+	key, id, display string
+	typ              dirsyncv1alpha1.GroupType
+}
+
+// groupKey identifies a group across syncs: its type and the provider's id for it.
+func groupKey(t dirsyncv1alpha1.GroupType, id string) string {
+	if t == "" {
+		t = dirsyncv1alpha1.GroupTypeDepartment
+	}
+	return string(t) + "/" + id
+}
+
+// buildModel checks the snapshot (no employee without an id, no id twice) and picks what the Directory
+// keeps. A duplicate or missing id makes the whole snapshot invalid: guessing would risk wrong deletions.
+func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot) (model, error) {
+	m := model{groupIndex: map[string]int{}, memberOf: make(map[string][]string, len(snap.Employees)), returned: len(snap.Employees)}
+	kinds := map[dirsyncv1alpha1.GroupType]bool{}
+	for _, k := range dir.GroupByOrDefault() {
+		kinds[k] = true
+	}
+	addGroup := func(t dirsyncv1alpha1.GroupType, id, display string) string {
+		key := groupKey(t, id)
+		if _, ok := m.groupIndex[key]; !ok {
+			if display == "" {
+				display = id
+			}
+			m.groupIndex[key] = len(m.groups)
+			m.groups = append(m.groups, modelGroup{key: key, id: id, display: display, typ: t})
+		}
+		return key
+	}
+	if kinds[dirsyncv1alpha1.GroupTypeDepartment] {
+		for _, d := range snap.Departments {
+			if _, dup := m.groupIndex[groupKey(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID)]; dup {
+				return model{}, fmt.Errorf("%w: department id %q appears twice", provider.ErrInvalidResponse, d.ExternalID)
+			}
+			addGroup(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID, d.Name)
+		}
+	}
+	keepInactive := dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete
+	seen := make(map[string]bool, len(snap.Employees))
+	for i := range snap.Employees {
+		e := &snap.Employees[i]
+		if e.ExternalID == "" {
+			return model{}, fmt.Errorf("%w: an employee has no id", provider.ErrInvalidResponse)
+		}
+		if seen[e.ExternalID] {
+			return model{}, fmt.Errorf("%w: employee id %q appears twice", provider.ErrInvalidResponse, e.ExternalID)
+		}
+		seen[e.ExternalID] = true
+		if !e.Active && !keepInactive {
+			continue
+		}
+		m.employees = append(m.employees, e)
+		var keys []string
+		if kinds[dirsyncv1alpha1.GroupTypeDepartment] {
+			for _, id := range e.DepartmentIDs {
+				keys = append(keys, addGroup(dirsyncv1alpha1.GroupTypeDepartment, id, id))
+			}
+		}
+		for _, a := range []struct {
+			t dirsyncv1alpha1.GroupType
+			v provider.Affiliation
+		}{{dirsyncv1alpha1.GroupTypeLocation, e.Location}, {dirsyncv1alpha1.GroupTypeDivision, e.Division}, {dirsyncv1alpha1.GroupTypeCompany, e.Company}} {
+			if kinds[a.t] && a.v.ID != "" {
+				keys = append(keys, addGroup(a.t, a.v.ID, a.v.Name))
+			}
+		}
+		if len(keys) > 0 {
+			m.memberOf[e.ExternalID] = keys
+		}
+	}
+	return m, nil
+}
+
+// nameBase is the prefix of a new group's name: the Directory's name for departments (as before group
+// types existed), and the Directory's name plus the type for the others, e.g. acme-location-london.
+func nameBase(dir string, t dirsyncv1alpha1.GroupType) string {
+	if t == dirsyncv1alpha1.GroupTypeDepartment || t == "" {
+		return dir
+	}
+	return dir + "-" + strings.ToLower(string(t))
+}
+
 // desiredState is every object a Directory should own after a sync, keyed by object name.
 type desiredState struct {
 	users  map[string]*dirsyncv1alpha1.DirectoryUser
 	groups map[string]*dirsyncv1alpha1.DirectoryGroup
-	// employees is how many employees the provider returned, before inactiveUserPolicy.
-	employees int
+	// returned is how many employees the provider returned, before inactiveUserPolicy.
+	returned int
 }
 
-// activeUsers counts the desired users whose state is Active.
-func (d desiredState) activeUsers() int32 {
-	var n int32
-	for _, u := range d.users {
-		if u.Spec.State == dirsyncv1alpha1.UserStateActive {
-			n++
-		}
-	}
-	return n
-}
-
-// stateLabel is the value of the dirsync.io/state label for a state.
-func stateLabel(s dirsyncv1alpha1.UserState) string {
-	if s == dirsyncv1alpha1.UserStateActive {
-		return "active"
-	}
-	return "inactive"
-}
-
-// desiredObjects turns a provider snapshot into the DirectoryUser and DirectoryGroup objects the
-// Directory should own. It copies only the allowlisted fields. Two employees (or departments) that
-// would share an object name are an invalid response: the snapshot is rejected rather than guessed at.
-func desiredObjects(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot) (desiredState, error) {
+// desiredObjects builds the DirectoryUser and DirectoryGroup objects of the model, named by userNames
+// (externalID → name) and groupNames (group key → name). It copies only the allowlisted fields.
+// owner is the controller ownerReference every object gets (see ownerRef).
+func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, m model, userNames, groupNames map[string]string, now time.Time) desiredState {
 	d := desiredState{
-		users:     make(map[string]*dirsyncv1alpha1.DirectoryUser, len(snap.Employees)),
-		groups:    make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(snap.Departments)),
-		employees: len(snap.Employees),
+		users:    make(map[string]*dirsyncv1alpha1.DirectoryUser, len(m.employees)),
+		groups:   make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups)),
+		returned: m.returned,
 	}
-	groupByDept := make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(snap.Departments))
-	addGroup := func(id, display string) error {
-		name := objectName(dir.Name, id)
-		if _, dup := d.groups[name]; dup {
-			return fmt.Errorf("%w: department id %q appears twice", provider.ErrInvalidResponse, id)
+	groupByKey := make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
+	for _, mg := range m.groups {
+		name := groupNames[mg.key]
+		if name == "" {
+			continue // no free name (see assignNames): left out rather than guessed
 		}
 		g := &dirsyncv1alpha1.DirectoryGroup{
-			ObjectMeta: childMeta(dir, name),
+			ObjectMeta: childMeta(dir, owner, name),
 			Spec: dirsyncv1alpha1.DirectoryGroupSpec{
 				DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: dir.Name},
-				ExternalID:   id,
-				DisplayName:  display,
+				Type:         mg.typ,
+				ExternalID:   mg.id,
+				DisplayName:  mg.display,
 			},
 		}
+		g.Labels[dirsyncv1alpha1.LabelGroupType] = strings.ToLower(string(mg.typ))
 		d.groups[name] = g
-		groupByDept[id] = g
-		return nil
+		groupByKey[mg.key] = g
 	}
-	for _, dept := range snap.Departments {
-		if err := addGroup(dept.ExternalID, dept.Name); err != nil {
-			return desiredState{}, err
-		}
+	kept := make(map[string]bool, len(m.employees))
+	for _, e := range m.employees {
+		kept[e.ExternalID] = true
 	}
-	keepInactive := dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete
-	for i := range snap.Employees {
-		e := &snap.Employees[i]
-		if e.ExternalID == "" {
-			return desiredState{}, fmt.Errorf("%w: an employee has no id", provider.ErrInvalidResponse)
-		}
-		name := objectName(dir.Name, e.ExternalID)
-		if _, dup := d.users[name]; dup {
-			return desiredState{}, fmt.Errorf("%w: employee id %q appears twice", provider.ErrInvalidResponse, e.ExternalID)
-		}
-		if !e.Active && !keepInactive {
+	for _, e := range m.employees {
+		name := userNames[e.ExternalID]
+		if name == "" {
 			continue
 		}
-		u := desiredUser(dir, name, e)
-		for _, deptID := range e.DepartmentIDs {
-			g, ok := groupByDept[deptID]
-			if !ok { // a department the listing did not name: still a group, named by its id
-				if err := addGroup(deptID, deptID); err != nil {
-					return desiredState{}, err
-				}
-				g = groupByDept[deptID]
+		u := desiredUser(dir, owner, name, e)
+		if mgr := userNames[e.ManagerExternalID]; kept[e.ManagerExternalID] && mgr != "" && mgr != name {
+			u.Spec.ManagerRef = &dirsyncv1alpha1.UserReference{Name: mgr}
+		}
+		for _, key := range m.memberOf[e.ExternalID] {
+			g := groupByKey[key]
+			if g == nil || slices.Contains(u.Spec.Groups, g.Name) {
+				continue
 			}
 			g.Spec.Members = append(g.Spec.Members, name)
 			u.Spec.Groups = append(u.Spec.Groups, g.Name)
+			if l := typeLabel(g.Spec.Type); l != "" && len(validation.IsValidLabelValue(g.Name)) == 0 {
+				if _, set := u.Labels[l]; !set { // the first group of a kind names it
+					u.Labels[l] = g.Name
+				}
+			}
 		}
-		sort.Strings(u.Spec.Groups)
+		slices.Sort(u.Spec.Groups)
+		setCondition(u, upToDate(), now)
 		d.users[name] = u
 	}
 	for _, g := range d.groups {
-		sort.Strings(g.Spec.Members)
+		slices.Sort(g.Spec.Members)
 		g.Status.MemberCount = int32(len(g.Spec.Members))
+		setCondition(g, upToDate(), now)
 	}
-	return d, nil
+	return d
 }
 
-func desiredUser(dir *dirsyncv1alpha1.Directory, name string, e *provider.Employee) *dirsyncv1alpha1.DirectoryUser {
+// typeLabel is the DirectoryUser label that names the user's group of type t.
+func typeLabel(t dirsyncv1alpha1.GroupType) string {
+	switch t {
+	case dirsyncv1alpha1.GroupTypeDepartment:
+		return dirsyncv1alpha1.LabelDepartment
+	case dirsyncv1alpha1.GroupTypeLocation:
+		return dirsyncv1alpha1.LabelLocation
+	case dirsyncv1alpha1.GroupTypeDivision:
+		return dirsyncv1alpha1.LabelDivision
+	case dirsyncv1alpha1.GroupTypeCompany:
+		return dirsyncv1alpha1.LabelCompany
+	}
+	return ""
+}
+
+// managedLabels are the label keys dirsync owns on its objects: it sets them, changes them and removes
+// them when the data no longer calls for them. Every other label is left alone.
+var managedLabels = []string{
+	dirsyncv1alpha1.LabelDirectory, dirsyncv1alpha1.LabelState, dirsyncv1alpha1.LabelGroupType,
+	dirsyncv1alpha1.LabelDepartment, dirsyncv1alpha1.LabelLocation, dirsyncv1alpha1.LabelDivision, dirsyncv1alpha1.LabelCompany,
+}
+
+func desiredUser(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, name string, e *provider.Employee) *dirsyncv1alpha1.DirectoryUser {
 	state := dirsyncv1alpha1.UserStateInactive
 	if e.Active {
 		state = dirsyncv1alpha1.UserStateActive
 	}
 	u := &dirsyncv1alpha1.DirectoryUser{
-		ObjectMeta: childMeta(dir, name),
+		ObjectMeta: childMeta(dir, owner, name),
 		Spec: dirsyncv1alpha1.DirectoryUserSpec{
 			DirectoryRef:      dirsyncv1alpha1.DirectoryReference{Name: dir.Name},
 			ExternalID:        e.ExternalID,
@@ -140,19 +244,33 @@ func desiredUser(dir *dirsyncv1alpha1.Directory, name string, e *provider.Employ
 			ManagerExternalID: e.ManagerExternalID,
 			StartDate:         e.StartDate,
 			EndDate:           e.EndDate,
+			PreferredName:     e.PreferredName,
+			Location:          e.Location.Name,
+			Division:          e.Division.Name,
+			Company:           e.Company.Name,
+			EmploymentType:    e.EmploymentType,
+			ManagerEmail:      e.ManagerEmail,
 		},
 	}
 	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(state)
 	return u
 }
 
-// childMeta is the metadata every owned object carries: the directory label and a controller
-// ownerReference, so that deleting the Directory garbage-collects its users and groups.
-func childMeta(dir *dirsyncv1alpha1.Directory, name string) metav1.ObjectMeta {
+// stateLabel is the value of the dirsync.io/state label for a state.
+func stateLabel(s dirsyncv1alpha1.UserState) string {
+	if s == dirsyncv1alpha1.UserStateActive {
+		return "active"
+	}
+	return "inactive"
+}
+
+// childMeta is the metadata every owned object carries: the directory label and the Directory's
+// controller ownerReference, so that deleting the Directory garbage-collects its users and groups.
+func childMeta(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:            name,
 		Namespace:       dir.Namespace,
 		Labels:          map[string]string{dirsyncv1alpha1.LabelDirectory: dir.Name},
-		OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(dir, dirsyncv1alpha1.GroupVersion.WithKind("Directory"))},
+		OwnerReferences: []metav1.OwnerReference{owner},
 	}
 }

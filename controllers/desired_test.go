@@ -17,10 +17,12 @@ limitations under the License.
 package controllers
 
 import (
-	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -43,11 +45,26 @@ func testSnapshot() *provider.Snapshot {
 			{ExternalID: "1001", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", DisplayName: "Ada Lovelace",
 				JobTitle: "Engineer", Active: true, EmploymentStatus: "Current employee", DepartmentIDs: []string{"10"}, StartDate: "2020-01-02"},
 			{ExternalID: "1002", Email: "bob@example.com", FirstName: "Bob", LastName: "Smith", DisplayName: "Bob Smith",
-				Active: false, EmploymentStatus: "Former employee", DepartmentIDs: []string{"10"}, ManagerExternalID: "1001", EndDate: "2024-05-01"},
+				Active: false, EmploymentStatus: "Ex-employee", DepartmentIDs: []string{"10"}, ManagerExternalID: "1001", EndDate: "2024-05-01"},
 			{ExternalID: "1003", FirstName: "Zoë", LastName: "Brontë", DisplayName: "Zoë Brontë", Active: true, EmploymentStatus: "Pending leaver"},
 			{ExternalID: "1004", FirstName: "Cy", Active: true, EmploymentStatus: "Current employee", DepartmentIDs: []string{"99"}},
 		},
 	}
+}
+
+// testDesired runs the pure pipeline on a snapshot: model, names (nothing exists yet), desired objects.
+func testDesired(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot) desiredState {
+	t.Helper()
+	m, err := buildModel(dir, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, groups := nameObjects(dir.Name, m, existing{}, nil, nil)
+	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero)
+}
+
+func testOwner(dir *dirsyncv1alpha1.Directory) metav1.OwnerReference {
+	return *metav1.NewControllerRef(dir, dirsyncv1alpha1.GroupVersion.WithKind("Directory"))
 }
 
 func TestDesiredObjects(t *testing.T) {
@@ -76,54 +93,54 @@ func TestDesiredObjects(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := testDirectory(tt.policy)
-			d, err := desiredObjects(dir, testSnapshot())
-			if err != nil {
-				t.Fatal(err)
+			d := testDesired(t, testDirectory(tt.policy), testSnapshot())
+			if d := cmp.Diff(tt.wantUsers, slices.Sorted(maps.Keys(d.users))); d != "" {
+				t.Fatalf("users (-want +got):\n%s", d)
 			}
-			if got := sortedKeys(d.users); strings.Join(got, ",") != strings.Join(tt.wantUsers, ",") {
-				t.Fatalf("users = %v, want %v", got, tt.wantUsers)
-			}
-			for g, members := range tt.wantMembers {
-				grp, ok := d.groups[g]
-				if !ok {
-					t.Fatalf("group %s missing; have %v", g, sortedKeys(d.groups))
-				}
-				if strings.Join(grp.Spec.Members, ",") != strings.Join(members, ",") || grp.Status.MemberCount != int32(len(members)) {
-					t.Fatalf("group %s members = %v (%d), want %v", g, grp.Spec.Members, grp.Status.MemberCount, members)
+			members := map[string][]string{}
+			for name, g := range d.groups {
+				members[name] = g.Spec.Members
+				if g.Status.MemberCount != int32(len(g.Spec.Members)) {
+					t.Errorf("group %s memberCount %d for %d members", name, g.Status.MemberCount, len(g.Spec.Members))
 				}
 			}
-			if len(d.groups) != len(tt.wantMembers) {
-				t.Fatalf("groups = %v", sortedKeys(d.groups))
+			if d := cmp.Diff(tt.wantMembers, members, cmpEmptyIsNil); d != "" {
+				t.Fatalf("members (-want +got):\n%s", d)
 			}
-			for u, groups := range tt.wantGroups {
-				if strings.Join(d.users[u].Spec.Groups, ",") != strings.Join(groups, ",") {
-					t.Fatalf("user %s groups = %v, want %v", u, d.users[u].Spec.Groups, groups)
-				}
+			groups := map[string][]string{}
+			for name, u := range d.users {
+				groups[name] = u.Spec.Groups
+			}
+			if d := cmp.Diff(tt.wantGroups, groups, cmpEmptyIsNil); d != "" {
+				t.Fatalf("groups (-want +got):\n%s", d)
 			}
 		})
 	}
 }
 
+var cmpEmptyIsNil = cmp.Transformer("emptyIsNil", func(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+})
+
 func TestDesiredUserFieldsLabelsAndOwner(t *testing.T) {
 	dir := testDirectory(dirsyncv1alpha1.InactiveUserPolicyKeep)
-	d, err := desiredObjects(dir, testSnapshot())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := testDesired(t, dir, testSnapshot())
 	bob := d.users["acme-1002"]
 	want := dirsyncv1alpha1.DirectoryUserSpec{
 		DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: "acme"}, ExternalID: "1002", Email: "bob@example.com",
 		FirstName: "Bob", LastName: "Smith", DisplayName: "Bob Smith", State: dirsyncv1alpha1.UserStateInactive,
-		EmploymentStatus: "Former employee", Groups: []string{"acme-10"}, ManagerExternalID: "1001", EndDate: "2024-05-01",
+		EmploymentStatus: "Ex-employee", Groups: []string{"acme-10"}, ManagerExternalID: "1001", EndDate: "2024-05-01",
+		ManagerRef: &dirsyncv1alpha1.UserReference{Name: "acme-1001"},
 	}
-	gotJSON, _ := json.Marshal(bob.Spec)
-	wantJSON, _ := json.Marshal(want)
-	if string(gotJSON) != string(wantJSON) {
-		t.Fatalf("spec =\n%s\nwant\n%s", gotJSON, wantJSON)
+	if diff := cmp.Diff(want, bob.Spec); diff != "" {
+		t.Fatalf("spec (-want +got):\n%s", diff)
 	}
-	if bob.Labels[dirsyncv1alpha1.LabelDirectory] != "acme" || bob.Labels[dirsyncv1alpha1.LabelState] != "inactive" {
-		t.Fatalf("labels = %v", bob.Labels)
+	wantLabels := map[string]string{dirsyncv1alpha1.LabelDirectory: "acme", dirsyncv1alpha1.LabelState: "inactive", dirsyncv1alpha1.LabelDepartment: "acme-10"}
+	if diff := cmp.Diff(wantLabels, bob.Labels); diff != "" {
+		t.Fatalf("labels (-want +got):\n%s", diff)
 	}
 	if d.users["acme-1001"].Labels[dirsyncv1alpha1.LabelState] != "active" {
 		t.Fatalf("active user's state label = %v", d.users["acme-1001"].Labels)
@@ -132,24 +149,93 @@ func TestDesiredUserFieldsLabelsAndOwner(t *testing.T) {
 	if ref == nil || ref.UID != dir.UID || ref.Kind != "Directory" || ref.BlockOwnerDeletion == nil || !*ref.BlockOwnerDeletion {
 		t.Fatalf("controller ref = %+v", ref)
 	}
-	if d.activeUsers() != 3 || d.employees != 4 {
-		t.Fatalf("activeUsers = %d, employees = %d", d.activeUsers(), d.employees)
+	if !hasSynced(bob, metav1.ConditionTrue, dirsyncv1alpha1.ReasonUpToDate) || !hasSynced(d.groups["acme-10"], metav1.ConditionTrue, dirsyncv1alpha1.ReasonUpToDate) {
+		t.Fatalf("desired objects must carry Synced=True UpToDate: %+v", bob.Status)
+	}
+	if g := d.groups["acme-10"]; g.Spec.Type != dirsyncv1alpha1.GroupTypeDepartment || g.Labels[dirsyncv1alpha1.LabelGroupType] != "department" {
+		t.Fatalf("department group type %q labels %v", g.Spec.Type, g.Labels)
+	}
+	if d.returned != 4 {
+		t.Fatalf("returned = %d", d.returned)
 	}
 }
 
-func TestDesiredObjectsRejectsDuplicateIDs(t *testing.T) {
+// A manager who is not materialized (left out by inactiveUserPolicy Delete, or not in the listing) is
+// not referenced; the raw id stays.
+func TestManagerRefOnlyToMaterializedUsers(t *testing.T) {
+	snap := testSnapshot()
+	snap.Employees[0].Active = false             // 1001 leaves; 1002 reports to 1001
+	snap.Employees[2].ManagerExternalID = "4242" // not in the listing
+	d := testDesired(t, testDirectory(dirsyncv1alpha1.InactiveUserPolicyDelete), snap)
+	for name, u := range d.users {
+		if u.Spec.ManagerRef != nil {
+			t.Errorf("%s has managerRef %v", name, u.Spec.ManagerRef)
+		}
+	}
+	if d.users["acme-1003"].Spec.ManagerExternalID != "4242" {
+		t.Errorf("the raw manager id must stay: %+v", d.users["acme-1003"].Spec)
+	}
+}
+
+func TestDesiredGroupsByKind(t *testing.T) {
+	snap := testSnapshot()
+	london := provider.Affiliation{ID: "London", Name: "London"}
+	snap.Employees[0].Location, snap.Employees[1].Location = london, london
+	snap.Employees[2].Location = provider.Affiliation{ID: "7", Name: "Remote (UK)"}
+	snap.Employees[0].Division = provider.Affiliation{ID: "3", Name: "Platform"}
+	dir := testDirectory(dirsyncv1alpha1.InactiveUserPolicyKeep)
+	dir.Spec.GroupBy = []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeLocation, dirsyncv1alpha1.GroupTypeDivision}
+	d := testDesired(t, dir, snap)
+	got := map[string]string{}
+	for name, g := range d.groups {
+		got[name] = string(g.Spec.Type) + " " + g.Spec.DisplayName + " " + strings.Join(g.Spec.Members, ",")
+	}
+	want := map[string]string{
+		"acme-location-london": "Location London acme-1001,acme-1002",
+		"acme-location-7":      "Location Remote (UK) acme-1003",
+		"acme-division-3":      "Division Platform acme-1001",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("groups (-want +got):\n%s", diff)
+	}
+	ada := d.users["acme-1001"]
+	if diff := cmp.Diff([]string{"acme-division-3", "acme-location-london"}, ada.Spec.Groups); diff != "" {
+		t.Fatalf("groups (-want +got):\n%s", diff)
+	}
+	if ada.Labels[dirsyncv1alpha1.LabelLocation] != "acme-location-london" || ada.Labels[dirsyncv1alpha1.LabelDivision] != "acme-division-3" ||
+		ada.Labels[dirsyncv1alpha1.LabelDepartment] != "" || ada.Spec.Location != "London" {
+		t.Fatalf("labels %v, location %q", ada.Labels, ada.Spec.Location)
+	}
+}
+
+// A group name too long for a label value gives no label, never a truncated one.
+func TestGroupLabelOnlyWhenTheNameFits(t *testing.T) {
+	snap := testSnapshot()
+	long := strings.Repeat("engineering-", 6)
+	snap.Departments = append(snap.Departments, provider.Department{ExternalID: long, Name: "Long"})
+	snap.Employees[0].DepartmentIDs = []string{long}
+	d := testDesired(t, testDirectory(""), snap)
+	ada := d.users["acme-1001"]
+	if _, ok := ada.Labels[dirsyncv1alpha1.LabelDepartment]; ok || len(ada.Spec.Groups) != 1 {
+		t.Fatalf("labels %v groups %v", ada.Labels, ada.Spec.Groups)
+	}
+}
+
+func TestBuildModelRejectsDuplicateIDs(t *testing.T) {
 	snap := testSnapshot()
 	snap.Employees = append(snap.Employees, snap.Employees[0])
-	if _, err := desiredObjects(testDirectory(""), snap); err == nil || !strings.Contains(err.Error(), "1001") {
+	if _, err := buildModel(testDirectory(""), snap); err == nil || !strings.Contains(err.Error(), "1001") {
 		t.Fatalf("err = %v, want a duplicate-id error naming 1001", err)
 	}
 	snap = testSnapshot()
-	snap.Employees = append(snap.Employees, provider.Employee{ExternalID: "PW1", Active: true}, provider.Employee{ExternalID: "pw1", Active: true})
-	d, err := desiredObjects(testDirectory(""), snap)
-	if err != nil {
-		t.Fatalf("ids differing in case must both be kept: %v", err)
+	snap.Departments = append(snap.Departments, snap.Departments[0])
+	if _, err := buildModel(testDirectory(""), snap); err == nil || !strings.Contains(err.Error(), "10") {
+		t.Fatalf("err = %v, want a duplicate-department error", err)
 	}
-	if len(d.users) != 6 {
-		t.Fatalf("users = %v", sortedKeys(d.users))
+	snap = testSnapshot()
+	snap.Employees = append(snap.Employees, provider.Employee{ExternalID: "PW1", Active: true}, provider.Employee{ExternalID: "pw1", Active: true})
+	d := testDesired(t, testDirectory(""), snap)
+	if len(d.users) != 6 || d.users["acme-pw1"] == nil || d.users["acme-pw1"].Spec.ExternalID != "PW1" {
+		t.Fatalf("ids differing in case must both be kept, the first by exact id with the plain name: %v", slices.Sorted(maps.Keys(d.users)))
 	}
 }

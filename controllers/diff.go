@@ -17,7 +17,9 @@ limitations under the License.
 package controllers
 
 import (
-	"sort"
+	"maps"
+	"slices"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -27,29 +29,64 @@ import (
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
-// child is a DirectoryUser or a DirectoryGroup.
+// child is a DirectoryUser or a DirectoryGroup: an object with conditions that a Directory controls.
+// Both API types implement it; the controller needs nothing else of them.
 type child interface {
 	client.Object
+	GetObjectMeta() metav1.Object
 	GetConditions() []metav1.Condition
 	SetConditions([]metav1.Condition)
 }
 
-// opKind is what the sync does to one object.
+var (
+	_ child = &dirsyncv1alpha1.DirectoryUser{}
+	_ child = &dirsyncv1alpha1.DirectoryGroup{}
+)
+
+// existing is what a Directory controls now, read from the cache without copying: never modify it.
+type existing struct {
+	users  []*dirsyncv1alpha1.DirectoryUser
+	groups []*dirsyncv1alpha1.DirectoryGroup
+}
+
+// opKind is what the sync does to one object. Every op is exactly one write request.
 type opKind int
 
 const (
-	opCreate opKind = iota // the provider has it, the cluster does not
-	opUpdate               // spec, labels or owner differ: patch them, then the status
-	opStatus               // only the status is stale (e.g. a held deletion that the provider returned again)
+	opCreate opKind = iota // the provider has it, the cluster does not: create spec and status at once
+	opUpdate               // spec, status, our labels or the owner differ: one merge patch
+	opHold                 // the provider no longer has it, but the deletion guard holds the deletion: mark it
 	opDelete               // the provider no longer has it
-	opHold                 // the provider no longer has it, but the deletion guard holds the deletion
 )
 
-// op is one write. desired is nil for deletions; existing is nil for creations.
+func (k opKind) String() string {
+	switch k {
+	case opCreate:
+		return "create"
+	case opUpdate:
+		return "update"
+	case opHold:
+		return "hold"
+	case opDelete:
+		return "delete"
+	}
+	return "unknown"
+}
+
+// op is one write. obj is what to write (nil for deletions); base is the existing object the patch or
+// deletion starts from (nil for creations).
 type op struct {
-	kind     opKind
-	desired  child
-	existing child
+	kind opKind
+	obj  child
+	base child
+}
+
+// object is the object the op is about.
+func (o op) object() child {
+	if o.obj != nil {
+		return o.obj
+	}
+	return o.base
 }
 
 // plan is the difference between what the provider returned and what the cluster holds.
@@ -58,119 +95,111 @@ type plan struct {
 	unchanged int
 }
 
-// count returns how many ops of kind k the plan holds, and how many of those are users.
-func (p plan) count(k opKind) (all, users int) {
-	for _, o := range p.ops {
-		if o.kind != k {
-			continue
-		}
-		all++
-		if _, ok := objectOf(o).(*dirsyncv1alpha1.DirectoryUser); ok {
-			users++
-		}
-	}
-	return all, users
-}
-
-func objectOf(o op) child {
-	if o.desired != nil {
-		return o.desired
-	}
-	return o.existing
-}
-
-// diff compares the desired objects with the existing ones (which must all be controlled by the
-// Directory) and returns only the writes needed. Objects that already match are counted, not written.
-func diff(d desiredState, users []dirsyncv1alpha1.DirectoryUser, groups []dirsyncv1alpha1.DirectoryGroup) plan {
+// diff compares the desired objects with the existing ones (all controlled by the Directory) and returns
+// only the writes needed; objects that already match are counted, not written. Departed objects are
+// deleted, or marked RemovedFromProvider when the guard holds. An update carries the existing object's
+// metadata (its annotations, other labels and owners stay), so it is one merge patch of what changed.
+func diff(d desiredState, ex existing, held bool, now time.Time) plan {
 	var p plan
-	seen := make(map[string]bool, len(users))
-	for i := range users {
-		ex := &users[i]
-		seen[ex.Name] = true
-		want, ok := d.users[ex.Name]
-		if !ok {
-			p.ops = append(p.ops, op{kind: opDelete, existing: ex})
-			continue
-		}
-		p.add(want, ex, equality.Semantic.DeepEqual(want.Spec, ex.Spec))
-	}
-	for _, name := range sortedKeys(d.users) {
-		if !seen[name] {
-			p.ops = append(p.ops, op{kind: opCreate, desired: d.users[name]})
-		}
-	}
-	clear(seen)
-	for i := range groups {
-		ex := &groups[i]
-		seen[ex.Name] = true
-		want, ok := d.groups[ex.Name]
-		if !ok {
-			p.ops = append(p.ops, op{kind: opDelete, existing: ex})
-			continue
-		}
-		p.add(want, ex, equality.Semantic.DeepEqual(want.Spec, ex.Spec) && ex.Status.MemberCount == want.Status.MemberCount)
-	}
-	for _, name := range sortedKeys(d.groups) {
-		if !seen[name] {
-			p.ops = append(p.ops, op{kind: opCreate, desired: d.groups[name]})
-		}
-	}
+	diffKind(&p, d.users, ex.users, func(w, e *dirsyncv1alpha1.DirectoryUser) bool {
+		return equality.Semantic.DeepEqual(w.Spec, e.Spec)
+	}, held, now)
+	diffKind(&p, d.groups, ex.groups, func(w, e *dirsyncv1alpha1.DirectoryGroup) bool {
+		return w.Status.MemberCount == e.Status.MemberCount && equality.Semantic.DeepEqual(w.Spec, e.Spec)
+	}, held, now)
 	return p
 }
 
-func (p *plan) add(want, ex child, sameSpec bool) {
-	switch {
-	case !sameSpec || !sameMeta(want, ex):
-		p.ops = append(p.ops, op{kind: opUpdate, desired: want, existing: ex})
-	case !isUpToDate(ex):
-		p.ops = append(p.ops, op{kind: opStatus, desired: want, existing: ex})
-	default:
-		p.unchanged++
+func diffKind[P child](p *plan, want map[string]P, existing []P, sameSpec func(w, e P) bool, held bool, now time.Time) {
+	seen := make(map[string]bool, len(existing))
+	for _, ex := range existing {
+		seen[ex.GetName()] = true
+		w, ok := want[ex.GetName()]
+		switch {
+		case !ok && !held:
+			p.ops = append(p.ops, op{kind: opDelete, base: ex})
+		case !ok && hasSynced(ex, metav1.ConditionFalse, dirsyncv1alpha1.ReasonRemovedFromProvider):
+			p.unchanged++ // already held
+		case !ok:
+			h := ex.DeepCopyObject().(P)
+			setCondition(h, removedFromProvider(), now)
+			p.ops = append(p.ops, op{kind: opHold, obj: h, base: ex})
+		case sameSpec(w, ex) && sameMeta(w, ex) && hasSynced(ex, metav1.ConditionTrue, dirsyncv1alpha1.ReasonUpToDate):
+			p.unchanged++
+		default:
+			adopt(w, ex, now)
+			p.ops = append(p.ops, op{kind: opUpdate, obj: w, base: ex})
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if !seen[name] {
+			p.ops = append(p.ops, op{kind: opCreate, obj: want[name]})
+		}
 	}
 }
 
-// sameMeta reports whether ex carries every label of want with the same value (other labels are
-// left alone) and want's controller ownerReference.
-func sameMeta(want, ex client.Object) bool {
-	for k, v := range want.GetLabels() {
-		if ex.GetLabels()[k] != v {
+// adopt gives w the existing object's metadata (identity, annotations, finalizers, other labels and
+// owners), with dirsync's labels and controller reference from w, and ex's conditions with Synced set,
+// so the transition time moves only when the condition changes.
+func adopt(w, ex child, now time.Time) {
+	m := ex.GetObjectMeta().(*metav1.ObjectMeta).DeepCopy()
+	labels := m.Labels
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	for _, k := range managedLabels {
+		delete(labels, k)
+	}
+	maps.Copy(labels, w.GetLabels())
+	m.Labels = labels
+	refs := slices.DeleteFunc(m.OwnerReferences, func(r metav1.OwnerReference) bool { return r.Controller != nil && *r.Controller })
+	m.OwnerReferences = append(refs, w.GetOwnerReferences()...)
+	c := meta.FindStatusCondition(w.GetConditions(), dirsyncv1alpha1.ConditionSynced)
+	*w.GetObjectMeta().(*metav1.ObjectMeta) = *m
+	w.SetConditions(slices.Clone(ex.GetConditions()))
+	if c != nil {
+		setCondition(w, *c, now)
+	}
+}
+
+// sameMeta reports whether ex carries exactly w's values for the labels dirsync manages (other labels are
+// left alone) and w's controller ownerReference.
+func sameMeta(w, ex client.Object) bool {
+	for _, k := range managedLabels {
+		wv, wok := w.GetLabels()[k]
+		ev, eok := ex.GetLabels()[k]
+		if wok != eok || wv != ev {
 			return false
 		}
 	}
-	wantRef := metav1.GetControllerOf(want)
+	wantRef := metav1.GetControllerOf(w)
 	exRef := metav1.GetControllerOf(ex)
 	return wantRef != nil && exRef != nil && wantRef.UID == exRef.UID
 }
 
-// isUpToDate reports whether the object's status says Synced=True for its current generation.
-func isUpToDate(o child) bool {
+// hasSynced reports whether the object's Synced condition has this status and reason, as dirsync writes
+// it now: without an observedGeneration (spec and status are written together, so a generation would
+// always lag by one) and with the current message.
+func hasSynced(o child, status metav1.ConditionStatus, reason string) bool {
 	c := meta.FindStatusCondition(o.GetConditions(), dirsyncv1alpha1.ConditionSynced)
-	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == dirsyncv1alpha1.ReasonUpToDate &&
-		c.ObservedGeneration == o.GetGeneration() && observedGeneration(o) == o.GetGeneration()
-}
-
-// isHeld reports whether the object is already marked RemovedFromProvider for its current generation.
-func isHeld(o child) bool {
-	c := meta.FindStatusCondition(o.GetConditions(), dirsyncv1alpha1.ConditionSynced)
-	return c != nil && c.Status == metav1.ConditionFalse && c.Reason == dirsyncv1alpha1.ReasonRemovedFromProvider &&
-		c.ObservedGeneration == o.GetGeneration()
-}
-
-func observedGeneration(o child) int64 {
-	switch t := o.(type) {
-	case *dirsyncv1alpha1.DirectoryUser:
-		return t.Status.ObservedGeneration
-	case *dirsyncv1alpha1.DirectoryGroup:
-		return t.Status.ObservedGeneration
+	if c == nil || c.Status != status || c.Reason != reason || c.ObservedGeneration != 0 {
+		return false
 	}
-	return 0
+	want := upToDate()
+	if reason == dirsyncv1alpha1.ReasonRemovedFromProvider {
+		want = removedFromProvider()
+	}
+	return c.Message == want.Message
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+// upToDate is the Synced condition of an object that matches the provider.
+func upToDate() metav1.Condition {
+	return metav1.Condition{Type: dirsyncv1alpha1.ConditionSynced, Status: metav1.ConditionTrue, Reason: dirsyncv1alpha1.ReasonUpToDate,
+		Message: "Matches the provider as of the last sync."}
+}
+
+// removedFromProvider is the Synced condition of an object whose deletion the guard holds.
+func removedFromProvider() metav1.Condition {
+	return metav1.Condition{Type: dirsyncv1alpha1.ConditionSynced, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonRemovedFromProvider,
+		Message: "The provider no longer returns this object; its deletion is held by the Directory's deletion guard."}
 }

@@ -18,7 +18,6 @@ package controllers
 
 import (
 	"context"
-	"net/http"
 	"sync"
 	"time"
 
@@ -52,7 +51,8 @@ type DirectoryReconciler struct {
 	Client client.Client
 	// APIReader reads the credentials Secret uncached, by name.
 	APIReader client.Reader
-	Scheme    *runtime.Scheme
+	// Scheme gives the kinds of the objects it writes (owner references, messages, metrics).
+	Scheme *runtime.Scheme
 	// Providers builds a provider client per sync.
 	Providers registry.Registry
 	Clock     clock.PassiveClock
@@ -66,8 +66,6 @@ type DirectoryReconciler struct {
 	MaxConcurrentSyncs int
 	// WriteWorkers is how many object writes one sync sends in parallel.
 	WriteWorkers int
-	// UnpacedProviders turns off the providers' own request pacing (benchmarks against fakes only).
-	UnpacedProviders bool
 
 	httpClients sync.Map // provider type → *http.Client, shared across syncs for connection reuse
 }
@@ -104,7 +102,8 @@ func (r *DirectoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !d.syncNow {
 		return ctrl.Result{RequeueAfter: d.wait}, nil
 	}
-	return r.sync(ctx, dir, secretVersion, d.trigger, now)
+	r.sync(ctx, dir, secretVersion, d.trigger, now)
+	return ctrl.Result{RequeueAfter: dir.Status.NextSyncTime.Sub(now)}, nil
 }
 
 // secretVersion is the credentials Secret's resourceVersion from the metadata-only cache, or "" when
@@ -122,6 +121,7 @@ func (r *DirectoryReconciler) secretVersion(ctx context.Context, dir *dirsyncv1a
 // patchStatus writes the Directory's status once, only when it changed, as a merge patch. The manager's
 // client has read-your-writes consistency on, so the next reconcile sees this status, not a stale one.
 func (r *DirectoryReconciler) patchStatus(ctx context.Context, before, dir *dirsyncv1alpha1.Directory, retErr error) error {
+	recordDirectory(dir)
 	if equality.Semantic.DeepEqual(before.Status, dir.Status) {
 		return retErr
 	}
@@ -132,15 +132,6 @@ func (r *DirectoryReconciler) patchStatus(ctx context.Context, before, dir *dirs
 		return retErr
 	}
 	return retErr
-}
-
-// httpClient returns the shared, instrumented HTTP client for one provider type.
-func (r *DirectoryReconciler) httpClient(t dirsyncv1alpha1.ProviderType) *http.Client {
-	if c, ok := r.httpClients.Load(t); ok {
-		return c.(*http.Client)
-	}
-	c, _ := r.httpClients.LoadOrStore(t, newProviderHTTPClient(string(t), r.ProviderTimeout))
-	return c.(*http.Client)
 }
 
 // SetupWithManager watches Directories (spec and annotation changes only, so status writes don't wake

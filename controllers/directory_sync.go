@@ -18,8 +18,8 @@ package controllers
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -28,78 +28,85 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider"
 )
 
-// reasonApplyFailed is the Warning Event's reason when the provider's data could not be written to the
-// cluster (e.g. an object of the same name that another Directory or someone else owns).
-const reasonApplyFailed = "ApplyFailed"
+// SecretError is a problem with the credentials Secret that only the user can fix.
+type SecretError struct{ Message string }
 
-// sync reads the whole directory from the provider and applies the difference. A provider or Secret
-// problem changes no object: it sets Ready=False with a reason and schedules a retry with backoff.
-// Only Kubernetes API failures are returned as errors.
-func (r *DirectoryReconciler) sync(ctx context.Context, dir *dirsyncv1alpha1.Directory, secretVersion, trigger string, now time.Time) (ctrl.Result, error) {
+func (e *SecretError) Error() string { return e.Message }
+
+// InsecureEndpointError is an http:// endpoint while the manager does not allow them.
+type InsecureEndpointError struct{ Endpoint string }
+
+func (e *InsecureEndpointError) Error() string {
+	return fmt.Sprintf("spec.endpoint %s is not https://; no request was sent. Use an https:// URL "+
+		"(the manager accepts http:// only when started with --allow-insecure-endpoints, for local fakes)", e.Endpoint)
+}
+
+// sync runs one sync attempt: read the key, fetch the whole directory, compute the plan, guard it and
+// write the difference (or, in dry run, only report it). Every attempt ends with a Ready condition that
+// says what happened; a failure of any kind backs off on the Directory's own schedule, so nothing
+// falls through to a workqueue retry that would call the provider every few seconds.
+func (r *DirectoryReconciler) sync(ctx context.Context, dir *dirsyncv1alpha1.Directory, secretVersion, trigger string, now time.Time) {
 	log := ctrl.LoggerFrom(ctx).WithValues("provider", dir.Spec.Provider, "trigger", trigger)
 	started := time.Now()
 	prevReason := readyReason(dir)
 	markAttempt(dir, secretVersion, now)
 
 	apiKey, err := r.readAPIKey(ctx, dir)
-	var snap *provider.Snapshot
+	var out syncOutcome
 	if err == nil {
-		snap, err = r.fetch(ctx, dir, apiKey)
+		out, err = r.fetchAndApply(ctx, dir, apiKey, now)
 	}
 	if err != nil {
-		var se *errSecret
-		if !isProviderError(err) && !errors.As(err, &se) {
-			return ctrl.Result{}, err // a Kubernetes API failure: the workqueue retries
+		f := classify(err, dir, apiKey)
+		if out.counted {
+			setCounts(dir, out)
 		}
-		reason, message := reasonFor(err, dir, apiKey)
-		var rl *provider.RateLimitedError
-		var retryAfter time.Duration
-		if errors.As(err, &rl) {
-			retryAfter = rl.RetryAfter
+		markFailed(dir, f, now)
+		r.observe(dir, f.reason, started)
+		if f.reason != prevReason {
+			r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, f.reason, "Sync", "%s", f.message)
 		}
-		markFailed(dir, reason, message, retryAfter, now)
-		r.observe(dir, reason, started)
-		if reason != prevReason {
-			r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, reason, "Sync", "%s", message)
-		}
-		log.Info("Sync failed; nothing was changed", "reason", reason, "message", message,
+		log.Info("Sync failed", "reason", f.reason, "message", f.message,
 			"duration", time.Since(started).Round(time.Millisecond), "consecutiveFailures", dir.Status.ConsecutiveFailures)
-		return ctrl.Result{RequeueAfter: dir.Status.NextSyncTime.Sub(now)}, nil
-	}
-
-	out, err := r.materialize(ctx, dir, snap, now)
-	if err != nil {
-		markApplyFailed(dir)
-		r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, reasonApplyFailed, "Sync", "%s", provider.Redact(err.Error(), apiKey))
-		return ctrl.Result{}, err
+		return
 	}
 	markSucceeded(dir, out, now)
 	reason := readyReason(dir)
 	r.observe(dir, reason, started)
-	usersGauge.WithLabelValues(dir.Namespace, dir.Name, "active").Set(float64(out.active))
-	usersGauge.WithLabelValues(dir.Namespace, dir.Name, "inactive").Set(float64(out.users - out.active))
-	groupsGauge.WithLabelValues(dir.Namespace, dir.Name).Set(float64(out.groups))
+	r.announce(dir, out, reason, prevReason)
 	c := out.changes
-	if out.guard.held && reason != prevReason {
-		r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, reason, "Sync", "%s", out.guard.message)
-	}
-	if c.Created+c.Updated+c.Deleted > 0 {
-		r.Recorder.Eventf(dir, nil, corev1.EventTypeNormal, dirsyncv1alpha1.ReasonSynced, "Sync",
-			"Created %d, updated %d and deleted %d users and groups; %d unchanged", c.Created, c.Updated, c.Deleted, c.Unchanged)
-	}
 	log.Info("Synced Directory", "reason", reason, "duration", time.Since(started).Round(time.Millisecond),
 		"created", c.Created, "updated", c.Updated, "deleted", c.Deleted, "unchanged", c.Unchanged,
 		"users", out.users, "activeUsers", out.active, "groups", out.groups,
-		"providerRequests", snap.Requests, "providerBytes", snap.Bytes)
-	return ctrl.Result{RequeueAfter: dir.Status.NextSyncTime.Sub(now)}, nil
+		"providerRequests", out.requests, "providerBytes", out.bytes)
+}
+
+// announce emits the Events of a sync that read the provider: a Warning when the guard starts holding,
+// a Normal summary when something changed, the dry-run plan once per distinct plan.
+func (r *DirectoryReconciler) announce(dir *dirsyncv1alpha1.Directory, out syncOutcome, reason, prevReason string) {
+	switch {
+	case out.plan != nil:
+		if out.newPlan {
+			r.Recorder.Eventf(dir, nil, corev1.EventTypeNormal, dirsyncv1alpha1.ReasonDryRun, "Plan", "Dry run: %s", out.plan.Summary)
+		}
+		return
+	case out.held != nil && reason != prevReason:
+		r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, reason, "Sync", "%s", out.guardMessage)
+	}
+	if c := out.changes; c.Created+c.Updated+c.Deleted > 0 {
+		r.Recorder.Eventf(dir, nil, corev1.EventTypeNormal, dirsyncv1alpha1.ReasonSynced, "Sync",
+			"Created %d, updated %d and deleted %d users and groups; %d unchanged", c.Created, c.Updated, c.Deleted, c.Unchanged)
+	}
 }
 
 func (r *DirectoryReconciler) observe(dir *dirsyncv1alpha1.Directory, result string, started time.Time) {
@@ -108,152 +115,232 @@ func (r *DirectoryReconciler) observe(dir *dirsyncv1alpha1.Directory, result str
 	syncDuration.WithLabelValues(dir.Namespace, dir.Name, p).Observe(time.Since(started).Seconds())
 }
 
-func readyReason(dir *dirsyncv1alpha1.Directory) string {
-	if c := meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady); c != nil {
-		return c.Reason
-	}
-	return ""
-}
-
-func isProviderError(err error) bool {
-	var rl *provider.RateLimitedError
-	var ie *errInsecureEndpoint
-	return errors.Is(err, provider.ErrUnauthorized) || errors.Is(err, provider.ErrUnavailable) ||
-		errors.Is(err, provider.ErrInvalidResponse) || errors.As(err, &rl) || errors.As(err, &ie) ||
-		errors.Is(err, context.DeadlineExceeded)
-}
-
 // readAPIKey reads the credentials Secret by name, uncached, and returns the key's value. The value
 // lives only for this sync.
 func (r *DirectoryReconciler) readAPIKey(ctx context.Context, dir *dirsyncv1alpha1.Directory) (string, error) {
 	ref := dir.Spec.CredentialsSecretRef
-	key := secretKey(dir)
+	key := ref.KeyOrDefault()
 	secret := &corev1.Secret{}
 	err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: dir.Namespace, Name: ref.Name}, secret)
 	switch {
 	case apierrors.IsNotFound(err):
-		return "", &errSecret{msg: fmt.Sprintf("Secret %s/%s does not exist. Create it with the provider's API key under the key %q "+
+		return "", &SecretError{Message: fmt.Sprintf("Secret %s/%s does not exist. Create it with the provider's API key under the key %q "+
 			"(kubectl create secret generic %s --from-literal=%s=<key> -n %s); the sync starts within seconds.", dir.Namespace, ref.Name, key, ref.Name, key, dir.Namespace)}
 	case apierrors.IsForbidden(err):
-		return "", &errSecret{msg: fmt.Sprintf("The operator is not allowed to read Secret %s/%s. Check that its RBAC covers this namespace "+
+		return "", &SecretError{Message: fmt.Sprintf("The operator is not allowed to read Secret %s/%s. Check that its RBAC covers this namespace "+
 			"(and that --watch-namespace includes it).", dir.Namespace, ref.Name)}
 	case err != nil:
 		return "", fmt.Errorf("getting Secret %s/%s: %w", dir.Namespace, ref.Name, err)
 	}
 	value := strings.TrimSpace(string(secret.Data[key]))
 	if value == "" {
-		return "", &errSecret{msg: fmt.Sprintf("Secret %s/%s has no key %q, or it is empty. Add the API key under that key, "+
+		return "", &SecretError{Message: fmt.Sprintf("Secret %s/%s has no key %q, or it is empty. Add the API key under that key, "+
 			"or set spec.credentialsSecretRef.key to the key that holds it.", dir.Namespace, ref.Name, key)}
 	}
 	return value, nil
 }
 
+// fetchAndApply reads the whole directory from the provider, then materializes it.
+func (r *DirectoryReconciler) fetchAndApply(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, now time.Time) (syncOutcome, error) {
+	snap, err := r.fetch(ctx, dir, apiKey)
+	if err != nil {
+		return syncOutcome{}, err
+	}
+	out, err := r.materialize(ctx, dir, snap, now)
+	out.requests, out.bytes = snap.Requests, snap.Bytes
+	return out, err
+}
+
 // fetch builds the provider client for one sync and reads the whole directory.
 func (r *DirectoryReconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string) (*provider.Snapshot, error) {
-	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Unpaced: r.UnpacedProviders}
+	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now}
 	if dir.Spec.Endpoint != "" {
 		u, err := url.Parse(dir.Spec.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			return nil, fmt.Errorf("%w: spec.endpoint is not an absolute http(s) URL", provider.ErrInvalidResponse)
+			return nil, &InvalidSpecError{Message: "spec.endpoint is not an absolute http(s) URL with a host"}
 		}
 		if u.Scheme == "http" && !r.AllowInsecureEndpoints {
-			return nil, &errInsecureEndpoint{endpoint: dir.Spec.Endpoint}
+			return nil, &InsecureEndpointError{Endpoint: dir.Spec.Endpoint}
 		}
 		cfg.BaseURL = u
 	}
 	p, err := r.Providers.New(dir.Spec.Provider, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", provider.ErrInvalidResponse, err)
+		return nil, err
 	}
 	return p.Fetch(ctx)
 }
 
-// materialize computes the desired objects, diffs them with the cached ones, applies the deletion
-// guard and writes only the difference.
+// InvalidSpecError is a spec the provider cannot be used with, found before any request was sent.
+type InvalidSpecError struct{ Message string }
+
+func (e *InvalidSpecError) Error() string { return e.Message }
+
+// httpClient returns the shared, instrumented HTTP client for one provider type.
+func (r *DirectoryReconciler) httpClient(t dirsyncv1alpha1.ProviderType) *http.Client {
+	if c, ok := r.httpClients.Load(t); ok {
+		return c.(*http.Client)
+	}
+	c, _ := r.httpClients.LoadOrStore(t, provider.NewHTTPClient(provider.HTTPOptions{
+		Timeout: r.ProviderTimeout, OnResponse: observeProviderResponse(string(t)),
+	}))
+	return c.(*http.Client)
+}
+
+// materialize turns the snapshot into objects, finds what departed, lets the deletion guard (and an
+// approval) decide on deletions, and writes only the difference — or, in dry run, reports it.
 func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, now time.Time) (syncOutcome, error) {
-	users, groups, err := r.listChildren(ctx, dir)
+	m, err := buildModel(dir, snap)
 	if err != nil {
 		return syncOutcome{}, err
 	}
-	desired, err := desiredObjects(dir, snap)
+	ex, err := r.listChildren(ctx, dir)
 	if err != nil {
 		return syncOutcome{}, err
 	}
-	p, guard := applyGuard(diff(desired, users, groups), len(users), desired.employees, dir.MaxDeletePercentOrDefault())
-	if guard.held { // held users keep their group memberships too
-		keepHeldMemberships(desired, users)
-		p, guard = applyGuard(diff(desired, users, groups), len(users), desired.employees, dir.MaxDeletePercentOrDefault())
-	}
-	if err := r.apply(ctx, dir, p, now); err != nil {
+	userNames, groupNames, err := r.names(ctx, dir, m, ex)
+	if err != nil {
 		return syncOutcome{}, err
 	}
-	return outcome(desired, p, guard, users, groups), nil
+	owner, err := r.ownerRef(dir)
+	if err != nil {
+		return syncOutcome{}, err
+	}
+	desired := desiredObjects(dir, owner, m, userNames, groupNames, now)
+	dep := departedFrom(desired, ex)
+	g := r.guard(dir, desired, ex, dep, now)
+	if g.hold {
+		keepHeldMemberships(desired, dep.users)
+	}
+	p := diff(desired, ex, g.hold, now)
+	if dir.Spec.DryRun {
+		return dryRunOutcome(dir, p, ex, g), nil
+	}
+	ok, err := r.apply(ctx, dir, p, nil)
+	out := outcome(p, ok, ex, g)
+	return out, err
 }
 
-// outcome counts what the sync did and what the Directory now owns. Objects whose deletion the guard
-// held are still owned, so they are counted.
-func outcome(desired desiredState, p plan, guard guardResult, users []dirsyncv1alpha1.DirectoryUser, groups []dirsyncv1alpha1.DirectoryGroup) syncOutcome {
-	created, _ := p.count(opCreate)
-	updated, _ := p.count(opUpdate)
-	statusOnly, _ := p.count(opStatus)
-	held, _ := p.count(opHold)
-	deleted, _ := p.count(opDelete)
-	out := syncOutcome{
-		guard:  guard,
-		users:  int32(len(desired.users)),
-		active: desired.activeUsers(),
-		groups: int32(len(desired.groups)),
-		changes: dirsyncv1alpha1.SyncChanges{
-			Created: int32(created), Updated: int32(updated + statusOnly + held),
-			Deleted: int32(deleted), Unchanged: int32(p.unchanged),
-		},
-	}
-	if !guard.held {
-		return out
-	}
-	for i := range users {
-		if _, ok := desired.users[users[i].Name]; !ok {
-			out.users++
-			if users[i].Spec.State == dirsyncv1alpha1.UserStateActive {
-				out.active++
-			}
-		}
-	}
-	for i := range groups {
-		if _, ok := desired.groups[groups[i].Name]; !ok {
-			out.groups++
-		}
-	}
-	return out
-}
-
-// listChildren lists, from the cache, the users and groups this Directory controls.
-func (r *DirectoryReconciler) listChildren(ctx context.Context, dir *dirsyncv1alpha1.Directory) ([]dirsyncv1alpha1.DirectoryUser, []dirsyncv1alpha1.DirectoryGroup, error) {
-	sel := []client.ListOption{client.InNamespace(dir.Namespace), client.MatchingLabels{dirsyncv1alpha1.LabelDirectory: dir.Name}}
+// listChildren lists, from the cache and without copying, the users and groups this Directory controls.
+func (r *DirectoryReconciler) listChildren(ctx context.Context, dir *dirsyncv1alpha1.Directory) (existing, error) {
+	sel := []client.ListOption{client.InNamespace(dir.Namespace), client.MatchingLabels{dirsyncv1alpha1.LabelDirectory: dir.Name}, client.UnsafeDisableDeepCopy}
 	var ul dirsyncv1alpha1.DirectoryUserList
 	if err := r.Client.List(ctx, &ul, sel...); err != nil {
-		return nil, nil, fmt.Errorf("listing DirectoryUsers: %w", err)
+		return existing{}, fmt.Errorf("listing DirectoryUsers: %w", err)
 	}
 	var gl dirsyncv1alpha1.DirectoryGroupList
 	if err := r.Client.List(ctx, &gl, sel...); err != nil {
-		return nil, nil, fmt.Errorf("listing DirectoryGroups: %w", err)
+		return existing{}, fmt.Errorf("listing DirectoryGroups: %w", err)
 	}
-	users := ul.Items[:0]
-	for _, u := range ul.Items {
-		if isControlledBy(&u, dir) {
-			users = append(users, u)
+	var ex existing
+	for i := range ul.Items {
+		if isControlledBy(&ul.Items[i], dir) {
+			ex.users = append(ex.users, &ul.Items[i])
 		}
 	}
-	groups := gl.Items[:0]
-	for _, g := range gl.Items {
-		if isControlledBy(&g, dir) {
-			groups = append(groups, g)
+	for i := range gl.Items {
+		if isControlledBy(&gl.Items[i], dir) {
+			ex.groups = append(ex.groups, &gl.Items[i])
 		}
 	}
-	return users, groups, nil
+	return ex, nil
 }
 
 func isControlledBy(o client.Object, dir *dirsyncv1alpha1.Directory) bool {
 	ref := metav1.GetControllerOf(o)
 	return ref != nil && ref.UID == dir.UID
+}
+
+// names maps every employee and group of the model to its object name (see nameObjects). The namespace
+// is listed for names taken by others only when a new object needs a name.
+func (r *DirectoryReconciler) names(ctx context.Context, dir *dirsyncv1alpha1.Directory, m model, ex existing) (users, groups map[string]string, err error) {
+	var listErr error
+	lazy := func(list client.ObjectList) func(string) bool {
+		var taken func(string) bool
+		return func(name string) bool {
+			if taken == nil {
+				var err error
+				if taken, err = r.takenNames(ctx, dir, list); err != nil {
+					listErr, taken = err, func(string) bool { return true }
+				}
+			}
+			return taken(name)
+		}
+	}
+	users, groups = nameObjects(dir.Name, m, ex, lazy(&dirsyncv1alpha1.DirectoryUserList{}), lazy(&dirsyncv1alpha1.DirectoryGroupList{}))
+	return users, groups, listErr
+}
+
+// takenNames returns a predicate over the names of objects of the list's kind, in the Directory's
+// namespace, that the Directory does not control (another Directory's, or anyone's).
+func (r *DirectoryReconciler) takenNames(ctx context.Context, dir *dirsyncv1alpha1.Directory, list client.ObjectList) (func(string) bool, error) {
+	if err := r.Client.List(ctx, list, client.InNamespace(dir.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("listing names in namespace %s: %w", dir.Namespace, err)
+	}
+	taken := map[string]bool{}
+	err := meta.EachListItem(list, func(o runtime.Object) error {
+		if obj, ok := o.(client.Object); ok && !isControlledBy(obj, dir) {
+			taken[obj.GetName()] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(n string) bool { return taken[n] }, nil
+}
+
+// ownerRef is the controller ownerReference every child gets, with the Directory's kind from the scheme.
+func (r *DirectoryReconciler) ownerRef(dir *dirsyncv1alpha1.Directory) (metav1.OwnerReference, error) {
+	gvk, err := apiutil.GVKForObject(dir, r.Scheme)
+	if err != nil {
+		return metav1.OwnerReference{}, err
+	}
+	return *metav1.NewControllerRef(dir, gvk), nil
+}
+
+// guardDecision is what the deletion guard and any approval decided for one sync.
+type guardDecision struct {
+	// hold is true when departed objects stay, marked RemovedFromProvider.
+	hold    bool
+	message string
+	// held describes the held set (also when an approval released it, for the record).
+	held *dirsyncv1alpha1.HeldDeletions
+	// approved is true when the dirsync.io/approve-deletions annotation released exactly the held set.
+	approved bool
+}
+
+// guard asks the deletion guard about the departed set and answers a pending approval: a token that
+// matches the held set releases it (once); any other token deletes nothing and says why in an Event.
+func (r *DirectoryReconciler) guard(dir *dirsyncv1alpha1.Directory, d desiredState, ex existing, dep departed, now time.Time) guardDecision {
+	hold, msg := guardHolds(guardInput{
+		existingUsers: len(ex.users), departingUsers: len(dep.users),
+		existingGroups: len(ex.groups), departingGroups: len(dep.groups),
+		returned: d.returned, maxDeletePercent: dir.MaxDeletePercentOrDefault(),
+	})
+	g := guardDecision{hold: hold, message: msg}
+	if hold {
+		g.held = heldDeletions(dep)
+	}
+	token := dir.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions]
+	if token == "" || token == dir.Status.LastHandledApproval || dir.Spec.DryRun {
+		return g
+	}
+	dir.Status.LastHandledApproval = token
+	switch {
+	case !hold:
+		r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, "ApprovalNotNeeded", "Approve",
+			"The approval %s was not used: the deletion guard holds no deletions now, so nothing needed approving.", token)
+	case token != g.held.ApprovalToken:
+		r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, "ApprovalRejected", "Approve",
+			"The approval %s does not match the deletions held now (token %s): the provider's data changed since, so nothing was deleted. "+
+				"Review status.heldDeletions and approve again.", token, g.held.ApprovalToken)
+	default:
+		g.hold, g.approved = false, true
+		dir.Status.LastApproval = &dirsyncv1alpha1.DeletionApproval{Token: token, ApprovedAt: metav1.NewTime(now.Truncate(time.Second)),
+			Users: g.held.Users, Groups: g.held.Groups}
+		r.Recorder.Eventf(dir, nil, corev1.EventTypeNormal, "DeletionsApproved", "Approve",
+			"The approval %s released the held deletions: %d users and %d groups are deleted.", token, g.held.Users, g.held.Groups)
+	}
+	return g
 }

@@ -83,6 +83,7 @@ var faultCases = []faultCase{
 }
 
 func TestProviderFaultsChangeNothingAndBackOff(t *testing.T) {
+	requireEnvtest(t)
 	for _, pc := range providerCases {
 		for _, fc := range faultCases {
 			t.Run(pc.name+"/"+fc.name, func(t *testing.T) {
@@ -195,6 +196,7 @@ func expectBackoff(h *harness, d *dirsyncv1alpha1.Directory, fc faultCase, n int
 }
 
 func TestProviderOutageBacksOffExponentiallyUpToSyncInterval(t *testing.T) {
+	requireEnvtest(t)
 	for _, pc := range providerCases {
 		t.Run(pc.name, func(t *testing.T) {
 			h := newHarness(t, pc, 12, func(d *dirsyncv1alpha1.Directory) {
@@ -232,6 +234,7 @@ func TestProviderOutageBacksOffExponentiallyUpToSyncInterval(t *testing.T) {
 // TestIDThatChangesCaseIsAnotherPerson: Access People HR ids are text, and "PW3" and "pw3" are two
 // people. Both get valid, distinct object names; the old one goes only when the deletion guard allows.
 func TestIDThatChangesCaseIsAnotherPerson(t *testing.T) {
+	requireEnvtest(t)
 	var pc providerCase
 	for _, p := range providerCases {
 		if p.provider == dirsyncv1alpha1.ProviderAccessPeopleHR {

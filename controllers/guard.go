@@ -17,77 +17,128 @@ limitations under the License.
 package controllers
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
-	"sort"
+	"strings"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
-// guardFloor is how many user deletions one sync may always make, whatever maxDeletePercent says
-// (unless it is 0): one person leaving a three-person company is 33% and must not be held.
+// guardFloor is how many deletions one sync may always make, whatever maxDeletePercent says (unless it
+// is 0): one person leaving a three-person company is 33% and must not be held.
 const guardFloor = 3
 
-// guardResult says whether the deletion guard held the plan's deletions, and why.
-type guardResult struct {
-	held    bool
-	message string
+// tokenLength is how many hex characters of the held set's hash make its approval token.
+const tokenLength = 12
+
+// departed is what a Directory controls that the provider's data no longer calls for: computed once per
+// sync, then counted by the guard, kept in groups while held, and turned into deletions or holds.
+type departed struct {
+	users  []*dirsyncv1alpha1.DirectoryUser
+	groups []*dirsyncv1alpha1.DirectoryGroup
 }
 
-// applyGuard holds every deletion of the plan (users and groups) when the provider returned no
-// employees while users exist, or when more than maxDeletePercent of the existing users would go and
-// that is more than guardFloor users. maxDeletePercent 100 disables the guard; 0 holds every deletion.
-// Held deletions become opHold: the objects stay, marked Synced=False RemovedFromProvider.
-func applyGuard(p plan, existingUsers, employees int, maxDeletePercent int32) (plan, guardResult) {
-	_, userDeletes := p.count(opDelete)
-	if maxDeletePercent >= 100 || userDeletes == 0 {
-		return p, guardResult{}
+// departedFrom lists the existing objects whose names desired does not have.
+func departedFrom(d desiredState, ex existing) departed {
+	var out departed
+	for _, u := range ex.users {
+		if _, ok := d.users[u.Name]; !ok {
+			out.users = append(out.users, u)
+		}
 	}
-	var msg string
+	for _, g := range ex.groups {
+		if _, ok := d.groups[g.Name]; !ok {
+			out.groups = append(out.groups, g)
+		}
+	}
+	return out
+}
+
+// guardInput is what the deletion guard decides on: counts only.
+type guardInput struct {
+	existingUsers, departingUsers   int
+	existingGroups, departingGroups int
+	// returned is how many employees the provider returned.
+	returned         int
+	maxDeletePercent int32
+}
+
+// guardHolds says whether the deletion guard holds every deletion of a sync, and why. It holds when
+// users would go and either the provider returned no employees, or maxDeletePercent is 0, or more than
+// maxDeletePercent of the existing users and more than guardFloor users would go. When only groups would
+// go (a department restructure, or a group kind removed from spec.groupBy), the same percentage rule
+// applies to groups. maxDeletePercent 100 disables the guard.
+func guardHolds(in guardInput) (bool, string) {
+	if in.maxDeletePercent >= 100 || in.departingUsers+in.departingGroups == 0 {
+		return false, ""
+	}
+	pct := int(in.maxDeletePercent)
 	switch {
-	case employees == 0:
-		msg = "The provider returned no employees while users exist, so no user or group was deleted. " +
-			"If the directory really is empty, set spec.deletionGuard.maxDeletePercent to 100 for one sync."
-	case maxDeletePercent == 0:
-		msg = "spec.deletionGuard.maxDeletePercent is 0, so no user or group was deleted. Raise it to let removals through."
-	case userDeletes > guardFloor && userDeletes*100 > int(maxDeletePercent)*existingUsers:
-		msg = fmt.Sprintf("The provider no longer returns more than %d%% of the existing users, so no user or group was deleted. "+
-			"Check the HR system; if the removals are right, raise spec.deletionGuard.maxDeletePercent.", maxDeletePercent)
-	default:
-		return p, guardResult{}
-	}
-	held := plan{unchanged: p.unchanged, ops: make([]op, 0, len(p.ops))}
-	for _, o := range p.ops {
-		if o.kind == opDelete {
-			if isHeld(o.existing) {
-				held.unchanged++
-				continue
-			}
-			o.kind = opHold
+	case in.departingUsers > 0 && in.returned == 0:
+		return true, "The provider returned no employees while users exist, so no user or group was deleted. " +
+			"If the directory really is empty, approve the held deletions (status.heldDeletions) or set spec.deletionGuard.maxDeletePercent to 100 for one sync."
+	case pct == 0:
+		return true, "spec.deletionGuard.maxDeletePercent is 0, so no user or group was deleted. " +
+			"Approve the held deletions (status.heldDeletions) or raise maxDeletePercent to let removals through."
+	case in.departingUsers > 0:
+		if in.departingUsers > guardFloor && in.departingUsers*100 > pct*in.existingUsers {
+			return true, fmt.Sprintf("The provider no longer returns more than %d%% of the existing users, so no user or group was deleted. "+
+				"Check the HR system; if the removals are right, approve them (status.heldDeletions) or raise spec.deletionGuard.maxDeletePercent.", pct)
 		}
-		held.ops = append(held.ops, o)
+	case in.departingGroups > guardFloor && in.departingGroups*100 > pct*in.existingGroups:
+		return true, fmt.Sprintf("More than %d%% of the existing groups would be deleted (a provider change, or a kind removed from spec.groupBy), "+
+			"so no group was deleted. If that is right, approve the held deletions (status.heldDeletions) or raise spec.deletionGuard.maxDeletePercent.", pct)
 	}
-	return held, guardResult{held: true, message: msg}
+	return false, ""
 }
 
-// keepHeldMemberships puts every existing user that desired no longer has back into the members of the
-// desired groups its spec names. When the guard holds a user's deletion, the user then stays as it was
-// on both sides: its object, and its membership of groups that remain (an empty employee list with
-// intact departments would otherwise empty every group).
-func keepHeldMemberships(desired desiredState, existing []dirsyncv1alpha1.DirectoryUser) {
-	for i := range existing {
-		u := &existing[i]
-		if _, ok := desired.users[u.Name]; ok {
-			continue
-		}
+// keepHeldMemberships puts every departed user back into the members of the desired groups its spec
+// names. When the guard holds a user's deletion, the user then stays as it was on both sides: its
+// object, and its membership of groups that remain (an empty employee list with intact departments
+// would otherwise empty every group). Each group it touches is sorted once.
+func keepHeldMemberships(desired desiredState, users []*dirsyncv1alpha1.DirectoryUser) {
+	touched := map[*dirsyncv1alpha1.DirectoryGroup]bool{}
+	for _, u := range users {
 		for _, name := range u.Spec.Groups {
-			g, ok := desired.groups[name]
-			if !ok || slices.Contains(g.Spec.Members, u.Name) {
-				continue
+			if g, ok := desired.groups[name]; ok {
+				g.Spec.Members = append(g.Spec.Members, u.Name)
+				touched[g] = true
 			}
-			g.Spec.Members = append(g.Spec.Members, u.Name)
-			sort.Strings(g.Spec.Members)
-			g.Status.MemberCount = int32(len(g.Spec.Members))
 		}
+	}
+	for g := range touched {
+		slices.Sort(g.Spec.Members)
+		g.Spec.Members = slices.Compact(g.Spec.Members)
+		g.Status.MemberCount = int32(len(g.Spec.Members))
+	}
+}
+
+// heldDeletions describes a held set for the Directory's status: counts, up to 20 names (users first),
+// and the approval token, a hash of exactly which objects (kind, name and externalID) are held.
+func heldDeletions(dep departed) *dirsyncv1alpha1.HeldDeletions {
+	lines := make([]string, 0, len(dep.users)+len(dep.groups))
+	var names []string
+	for _, u := range dep.users {
+		lines = append(lines, "DirectoryUser/"+u.Name+"/"+u.Spec.ExternalID)
+		names = append(names, u.Name)
+	}
+	slices.Sort(names)
+	var groupNames []string
+	for _, g := range dep.groups {
+		lines = append(lines, "DirectoryGroup/"+g.Name+"/"+groupKey(g.Spec.Type, g.Spec.ExternalID))
+		groupNames = append(groupNames, g.Name)
+	}
+	slices.Sort(groupNames)
+	names = append(names, groupNames...)
+	if len(names) > 20 {
+		names = names[:20]
+	}
+	slices.Sort(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return &dirsyncv1alpha1.HeldDeletions{
+		Users: int32(len(dep.users)), Groups: int32(len(dep.groups)), Names: names,
+		ApprovalToken: hex.EncodeToString(sum[:])[:tokenLength],
 	}
 }

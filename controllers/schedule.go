@@ -35,8 +35,9 @@ type decision struct {
 
 // decide says whether a reconcile should call the provider. It syncs on creation, on a spec change,
 // when the credentials Secret's version differs from the one the last attempt used, when the
-// sync-requested-at annotation has a new value, and when status.nextSyncTime has come. Anything else
-// (a child changing, a resync of the cache) neither pulls the schedule forward nor pushes it back.
+// sync-requested-at annotation has a new value, when an approval of held deletions is pending, and
+// when status.nextSyncTime has come. Anything else (a child changing, a resync of the cache) neither
+// pulls the schedule forward nor pushes it back.
 func decide(dir *dirsyncv1alpha1.Directory, secretVersion string, now time.Time) decision {
 	st := &dir.Status
 	switch {
@@ -48,6 +49,8 @@ func decide(dir *dirsyncv1alpha1.Directory, secretVersion string, now time.Time)
 		return decision{syncNow: true, trigger: "secret"}
 	case requestedAt(dir) != "" && requestedAt(dir) != st.LastHandledSyncRequest:
 		return decision{syncNow: true, trigger: "request"}
+	case approvalPending(dir):
+		return decision{syncNow: true, trigger: "approval"}
 	case st.NextSyncTime == nil || !now.Before(st.NextSyncTime.Time):
 		return decision{syncNow: true, trigger: "schedule"}
 	}
@@ -56,6 +59,13 @@ func decide(dir *dirsyncv1alpha1.Directory, secretVersion string, now time.Time)
 
 func requestedAt(dir *dirsyncv1alpha1.Directory) string {
 	return dir.Annotations[dirsyncv1alpha1.AnnotationSyncRequestedAt]
+}
+
+// approvalPending reports whether the dirsync.io/approve-deletions annotation has a value no sync has
+// answered yet (a dry run does not answer approvals: they wait for the first real sync).
+func approvalPending(dir *dirsyncv1alpha1.Directory) bool {
+	a := dir.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions]
+	return a != "" && a != dir.Status.LastHandledApproval && !dir.Spec.DryRun
 }
 
 // nextSync is when the sync after one that started at start is due: start + syncInterval after a

@@ -20,8 +20,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -29,18 +32,13 @@ import (
 	"github.com/dirsync/dirsync/internal/provider"
 )
 
-// conditioned is any object with metav1 conditions.
-type conditioned interface {
-	metav1.Object
-	GetConditions() []metav1.Condition
-	SetConditions([]metav1.Condition)
-}
+// maxExamples is how many object names a dry-run plan shows per kind of change.
+const maxExamples = 10
 
-// setCondition sets c on obj, filling ObservedGeneration from the object and truncating the
-// transition time to seconds; the time only moves when the status changes. It reports whether
-// anything changed.
-func setCondition(obj conditioned, c metav1.Condition, now time.Time) bool {
-	c.ObservedGeneration = obj.GetGeneration()
+// setCondition sets c on obj, truncating the transition time to seconds; the time only moves when the
+// status changes. It reports whether anything changed. The caller fills ObservedGeneration where it
+// means something (the Directory); children leave it empty (see hasSynced).
+func setCondition(obj child, c metav1.Condition, now time.Time) bool {
 	c.LastTransitionTime = metav1.NewTime(now.Truncate(time.Second))
 	conds := obj.GetConditions()
 	changed := meta.SetStatusCondition(&conds, c)
@@ -48,57 +46,64 @@ func setCondition(obj conditioned, c metav1.Condition, now time.Time) bool {
 	return changed
 }
 
-// errSecret is a problem with the credentials Secret that only the user can fix.
-type errSecret struct{ msg string }
-
-func (e *errSecret) Error() string { return e.msg }
-
-// errInsecureEndpoint is an http:// endpoint while the manager does not allow them.
-type errInsecureEndpoint struct{ endpoint string }
-
-func (e *errInsecureEndpoint) Error() string {
-	return fmt.Sprintf("spec.endpoint %s is not https://; no request was sent. Use an https:// URL "+
-		"(the manager accepts http:// only when started with --allow-insecure-endpoints, for local fakes)", e.endpoint)
+// failure is what a failed sync attempt tells the user: the Ready reason, an actionable message, and
+// how long the provider asked to wait.
+type failure struct {
+	reason, message string
+	retryAfter      time.Duration
 }
 
-// reasonFor maps a sync error to the Ready condition's reason and an actionable message. The message
-// is deterministic (no times or counts) and never contains the API key: apiKey is redacted from it.
-func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) (reason, message string) {
+// classify is the one place that decides what a sync error means. Every error a sync can meet — the
+// Secret, the spec, each provider package's sentinel errors, context errors, writes to the API server —
+// maps to a Ready reason and a message that says what to do. Nothing falls through to a workqueue retry:
+// the caller backs off on the Directory's own schedule whatever the reason. The message is deterministic
+// apart from the error text and never contains the API key: apiKey is redacted from it.
+func classify(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure {
 	ref := dir.Spec.CredentialsSecretRef
 	name := providerName(dir.Spec.Provider)
-	var rl *provider.RateLimitedError
-	var se *errSecret
-	var ie *errInsecureEndpoint
+	var (
+		se  *SecretError
+		ie  *InsecureEndpointError
+		is  *InvalidSpecError
+		ae  *ApplyError
+		rl  *provider.RateLimitedError
+		api apierrors.APIStatus
+		f   failure
+	)
 	switch {
 	case errors.As(err, &se):
-		reason, message = dirsyncv1alpha1.ReasonSecretNotFound, se.msg
+		f = failure{reason: dirsyncv1alpha1.ReasonSecretNotFound, message: se.Message}
 	case errors.As(err, &ie):
-		reason, message = dirsyncv1alpha1.ReasonInsecureEndpoint, ie.Error()
+		f = failure{reason: dirsyncv1alpha1.ReasonInsecureEndpoint, message: ie.Error()}
+	case errors.As(err, &is), errors.Is(err, provider.ErrInvalidConfig):
+		f = failure{reason: dirsyncv1alpha1.ReasonInvalidSpec, message: fmt.Sprintf(
+			"The Directory's spec cannot be used with %s, so no request was sent: %v. Fix spec.endpoint (or remove it to use the provider's default).", name, err)}
+	case errors.As(err, &ae):
+		f = failure{reason: dirsyncv1alpha1.ReasonApplyFailed, message: fmt.Sprintf(
+			"The directory was read from %s, but writing it to the cluster failed: %v. Check that object (another owner, a ResourceQuota, "+
+				"an admission policy); the rest was written, and the sync is retried with backoff.", name, err)}
 	case errors.Is(err, provider.ErrUnauthorized):
-		reason = dirsyncv1alpha1.ReasonInvalidCredentials
-		message = fmt.Sprintf("%s rejected the API key in Secret %s (key %s): %v. Create a new key in %s and update the Secret; the next sync starts within seconds.",
-			name, ref.Name, secretKey(dir), err, name)
+		f = failure{reason: dirsyncv1alpha1.ReasonInvalidCredentials, message: fmt.Sprintf(
+			"%s rejected the API key in Secret %s (key %s): %v. Create a new key in %s and update the Secret; the next sync starts within seconds.",
+			name, ref.Name, ref.KeyOrDefault(), err, name)}
 	case errors.As(err, &rl):
-		reason = dirsyncv1alpha1.ReasonRateLimited
-		message = fmt.Sprintf("%s is rate limiting requests; the next attempt waits until status.nextSyncTime. If this persists, another client may share the API key, or raise spec.syncInterval.", name)
+		f = failure{reason: dirsyncv1alpha1.ReasonRateLimited, retryAfter: rl.RetryAfter, message: fmt.Sprintf(
+			"%s is rate limiting requests; the next attempt waits until status.nextSyncTime. If this persists, another client may share the API key, or raise spec.syncInterval.", name)}
 	case errors.Is(err, provider.ErrInvalidResponse):
-		reason = dirsyncv1alpha1.ReasonInvalidProviderResponse
-		message = fmt.Sprintf("%s sent a response that is not a complete directory, so nothing was changed: %v. Check spec.endpoint; the sync is retried with backoff.", name, err)
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, provider.ErrUnavailable):
-		reason = dirsyncv1alpha1.ReasonProviderUnavailable
-		message = fmt.Sprintf("%s could not be reached or failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)
+		f = failure{reason: dirsyncv1alpha1.ReasonInvalidProviderResponse, message: fmt.Sprintf(
+			"%s sent a response that is not a complete directory, so nothing was changed: %v. Check spec.endpoint; the sync is retried with backoff.", name, err)}
+	case errors.As(err, &api):
+		f = failure{reason: dirsyncv1alpha1.ReasonApplyFailed, message: fmt.Sprintf(
+			"Reading or writing the cluster failed, so nothing more was changed: %v. The sync is retried with backoff.", err)}
+	case errors.Is(err, provider.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: fmt.Sprintf(
+			"%s could not be reached or failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)}
 	default:
-		reason = dirsyncv1alpha1.ReasonProviderUnavailable
-		message = fmt.Sprintf("The sync from %s failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)
+		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: fmt.Sprintf(
+			"The sync from %s failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)}
 	}
-	return reason, provider.Redact(message, apiKey)
-}
-
-func secretKey(dir *dirsyncv1alpha1.Directory) string {
-	if k := dir.Spec.CredentialsSecretRef.Key; k != "" {
-		return k
-	}
-	return "apiKey"
+	f.message = provider.Redact(f.message, apiKey)
+	return f
 }
 
 // providerName is the product name users know.
@@ -112,12 +117,134 @@ func providerName(t dirsyncv1alpha1.ProviderType) string {
 	return string(t)
 }
 
-// syncOutcome is what a successful fetch-and-apply did, for the status.
+func readyReason(dir *dirsyncv1alpha1.Directory) string {
+	if c := meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady); c != nil {
+		return c.Reason
+	}
+	return ""
+}
+
+// syncOutcome is what a sync that read the provider did, for the status.
 type syncOutcome struct {
-	changes       dirsyncv1alpha1.SyncChanges
-	users, active int32
-	groups        int32
-	guard         guardResult
+	// counted is true when users, active and groups describe what exists now (also after failed writes).
+	counted               bool
+	changes               dirsyncv1alpha1.SyncChanges
+	users, active, groups int32
+	// held describes the deletions the guard holds (nil when none), with the guard's message.
+	held         *dirsyncv1alpha1.HeldDeletions
+	guardMessage string
+	// plan is set in dry run; newPlan says it differs from the one in the status.
+	plan     *dirsyncv1alpha1.SyncPlan
+	newPlan  bool
+	requests int
+	bytes    int64
+}
+
+// outcome counts what exists after the plan's writes (ok[i]: op i succeeded) and what changed.
+func outcome(p plan, ok []bool, ex existing, g guardDecision) syncOutcome {
+	out := syncOutcome{counted: true, users: int32(len(ex.users)), groups: int32(len(ex.groups))}
+	for _, u := range ex.users {
+		out.active += isActive(u)
+	}
+	out.changes.Unchanged = int32(p.unchanged)
+	for i, o := range p.ops {
+		if !ok[i] {
+			continue
+		}
+		u, isUser := o.object().(*dirsyncv1alpha1.DirectoryUser)
+		switch o.kind {
+		case opCreate:
+			out.changes.Created++
+			if isUser {
+				out.users++
+				out.active += isActive(u)
+			} else {
+				out.groups++
+			}
+		case opUpdate, opHold:
+			out.changes.Updated++
+			if isUser && o.kind == opUpdate {
+				out.active += isActive(u) - isActive(o.base.(*dirsyncv1alpha1.DirectoryUser))
+			}
+		case opDelete:
+			out.changes.Deleted++
+			if isUser {
+				out.users--
+				out.active -= isActive(u)
+			} else {
+				out.groups--
+			}
+		}
+	}
+	if g.hold {
+		out.held, out.guardMessage = g.held, g.message
+	}
+	return out
+}
+
+func isActive(u *dirsyncv1alpha1.DirectoryUser) int32 {
+	if u.Spec.State == dirsyncv1alpha1.UserStateActive {
+		return 1
+	}
+	return 0
+}
+
+// dryRunOutcome reports a plan without applying it: the counts stay what exists.
+func dryRunOutcome(dir *dirsyncv1alpha1.Directory, p plan, ex existing, g guardDecision) syncOutcome {
+	out := outcome(p, make([]bool, len(p.ops)), ex, g)
+	pl := &dirsyncv1alpha1.SyncPlan{GuardWouldHold: g.hold}
+	var users, groups [4]int // creates, updates, deletes, holds by object kind
+	for _, o := range p.ops {
+		name := o.object().GetName()
+		counts := &groups
+		if _, isUser := o.object().(*dirsyncv1alpha1.DirectoryUser); isUser {
+			counts = &users
+		}
+		counts[o.kind]++
+		switch o.kind {
+		case opCreate:
+			pl.Create++
+			pl.Examples.Create = appendExample(pl.Examples.Create, name)
+		case opUpdate:
+			pl.Update++
+			pl.Examples.Update = appendExample(pl.Examples.Update, name)
+		case opDelete:
+			pl.Delete++
+			pl.Examples.Delete = appendExample(pl.Examples.Delete, name)
+		case opHold:
+			pl.Held++
+			pl.Examples.Held = appendExample(pl.Examples.Held, name)
+		}
+	}
+	for _, l := range [][]string{pl.Examples.Create, pl.Examples.Update, pl.Examples.Delete, pl.Examples.Held} {
+		slices.Sort(l)
+	}
+	pl.Summary = planSummary(users, groups, g.hold)
+	out.plan = pl
+	out.newPlan = !equality.Semantic.DeepEqual(dir.Status.Plan, pl)
+	return out
+}
+
+func appendExample(l []string, name string) []string {
+	if len(l) < maxExamples {
+		return append(l, name)
+	}
+	return l
+}
+
+// planSummary is the plan in one sentence, e.g. "would create 200 users and 12 groups, update 0, delete 0".
+func planSummary(users, groups [4]int, held bool) string {
+	both := func(k opKind) string {
+		if users[k]+groups[k] == 0 {
+			return "0"
+		}
+		return fmt.Sprintf("%d users and %d groups", users[k], groups[k])
+	}
+	s := fmt.Sprintf("would create %s, update %s, delete %s", both(opCreate), both(opUpdate), both(opDelete))
+	if held {
+		s += fmt.Sprintf("; the deletion guard would hold %s", both(opHold))
+	}
+	return s
 }
 
 // markAttempt records that a sync starts now for the current spec, Secret and request.
@@ -130,7 +257,12 @@ func markAttempt(dir *dirsyncv1alpha1.Directory, secretVersion string, now time.
 	st.LastHandledSyncRequest = requestedAt(dir)
 }
 
-// markSucceeded writes a successful sync's counts, schedule and Ready condition.
+func setCounts(dir *dirsyncv1alpha1.Directory, out syncOutcome) {
+	dir.Status.UserCount, dir.Status.ActiveUserCount, dir.Status.GroupCount = out.users, out.active, out.groups
+}
+
+// markSucceeded writes a sync's counts, schedule, held deletions, plan and Ready condition: Synced,
+// DeletionGuardTriggered while the guard holds, or DryRun.
 func markSucceeded(dir *dirsyncv1alpha1.Directory, out syncOutcome, now time.Time) {
 	st := &dir.Status
 	st.ObservedGeneration = dir.Generation
@@ -138,39 +270,54 @@ func markSucceeded(dir *dirsyncv1alpha1.Directory, out syncOutcome, now time.Tim
 	st.ConsecutiveFailures = 0
 	next := metav1.NewTime(nextSync(st.LastSyncTime.Time, dir.SyncIntervalOrDefault().Duration, 0, 0))
 	st.NextSyncTime = &next
-	st.UserCount, st.ActiveUserCount, st.GroupCount = out.users, out.active, out.groups
-	changes := out.changes
-	st.LastSyncChanges = &changes
+	setCounts(dir, out)
+	st.HeldDeletions = out.held
+	st.Plan = out.plan
 	c := metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: dirsyncv1alpha1.ReasonSynced,
 		Message: "The last sync read the whole directory from the provider and applied it."}
-	if out.guard.held {
-		c = metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse,
-			Reason: dirsyncv1alpha1.ReasonDeletionGuardTriggered, Message: out.guard.message}
+	switch {
+	case out.plan != nil:
+		c.Status, c.Reason = metav1.ConditionFalse, dirsyncv1alpha1.ReasonDryRun
+		c.Message = "Dry run: " + out.plan.Summary + ". Nothing was written; see status.plan, and set spec.dryRun to false to apply."
+	case out.held != nil:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, dirsyncv1alpha1.ReasonDeletionGuardTriggered, out.guardMessage
+		changes := out.changes
+		st.LastSyncChanges = &changes
+	default:
+		changes := out.changes
+		st.LastSyncChanges = &changes
 	}
-	setCondition(dir, c, now)
+	setReady(dir, c, now)
 }
 
 // markFailed records a failed sync: Ready=False with the reason, and the backoff schedule.
-func markFailed(dir *dirsyncv1alpha1.Directory, reason, message string, retryAfter time.Duration, now time.Time) {
+func markFailed(dir *dirsyncv1alpha1.Directory, f failure, now time.Time) {
 	st := &dir.Status
 	st.ConsecutiveFailures++
-	next := metav1.NewTime(nextSync(st.LastSyncTime.Time, dir.SyncIntervalOrDefault().Duration, st.ConsecutiveFailures, retryAfter))
+	next := metav1.NewTime(nextSync(st.LastSyncTime.Time, dir.SyncIntervalOrDefault().Duration, st.ConsecutiveFailures, f.retryAfter))
 	st.NextSyncTime = &next
-	setCondition(dir, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: reason, Message: message}, now)
-}
-
-// markApplyFailed records a sync whose provider read succeeded but whose writes to the API server
-// failed: the retry backs off like a provider failure (so it never calls the provider in a hot loop),
-// and the Ready condition keeps saying what it said, since the API error is logged and returned.
-func markApplyFailed(dir *dirsyncv1alpha1.Directory) {
-	st := &dir.Status
-	st.ConsecutiveFailures++
-	next := metav1.NewTime(nextSync(st.LastSyncTime.Time, dir.SyncIntervalOrDefault().Duration, st.ConsecutiveFailures, 0))
-	st.NextSyncTime = &next
+	if !dir.Spec.DryRun {
+		st.Plan = nil
+	}
+	setReady(dir, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: f.reason, Message: f.message}, now)
 }
 
 // markSuspended sets Ready=False Suspended; the schedule is left as it was.
 func markSuspended(dir *dirsyncv1alpha1.Directory, now time.Time) {
-	setCondition(dir, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonSuspended,
+	setReady(dir, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonSuspended,
 		Message: "spec.suspend is true: no provider calls are made and every user and group stays as it is. Set it to false to resume."}, now)
+}
+
+// setReady sets the Ready condition for the current generation, and Syncing=False: no sync is running
+// once a Ready verdict is written.
+func setReady(dir *dirsyncv1alpha1.Directory, c metav1.Condition, now time.Time) {
+	c.ObservedGeneration = dir.Generation
+	setCondition(dir, c, now)
+	setCondition(dir, idle(dir), now)
+}
+
+// idle is the Syncing condition between syncs.
+func idle(dir *dirsyncv1alpha1.Directory) metav1.Condition {
+	return metav1.Condition{Type: dirsyncv1alpha1.ConditionSyncing, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonIdle,
+		Message: "No sync is running.", ObservedGeneration: dir.Generation}
 }

@@ -17,42 +17,52 @@ limitations under the License.
 package controllers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider"
 )
 
-func TestReasonFor(t *testing.T) {
+func TestClassify(t *testing.T) {
 	const key = "sk-live-SECRET-1234"
 	tests := []struct {
 		name, wantReason, wantInMessage string
 		err                             error
+		wantRetryAfter                  time.Duration
 	}{
-		{name: "missing Secret", err: &errSecret{msg: "Secret hr/key does not exist"}, wantReason: dirsyncv1alpha1.ReasonSecretNotFound, wantInMessage: "does not exist"},
-		{name: "insecure endpoint", err: &errInsecureEndpoint{endpoint: "http://x"}, wantReason: dirsyncv1alpha1.ReasonInsecureEndpoint, wantInMessage: "--allow-insecure-endpoints"},
+		{name: "missing Secret", err: &SecretError{Message: "Secret hr/key does not exist"}, wantReason: dirsyncv1alpha1.ReasonSecretNotFound, wantInMessage: "does not exist"},
+		{name: "insecure endpoint", err: &InsecureEndpointError{Endpoint: "http://x"}, wantReason: dirsyncv1alpha1.ReasonInsecureEndpoint, wantInMessage: "--allow-insecure-endpoints"},
+		{name: "spec the provider cannot use", err: &InvalidSpecError{Message: "spec.endpoint is not an absolute http(s) URL"}, wantReason: dirsyncv1alpha1.ReasonInvalidSpec, wantInMessage: "no request was sent"},
+		{name: "provider factory refuses the config", err: fmt.Errorf("base URL has a query: %w", provider.ErrInvalidConfig), wantReason: dirsyncv1alpha1.ReasonInvalidSpec, wantInMessage: "base URL has a query"},
+		{name: "malformed key: no request sent", err: fmt.Errorf("the API key contains white space: %w", provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "white space"},
 		{name: "401", err: fmt.Errorf("GET /employees: HTTP 401: %w", provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "update the Secret"},
-		{name: "429", err: fmt.Errorf("wrapped: %w", &provider.RateLimitedError{RetryAfter: time.Minute}), wantReason: dirsyncv1alpha1.ReasonRateLimited, wantInMessage: "nextSyncTime"},
+		{name: "429", err: fmt.Errorf("wrapped: %w", &provider.RateLimitedError{RetryAfter: time.Minute}), wantReason: dirsyncv1alpha1.ReasonRateLimited, wantInMessage: "nextSyncTime", wantRetryAfter: time.Minute},
 		{name: "bad JSON", err: fmt.Errorf("decoding: %w", provider.ErrInvalidResponse), wantReason: dirsyncv1alpha1.ReasonInvalidProviderResponse, wantInMessage: "nothing was changed"},
 		{name: "5xx", err: fmt.Errorf("HTTP 503: %w", provider.ErrUnavailable), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "HTTP 503"},
+		{name: "timeout", err: fmt.Errorf("GET: %w", context.DeadlineExceeded), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "deadline"},
+		{name: "writes failed", err: &ApplyError{Failed: 2, Total: 9, First: errors.New(`creating DirectoryUser hr/acme-1: denied by policy "no-ceo"`)},
+			wantReason: dirsyncv1alpha1.ReasonApplyFailed, wantInMessage: `2 of 9 writes failed; the first: creating DirectoryUser hr/acme-1: denied by policy "no-ceo"`},
+		{name: "the cluster failed", err: fmt.Errorf("listing DirectoryUsers: %w", apierrors.NewServiceUnavailable("etcd")), wantReason: dirsyncv1alpha1.ReasonApplyFailed, wantInMessage: "etcd"},
 		{name: "provider echoes the key", err: fmt.Errorf("bad key %s: %w", key, provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "[redacted]"},
 		{name: "provider echoes the key in upper case", err: fmt.Errorf("bad key %s: %w", strings.ToUpper(key), provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "[redacted]"},
-		{name: "unknown error", err: errors.New("boom"), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "boom"},
+		{name: "unknown error backs off as unavailable", err: errors.New("boom"), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "boom"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reason, msg := reasonFor(tt.err, testDirectory(""), key)
-			if reason != tt.wantReason || !strings.Contains(msg, tt.wantInMessage) {
-				t.Fatalf("reasonFor = %s %q, want %s containing %q", reason, msg, tt.wantReason, tt.wantInMessage)
+			f := classify(tt.err, testDirectory(""), key)
+			if f.reason != tt.wantReason || !strings.Contains(f.message, tt.wantInMessage) || f.retryAfter != tt.wantRetryAfter {
+				t.Fatalf("classify = %s %q %s, want %s containing %q, retry after %s", f.reason, f.message, f.retryAfter, tt.wantReason, tt.wantInMessage, tt.wantRetryAfter)
 			}
-			if strings.Contains(strings.ToLower(msg), strings.ToLower(key)) {
-				t.Fatalf("message leaks the key: %q", msg)
+			if strings.Contains(strings.ToLower(f.message), strings.ToLower(key)) {
+				t.Fatalf("message leaks the key: %q", f.message)
 			}
 		})
 	}
@@ -61,9 +71,10 @@ func TestReasonFor(t *testing.T) {
 func TestMarkFailedThenSucceeded(t *testing.T) {
 	dir := testDirectory("")
 	markAttempt(dir, "7", timeZero)
-	markFailed(dir, dirsyncv1alpha1.ReasonProviderUnavailable, "down", 0, timeZero)
+	down := failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: "down"}
+	markFailed(dir, down, timeZero)
 	markAttempt(dir, "7", timeZero.Add(30*time.Second))
-	markFailed(dir, dirsyncv1alpha1.ReasonProviderUnavailable, "down", 0, timeZero.Add(30*time.Second))
+	markFailed(dir, down, timeZero.Add(30*time.Second))
 	if dir.Status.ConsecutiveFailures != 2 || !dir.Status.NextSyncTime.Time.Equal(timeZero.Add(90*time.Second)) {
 		t.Fatalf("after two failures: failures %d next %v", dir.Status.ConsecutiveFailures, dir.Status.NextSyncTime)
 	}
@@ -79,17 +90,23 @@ func TestMarkFailedThenSucceeded(t *testing.T) {
 	}
 }
 
-func TestMarkApplyFailedBacksOffWithoutTouchingReady(t *testing.T) {
+// A sync whose writes failed says so: Ready=False ApplyFailed, counts of what exists, and the backoff.
+func TestApplyFailedIsReadyFalseWithCounts(t *testing.T) {
 	dir := testDirectory("")
 	markAttempt(dir, "7", timeZero)
 	markSucceeded(dir, syncOutcome{users: 1}, timeZero)
-	ready := *meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady)
 	markAttempt(dir, "7", timeZero.Add(time.Hour))
-	markApplyFailed(dir)
-	if dir.Status.ConsecutiveFailures != 1 || !dir.Status.NextSyncTime.Time.Equal(timeZero.Add(time.Hour+30*time.Second)) {
-		t.Fatalf("after a failed apply: failures %d next %v", dir.Status.ConsecutiveFailures, dir.Status.NextSyncTime)
+	f := classify(&ApplyError{Failed: 1, Total: 3, First: errors.New("creating DirectoryUser hr/acme-2: quota exceeded")}, dir, "")
+	setCounts(dir, syncOutcome{users: 2, active: 2, groups: 1})
+	markFailed(dir, f, timeZero.Add(time.Hour))
+	c := meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady)
+	if c.Status != "False" || c.Reason != dirsyncv1alpha1.ReasonApplyFailed || !strings.Contains(c.Message, "acme-2: quota exceeded") {
+		t.Fatalf("Ready = %+v", c)
 	}
-	if got := *meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady); got != ready {
-		t.Fatalf("Ready changed from %+v to %+v", ready, got)
+	if dir.Status.ConsecutiveFailures != 1 || !dir.Status.NextSyncTime.Time.Equal(timeZero.Add(time.Hour+30*time.Second)) || dir.Status.UserCount != 2 {
+		t.Fatalf("after a failed apply: %+v", dir.Status)
+	}
+	if s := meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionSyncing); s == nil || s.Status != "False" {
+		t.Fatalf("Syncing = %+v", s)
 	}
 }

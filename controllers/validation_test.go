@@ -54,6 +54,7 @@ func directoryManifest(ns, name string) *unstructured.Unstructured {
 }
 
 func TestAPIServerRejectsInvalidDirectories(t *testing.T) {
+	requireEnvtest(t)
 	ns := newNamespace(t)
 	set := func(path ...string) func(u *unstructured.Unstructured, v any) {
 		return func(u *unstructured.Unstructured, v any) { must(t, unstructured.SetNestedField(u.Object, v, path...)) }
@@ -115,6 +116,7 @@ func TestAPIServerRejectsInvalidDirectories(t *testing.T) {
 }
 
 func TestAPIServerDefaultsAMinimalDirectory(t *testing.T) {
+	requireEnvtest(t)
 	ns := newNamespace(t)
 	ctx := context.Background()
 	name := strings.Repeat("d", 63) // the longest name the CRD allows

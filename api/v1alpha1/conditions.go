@@ -22,6 +22,9 @@ const (
 	ConditionReady = "Ready"
 	// ConditionSynced is the DirectoryUser/DirectoryGroup condition: True while the object matches the provider.
 	ConditionSynced = "Synced"
+	// ConditionSyncing is the Directory's progress condition: True while a sync that has run for more than
+	// a few seconds is still running, with what it has done so far; False otherwise.
+	ConditionSyncing = "Syncing"
 )
 
 // Reasons of the Directory's Ready condition.
@@ -44,6 +47,23 @@ const (
 	ReasonDeletionGuardTriggered = "DeletionGuardTriggered"
 	// ReasonSuspended: spec.suspend is true; no provider calls are made.
 	ReasonSuspended = "Suspended"
+	// ReasonApplyFailed: the provider's data was read, but writing it to the cluster failed (a name owned by
+	// someone else, a quota, an admission policy); the message says how many writes failed and why the first did.
+	ReasonApplyFailed = "ApplyFailed"
+	// ReasonInvalidSpec: the Directory's spec cannot be used with its provider (e.g. an endpoint it cannot use).
+	ReasonInvalidSpec = "InvalidSpec"
+	// ReasonDryRun: spec.dryRun is true; the last sync computed status.plan and wrote no user or group.
+	ReasonDryRun = "DryRun"
+)
+
+// Reasons of the Directory's Syncing condition.
+const (
+	// ReasonReadingProvider: the sync is reading the provider.
+	ReasonReadingProvider = "ReadingProvider"
+	// ReasonApplying: the sync is writing users and groups.
+	ReasonApplying = "Applying"
+	// ReasonIdle: no sync is running.
+	ReasonIdle = "Idle"
 )
 
 // Reasons of the DirectoryUser/DirectoryGroup Synced condition.

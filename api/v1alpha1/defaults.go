@@ -24,6 +24,6 @@ const (
 	DefaultSyncInterval = 30 * time.Minute
 	// DefaultMaxDeletePercent is spec.deletionGuard.maxDeletePercent's default.
 	DefaultMaxDeletePercent int32 = 25
-	// MinSyncInterval is the smallest spec.syncInterval the CRD accepts.
-	MinSyncInterval = time.Minute
+	// DefaultSecretKey is spec.credentialsSecretRef.key's default.
+	DefaultSecretKey = "apiKey"
 )

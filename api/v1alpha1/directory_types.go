@@ -60,6 +60,8 @@ type DeletionGuard struct {
 
 // DirectorySpec is what the platform team asks for: which HR system to read and how.
 // +kubebuilder:validation:XValidation:rule="!has(self.syncInterval) || duration(self.syncInterval) >= duration('1m')",message="syncInterval must be at least 1m",fieldPath=".syncInterval"
+// +kubebuilder:validation:XValidation:rule="self.provider != 'BreatheHR' || !has(self.groupBy) || self.groupBy.all(k, k in ['Department', 'Location', 'Division'])",message="BreatheHR offers the group kinds Department, Location and Division",fieldPath=".groupBy"
+// +kubebuilder:validation:XValidation:rule="self.provider != 'AccessPeopleHR' || !has(self.groupBy) || self.groupBy.all(k, k in ['Department', 'Location', 'Company'])",message="AccessPeopleHR offers the group kinds Department, Location and Company",fieldPath=".groupBy"
 type DirectorySpec struct {
 	// provider is the HR system to read: BreatheHR or AccessPeopleHR.
 	// +required
@@ -69,11 +71,11 @@ type DirectorySpec struct {
 	// +required
 	CredentialsSecretRef SecretKeyReference `json:"credentialsSecretRef"`
 
-	// endpoint overrides the provider's default base URL, e.g. https://api.sandbox.breathehr.com/v1.
+	// endpoint overrides the provider's default base URL, e.g. the Breathe HR sandbox https://api.sandbox.breathehr.info/v1.
 	// http:// is refused unless the manager runs with --allow-insecure-endpoints.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:XValidation:rule="isURL(self) && (self.startsWith('https://') || self.startsWith('http://')) && url(self).getHostname() != ''",message="endpoint must be an absolute http:// or https:// URL with a host, e.g. https://api.sandbox.breathehr.com/v1"
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && (self.startsWith('https://') || self.startsWith('http://')) && url(self).getHostname() != ''",message="endpoint must be an absolute http:// or https:// URL with a host, e.g. https://api.sandbox.breathehr.info/v1"
 	Endpoint string `json:"endpoint,omitempty"`
 
 	// syncInterval is how often the directory is read from the provider, counted from the start of the last sync. At least 1m.
@@ -96,22 +98,121 @@ type DirectorySpec struct {
 	// +optional
 	// +kubebuilder:default=Keep
 	InactiveUserPolicy InactiveUserPolicy `json:"inactiveUserPolicy,omitempty"`
+
+	// dryRun makes every sync read the provider and compute its plan (status.plan) without writing any
+	// DirectoryUser or DirectoryGroup; Ready is then False with reason DryRun. Setting it to false applies at once.
+	// +optional
+	DryRun bool `json:"dryRun,omitempty"`
+
+	// groupBy lists what DirectoryGroups are made of: Department (the default), Location, and Division
+	// (BreatheHR) or Company (AccessPeopleHR). Removing a kind deletes its groups through the deletion guard.
+	// +optional
+	// +kubebuilder:default={Department}
+	// +listType=set
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=4
+	GroupBy []GroupType `json:"groupBy,omitempty"`
 }
 
 // SyncChanges counts what one sync did, over users and groups together.
 type SyncChanges struct {
 	// created is how many objects the sync created.
 	// +optional
-	Created int32 `json:"created"`
+	Created int32 `json:"created,omitzero"`
 	// updated is how many objects the sync changed.
 	// +optional
-	Updated int32 `json:"updated"`
+	Updated int32 `json:"updated,omitzero"`
 	// deleted is how many objects the sync deleted.
 	// +optional
-	Deleted int32 `json:"deleted"`
+	Deleted int32 `json:"deleted,omitzero"`
 	// unchanged is how many objects already matched the provider.
 	// +optional
-	Unchanged int32 `json:"unchanged"`
+	Unchanged int32 `json:"unchanged,omitzero"`
+}
+
+// SyncPlan is what a dry-run sync would do: counts over users and groups, and some of the objects' names.
+type SyncPlan struct {
+	// create is how many users and groups the sync would create.
+	// +optional
+	Create int32 `json:"create,omitzero"`
+	// update is how many users and groups the sync would change.
+	// +optional
+	Update int32 `json:"update,omitzero"`
+	// delete is how many users and groups the sync would delete.
+	// +optional
+	Delete int32 `json:"delete,omitzero"`
+	// held is how many deletions the deletion guard would hold.
+	// +optional
+	Held int32 `json:"held,omitzero"`
+	// guardWouldHold is true when the deletion guard would hold this plan's deletions.
+	// +optional
+	GuardWouldHold bool `json:"guardWouldHold,omitempty"`
+	// examples names up to 10 objects per kind of change.
+	// +optional
+	Examples PlanExamples `json:"examples,omitzero"`
+	// summary says the same in one sentence, e.g. "would create 200 users and 12 groups, update 0, delete 0".
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Summary string `json:"summary,omitempty"`
+}
+
+// PlanExamples names some of the objects a plan would change, sorted, at most 10 of each.
+type PlanExamples struct {
+	// create names objects the sync would create.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Create []string `json:"create,omitempty"`
+	// update names objects the sync would change.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Update []string `json:"update,omitempty"`
+	// delete names objects the sync would delete.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Delete []string `json:"delete,omitempty"`
+	// held names objects whose deletion the guard would hold.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10
+	Held []string `json:"held,omitempty"`
+}
+
+// HeldDeletions describes the deletions the deletion guard holds, and how to approve exactly them.
+type HeldDeletions struct {
+	// users is how many DirectoryUser deletions are held.
+	// +optional
+	Users int32 `json:"users,omitzero"`
+	// groups is how many DirectoryGroup deletions are held.
+	// +optional
+	Groups int32 `json:"groups,omitzero"`
+	// names lists up to 20 of the held objects, users first, each sorted.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20
+	Names []string `json:"names,omitempty"`
+	// approvalToken is derived from the exact held set. Annotating the Directory with
+	// dirsync.io/approve-deletions=<token> deletes exactly this set on an immediate sync.
+	// +optional
+	ApprovalToken string `json:"approvalToken,omitempty"`
+}
+
+// DeletionApproval records an approval of held deletions that was carried out.
+type DeletionApproval struct {
+	// token is the approval token that was accepted.
+	// +required
+	Token string `json:"token"`
+	// approvedAt is when the sync that deleted the approved set started.
+	// +required
+	ApprovedAt metav1.Time `json:"approvedAt"`
+	// users and groups are how many of each the approval deleted.
+	// +optional
+	Users int32 `json:"users,omitzero"`
+	// groups is how many DirectoryGroups the approval deleted.
+	// +optional
+	Groups int32 `json:"groups,omitzero"`
 }
 
 // DirectoryStatus is what the operator last observed and did.
@@ -140,15 +241,15 @@ type DirectoryStatus struct {
 
 	// userCount is the number of DirectoryUser objects of this Directory.
 	// +optional
-	UserCount int32 `json:"userCount"`
+	UserCount int32 `json:"userCount,omitzero"`
 
 	// activeUserCount is the number of those users whose state is Active.
 	// +optional
-	ActiveUserCount int32 `json:"activeUserCount"`
+	ActiveUserCount int32 `json:"activeUserCount,omitzero"`
 
 	// groupCount is the number of DirectoryGroup objects of this Directory.
 	// +optional
-	GroupCount int32 `json:"groupCount"`
+	GroupCount int32 `json:"groupCount,omitzero"`
 
 	// lastSyncChanges counts what the last successful sync created, updated, deleted and left unchanged.
 	// +optional
@@ -169,6 +270,23 @@ type DirectoryStatus struct {
 	// consecutiveFailures counts failed sync attempts since the last success; it drives the retry backoff (30s doubling, capped at syncInterval).
 	// +optional
 	ConsecutiveFailures int32 `json:"consecutiveFailures,omitempty"`
+
+	// plan is what the last dry-run sync would have done (spec.dryRun); absent when dryRun is false.
+	// +optional
+	Plan *SyncPlan `json:"plan,omitempty"`
+
+	// heldDeletions describes the deletions the deletion guard holds now, with the token that approves them.
+	// +optional
+	HeldDeletions *HeldDeletions `json:"heldDeletions,omitempty"`
+
+	// lastApproval is the last approval of held deletions that was carried out.
+	// +optional
+	LastApproval *DeletionApproval `json:"lastApproval,omitempty"`
+
+	// lastHandledApproval is the value of the dirsync.io/approve-deletions annotation that the last sync answered,
+	// accepted or not; an approval is used once.
+	// +optional
+	LastHandledApproval string `json:"lastHandledApproval,omitempty"`
 }
 
 // Directory is an HR system whose employees and departments are materialized as DirectoryUser and DirectoryGroup objects in this namespace.
@@ -182,6 +300,7 @@ type DirectoryStatus struct {
 // +kubebuilder:printcolumn:name="Active",type=integer,JSONPath=".status.activeUserCount"
 // +kubebuilder:printcolumn:name="Groups",type=integer,JSONPath=".status.groupCount"
 // +kubebuilder:printcolumn:name="Last Sync",type=date,JSONPath=".status.lastSyncTime"
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].message",priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="a Directory's name must be at most 63 characters: it is used as the dirsync.io/directory label value"
 type Directory struct {
@@ -218,6 +337,14 @@ func (d *Directory) SyncIntervalOrDefault() metav1.Duration {
 		return metav1.Duration{Duration: DefaultSyncInterval}
 	}
 	return *d.Spec.SyncInterval
+}
+
+// GroupByOrDefault returns spec.groupBy, or [Department] when it is unset (as the CRD defaults it).
+func (d *Directory) GroupByOrDefault() []GroupType {
+	if len(d.Spec.GroupBy) == 0 {
+		return []GroupType{GroupTypeDepartment}
+	}
+	return d.Spec.GroupBy
 }
 
 // MaxDeletePercentOrDefault returns spec.deletionGuard.maxDeletePercent, or 25 when it is unset.

@@ -20,36 +20,57 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// DirectoryGroupSpec is one department as the provider returned it.
+// GroupType is what a DirectoryGroup groups people by.
+// +kubebuilder:validation:Enum=Department;Location;Division;Company
+type GroupType string
+
+const (
+	// GroupTypeDepartment groups people by department (every provider).
+	GroupTypeDepartment GroupType = "Department"
+	// GroupTypeLocation groups people by work location (every provider).
+	GroupTypeLocation GroupType = "Location"
+	// GroupTypeDivision groups people by division (Breathe HR).
+	GroupTypeDivision GroupType = "Division"
+	// GroupTypeCompany groups people by employing company (Access People HR).
+	GroupTypeCompany GroupType = "Company"
+)
+
+// AllGroupTypes lists every GroupType, in the order groups of each type are reported.
+var AllGroupTypes = []GroupType{GroupTypeDepartment, GroupTypeLocation, GroupTypeDivision, GroupTypeCompany}
+
+// DirectoryGroupSpec is one department, location, division or company as the provider returned it.
 type DirectoryGroupSpec struct {
 	// directoryRef names the Directory this group came from.
 	// +required
 	DirectoryRef DirectoryReference `json:"directoryRef"`
 
-	// externalID is the department's id in the HR system (for Access People HR, its normalised name).
+	// type is what the group groups people by: Department, Location, Division or Company.
+	// +optional
+	// +kubebuilder:default=Department
+	Type GroupType `json:"type,omitempty"`
+
+	// externalID is the group's id in the HR system, or its normalised name where the provider has no id
+	// (Access People HR departments, locations and companies).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	ExternalID string `json:"externalID"`
 
-	// displayName is the department's name.
+	// displayName is the group's name.
 	// +optional
 	DisplayName string `json:"displayName,omitempty"`
 
-	// members are the sorted names of the DirectoryUser objects in this department.
+	// members are the sorted names of the DirectoryUser objects in this group.
 	// +optional
 	// +listType=atomic
 	Members []string `json:"members,omitempty"`
 }
 
-// DirectoryGroupStatus is the status of a DirectoryGroup.
+// DirectoryGroupStatus is the status of a DirectoryGroup. The operator writes it in the same request as
+// the spec (the kind has no status subresource), so it always describes the spec beside it.
 type DirectoryGroupStatus struct {
 	// memberCount is the number of members.
 	// +optional
-	MemberCount int32 `json:"memberCount"`
-
-	// observedGeneration is the generation the operator last wrote.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	MemberCount int32 `json:"memberCount,omitzero"`
 
 	// conditions: Synced is True (UpToDate) while the group matches the provider, and False (RemovedFromProvider) while its deletion is held by the deletion guard.
 	// +optional
@@ -58,20 +79,22 @@ type DirectoryGroupStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
-// DirectoryGroup is one department of a Directory's HR system.
+// DirectoryGroup is one department (or location, division, company) of a Directory's HR system. It has
+// no status subresource: the operator writes spec and status in one request.
 // +kubebuilder:object:root=true
-// +kubebuilder:subresource:status
 // +kubebuilder:resource:categories=dirsync,shortName=dg
 // +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=".spec.displayName"
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=".spec.type"
 // +kubebuilder:printcolumn:name="Members",type=integer,JSONPath=".status.memberCount"
 // +kubebuilder:printcolumn:name="Directory",type=string,JSONPath=".spec.directoryRef.name"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:selectablefield:JSONPath=".spec.displayName"
+// +kubebuilder:selectablefield:JSONPath=".spec.type"
 type DirectoryGroup struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// spec is the department as the provider returned it.
+	// spec is the group as the provider returned it.
 	// +required
 	Spec DirectoryGroupSpec `json:"spec"`
 

@@ -87,14 +87,48 @@ type DirectoryUserSpec struct {
 	// endDate is the employee's leaving date, YYYY-MM-DD; empty when unknown.
 	// +optional
 	EndDate string `json:"endDate,omitempty"`
+
+	// preferredName is the name the employee goes by (Breathe HR known_as, Access People HR KnownAs); absent when the provider has none.
+	// +optional
+	PreferredName string `json:"preferredName,omitempty"`
+
+	// location is the name of the employee's work location (Breathe HR location, Access People HR Location).
+	// +optional
+	Location string `json:"location,omitempty"`
+
+	// division is the name of the employee's division (Breathe HR division; Access People HR has none).
+	// +optional
+	Division string `json:"division,omitempty"`
+
+	// company is the name of the employing company (Access People HR Company; Breathe HR has none).
+	// +optional
+	Company string `json:"company,omitempty"`
+
+	// employmentType is the provider's employment type text, e.g. "Full Time" (Breathe HR full_or_part_time, Access People HR EmploymentType).
+	// +optional
+	EmploymentType string `json:"employmentType,omitempty"`
+
+	// managerEmail is the line manager's work e-mail address (Access People HR ReportsToEmailAddress; Breathe HR line_manager.email when sent).
+	// +optional
+	ManagerEmail string `json:"managerEmail,omitempty"`
+
+	// managerRef names the DirectoryUser of the employee's line manager in the same Directory; absent when the manager is not in the directory.
+	// +optional
+	ManagerRef *UserReference `json:"managerRef,omitempty"`
 }
 
-// ObjectStatus is the status of a DirectoryUser or DirectoryGroup.
-type ObjectStatus struct {
-	// observedGeneration is the generation the operator last wrote.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+// UserReference names a DirectoryUser in the same namespace.
+type UserReference struct {
+	// name is the name of the DirectoryUser.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
 
+// DirectoryUserStatus says whether a DirectoryUser matches the provider. The operator writes it in the
+// same request as the spec (the kind has no status subresource), so it always describes the spec beside it.
+type DirectoryUserStatus struct {
 	// conditions: Synced is True (UpToDate) while the object matches the provider, and False (RemovedFromProvider) while its deletion is held by the deletion guard.
 	// +optional
 	// +listType=map
@@ -102,18 +136,24 @@ type ObjectStatus struct {
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 }
 
-// DirectoryUser is one employee of a Directory's HR system.
+// DirectoryUser is one employee of a Directory's HR system. It has no status subresource: the operator
+// writes spec and status in one request, so creating or changing a user costs one write.
 // +kubebuilder:object:root=true
-// +kubebuilder:subresource:status
 // +kubebuilder:resource:categories=dirsync,shortName=du
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=".spec.email"
 // +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=".spec.displayName"
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=".spec.state"
 // +kubebuilder:printcolumn:name="Directory",type=string,JSONPath=".spec.directoryRef.name"
+// +kubebuilder:printcolumn:name="Synced",type=string,JSONPath=".status.conditions[?(@.type==\"Synced\")].status",priority=1
+// +kubebuilder:printcolumn:name="Manager",type=string,JSONPath=".spec.managerRef.name",priority=1
+// +kubebuilder:printcolumn:name="Location",type=string,JSONPath=".spec.location",priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:selectablefield:JSONPath=".spec.email"
 // +kubebuilder:selectablefield:JSONPath=".spec.state"
 // +kubebuilder:selectablefield:JSONPath=".spec.externalID"
+// +kubebuilder:selectablefield:JSONPath=".spec.location"
+// +kubebuilder:selectablefield:JSONPath=".spec.employmentType"
+// +kubebuilder:selectablefield:JSONPath=".spec.managerRef.name"
 type DirectoryUser struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -124,7 +164,7 @@ type DirectoryUser struct {
 
 	// status says whether the object still matches the provider.
 	// +optional
-	Status ObjectStatus `json:"status,omitempty"`
+	Status DirectoryUserStatus `json:"status,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -41,13 +41,32 @@ type SecretKeyReference struct {
 	Key string `json:"key,omitempty"`
 }
 
+// KeyOrDefault returns key, or "apiKey" when it is unset (as the CRD defaults it).
+func (r SecretKeyReference) KeyOrDefault() string {
+	if r.Key == "" {
+		return DefaultSecretKey
+	}
+	return r.Key
+}
+
 // Labels and annotations that dirsync reads or writes.
 const (
 	// LabelDirectory is set on every DirectoryUser and DirectoryGroup to the name of its Directory.
 	LabelDirectory = "dirsync.io/directory"
 	// LabelState is set on every DirectoryUser to "active" or "inactive".
 	LabelState = "dirsync.io/state"
+	// LabelGroupType is set on every DirectoryGroup to its spec.type in lower case (department, location, division, company).
+	LabelGroupType = "dirsync.io/group-type"
+	// LabelDepartment, LabelLocation, LabelDivision and LabelCompany are set on a DirectoryUser to the name of
+	// its DirectoryGroup of that kind, when that kind is enabled and the name fits a label value.
+	LabelDepartment = "dirsync.io/department"
+	LabelLocation   = "dirsync.io/location"
+	LabelDivision   = "dirsync.io/division"
+	LabelCompany    = "dirsync.io/company"
 	// AnnotationSyncRequestedAt forces a sync of a Directory whenever its value changes
 	// (e.g. `kubectl annotate dir x dirsync.io/sync-requested-at="$(date -u +%FT%TZ)" --overwrite`).
 	AnnotationSyncRequestedAt = "dirsync.io/sync-requested-at"
+	// AnnotationApproveDeletions approves the deletions the guard holds when its value is the
+	// status.heldDeletions.approvalToken of exactly that set; an approval is used once.
+	AnnotationApproveDeletions = "dirsync.io/approve-deletions"
 )

@@ -123,7 +123,6 @@ func run(o options) error {
 		ProviderTimeout:        o.providerTimeout,
 		MaxConcurrentSyncs:     o.maxConcurrentSyncs,
 		WriteWorkers:           o.writeWorkers,
-		UnpacedProviders:       o.unpacedProviders,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Directory controller: %w", err)

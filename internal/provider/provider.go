@@ -81,6 +81,25 @@ type Employee struct {
 	// StartDate and EndDate are YYYY-MM-DD or empty.
 	StartDate string
 	EndDate   string
+	// PreferredName is the name the employee goes by (Breathe known_as, People HR KnownAs), or empty.
+	PreferredName string
+	// EmploymentType is the provider's employment type text (Breathe full_or_part_time, People HR EmploymentType).
+	EmploymentType string
+	// ManagerEmail is the line manager's work e-mail, when the provider sends it.
+	ManagerEmail string
+	// Location, Division and Company are the employee's work location, division (Breathe HR) and employing
+	// company (Access People HR); zero when absent.
+	Location Affiliation
+	Division Affiliation
+	Company  Affiliation
+}
+
+// Affiliation is a group-like attribute of an employee: a location, division or company.
+type Affiliation struct {
+	// ID is the provider's id, or the whitespace-normalised name where the provider has no id.
+	ID string
+	// Name is the display name.
+	Name string
 }
 
 // Department is one department, provider-neutral.
@@ -109,6 +128,8 @@ var (
 	ErrUnavailable = errors.New("the provider is unavailable")
 	// ErrInvalidResponse: the provider answered with something that is not a complete, well-formed directory.
 	ErrInvalidResponse = errors.New("the provider sent an invalid response")
+	// ErrInvalidConfig: the configuration (e.g. the base URL) cannot be used with this provider; no request was sent.
+	ErrInvalidConfig = errors.New("the provider cannot be used with this configuration")
 )
 
 // RateLimitedError is returned when the provider throttled the client (HTTP 429 or a throttling envelope).

@@ -177,15 +177,12 @@ func writeAll(ctx context.Context, w client.Client, users []*dirsyncv1alpha1.Dir
 	return errs.Load(), first
 }
 
+// createWithStatus creates the user with its Synced condition in one request: the one-request floor
+// (DirectoryUser has no status subresource, so the create carries the status).
 func createWithStatus(ctx context.Context, w client.Client, u *dirsyncv1alpha1.DirectoryUser) error {
 	u = u.DeepCopy()
-	if err := w.Create(ctx, u); err != nil {
-		return err
-	}
-	base := u.DeepCopy()
 	u.Status.Conditions = append(u.Status.Conditions, syncedCondition(time.Now()))
-	u.Status.ObservedGeneration = u.Generation
-	return w.Status().Patch(ctx, u, client.MergeFrom(base))
+	return w.Create(ctx, u)
 }
 
 // peer applies the N users (spec only) with `kubectl apply --server-side -f` of one manifest.
