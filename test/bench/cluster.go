@@ -77,10 +77,9 @@ type cluster struct {
 	fakeURL string         // http://127.0.0.1:port (admin API at /admin/, Breathe at /v1)
 	proxy   *providerProxy // the manager's way to the fake, timing its requests
 
-	manager     *utils.Process
-	metricsURL  string
-	managerLog  string
-	managerPort int
+	manager    *utils.Process
+	metricsURL string
+	managerLog string
 }
 
 // startCluster starts the control plane in dir, installs the CRDs and starts bin/fakehr with n
@@ -318,8 +317,8 @@ func (c *cluster) etcdMetrics(ctx context.Context, saveAs string) (scrape, error
 }
 
 // scrapeURL GETs a plain-HTTP metrics endpoint, saves the raw text as saveAs and parses it.
-func (c *cluster) scrapeURL(ctx context.Context, url, saveAs string) (scrape, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+func (c *cluster) scrapeURL(ctx context.Context, target, saveAs string) (scrape, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +332,7 @@ func (c *cluster) scrapeURL(ctx context.Context, url, saveAs string) (scrape, er
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
+		return nil, fmt.Errorf("GET %s: %s", target, resp.Status)
 	}
 	c.save(saveAs, body)
 	return parseMetrics(body), nil

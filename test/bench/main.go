@@ -48,17 +48,18 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
 	"github.com/dirsync/dirsync/test/utils"
-	"github.com/go-logr/logr"
-	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // config holds the flags.
@@ -110,7 +111,7 @@ func parseFlags() (config, error) {
 		}
 		c.sizes = append(c.sizes, n)
 	}
-	sort.Ints(c.sizes)
+	slices.Sort(c.sizes)
 	if c.noopRuns < 1 || c.workers < 1 || c.departments < 2 {
 		return c, errors.New("-noop-runs and -workers must be ≥ 1, -departments ≥ 2")
 	}
@@ -191,7 +192,7 @@ func run(cfg config) (err error) {
 	for _, n := range cfg.sizes {
 		r, err := runSize(ctx, c, n)
 		if err != nil {
-			return fmt.Errorf("N=%d: %w", n, err)
+			return fmt.Errorf("at N=%d: %w", n, err)
 		}
 		results = append(results, r)
 	}

@@ -20,7 +20,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"sort"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -70,7 +70,7 @@ func benchUsers(ns string, owner *dirsyncv1alpha1.Directory, snap *provider.Snap
 		for _, d := range e.DepartmentIDs {
 			u.Spec.Groups = append(u.Spec.Groups, childName(d))
 		}
-		sort.Strings(u.Spec.Groups)
+		slices.Sort(u.Spec.Groups)
 		if owner != nil {
 			u.OwnerReferences = []metav1.OwnerReference{*metav1.NewControllerRef(owner, dirsyncv1alpha1.GroupVersion.WithKind("Directory"))}
 		}

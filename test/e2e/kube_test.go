@@ -92,7 +92,7 @@ func consistently(t *testing.T, d time.Duration, what string, cond func(ctx cont
 	err := wait.PollUntilContextTimeout(context.Background(), pollInterval, d, true, func(context.Context) (bool, error) {
 		for _, p := range watch {
 			if p.Exited() {
-				return false, fmt.Errorf("%s exited (%v)", p.Name, p.WaitErr())
+				return false, p.ExitedError()
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)

@@ -123,7 +123,7 @@ func runSuite(m *testing.M) (code int) {
 		logf("%v", err)
 		return 1
 	}
-	defer clientLog.Close()
+	defer func() { _ = clientLog.Close() }()
 	ctrllog.SetLogger(zap.New(zap.WriteTo(clientLog)))
 
 	started := time.Now()

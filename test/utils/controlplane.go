@@ -132,7 +132,7 @@ func startWatchdog(o ControlPlaneOptions) (func() error, error) {
 	done := make(chan error, 1)
 	go func() { done <- watchdog.Wait() }()
 	return func() error {
-		defer wdLog.Close()
+		defer func() { _ = wdLog.Close() }()
 		_ = w.Close()
 		select {
 		case err := <-done:

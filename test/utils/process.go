@@ -194,7 +194,10 @@ func (p *Process) ExitedError() error {
 	if !p.Exited() {
 		return nil
 	}
-	return fmt.Errorf("%s exited (%v); last lines of %s:\n%s", p.Name, p.waitErr, p.LogPath, p.Tail(30))
+	if p.waitErr == nil {
+		return fmt.Errorf("%s exited (status 0); last lines of %s:\n%s", p.Name, p.LogPath, p.Tail(30))
+	}
+	return fmt.Errorf("%s exited (%w); last lines of %s:\n%s", p.Name, p.waitErr, p.LogPath, p.Tail(30))
 }
 
 // Group tracks the processes and control planes a test run or benchmark starts, so that one call
