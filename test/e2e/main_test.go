@@ -23,10 +23,12 @@ limitations under the License.
 //
 //	go test -tags e2e ./test/e2e/ -v -count=1 -timeout 20m
 //
-// Environment (all optional; `make test-e2e` sets the first three): MANAGER_BIN and FAKEHR_BIN
-// (where to build the binaries, default bin/manager and bin/fakehr), CONTROL_PLANE (default
+// Environment (all optional; `make test-e2e` sets them): MANAGER_BIN and FAKEHR_BIN (where to
+// build the binaries, default bin/manager and bin/fakehr), CONTROL_PLANE (default
 // hack/control-plane.sh), K8S_BIN_DIR (passed through to the script), KUBECTL (default kubectl),
-// E2E_KEEP=1 (keep the state and log directory even when every test passed).
+// HELM (default bin/helm), INSTALLER and INSTALLER_IMG (dist/install.yaml from `make
+// build-installer` and the image it names), E2E_KEEP=1 (keep the state and log directory even
+// when every test passed). Processes and the control plane are run through test/utils.
 package e2e
 
 import (
