@@ -120,7 +120,9 @@ func (p *progress) publish() {
 		ctrl.LoggerFrom(p.ctx).V(1).Info("Publishing sync progress failed", "error", err.Error())
 		return
 	}
-	*p.published = *cur
+	// Only the status moves: the final patch must not carry a resourceVersion that differs from the
+	// reconcile's copy, or the server would take it as a precondition and refuse the patch.
+	p.published.Status = cur.Status
 	p.shown = p.reason + p.message
 }
 
