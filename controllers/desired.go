@@ -128,7 +128,8 @@ func nameBase(dir string, t dirsyncv1alpha1.GroupType) string {
 	return dir + "-" + strings.ToLower(string(t))
 }
 
-// desiredState is every object a Directory should own after a sync, keyed by object name.
+// desiredState is every object a Directory should own after a sync, keyed by object name. Built at once,
+// it lets the model and the names go before the writes start; each object is dropped once written.
 type desiredState struct {
 	users  map[string]*dirsyncv1alpha1.DirectoryUser
 	groups map[string]*dirsyncv1alpha1.DirectoryGroup

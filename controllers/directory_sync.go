@@ -148,8 +148,9 @@ func (r *DirectoryReconciler) fetchAndApply(ctx context.Context, dir *dirsyncv1a
 	if err != nil {
 		return syncOutcome{}, err
 	}
-	out, err := r.materialize(ctx, dir, snap, prog, now)
-	out.requests, out.bytes = snap.Requests, snap.Bytes
+	requests, bytes := snap.Requests, snap.Bytes
+	out, err := r.materialize(ctx, dir, snap, prog, now) // the snapshot is not needed once the objects are built
+	out.requests, out.bytes = requests, bytes
 	return out, err
 }
 
