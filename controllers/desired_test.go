@@ -43,7 +43,7 @@ func testSnapshot() *provider.Snapshot {
 			{ExternalID: "1001", Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace", DisplayName: "Ada Lovelace",
 				JobTitle: "Engineer", Active: true, EmploymentStatus: "Current employee", DepartmentIDs: []string{"10"}, StartDate: "2020-01-02"},
 			{ExternalID: "1002", Email: "bob@example.com", FirstName: "Bob", LastName: "Smith", DisplayName: "Bob Smith",
-				Active: false, EmploymentStatus: "Former employee", DepartmentIDs: []string{"10"}, ManagerExternalID: "1001", EndDate: "2024-05-01"},
+				Active: false, EmploymentStatus: "Ex-employee", DepartmentIDs: []string{"10"}, ManagerExternalID: "1001", EndDate: "2024-05-01"},
 			{ExternalID: "1003", FirstName: "Zoë", LastName: "Brontë", DisplayName: "Zoë Brontë", Active: true, EmploymentStatus: "Pending leaver"},
 			{ExternalID: "1004", FirstName: "Cy", Active: true, EmploymentStatus: "Current employee", DepartmentIDs: []string{"99"}},
 		},
@@ -115,7 +115,7 @@ func TestDesiredUserFieldsLabelsAndOwner(t *testing.T) {
 	want := dirsyncv1alpha1.DirectoryUserSpec{
 		DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: "acme"}, ExternalID: "1002", Email: "bob@example.com",
 		FirstName: "Bob", LastName: "Smith", DisplayName: "Bob Smith", State: dirsyncv1alpha1.UserStateInactive,
-		EmploymentStatus: "Former employee", Groups: []string{"acme-10"}, ManagerExternalID: "1001", EndDate: "2024-05-01",
+		EmploymentStatus: "Ex-employee", Groups: []string{"acme-10"}, ManagerExternalID: "1001", EndDate: "2024-05-01",
 	}
 	gotJSON, _ := json.Marshal(bob.Spec)
 	wantJSON, _ := json.Marshal(want)
