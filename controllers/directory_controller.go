@@ -66,8 +66,6 @@ type DirectoryReconciler struct {
 	MaxConcurrentSyncs int
 	// WriteWorkers is how many object writes one sync sends in parallel.
 	WriteWorkers int
-	// UnpacedProviders turns off the providers' own request pacing (benchmarks against fakes only).
-	UnpacedProviders bool
 
 	httpClients sync.Map // provider type → *http.Client, shared across syncs for connection reuse
 }

@@ -150,7 +150,7 @@ func (r *DirectoryReconciler) readAPIKey(ctx context.Context, dir *dirsyncv1alph
 
 // fetch builds the provider client for one sync and reads the whole directory.
 func (r *DirectoryReconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string) (*provider.Snapshot, error) {
-	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Unpaced: r.UnpacedProviders}
+	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now}
 	if dir.Spec.Endpoint != "" {
 		u, err := url.Parse(dir.Spec.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {

@@ -44,9 +44,6 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock used for date-based state (e.g. a leaving date that has passed); nil means time.Now.
 	Now func() time.Time
-	// Unpaced turns off the client's own request pacing (Breathe HR's 60 requests a minute); for benchmarks
-	// against the fake server only.
-	Unpaced bool
 }
 
 // Clock returns c.Now, or time.Now when it is unset.
