@@ -116,19 +116,15 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
 	keysSet := false
 	fs.Visit(func(f *flag.Flag) { keysSet = keysSet || f.Name == "breathe-api-key" || f.Name == "peoplehr-api-key" })
-	switch {
-	case o.companies < 0 || o.companies > maxCompanies:
-		return o, fmt.Errorf("--companies must be 0-%d", maxCompanies)
-	case o.hanging < 0 || o.hanging > o.companies:
-		return o, errors.New("--hanging-companies must be 0 to --companies")
-	case o.companies > 0 && keysSet:
-		return o, errors.New("--companies gives every company its own key (key-000, …): drop --breathe-api-key and --peoplehr-api-key")
+	if err := validateFleet(o, keysSet); err != nil {
+		return o, err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return o, fmt.Errorf("unexpected arguments %q", fs.Args())
 	case o.employees < 1 || o.employees > fakehr.MaxGeneratedEmployees:
 		return o, fmt.Errorf("--employees must be 1-%d", fakehr.MaxGeneratedEmployees)
 	case o.departments < 1 || o.departments > fakehr.MaxGeneratedDepartments:
@@ -137,6 +133,19 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 		return o, errors.New("API keys must not be empty")
 	}
 	return o, nil
+}
+
+// validateFleet checks --companies and --hanging-companies; keysSet says a key flag was given.
+func validateFleet(o options, keysSet bool) error {
+	switch {
+	case o.companies < 0 || o.companies > maxCompanies:
+		return fmt.Errorf("--companies must be 0-%d", maxCompanies)
+	case o.hanging < 0 || o.hanging > o.companies:
+		return errors.New("--hanging-companies must be 0 to --companies")
+	case o.companies > 0 && keysSet:
+		return errors.New("--companies gives every company its own key (key-000, …): drop --breathe-api-key and --peoplehr-api-key")
+	}
+	return nil
 }
 
 // fake is one provider's fake on its listener.

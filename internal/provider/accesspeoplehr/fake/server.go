@@ -151,42 +151,46 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		faulty = false
 	}
-	if faulty {
-		switch f.Kind {
-		case fakehr.FaultUnauthorized:
-			writeBody(w, r, errorEnvelope(StatusInvalidAPIKey, MessageInvalidAPIKey), fakehr.Fault{})
-			return
-		case fakehr.FaultServerError:
-			code := f.Code
-			if code == 0 {
-				code = http.StatusServiceUnavailable
-			}
-			http.Error(w, http.StatusText(code), code)
-			return
-		case fakehr.FaultRateLimited:
-			if f.RetryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
-			}
-			http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
-			return
-		case fakehr.FaultMalformedJSON:
-			writeBody(w, r, []byte(`{"isError":false,"Status":0,"Message":"`+MessageOK+`","Result":[{"EmployeeId":`+
-				`{"DisplayValue":"PW1"},<html><body>Server Error in '/' Application.</body></html>`), fakehr.Fault{})
-			return
-		case fakehr.FaultErrorEnvelope:
-			status, msg := StatusServerError, f.Message
-			if f.Code != 0 {
-				status = f.Code
-			}
-			if msg == "" {
-				msg = MessageServerError
-			}
-			writeBody(w, r, errorEnvelope(status, msg), fakehr.Fault{})
-			return
-		}
+	if faulty && answerFault(w, r, f) {
+		return
 	}
 	body := s.answer(r, f)
 	writeBody(w, r, body, f)
+}
+
+// answerFault answers the faults that replace the whole answer and reports whether f was one of them;
+// the others (EmptyList, DuplicateIDs, TruncatedBody, SlowBody, MissingPage) shape a normal answer.
+func answerFault(w http.ResponseWriter, r *http.Request, f fakehr.Fault) bool {
+	switch f.Kind {
+	case fakehr.FaultUnauthorized:
+		writeBody(w, r, errorEnvelope(StatusInvalidAPIKey, MessageInvalidAPIKey), fakehr.Fault{})
+	case fakehr.FaultServerError:
+		code := f.Code
+		if code == 0 {
+			code = http.StatusServiceUnavailable
+		}
+		http.Error(w, http.StatusText(code), code)
+	case fakehr.FaultRateLimited:
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+		}
+		http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+	case fakehr.FaultMalformedJSON:
+		writeBody(w, r, []byte(`{"isError":false,"Status":0,"Message":"`+MessageOK+`","Result":[{"EmployeeId":`+
+			`{"DisplayValue":"PW1"},<html><body>Server Error in '/' Application.</body></html>`), fakehr.Fault{})
+	case fakehr.FaultErrorEnvelope:
+		status, msg := StatusServerError, f.Message
+		if f.Code != 0 {
+			status = f.Code
+		}
+		if msg == "" {
+			msg = MessageServerError
+		}
+		writeBody(w, r, errorEnvelope(status, msg), fakehr.Fault{})
+	default:
+		return false
+	}
+	return true
 }
 
 // clientRequest is the request body. Keys match case-insensitively, as an ASP.NET model binder does.
