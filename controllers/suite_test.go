@@ -41,6 +41,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/provider/breathehr"
 	"github.com/dirsync/dirsync/internal/provider/registry"
 )
 
@@ -150,7 +151,7 @@ func runSuite(m *testing.M) int {
 	mgrClient = mgr.GetClient()
 	r := &DirectoryReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
-		Providers: registry.Default(), Clock: testClock, Recorder: mgr.GetEventRecorder("dirsync"),
+		Providers: testProviders(), Clock: testClock, Recorder: mgr.GetEventRecorder("dirsync"),
 		AllowInsecureEndpoints: true, ProviderTimeout: 2 * time.Second, MaxConcurrentSyncs: 2, WriteWorkers: 8,
 		ProgressEvery: testProgressEvery,
 	}
@@ -261,4 +262,13 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 	if err != nil {
 		t.Fatalf("condition not met within %s: %s", timeout, last)
 	}
+}
+
+// testProviders is registry.Default, except that the Breathe HR client gives up at the first 429 instead
+// of waiting a minute for the window to clear: the fault tests check the controller's backoff, and the
+// client's own waits are tested in its package.
+func testProviders() registry.Registry {
+	r := registry.Default()
+	r[dirsyncv1alpha1.ProviderBreatheHR] = breathehr.NewFactory(breathehr.WithRateLimitWaits(0))
+	return r
 }

@@ -63,7 +63,6 @@ type options struct {
 	maxConcurrentSyncs      int
 	writeWorkers            int
 	providerTimeout         time.Duration
-	unpacedProviders        bool
 }
 
 func parseFlags() (options, zap.Options) {
@@ -82,7 +81,6 @@ func parseFlags() (options, zap.Options) {
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", defaultSyncs, "How many Directories sync at the same time.")
 	flag.IntVar(&o.writeWorkers, "sync-write-workers", defaultWriteConns, "How many object writes one sync sends in parallel.")
 	flag.DurationVar(&o.providerTimeout, "provider-request-timeout", provider.DefaultRequestTimeout, "Timeout of one HTTP request to an HR provider, body included.")
-	flag.BoolVar(&o.unpacedProviders, "unpaced-providers", false, "Turn off the providers' own request pacing. For benchmarks against fake servers only.")
 	zo := zap.Options{Development: false}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -56,8 +56,8 @@ func TestManagerKilledMidSyncConverges(t *testing.T) {
 		t.Fatalf("the fake serves %d employees after POST /admin/generate; want %d", len(want), largeCompany)
 	}
 
-	// --unpaced-providers: the fake is on loopback; Breathe's pacing would only add ~10s per sync.
-	slow := startManager(t, "manager-throttled", kubeconfig, "--kube-api-qps=50", "--kube-api-burst=50", "--unpaced-providers")
+	// One sync of 2,000 employees is 21 Breathe requests: within the client's budget of 55 a minute.
+	slow := startManager(t, "manager-throttled", kubeconfig, "--kube-api-qps=50", "--kube-api-burst=50")
 	key := createDirectory(t, ns, "breathe", hr)
 	eventually(t, partialSyncBudget, fmt.Sprintf("more than %d DirectoryUsers", killAfterUsers), func(ctx context.Context) (bool, string) {
 		n, err := countUsers(ctx, key)
@@ -84,7 +84,7 @@ func TestManagerKilledMidSyncConverges(t *testing.T) {
 	}
 	t.Logf("killed the manager mid-sync with %d of %d users created", partial, largeCompany)
 
-	restarted := startManager(t, "manager-restarted", kubeconfig, "--kube-api-qps=300", "--kube-api-burst=600", "--unpaced-providers")
+	restarted := startManager(t, "manager-restarted", kubeconfig, "--kube-api-qps=300", "--kube-api-burst=600")
 	dir = waitReady(t, key, largeCompany, convergeTimeout, restarted.proc, hr.proc)
 
 	// Exactly the provider's set, every user owned by the Directory and Synced=True. Listing the
