@@ -51,21 +51,10 @@ func runApprove(ctx context.Context, e *env, args []string) error {
 	if err := approvable(dir); err != nil {
 		return err
 	}
-	token := dir.Status.HeldDeletions.ApprovalToken
-	var b strings.Builder
-	fmt.Fprintf(&b, "Directory %s/%s: ", dir.Namespace, dir.Name)
-	writeHeldNames(&b, dir.Status.HeldDeletions, "")
-	fmt.Fprint(e.out, b.String())
-	if !e.opts.yes {
-		n := dir.Status.HeldDeletions.Users + dir.Status.HeldDeletions.Groups
-		ok, err := confirm(e, fmt.Sprintf("Delete these %d objects? [y/N]: ", n))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("not approved: nothing was deleted")
-		}
+	if err := e.confirmHeld(dir); err != nil {
+		return err
 	}
+	token := dir.Status.HeldDeletions.ApprovalToken
 	if err := e.annotate(ctx, dir, dirsyncv1alpha1.AnnotationApproveDeletions, token); err != nil {
 		return err
 	}
@@ -73,8 +62,33 @@ func runApprove(ctx context.Context, e *env, args []string) error {
 	if !e.opts.wait {
 		return nil
 	}
+	return e.awaitApproval(ctx, dir, token)
+}
+
+// confirmHeld prints the held deletions and, unless --yes, asks whether to delete them.
+func (e *env) confirmHeld(dir *dirsyncv1alpha1.Directory) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Directory %s/%s: ", dir.Namespace, dir.Name)
+	writeHeldNames(&b, dir.Status.HeldDeletions, "")
+	fmt.Fprint(e.out, b.String())
+	if e.opts.yes {
+		return nil
+	}
+	n := dir.Status.HeldDeletions.Users + dir.Status.HeldDeletions.Groups
+	ok, err := confirm(e, fmt.Sprintf("Delete these %d objects? [y/N]: ", n))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("not approved: nothing was deleted")
+	}
+	return nil
+}
+
+// awaitApproval waits until the operator has answered the approval token and reports what it did.
+func (e *env) awaitApproval(ctx context.Context, dir *dirsyncv1alpha1.Directory, token string) error {
 	fmt.Fprintf(e.out, "Waiting up to %s for the operator to delete them…\n", shortDuration(e.opts.timeout))
-	dir, err = e.waitFor(ctx, client.ObjectKeyFromObject(dir), func(d *dirsyncv1alpha1.Directory) (bool, error) {
+	dir, err := e.waitFor(ctx, client.ObjectKeyFromObject(dir), func(d *dirsyncv1alpha1.Directory) (bool, error) {
 		return d.Status.LastHandledApproval == token && !isSyncing(d), nil
 	})
 	if errors.Is(err, errTimeout) {

@@ -151,50 +151,58 @@ func parse(args []string) (*invocation, error) {
 	inv := &invocation{}
 	name, rest := splitCommand(args, allFlags())
 	if name == "help" {
-		inv.help = true
-		if len(rest) > 0 {
-			name = rest[0]
-		} else {
-			return inv, nil
+		if len(rest) == 0 {
+			return &invocation{help: true}, nil
 		}
+		name, inv.help = rest[0], true
 	}
 	if name == "" {
 		if hasHelpFlag(rest) {
-			inv.help = true
-			return inv, nil
+			return &invocation{help: true}, nil
 		}
 		return nil, usageErrorf("no command given: use one of %s", strings.Join(commandNames(), ", "))
 	}
-	for _, c := range commands() {
-		if c.name == name {
-			inv.cmd = &c
-		}
-	}
-	if inv.cmd == nil {
+	if inv.cmd = findCommand(name); inv.cmd == nil {
 		return nil, usageErrorf("unknown command %q: use one of %s", name, strings.Join(commandNames(), ", "))
 	}
 	if inv.help {
 		return inv, nil
 	}
 	fs := inv.flagSet()
-	if err := fs.Parse(rest); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			inv.help = true
-			return inv, nil
-		}
+	if err := fs.Parse(rest); errors.Is(err, pflag.ErrHelp) {
+		inv.help = true
+		return inv, nil
+	} else if err != nil {
 		return nil, usageErrorf("%s: %v", name, err)
 	}
 	inv.args = fs.Args()
-	switch n := len(inv.args); {
-	case n < inv.cmd.minArgs:
-		return nil, usageErrorf("%s needs the Directory's name: kubectl dirsync %s %s", name, name, inv.cmd.args)
-	case n > inv.cmd.maxArgs:
-		return nil, usageErrorf("%s takes at most one Directory name, got %q: kubectl dirsync %s %s", name, inv.args, name, inv.cmd.args)
-	}
-	if fs.Lookup("timeout") != nil && inv.opts.timeout <= 0 {
-		return nil, usageErrorf("%s: --timeout must be positive, got %s", name, inv.opts.timeout)
+	if err := inv.check(fs); err != nil {
+		return nil, err
 	}
 	return inv, nil
+}
+
+// check rejects positional arguments and flag values the subcommand cannot use.
+func (inv *invocation) check(fs *pflag.FlagSet) error {
+	name := inv.cmd.name
+	switch n := len(inv.args); {
+	case n < inv.cmd.minArgs:
+		return usageErrorf("%s needs the Directory's name: kubectl dirsync %s %s", name, name, inv.cmd.args)
+	case n > inv.cmd.maxArgs:
+		return usageErrorf("%s takes at most one Directory name, got %q: kubectl dirsync %s %s", name, inv.args, name, inv.cmd.args)
+	case fs.Lookup("timeout") != nil && inv.opts.timeout <= 0:
+		return usageErrorf("%s: --timeout must be positive, got %s", name, inv.opts.timeout)
+	}
+	return nil
+}
+
+func findCommand(name string) *command {
+	for _, c := range commands() {
+		if c.name == name {
+			return &c
+		}
+	}
+	return nil
 }
 
 // flagSet is the subcommand's flags plus kubectl's standard ones, bound to the invocation.
