@@ -37,25 +37,32 @@ import (
 type scenario struct {
 	name string
 	run  func(h *harness)
+	// mutate, when set, changes the Directory before it is created.
+	mutate func(*dirsyncv1alpha1.Directory)
 }
 
 var scenarios = []scenario{
-	{"first sync materializes every employee and department", scenarioFirstSync},
-	{"a leaver becomes Inactive", scenarioLeaver},
-	{"a department rename follows the provider", scenarioDepartmentRename},
-	{"a removed employee is deleted", scenarioRemovedEmployee},
-	{"the deletion guard holds a mass deletion until maxDeletePercent is raised", scenarioGuardMassDeletion},
-	{"the deletion guard holds an empty answer", scenarioGuardEmptyList},
-	{"a rejected key sets InvalidCredentials and changes nothing", scenarioInvalidCredentials},
-	{"a provider outage sets ProviderUnavailable and changes nothing", scenarioProviderUnavailable},
-	{"rotating the Secret resyncs within seconds", scenarioSecretRotation},
-	{"a deleted Secret sets SecretNotFound and changes nothing", scenarioSecretDeleted},
-	{"the sync-requested-at annotation forces a sync", scenarioAnnotation},
-	{"an unchanged resync writes nothing", scenarioNoopResync},
-	{"the schedule is honoured and child events do not call the provider", scenarioSchedule},
-	{"another writer's change is restored on the next sync", scenarioForeignWrite},
-	{"a user deleted by hand is recreated on the next sync", scenarioDeletedByHand},
-	{"suspend stops provider calls and keeps every object", scenarioSuspend},
+	{"first sync materializes every employee and department", scenarioFirstSync, nil},
+	{"a leaver becomes Inactive", scenarioLeaver, nil},
+	{"a department rename follows the provider", scenarioDepartmentRename, nil},
+	{"a removed employee is deleted", scenarioRemovedEmployee, nil},
+	{"the deletion guard holds a mass deletion until maxDeletePercent is raised", scenarioGuardMassDeletion, nil},
+	{"the deletion guard holds an empty answer", scenarioGuardEmptyList, nil},
+	{"a rejected key sets InvalidCredentials and changes nothing", scenarioInvalidCredentials, nil},
+	{"a provider outage sets ProviderUnavailable and changes nothing", scenarioProviderUnavailable, nil},
+	{"rotating the Secret resyncs within seconds", scenarioSecretRotation, nil},
+	{"a deleted Secret sets SecretNotFound and changes nothing", scenarioSecretDeleted, nil},
+	{"the sync-requested-at annotation forces a sync", scenarioAnnotation, nil},
+	{"an unchanged resync writes nothing", scenarioNoopResync, nil},
+	{"the schedule is honoured and child events do not call the provider", scenarioSchedule, nil},
+	{"another writer's change is restored on the next sync", scenarioForeignWrite, nil},
+	{"a user deleted by hand is recreated on the next sync", scenarioDeletedByHand, nil},
+	{"suspend stops provider calls and keeps every object", scenarioSuspend, nil},
+	{"a dry run computes the plan and writes nothing until dryRun is false", scenarioDryRun, dryRunAtCreation},
+	{"a dry run evaluates the deletion guard", scenarioDryRunEvaluatesTheGuard, nil},
+	{"an approval deletes exactly the held set, once", scenarioApproveHeldDeletions, nil},
+	{"a slow sync shows its progress in the Syncing condition", scenarioProgress, nil},
+	{"a quick unchanged resync writes one Directory status and no child", scenarioQuickResyncWritesOneStatus, nil},
 }
 
 func TestScenarios(t *testing.T) {
@@ -63,7 +70,7 @@ func TestScenarios(t *testing.T) {
 	for _, pc := range providerCases {
 		for _, sc := range scenarios {
 			t.Run(pc.name+"/"+sc.name, func(t *testing.T) {
-				sc.run(newHarness(t, pc, 20, nil))
+				sc.run(newHarness(t, pc, 20, sc.mutate))
 			})
 		}
 	}

@@ -193,7 +193,7 @@ func isActive(u *dirsyncv1alpha1.DirectoryUser) int32 {
 func dryRunOutcome(dir *dirsyncv1alpha1.Directory, p plan, ex existing, g guardDecision) syncOutcome {
 	out := outcome(p, make([]bool, len(p.ops)), ex, g)
 	pl := &dirsyncv1alpha1.SyncPlan{GuardWouldHold: g.hold}
-	var users, groups [4]int // creates, updates, deletes, holds by object kind
+	var users, groups [4]int // counts by opKind, per object kind
 	for _, o := range p.ops {
 		name := o.object().GetName()
 		counts := &groups

@@ -44,6 +44,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock used for date-based state (e.g. a leaving date that has passed); nil means time.Now.
 	Now func() time.Time
+	// Progress, when not nil, is told how many pages (or responses) the fetch has read, of how many
+	// (total 0 when unknown). It must be cheap; it is called on the fetching goroutine.
+	Progress func(done, total int)
 	// Unpaced turns off the client's own request pacing (Breathe HR's 60 requests a minute); for benchmarks
 	// against the fake server only.
 	Unpaced bool
