@@ -92,8 +92,8 @@ func (e *env) awaitApproval(ctx context.Context, dir *dirsyncv1alpha1.Directory,
 		return d.Status.LastHandledApproval == token && !isSyncing(d), nil
 	})
 	if errors.Is(err, errTimeout) {
-		return fmt.Errorf("%w waiting for the operator to answer the approval (status.lastHandledApproval is not %q yet): "+
-			"is the dirsync manager running and watching namespace %s?", err, token, e.namespace)
+		return waitTimeout(err, dir, dir != nil && dir.Status.LastHandledApproval == token,
+			fmt.Sprintf("the approval %s", token), e.namespace)
 	}
 	if err != nil {
 		return err

@@ -17,6 +17,8 @@ limitations under the License.
 package plugin
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -539,5 +541,33 @@ func TestPlural(t *testing.T) {
 		if got := plural(tt.n, "user"); got != tt.want {
 			t.Errorf("plural(%d) = %q, want %q", tt.n, got, tt.want)
 		}
+	}
+}
+
+func TestWaitTimeout(t *testing.T) {
+	running := syncedDirectory()
+	running.Status.Conditions = append(running.Status.Conditions, metav1.Condition{Type: dirsyncv1alpha1.ConditionSyncing,
+		Status: metav1.ConditionTrue, Reason: dirsyncv1alpha1.ReasonReadingProvider, Message: "Reading Breathe HR: read 40 of 101 pages."})
+	tests := []struct {
+		name     string
+		dir      *dirsyncv1alpha1.Directory
+		answered bool
+		want     string
+	}{
+		{"never answered: is a manager running?", running, false,
+			"timed out after 5m waiting for the operator to answer the sync request: is the dirsync manager running and watching namespace hr?"},
+		{"never read", nil, false,
+			"timed out after 5m waiting for the operator to answer the sync request: is the dirsync manager running and watching namespace hr?"},
+		{"answered, still syncing: says what it is doing", running, true,
+			"timed out after 5m: the operator took up the sync request but its sync is still running: Reading Breathe HR: read 40 of 101 pages; " +
+				"see kubectl dirsync status acme -n hr, or wait longer with --timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := waitTimeout(fmt.Errorf("%w after 5m", errTimeout), tt.dir, tt.answered, "the sync request", "hr")
+			if !errors.Is(err, errTimeout) || err.Error() != tt.want {
+				t.Errorf("waitTimeout =\n  %v\nwant\n  %s", err, tt.want)
+			}
+		})
 	}
 }

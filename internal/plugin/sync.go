@@ -58,8 +58,8 @@ func runSync(ctx context.Context, e *env, args []string) error {
 		return d.Status.LastHandledSyncRequest == value && !isSyncing(d), nil
 	})
 	if errors.Is(err, errTimeout) {
-		return fmt.Errorf("%w waiting for the operator to answer the sync request (status.lastHandledSyncRequest is %q, want %q): "+
-			"is the dirsync manager running and watching namespace %s?", err, lastHandled(dir), value, e.namespace)
+		return waitTimeout(err, dir, dir != nil && dir.Status.LastHandledSyncRequest == value,
+			fmt.Sprintf("the sync request (status.lastHandledSyncRequest is %q, want %q)", lastHandled(dir), value), e.namespace)
 	}
 	if err != nil {
 		return err
@@ -67,6 +67,20 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	text, err := formatSyncOutcome(dir, e.clock.Since(started), e.now())
 	fmt.Fprint(e.out, text)
 	return err
+}
+
+// waitTimeout explains a wait that ran out of time: the operator is still syncing (answered), or it never
+// answered at all, which usually means no manager runs for the namespace.
+func waitTimeout(err error, dir *dirsyncv1alpha1.Directory, answered bool, what, namespace string) error {
+	if answered {
+		msg := ""
+		if c := condition(dir, dirsyncv1alpha1.ConditionSyncing); c != nil {
+			msg = ": " + strings.TrimSuffix(c.Message, ".")
+		}
+		return fmt.Errorf("%w: the operator took up %s but its sync is still running%s; "+
+			"see kubectl dirsync status %s -n %s, or wait longer with --timeout", err, what, msg, dir.Name, dir.Namespace)
+	}
+	return fmt.Errorf("%w waiting for the operator to answer %s: is the dirsync manager running and watching namespace %s?", err, what, namespace)
 }
 
 func lastHandled(dir *dirsyncv1alpha1.Directory) string {
