@@ -317,9 +317,16 @@ func (p *Plugin) newEnv(inv *invocation) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	poll := p.PollInterval
-	if poll <= 0 {
-		poll = defaultPollInterval
+	in := p.In
+	if in == nil {
+		in = strings.NewReader("") // no input: a confirmation gets no answer
 	}
-	return &env{client: c, namespace: ns, opts: inv.opts, in: bufio.NewReader(p.In), out: p.Out, clock: p.Clock, poll: poll}, nil
+	e := &env{client: c, namespace: ns, opts: inv.opts, in: bufio.NewReader(in), out: p.Out, clock: p.Clock, poll: p.PollInterval}
+	if e.clock == nil {
+		e.clock = clock.RealClock{}
+	}
+	if e.poll <= 0 {
+		e.poll = defaultPollInterval
+	}
+	return e, nil
 }
