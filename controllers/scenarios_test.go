@@ -63,6 +63,9 @@ var scenarios = []scenario{
 	{"an approval deletes exactly the held set, once", scenarioApproveHeldDeletions, nil},
 	{"a slow sync shows its progress in the Syncing condition", scenarioProgress, nil},
 	{"a quick unchanged resync writes one Directory status and no child", scenarioQuickResyncWritesOneStatus, nil},
+	{"a location change moves the user between location groups", scenarioLocationChange, groupByDepartmentAndLocation},
+	{"a group kind added creates its groups, removed is held then approved", scenarioGroupKindAddedAndRemoved, nil},
+	{"a manager leaving keeps or clears the reports' managerRef as the provider says", scenarioManagerLeaves, nil},
 }
 
 func TestScenarios(t *testing.T) {
@@ -116,11 +119,22 @@ func scenarioFirstSync(h *harness) {
 		written = append(written, u.Spec, u.Labels, u.Status)
 	}
 	blob, _ := json.Marshal(written)
+	var gl dirsyncv1alpha1.DirectoryGroupList
+	must(h.t, k8sClient.List(h.ctx, &gl, client.InNamespace(h.ns)))
+	groupsBlob, _ := json.Marshal(gl.Items)
+	events, _ := json.Marshal(directoryEvents(h))
+	places := map[string]string{"a DirectoryUser": string(blob), "a DirectoryGroup": string(groupsBlob), "an Event": string(events),
+		"the manager's log": logs.String()}
 	for _, e := range c.Employees {
-		for _, personal := range []string{e.DateOfBirth, e.NINumber, e.PersonalEmail, e.PersonalMobile, e.Address1, e.Salary} {
-			if personal != "" && strings.Contains(string(blob), personal) {
-				h.t.Fatalf("personal data %q of employee %s reached a DirectoryUser", personal, e.ID)
+		for _, personal := range []string{e.DateOfBirth, e.NINumber, e.PersonalEmail, e.PersonalMobile, e.Address1, e.Postcode} {
+			for where, text := range places {
+				if personal != "" && strings.Contains(text, personal) {
+					h.t.Fatalf("personal data %q of employee %s reached %s", personal, e.ID, where)
+				}
 			}
+		}
+		if e.Salary != "" && strings.Contains(string(blob), e.Salary) {
+			h.t.Fatalf("the salary of employee %s reached a DirectoryUser", e.ID)
 		}
 	}
 	h.waitEvent(dirsyncv1alpha1.ReasonSynced)
