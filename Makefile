@@ -110,9 +110,10 @@ docker-check: ## Run the Dockerfile's go build line without Docker and check the
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager (bin/manager) and the fake HR server (bin/fakehr).
+build: manifests generate fmt vet ## Build the manager (bin/manager), the fake HR server (bin/fakehr) and the kubectl plugin (bin/kubectl-dirsync).
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/fakehr ./cmd/fakehr
+	go build -o $(LOCALBIN)/kubectl-dirsync ./cmd/kubectl-dirsync
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager from your host against the cluster in your kubeconfig (ARGS="--allow-insecure-endpoints …").

@@ -71,6 +71,7 @@ func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Di
 			for i := range next {
 				err := r.write(ctx, dir, p.ops[i])
 				ok[i] = err == nil
+				p.ops[i].obj, p.ops[i].base = nil, nil // written: let it go
 				if err != nil {
 					mu.Lock()
 					if failed++; first == nil {

@@ -23,7 +23,9 @@ import (
 	"testing"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
@@ -81,4 +83,71 @@ func eventuallyCached(t *testing.T, o client.Object) {
 		err := mgrClient.Get(context.Background(), client.ObjectKeyFromObject(o), cp)
 		return err == nil, fmt.Sprintf("not in the cache yet: %v", err)
 	})
+}
+
+// Writes the API server refuses (here an admission policy; a quota or a webhook alike) make the sync
+// say so: Ready=False ApplyFailed naming how many writes failed and the first object, counts of what
+// exists, a Warning Event and the backoff; the other writes still land, and a later sync converges.
+func TestRefusedWritesAreApplyFailed(t *testing.T) {
+	requireEnvtest(t)
+	h := newHarness(t, providerCases[1], 10, nil)
+	h.waitReason(dirsyncv1alpha1.ReasonSynced)
+	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: "no-chief-intruders-" + h.ns},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
+			FailurePolicy: ptr.To(admissionregistrationv1.Fail),
+			MatchConstraints: &admissionregistrationv1.MatchResources{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": h.ns}},
+				ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{RuleWithOperations: admissionregistrationv1.RuleWithOperations{
+					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update},
+					Rule:       admissionregistrationv1.Rule{APIGroups: []string{"dirsync.io"}, APIVersions: []string{"*"}, Resources: []string{"directoryusers"}},
+				}}},
+			},
+			Validations: []admissionregistrationv1.Validation{{Expression: "!has(object.spec.jobTitle) || object.spec.jobTitle != 'Chief Intruder'", Message: "no chief intruders here"}},
+		},
+	}
+	must(t, k8sClient.Create(h.ctx, policy))
+	t.Cleanup(func() { _ = k8sClient.Delete(context.Background(), policy) })
+	binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: policy.Name},
+		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{PolicyName: policy.Name,
+			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}},
+	}
+	must(t, k8sClient.Create(h.ctx, binding))
+	t.Cleanup(func() { _ = k8sClient.Delete(context.Background(), binding) })
+	probe := &dirsyncv1alpha1.DirectoryUser{ObjectMeta: metav1.ObjectMeta{Name: "probe", Namespace: h.ns},
+		Spec: dirsyncv1alpha1.DirectoryUserSpec{DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: "x"}, ExternalID: "x",
+			State: dirsyncv1alpha1.UserStateActive, JobTitle: "Chief Intruder"}}
+	eventually(t, 30*time.Second, func() (bool, string) { // the policy takes a moment to be enforced
+		err := k8sClient.Create(h.ctx, probe.DeepCopy(), client.DryRunAll)
+		return err != nil && strings.Contains(err.Error(), "no chief intruders"), fmt.Sprintf("policy not enforced yet: %v", err)
+	})
+
+	employees := h.srv.Company().Employees
+	target := employees[0].ID
+	h.srv.Update(func(c *fakehr.Company) {
+		c.Employee(target).JobTitle = "Chief Intruder"
+		c.Employees = append(c.Employees, fakehr.Employee{ID: "PW900", FirstName: "New", LastName: "Hire", Status: fakehr.Current})
+	})
+	d := h.forceSync()
+	c := ready(d)
+	if c.Status != metav1.ConditionFalse || c.Reason != dirsyncv1alpha1.ReasonApplyFailed ||
+		!strings.Contains(c.Message, "1 of 2 writes failed") || !strings.Contains(c.Message, "no chief intruders") {
+		t.Fatalf("Ready = %+v", c)
+	}
+	if d.Status.UserCount != int32(len(employees)+1) || d.Status.ConsecutiveFailures != 1 ||
+		!d.Status.NextSyncTime.Time.Equal(d.Status.LastSyncTime.Add(initialBackoff)) {
+		t.Fatalf("status after refused writes: %+v", d.Status)
+	}
+	if _, ok := h.users()["PW900"]; !ok {
+		t.Fatal("the write that was allowed did not land")
+	}
+	waitWarning(h, dirsyncv1alpha1.ReasonApplyFailed)
+
+	must(t, k8sClient.Delete(h.ctx, binding))
+	eventually(t, 30*time.Second, func() (bool, string) {
+		d = h.forceSync()
+		return ready(d).Reason == dirsyncv1alpha1.ReasonSynced, "Ready " + ready(d).Reason
+	})
+	h.expectMatchesProvider()
 }

@@ -40,6 +40,8 @@ type model struct {
 	memberOf map[string][]string
 	// returned is how many employees the provider returned, before inactiveUserPolicy.
 	returned int
+	// kinds are the group types in spec.groupBy.
+	kinds map[dirsyncv1alpha1.GroupType]bool
 }
 
 // modelGroup is one group the provider's data calls for.
@@ -59,28 +61,17 @@ func groupKey(t dirsyncv1alpha1.GroupType, id string) string {
 // buildModel checks the snapshot (no employee without an id, no id twice) and picks what the Directory
 // keeps. A duplicate or missing id makes the whole snapshot invalid: guessing would risk wrong deletions.
 func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot) (model, error) {
-	m := model{groupIndex: map[string]int{}, memberOf: make(map[string][]string, len(snap.Employees)), returned: len(snap.Employees)}
-	kinds := map[dirsyncv1alpha1.GroupType]bool{}
+	m := model{groupIndex: map[string]int{}, memberOf: make(map[string][]string, len(snap.Employees)), returned: len(snap.Employees),
+		kinds: map[dirsyncv1alpha1.GroupType]bool{}}
 	for _, k := range dir.GroupByOrDefault() {
-		kinds[k] = true
+		m.kinds[k] = true
 	}
-	addGroup := func(t dirsyncv1alpha1.GroupType, id, display string) string {
-		key := groupKey(t, id)
-		if _, ok := m.groupIndex[key]; !ok {
-			if display == "" {
-				display = id
-			}
-			m.groupIndex[key] = len(m.groups)
-			m.groups = append(m.groups, modelGroup{key: key, id: id, display: display, typ: t})
-		}
-		return key
-	}
-	if kinds[dirsyncv1alpha1.GroupTypeDepartment] {
+	if m.kinds[dirsyncv1alpha1.GroupTypeDepartment] {
 		for _, d := range snap.Departments {
 			if _, dup := m.groupIndex[groupKey(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID)]; dup {
 				return model{}, fmt.Errorf("%w: department id %q appears twice", provider.ErrInvalidResponse, d.ExternalID)
 			}
-			addGroup(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID, d.Name)
+			m.addGroup(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID, d.Name)
 		}
 	}
 	keepInactive := dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete
@@ -94,29 +85,46 @@ func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot) (model,
 			return model{}, fmt.Errorf("%w: employee id %q appears twice", provider.ErrInvalidResponse, e.ExternalID)
 		}
 		seen[e.ExternalID] = true
-		if !e.Active && !keepInactive {
-			continue
-		}
-		m.employees = append(m.employees, e)
-		var keys []string
-		if kinds[dirsyncv1alpha1.GroupTypeDepartment] {
-			for _, id := range e.DepartmentIDs {
-				keys = append(keys, addGroup(dirsyncv1alpha1.GroupTypeDepartment, id, id))
+		if e.Active || keepInactive {
+			m.employees = append(m.employees, e)
+			if keys := m.groupsOf(e); len(keys) > 0 {
+				m.memberOf[e.ExternalID] = keys
 			}
-		}
-		for _, a := range []struct {
-			t dirsyncv1alpha1.GroupType
-			v provider.Affiliation
-		}{{dirsyncv1alpha1.GroupTypeLocation, e.Location}, {dirsyncv1alpha1.GroupTypeDivision, e.Division}, {dirsyncv1alpha1.GroupTypeCompany, e.Company}} {
-			if kinds[a.t] && a.v.ID != "" {
-				keys = append(keys, addGroup(a.t, a.v.ID, a.v.Name))
-			}
-		}
-		if len(keys) > 0 {
-			m.memberOf[e.ExternalID] = keys
 		}
 	}
 	return m, nil
+}
+
+// addGroup adds a group of type t once and returns its key.
+func (m *model) addGroup(t dirsyncv1alpha1.GroupType, id, display string) string {
+	key := groupKey(t, id)
+	if _, ok := m.groupIndex[key]; !ok {
+		if display == "" {
+			display = id
+		}
+		m.groupIndex[key] = len(m.groups)
+		m.groups = append(m.groups, modelGroup{key: key, id: id, display: display, typ: t})
+	}
+	return key
+}
+
+// groupsOf adds the groups of the enabled kinds that e belongs to, and returns their keys.
+func (m *model) groupsOf(e *provider.Employee) []string {
+	var keys []string
+	if m.kinds[dirsyncv1alpha1.GroupTypeDepartment] {
+		for _, id := range e.DepartmentIDs {
+			keys = append(keys, m.addGroup(dirsyncv1alpha1.GroupTypeDepartment, id, id))
+		}
+	}
+	for _, a := range []struct {
+		t dirsyncv1alpha1.GroupType
+		v provider.Affiliation
+	}{{dirsyncv1alpha1.GroupTypeLocation, e.Location}, {dirsyncv1alpha1.GroupTypeDivision, e.Division}, {dirsyncv1alpha1.GroupTypeCompany, e.Company}} {
+		if m.kinds[a.t] && a.v.ID != "" {
+			keys = append(keys, m.addGroup(a.t, a.v.ID, a.v.Name))
+		}
+	}
+	return keys
 }
 
 // nameBase is the prefix of a new group's name: the Directory's name for departments (as before group
@@ -128,7 +136,8 @@ func nameBase(dir string, t dirsyncv1alpha1.GroupType) string {
 	return dir + "-" + strings.ToLower(string(t))
 }
 
-// desiredState is every object a Directory should own after a sync, keyed by object name.
+// desiredState is every object a Directory should own after a sync, keyed by object name. Built at once,
+// it lets the model and the names go before the writes start; each object is dropped once written.
 type desiredState struct {
 	users  map[string]*dirsyncv1alpha1.DirectoryUser
 	groups map[string]*dirsyncv1alpha1.DirectoryGroup
@@ -147,22 +156,11 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 	}
 	groupByKey := make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
 	for _, mg := range m.groups {
-		name := groupNames[mg.key]
-		if name == "" {
-			continue // no free name (see assignNames): left out rather than guessed
+		if name := groupNames[mg.key]; name != "" { // no free name (see assignNames): left out rather than guessed
+			g := desiredGroup(dir, owner, name, mg)
+			d.groups[name] = g
+			groupByKey[mg.key] = g
 		}
-		g := &dirsyncv1alpha1.DirectoryGroup{
-			ObjectMeta: childMeta(dir, owner, name),
-			Spec: dirsyncv1alpha1.DirectoryGroupSpec{
-				DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: dir.Name},
-				Type:         mg.typ,
-				ExternalID:   mg.id,
-				DisplayName:  mg.display,
-			},
-		}
-		g.Labels[dirsyncv1alpha1.LabelGroupType] = strings.ToLower(string(mg.typ))
-		d.groups[name] = g
-		groupByKey[mg.key] = g
 	}
 	kept := make(map[string]bool, len(m.employees))
 	for _, e := range m.employees {
@@ -178,16 +176,8 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 			u.Spec.ManagerRef = &dirsyncv1alpha1.UserReference{Name: mgr}
 		}
 		for _, key := range m.memberOf[e.ExternalID] {
-			g := groupByKey[key]
-			if g == nil || slices.Contains(u.Spec.Groups, g.Name) {
-				continue
-			}
-			g.Spec.Members = append(g.Spec.Members, name)
-			u.Spec.Groups = append(u.Spec.Groups, g.Name)
-			if l := typeLabel(g.Spec.Type); l != "" && len(validation.IsValidLabelValue(g.Name)) == 0 {
-				if _, set := u.Labels[l]; !set { // the first group of a kind names it
-					u.Labels[l] = g.Name
-				}
+			if g := groupByKey[key]; g != nil {
+				join(u, g)
 			}
 		}
 		slices.Sort(u.Spec.Groups)
@@ -200,6 +190,35 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 		setCondition(g, upToDate(), now)
 	}
 	return d
+}
+
+func desiredGroup(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, name string, mg modelGroup) *dirsyncv1alpha1.DirectoryGroup {
+	g := &dirsyncv1alpha1.DirectoryGroup{
+		ObjectMeta: childMeta(dir, owner, name),
+		Spec: dirsyncv1alpha1.DirectoryGroupSpec{
+			DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: dir.Name},
+			Type:         mg.typ,
+			ExternalID:   mg.id,
+			DisplayName:  mg.display,
+		},
+	}
+	g.Labels[dirsyncv1alpha1.LabelGroupType] = strings.ToLower(string(mg.typ))
+	return g
+}
+
+// join makes u a member of g: in the group's members, the user's groups, and the user's label for the
+// group's kind when the name fits a label value (the first group of a kind names it).
+func join(u *dirsyncv1alpha1.DirectoryUser, g *dirsyncv1alpha1.DirectoryGroup) {
+	if slices.Contains(u.Spec.Groups, g.Name) {
+		return
+	}
+	g.Spec.Members = append(g.Spec.Members, u.Name)
+	u.Spec.Groups = append(u.Spec.Groups, g.Name)
+	if l := typeLabel(g.Spec.Type); l != "" && len(validation.IsValidLabelValue(g.Name)) == 0 {
+		if _, set := u.Labels[l]; !set {
+			u.Labels[l] = g.Name
+		}
+	}
 }
 
 // typeLabel is the DirectoryUser label that names the user's group of type t.

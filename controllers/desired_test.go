@@ -128,7 +128,8 @@ var cmpEmptyIsNil = cmp.Transformer("emptyIsNil", func(s []string) []string {
 func TestDesiredUserFieldsLabelsAndOwner(t *testing.T) {
 	dir := testDirectory(dirsyncv1alpha1.InactiveUserPolicyKeep)
 	d := testDesired(t, dir, testSnapshot())
-	bob := d.users["acme-1002"]
+	users := d.users
+	bob := users["acme-1002"]
 	want := dirsyncv1alpha1.DirectoryUserSpec{
 		DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: "acme"}, ExternalID: "1002", Email: "bob@example.com",
 		FirstName: "Bob", LastName: "Smith", DisplayName: "Bob Smith", State: dirsyncv1alpha1.UserStateInactive,
@@ -142,8 +143,8 @@ func TestDesiredUserFieldsLabelsAndOwner(t *testing.T) {
 	if diff := cmp.Diff(wantLabels, bob.Labels); diff != "" {
 		t.Fatalf("labels (-want +got):\n%s", diff)
 	}
-	if d.users["acme-1001"].Labels[dirsyncv1alpha1.LabelState] != "active" {
-		t.Fatalf("active user's state label = %v", d.users["acme-1001"].Labels)
+	if users["acme-1001"].Labels[dirsyncv1alpha1.LabelState] != "active" {
+		t.Fatalf("active user's state label = %v", users["acme-1001"].Labels)
 	}
 	ref := metav1.GetControllerOf(bob)
 	if ref == nil || ref.UID != dir.UID || ref.Kind != "Directory" || ref.BlockOwnerDeletion == nil || !*ref.BlockOwnerDeletion {
@@ -167,13 +168,14 @@ func TestManagerRefOnlyToMaterializedUsers(t *testing.T) {
 	snap.Employees[0].Active = false             // 1001 leaves; 1002 reports to 1001
 	snap.Employees[2].ManagerExternalID = "4242" // not in the listing
 	d := testDesired(t, testDirectory(dirsyncv1alpha1.InactiveUserPolicyDelete), snap)
-	for name, u := range d.users {
+	users := d.users
+	for name, u := range users {
 		if u.Spec.ManagerRef != nil {
 			t.Errorf("%s has managerRef %v", name, u.Spec.ManagerRef)
 		}
 	}
-	if d.users["acme-1003"].Spec.ManagerExternalID != "4242" {
-		t.Errorf("the raw manager id must stay: %+v", d.users["acme-1003"].Spec)
+	if users["acme-1003"].Spec.ManagerExternalID != "4242" {
+		t.Errorf("the raw manager id must stay: %+v", users["acme-1003"].Spec)
 	}
 }
 

@@ -73,20 +73,52 @@ func (k opKind) String() string {
 	return "unknown"
 }
 
-// op is one write. obj is what to write (nil for deletions); base is the existing object the patch or
-// deletion starts from (nil for creations).
+// op is one write. obj is what to write (nil for deletions, and dropped once written, so a sync never
+// holds every written object at once); base is the existing object the patch or deletion starts from
+// (nil for creations). name, user and the deltas describe the op for counting without obj.
 type op struct {
 	kind opKind
 	obj  child
 	base child
+	name string
+	user bool
+	// users, groups and active are what the op changes in the Directory's counts when it succeeds.
+	users, groups, active int32
 }
 
-// object is the object the op is about.
-func (o op) object() child {
-	if o.obj != nil {
-		return o.obj
+// newOp describes a write of w (nil for a deletion) over ex (nil for a creation).
+func newOp(kind opKind, w, ex child) op {
+	o := op{kind: kind, obj: w, base: ex}
+	subject := w
+	if subject == nil {
+		subject = ex
 	}
-	return o.base
+	o.name = subject.GetName()
+	_, o.user = subject.(*dirsyncv1alpha1.DirectoryUser)
+	switch kind {
+	case opCreate:
+		o.users, o.groups, o.active = counts(w)
+	case opDelete:
+		o.users, o.groups, o.active = counts(ex)
+		o.users, o.groups, o.active = -o.users, -o.groups, -o.active
+	case opUpdate:
+		_, _, after := counts(w)
+		_, _, before := counts(ex)
+		o.active = after - before
+	}
+	return o
+}
+
+// counts is what one object adds to a Directory's users, groups and active users.
+func counts(c child) (users, groups, active int32) {
+	u, ok := c.(*dirsyncv1alpha1.DirectoryUser)
+	if !ok {
+		return 0, 1, 0
+	}
+	if u.Spec.State == dirsyncv1alpha1.UserStateActive {
+		return 1, 0, 1
+	}
+	return 1, 0, 0
 }
 
 // plan is the difference between what the provider returned and what the cluster holds.
@@ -110,6 +142,8 @@ func diff(d desiredState, ex existing, held bool, now time.Time) plan {
 	return p
 }
 
+// diffKind adds the ops of one kind: nothing, an update, a hold or a deletion for each existing object,
+// and a creation for each desired one that does not exist.
 func diffKind[P child](p *plan, want map[string]P, existing []P, sameSpec func(w, e P) bool, held bool, now time.Time) {
 	seen := make(map[string]bool, len(existing))
 	for _, ex := range existing {
@@ -117,23 +151,23 @@ func diffKind[P child](p *plan, want map[string]P, existing []P, sameSpec func(w
 		w, ok := want[ex.GetName()]
 		switch {
 		case !ok && !held:
-			p.ops = append(p.ops, op{kind: opDelete, base: ex})
+			p.ops = append(p.ops, newOp(opDelete, nil, ex))
 		case !ok && hasSynced(ex, metav1.ConditionFalse, dirsyncv1alpha1.ReasonRemovedFromProvider):
 			p.unchanged++ // already held
 		case !ok:
 			h := ex.DeepCopyObject().(P)
 			setCondition(h, removedFromProvider(), now)
-			p.ops = append(p.ops, op{kind: opHold, obj: h, base: ex})
+			p.ops = append(p.ops, newOp(opHold, h, ex))
 		case sameSpec(w, ex) && sameMeta(w, ex) && hasSynced(ex, metav1.ConditionTrue, dirsyncv1alpha1.ReasonUpToDate):
 			p.unchanged++
 		default:
 			adopt(w, ex, now)
-			p.ops = append(p.ops, op{kind: opUpdate, obj: w, base: ex})
+			p.ops = append(p.ops, newOp(opUpdate, w, ex))
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		if !seen[name] {
-			p.ops = append(p.ops, op{kind: opCreate, obj: want[name]})
+			p.ops = append(p.ops, newOp(opCreate, want[name], nil))
 		}
 	}
 }

@@ -48,7 +48,7 @@ func materialized(d desiredState) existing {
 func kinds(p plan) map[string]string {
 	out := map[string]string{}
 	for _, o := range p.ops {
-		out[o.object().GetName()] = o.kind.String()
+		out[o.name] = o.kind.String()
 	}
 	return out
 }

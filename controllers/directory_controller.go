@@ -66,6 +66,9 @@ type DirectoryReconciler struct {
 	MaxConcurrentSyncs int
 	// WriteWorkers is how many object writes one sync sends in parallel.
 	WriteWorkers int
+	// ProgressEvery is how long a sync runs before the Syncing condition shows its progress, and how
+	// often it is refreshed; zero means 5s.
+	ProgressEvery time.Duration
 
 	httpClients sync.Map // provider type → *http.Client, shared across syncs for connection reuse
 }
@@ -73,7 +76,6 @@ type DirectoryReconciler struct {
 // +kubebuilder:rbac:groups=dirsync.io,resources=directories,verbs=get;list;watch
 // +kubebuilder:rbac:groups=dirsync.io,resources=directories/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=dirsync.io,resources=directoryusers;directorygroups,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=dirsync.io,resources=directoryusers/status;directorygroups/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
@@ -102,7 +104,9 @@ func (r *DirectoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !d.syncNow {
 		return ctrl.Result{RequeueAfter: d.wait}, nil
 	}
-	r.sync(ctx, dir, secretVersion, d.trigger, now)
+	p := r.startProgress(ctx, before)
+	r.sync(ctx, dir, p, secretVersion, d.trigger, now)
+	p.stop()
 	return ctrl.Result{RequeueAfter: dir.Status.NextSyncTime.Sub(now)}, nil
 }
 

@@ -55,7 +55,7 @@ func (e *InsecureEndpointError) Error() string {
 // write the difference (or, in dry run, only report it). Every attempt ends with a Ready condition that
 // says what happened; a failure of any kind backs off on the Directory's own schedule, so nothing
 // falls through to a workqueue retry that would call the provider every few seconds.
-func (r *DirectoryReconciler) sync(ctx context.Context, dir *dirsyncv1alpha1.Directory, secretVersion, trigger string, now time.Time) {
+func (r *DirectoryReconciler) sync(ctx context.Context, dir *dirsyncv1alpha1.Directory, prog *progress, secretVersion, trigger string, now time.Time) {
 	log := ctrl.LoggerFrom(ctx).WithValues("provider", dir.Spec.Provider, "trigger", trigger)
 	started := time.Now()
 	prevReason := readyReason(dir)
@@ -64,7 +64,7 @@ func (r *DirectoryReconciler) sync(ctx context.Context, dir *dirsyncv1alpha1.Dir
 	apiKey, err := r.readAPIKey(ctx, dir)
 	var out syncOutcome
 	if err == nil {
-		out, err = r.fetchAndApply(ctx, dir, apiKey, now)
+		out, err = r.fetchAndApply(ctx, dir, prog, apiKey, now)
 	}
 	if err != nil {
 		f := classify(err, dir, apiKey)
@@ -141,19 +141,23 @@ func (r *DirectoryReconciler) readAPIKey(ctx context.Context, dir *dirsyncv1alph
 }
 
 // fetchAndApply reads the whole directory from the provider, then materializes it.
-func (r *DirectoryReconciler) fetchAndApply(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, now time.Time) (syncOutcome, error) {
-	snap, err := r.fetch(ctx, dir, apiKey)
+func (r *DirectoryReconciler) fetchAndApply(ctx context.Context, dir *dirsyncv1alpha1.Directory, prog *progress, apiKey string, now time.Time) (syncOutcome, error) {
+	name := providerName(dir.Spec.Provider)
+	prog.set(dirsyncv1alpha1.ReasonReadingProvider, "Reading "+name+".")
+	snap, err := r.fetch(ctx, dir, apiKey, prog.reading(name))
 	if err != nil {
 		return syncOutcome{}, err
 	}
-	out, err := r.materialize(ctx, dir, snap, now)
-	out.requests, out.bytes = snap.Requests, snap.Bytes
+	requests, bytes := snap.Requests, snap.Bytes
+	out, err := r.materialize(ctx, dir, snap, prog, now) // the snapshot is not needed once the objects are built
+	out.requests, out.bytes = requests, bytes
 	return out, err
 }
 
 // fetch builds the provider client for one sync and reads the whole directory.
-func (r *DirectoryReconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string) (*provider.Snapshot, error) {
-	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now}
+// progress, when not nil, hears how many pages were read.
+func (r *DirectoryReconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, progress func(done, total int)) (*provider.Snapshot, error) {
+	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Progress: progress}
 	if dir.Spec.Endpoint != "" {
 		u, err := url.Parse(dir.Spec.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -189,7 +193,7 @@ func (r *DirectoryReconciler) httpClient(t dirsyncv1alpha1.ProviderType) *http.C
 
 // materialize turns the snapshot into objects, finds what departed, lets the deletion guard (and an
 // approval) decide on deletions, and writes only the difference — or, in dry run, reports it.
-func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, now time.Time) (syncOutcome, error) {
+func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, prog *progress, now time.Time) (syncOutcome, error) {
 	m, err := buildModel(dir, snap)
 	if err != nil {
 		return syncOutcome{}, err
@@ -216,7 +220,8 @@ func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alp
 	if dir.Spec.DryRun {
 		return dryRunOutcome(dir, p, ex, g), nil
 	}
-	ok, err := r.apply(ctx, dir, p, nil)
+	prog.applied(len(p.ops))(0)
+	ok, err := r.apply(ctx, dir, p, prog.applied(len(p.ops)))
 	out := outcome(p, ok, ex, g)
 	return out, err
 }

@@ -132,7 +132,7 @@ func runFaultCase(h *harness, fc faultCase) {
 	requests := h.srv.Requests()
 	touchUser(h, nextValue())
 	if got := h.srv.Requests(); got != requests || syncAttempts(h.t, h.ns) != attempts+1 {
-		h.t.Fatalf("a child event before nextSyncTime made %d provider requests", got-requests)
+		h.t.Fatalf("a child event before nextSyncTime made %d provider requests and %v sync attempts, want 0 and 1", got-requests, syncAttempts(h.t, h.ns)-attempts)
 	}
 	if again := h.directory(); !again.Status.LastSyncTime.Equal(d.Status.LastSyncTime) || !again.Status.NextSyncTime.Equal(d.Status.NextSyncTime) {
 		h.t.Fatalf("a child event moved the schedule: last %v → %v, next %v → %v",

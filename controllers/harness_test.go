@@ -183,13 +183,16 @@ func (h *harness) users() map[string]dirsyncv1alpha1.DirectoryUser {
 	return out
 }
 
+// groups returns the department groups by display name (see groupsOfType for the other kinds).
 func (h *harness) groups() map[string]dirsyncv1alpha1.DirectoryGroup {
 	h.t.Helper()
 	var l dirsyncv1alpha1.DirectoryGroupList
 	must(h.t, k8sClient.List(h.ctx, &l, client.InNamespace(h.ns)))
 	out := map[string]dirsyncv1alpha1.DirectoryGroup{}
 	for _, g := range l.Items {
-		out[g.Spec.DisplayName] = g
+		if g.Spec.Type == dirsyncv1alpha1.GroupTypeDepartment {
+			out[g.Spec.DisplayName] = g
+		}
 	}
 	return out
 }

@@ -37,25 +37,35 @@ import (
 type scenario struct {
 	name string
 	run  func(h *harness)
+	// mutate, when set, changes the Directory before it is created.
+	mutate func(*dirsyncv1alpha1.Directory)
 }
 
 var scenarios = []scenario{
-	{"first sync materializes every employee and department", scenarioFirstSync},
-	{"a leaver becomes Inactive", scenarioLeaver},
-	{"a department rename follows the provider", scenarioDepartmentRename},
-	{"a removed employee is deleted", scenarioRemovedEmployee},
-	{"the deletion guard holds a mass deletion until maxDeletePercent is raised", scenarioGuardMassDeletion},
-	{"the deletion guard holds an empty answer", scenarioGuardEmptyList},
-	{"a rejected key sets InvalidCredentials and changes nothing", scenarioInvalidCredentials},
-	{"a provider outage sets ProviderUnavailable and changes nothing", scenarioProviderUnavailable},
-	{"rotating the Secret resyncs within seconds", scenarioSecretRotation},
-	{"a deleted Secret sets SecretNotFound and changes nothing", scenarioSecretDeleted},
-	{"the sync-requested-at annotation forces a sync", scenarioAnnotation},
-	{"an unchanged resync writes nothing", scenarioNoopResync},
-	{"the schedule is honoured and child events do not call the provider", scenarioSchedule},
-	{"another writer's change is restored on the next sync", scenarioForeignWrite},
-	{"a user deleted by hand is recreated on the next sync", scenarioDeletedByHand},
-	{"suspend stops provider calls and keeps every object", scenarioSuspend},
+	{"first sync materializes every employee and department", scenarioFirstSync, nil},
+	{"a leaver becomes Inactive", scenarioLeaver, nil},
+	{"a department rename follows the provider", scenarioDepartmentRename, nil},
+	{"a removed employee is deleted", scenarioRemovedEmployee, nil},
+	{"the deletion guard holds a mass deletion until maxDeletePercent is raised", scenarioGuardMassDeletion, nil},
+	{"the deletion guard holds an empty answer", scenarioGuardEmptyList, nil},
+	{"a rejected key sets InvalidCredentials and changes nothing", scenarioInvalidCredentials, nil},
+	{"a provider outage sets ProviderUnavailable and changes nothing", scenarioProviderUnavailable, nil},
+	{"rotating the Secret resyncs within seconds", scenarioSecretRotation, nil},
+	{"a deleted Secret sets SecretNotFound and changes nothing", scenarioSecretDeleted, nil},
+	{"the sync-requested-at annotation forces a sync", scenarioAnnotation, nil},
+	{"an unchanged resync writes nothing", scenarioNoopResync, nil},
+	{"the schedule is honoured and child events do not call the provider", scenarioSchedule, nil},
+	{"another writer's change is restored on the next sync", scenarioForeignWrite, nil},
+	{"a user deleted by hand is recreated on the next sync", scenarioDeletedByHand, nil},
+	{"suspend stops provider calls and keeps every object", scenarioSuspend, nil},
+	{"a dry run computes the plan and writes nothing until dryRun is false", scenarioDryRun, dryRunAtCreation},
+	{"a dry run evaluates the deletion guard", scenarioDryRunEvaluatesTheGuard, nil},
+	{"an approval deletes exactly the held set, once", scenarioApproveHeldDeletions, nil},
+	{"a slow sync shows its progress in the Syncing condition", scenarioProgress, nil},
+	{"a quick unchanged resync writes one Directory status and no child", scenarioQuickResyncWritesOneStatus, nil},
+	{"a location change moves the user between location groups", scenarioLocationChange, groupByDepartmentAndLocation},
+	{"a group kind added creates its groups, removed is held then approved", scenarioGroupKindAddedAndRemoved, nil},
+	{"a manager leaving keeps or clears the reports' managerRef as the provider says", scenarioManagerLeaves, nil},
 }
 
 func TestScenarios(t *testing.T) {
@@ -63,7 +73,7 @@ func TestScenarios(t *testing.T) {
 	for _, pc := range providerCases {
 		for _, sc := range scenarios {
 			t.Run(pc.name+"/"+sc.name, func(t *testing.T) {
-				sc.run(newHarness(t, pc, 20, nil))
+				sc.run(newHarness(t, pc, 20, sc.mutate))
 			})
 		}
 	}
@@ -109,11 +119,22 @@ func scenarioFirstSync(h *harness) {
 		written = append(written, u.Spec, u.Labels, u.Status)
 	}
 	blob, _ := json.Marshal(written)
+	var gl dirsyncv1alpha1.DirectoryGroupList
+	must(h.t, k8sClient.List(h.ctx, &gl, client.InNamespace(h.ns)))
+	groupsBlob, _ := json.Marshal(gl.Items)
+	events, _ := json.Marshal(directoryEvents(h))
+	places := map[string]string{"a DirectoryUser": string(blob), "a DirectoryGroup": string(groupsBlob), "an Event": string(events),
+		"the manager's log": logs.String()}
 	for _, e := range c.Employees {
-		for _, personal := range []string{e.DateOfBirth, e.NINumber, e.PersonalEmail, e.PersonalMobile, e.Address1, e.Salary} {
-			if personal != "" && strings.Contains(string(blob), personal) {
-				h.t.Fatalf("personal data %q of employee %s reached a DirectoryUser", personal, e.ID)
+		for _, personal := range []string{e.DateOfBirth, e.NINumber, e.PersonalEmail, e.PersonalMobile, e.Address1, e.Postcode} {
+			for where, text := range places {
+				if personal != "" && strings.Contains(text, personal) {
+					h.t.Fatalf("personal data %q of employee %s reached %s", personal, e.ID, where)
+				}
 			}
+		}
+		if e.Salary != "" && strings.Contains(string(blob), e.Salary) {
+			h.t.Fatalf("the salary of employee %s reached a DirectoryUser", e.ID)
 		}
 	}
 	h.waitEvent(dirsyncv1alpha1.ReasonSynced)

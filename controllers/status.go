@@ -144,36 +144,22 @@ type syncOutcome struct {
 func outcome(p plan, ok []bool, ex existing, g guardDecision) syncOutcome {
 	out := syncOutcome{counted: true, users: int32(len(ex.users)), groups: int32(len(ex.groups))}
 	for _, u := range ex.users {
-		out.active += isActive(u)
+		_, _, a := counts(u)
+		out.active += a
 	}
 	out.changes.Unchanged = int32(p.unchanged)
 	for i, o := range p.ops {
 		if !ok[i] {
 			continue
 		}
-		u, isUser := o.object().(*dirsyncv1alpha1.DirectoryUser)
+		out.users, out.groups, out.active = out.users+o.users, out.groups+o.groups, out.active+o.active
 		switch o.kind {
 		case opCreate:
 			out.changes.Created++
-			if isUser {
-				out.users++
-				out.active += isActive(u)
-			} else {
-				out.groups++
-			}
 		case opUpdate, opHold:
 			out.changes.Updated++
-			if isUser && o.kind == opUpdate {
-				out.active += isActive(u) - isActive(o.base.(*dirsyncv1alpha1.DirectoryUser))
-			}
 		case opDelete:
 			out.changes.Deleted++
-			if isUser {
-				out.users--
-				out.active -= isActive(u)
-			} else {
-				out.groups--
-			}
 		}
 	}
 	if g.hold {
@@ -182,25 +168,18 @@ func outcome(p plan, ok []bool, ex existing, g guardDecision) syncOutcome {
 	return out
 }
 
-func isActive(u *dirsyncv1alpha1.DirectoryUser) int32 {
-	if u.Spec.State == dirsyncv1alpha1.UserStateActive {
-		return 1
-	}
-	return 0
-}
-
 // dryRunOutcome reports a plan without applying it: the counts stay what exists.
 func dryRunOutcome(dir *dirsyncv1alpha1.Directory, p plan, ex existing, g guardDecision) syncOutcome {
 	out := outcome(p, make([]bool, len(p.ops)), ex, g)
 	pl := &dirsyncv1alpha1.SyncPlan{GuardWouldHold: g.hold}
-	var users, groups [4]int // creates, updates, deletes, holds by object kind
+	var users, groups [4]int // counts by opKind, per object kind
 	for _, o := range p.ops {
-		name := o.object().GetName()
-		counts := &groups
-		if _, isUser := o.object().(*dirsyncv1alpha1.DirectoryUser); isUser {
-			counts = &users
+		name := o.name
+		byKind := &groups
+		if o.user {
+			byKind = &users
 		}
-		counts[o.kind]++
+		byKind[o.kind]++
 		switch o.kind {
 		case opCreate:
 			pl.Create++

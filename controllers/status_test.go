@@ -110,3 +110,32 @@ func TestApplyFailedIsReadyFalseWithCounts(t *testing.T) {
 		t.Fatalf("Syncing = %+v", s)
 	}
 }
+
+func TestPlanSummary(t *testing.T) {
+	tests := []struct {
+		name          string
+		users, groups [4]int
+		held          bool
+		want          string
+	}{
+		{name: "first sync", users: [4]int{200, 0, 0, 0}, groups: [4]int{12, 0, 0, 0}, want: "would create 200 users and 12 groups, update 0, delete 0"},
+		{name: "changes", users: [4]int{1, 3, 0, 2}, groups: [4]int{0, 1, 0, 0},
+			want: "would create 1 users and 0 groups, update 3 users and 1 groups, delete 2 users and 0 groups"},
+		{name: "held", users: [4]int{0, 0, 60, 0}, held: true, want: "would create 0, update 0, delete 0; the deletion guard would hold 60 users and 0 groups"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := planSummary(tt.users, tt.groups, tt.held); got != tt.want {
+				t.Fatalf("planSummary = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 6000: "6,000", 20000: "20,000", 1234567: "1,234,567"} {
+		if got := thousands(n); got != want {
+			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -41,18 +41,21 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/provider/breathehr"
 	"github.com/dirsync/dirsync/internal/provider/registry"
 )
 
 // The suite starts one API server (envtest) and one manager running the real reconciler for every
 // test in this package. Tests assert through k8sClient, which reads the API server directly.
 var (
-	k8sClient  client.Client
-	mgrClient  client.Client // the manager's cached client
-	testClock  = clocktesting.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
-	writes     = &writeCounter{byNamespace: map[string]int{}}
-	logs       = &syncBuffer{}
-	restConfig *rest.Config
+	k8sClient client.Client
+	mgrClient client.Client // the manager's cached client
+	// watchClient watches objects for tests that must see every state, not poll.
+	watchClient client.WithWatch
+	testClock   = clocktesting.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	writes      = &writeCounter{byNamespace: map[string]int{}, status: map[string]int{}}
+	logs        = &syncBuffer{}
+	restConfig  *rest.Config
 )
 
 func TestMain(m *testing.M) {
@@ -73,6 +76,9 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(runSuite(m))
 }
+
+// testProgressEvery is the suite's Syncing-condition period (5s in production), so a slow-sync test is short.
+const testProgressEvery = 400 * time.Millisecond
 
 // envtestMissing is set when the control-plane binaries are not there: envtest tests skip.
 var envtestMissing bool
@@ -123,6 +129,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if watchClient, err = client.NewWithWatch(cfg, client.Options{Scheme: scheme}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.QPS, mgrCfg.Burst = 500, 1000
@@ -141,8 +151,9 @@ func runSuite(m *testing.M) int {
 	mgrClient = mgr.GetClient()
 	r := &DirectoryReconciler{
 		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
-		Providers: registry.Default(), Clock: testClock, Recorder: mgr.GetEventRecorder("dirsync"),
+		Providers: testProviders(), Clock: testClock, Recorder: mgr.GetEventRecorder("dirsync"),
 		AllowInsecureEndpoints: true, ProviderTimeout: 2 * time.Second, MaxConcurrentSyncs: 2, WriteWorkers: 8,
+		ProgressEvery: testProgressEvery,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -160,10 +171,11 @@ func runSuite(m *testing.M) int {
 }
 
 // writeCounter counts the manager's write requests (POST, PUT, PATCH, DELETE) to DirectoryUser and
-// DirectoryGroup objects, by namespace.
+// DirectoryGroup objects, and to Directory status, by namespace.
 type writeCounter struct {
 	mu          sync.Mutex
 	byNamespace map[string]int
+	status      map[string]int
 }
 
 func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
@@ -172,6 +184,11 @@ func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
 			if ns, ok := childNamespace(req.URL.Path); ok {
 				w.mu.Lock()
 				w.byNamespace[ns]++
+				w.mu.Unlock()
+			}
+			if ns, ok := directoryStatusNamespace(req.URL.Path); ok {
+				w.mu.Lock()
+				w.status[ns]++
 				w.mu.Unlock()
 			}
 		}
@@ -183,6 +200,22 @@ func (w *writeCounter) count(ns string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.byNamespace[ns]
+}
+
+func (w *writeCounter) statusCount(ns string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.status[ns]
+}
+
+// directoryStatusNamespace parses /apis/dirsync.io/v1alpha1/namespaces/<ns>/directories/<name>/status.
+func directoryStatusNamespace(path string) (string, bool) {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) == 8 && parts[0] == "apis" && parts[1] == "dirsync.io" && parts[3] == "namespaces" &&
+		parts[5] == "directories" && parts[7] == "status" {
+		return parts[4], true
+	}
+	return "", false
 }
 
 // childNamespace parses /apis/dirsync.io/v1alpha1/namespaces/<ns>/directory{users,groups}[/...].
@@ -229,4 +262,13 @@ func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string))
 	if err != nil {
 		t.Fatalf("condition not met within %s: %s", timeout, last)
 	}
+}
+
+// testProviders is registry.Default, except that the Breathe HR client gives up at the first 429 instead
+// of waiting a minute for the window to clear: the fault tests check the controller's backoff, and the
+// client's own waits are tested in its package.
+func testProviders() registry.Registry {
+	r := registry.Default()
+	r[dirsyncv1alpha1.ProviderBreatheHR] = breathehr.NewFactory(breathehr.WithRateLimitWaits(0))
+	return r
 }

@@ -93,6 +93,15 @@ func TestAPIServerRejectsInvalidDirectories(t *testing.T) {
 			[]string{"spec.inactiveUserPolicy", `Unsupported value: "Archive"`}},
 		{"name of 64 characters", set("metadata", "name"), strings.Repeat("a", 64),
 			[]string{"a Directory's name must be at most 63 characters"}},
+		{"Breathe HR has no companies", set("spec", "groupBy"), []any{"Department", "Company"},
+			[]string{"spec.groupBy", "BreatheHR offers the group kinds Department, Location and Division"}},
+		{"Access People HR has no divisions", func(u *unstructured.Unstructured, v any) {
+			set("spec", "provider")(u, "AccessPeopleHR")
+			set("spec", "groupBy")(u, v)
+		}, []any{"Division"}, []string{"spec.groupBy", "AccessPeopleHR offers the group kinds Department, Location and Company"}},
+		{"unknown group kind", set("spec", "groupBy"), []any{"Team"}, []string{"spec.groupBy[0]", `Unsupported value: "Team"`}},
+		{"empty groupBy", set("spec", "groupBy"), []any{}, []string{"spec.groupBy", "at least 1 items"}},
+		{"a kind twice", set("spec", "groupBy"), []any{"Location", "Location"}, []string{"spec.groupBy[1]", "Duplicate value"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,7 +137,26 @@ func TestAPIServerDefaultsAMinimalDirectory(t *testing.T) {
 	s := d.Spec
 	if s.CredentialsSecretRef.Key != "apiKey" || s.SyncInterval == nil || s.SyncInterval.Duration != 30*time.Minute ||
 		s.DeletionGuard.MaxDeletePercent == nil || *s.DeletionGuard.MaxDeletePercent != 25 ||
-		s.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyKeep || s.Suspend || s.Endpoint != "" {
+		s.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyKeep || s.Suspend || s.Endpoint != "" || s.DryRun ||
+		len(s.GroupBy) != 1 || s.GroupBy[0] != dirsyncv1alpha1.GroupTypeDepartment {
 		t.Fatalf("defaulted spec = %+v (maxDeletePercent %v)", s, s.DeletionGuard.MaxDeletePercent)
+	}
+}
+
+// Each provider accepts the group kinds it offers.
+func TestAPIServerAcceptsEachProvidersGroupKinds(t *testing.T) {
+	requireEnvtest(t)
+	ns := newNamespace(t)
+	for provider, kinds := range map[string][]any{
+		"BreatheHR":      {"Department", "Location", "Division"},
+		"AccessPeopleHR": {"Department", "Location", "Company"},
+	} {
+		u := directoryManifest(ns, strings.ToLower(provider))
+		must(t, unstructured.SetNestedField(u.Object, provider, "spec", "provider"))
+		must(t, unstructured.SetNestedField(u.Object, kinds, "spec", "groupBy"))
+		must(t, unstructured.SetNestedField(u.Object, true, "spec", "dryRun"))
+		if err := k8sClient.Create(context.Background(), u); err != nil {
+			t.Errorf("%s with groupBy %v was refused: %v", provider, kinds, err)
+		}
 	}
 }

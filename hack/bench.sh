@@ -2,7 +2,9 @@
 # Copyright 2026 The dirsync Authors.
 # SPDX-License-Identifier: Apache-2.0
 #
-# `make bench`: builds bin/manager, bin/fakehr and the benchmark (test/bench), makes sure the
+# `make bench`: builds the manager and the benchmark (test/bench) with the dirsync_bench tag (so that
+# DIRSYNC_BENCH_UNPACED_PROVIDERS=1 turns Breathe HR pacing off against the fake; the shipped manager
+# cannot), and bin/fakehr, makes sure the
 # control plane binaries are in bin/k8s (make envtest), then runs the benchmark, which starts a
 # local control plane (hack/control-plane.sh), bin/fakehr and bin/manager, prints a table and
 # writes it to bench/results.md. Everything it starts is stopped when it ends, also on failure
@@ -52,11 +54,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "building bin/manager, bin/fakehr and the benchmark"
+say "building the bench manager, bin/fakehr and the benchmark"
 mkdir -p bin
-go build -o bin/manager ./cmd/manager
+go build -tags dirsync_bench -o "$STATE/manager" ./cmd/manager
 go build -o bin/fakehr ./cmd/fakehr
-go build -o "$STATE/bench" ./test/bench
+go build -tags dirsync_bench -o "$STATE/bench" ./test/bench
+export DIRSYNC_BENCH_UNPACED_PROVIDERS=1
 
 if ! hack/envtest.sh have "$ASSETS"; then
 	say "control plane binaries missing in $ASSETS: running make envtest"
@@ -68,5 +71,5 @@ KEEP=()
 say "running: test/bench -sizes=$SIZES -out=$OUT ${BENCH_ARGS:-}"
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of flags
 "$STATE/bench" -sizes="$SIZES" -out="$OUT" -state-dir="$STATE/run" -timeout="$TIMEOUT" \
-	-manager=bin/manager -fakehr=bin/fakehr -control-plane=hack/control-plane.sh "${KEEP[@]}" ${BENCH_ARGS:-} "$@"
+	-manager="$STATE/manager" -fakehr=bin/fakehr -control-plane=hack/control-plane.sh "${KEEP[@]}" ${BENCH_ARGS:-} "$@"
 say "done in $((SECONDS - STARTED))s"

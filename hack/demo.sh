@@ -75,10 +75,11 @@ proc_stop "$STATE" manager fakehr
 for p in "$BREATHE_PORT" "$PEOPLEHR_PORT"; do
 	port_in_use "$p" && fail "port $p on 127.0.0.1 is taken: free it, or choose others with DEMO_BREATHE_PORT / DEMO_PEOPLEHR_PORT"
 done
-if [[ ! -x bin/manager || ! -x bin/fakehr ]]; then
-	say "building bin/manager and bin/fakehr"
+if [[ ! -x bin/manager || ! -x bin/fakehr || ! -x bin/kubectl-dirsync ]]; then
+	say "building bin/manager, bin/fakehr and bin/kubectl-dirsync"
 	go build -o bin/manager ./cmd/manager
 	go build -o bin/fakehr ./cmd/fakehr
+	go build -o bin/kubectl-dirsync ./cmd/kubectl-dirsync
 fi
 INTERRUPTED_RC=130 # Ctrl-C before everything is up is a failure; afterwards it is how the demo ends
 trap cleanup EXIT
@@ -173,6 +174,10 @@ echo
 echo "\$ kubectl get directories -A      # $(($(wc -l <<<"$users") - 1)) DirectoryUsers in $NS"
 k get directories -A
 echo
+# The kubectl plugin (bin/kubectl-dirsync, found on PATH as `kubectl dirsync`).
+echo "\$ kubectl dirsync status -n $NS      # PATH=\$PWD/bin:\$PATH"
+PATH="$ROOT/bin:$PATH" k dirsync status -n "$NS"
+echo
 
 if [[ -n ${CI:-} ]]; then
 	say "CI is set: stopping everything"
@@ -185,6 +190,7 @@ Point kubectl at the demo cluster from another shell:
   export KUBECONFIG=$STATE/kubeconfig
   kubectl get dirsync -A                 # every Directory, DirectoryUser and DirectoryGroup
   kubectl get du -n $NS --field-selector spec.state=Inactive
+  PATH=$ROOT/bin:\$PATH kubectl dirsync status -n $NS    # the plugin: status, sync, approve, plan
 
 Change the fake HR data and watch the next sync (the demo Directories sync every minute;
 the annotation syncs at once):

@@ -49,7 +49,7 @@ type DirectoryGroupSpec struct {
 	// +kubebuilder:default=Department
 	Type GroupType `json:"type,omitempty"`
 
-	// externalID is the group's id in the HR system, or its normalised name where the provider has no id
+	// externalID is the group's id in the HR system, or its normalized name where the provider has no id
 	// (Access People HR departments, locations and companies).
 	// +required
 	// +kubebuilder:validation:MinLength=1

@@ -52,6 +52,7 @@ const (
 // options are the manager's command-line flags.
 type options struct {
 	metricsAddr, probeAddr  string
+	pprofAddr               string
 	secureMetrics, enableH2 bool
 	leaderElect             bool
 	leaderElectionNamespace string
@@ -62,13 +63,13 @@ type options struct {
 	maxConcurrentSyncs      int
 	writeWorkers            int
 	providerTimeout         time.Duration
-	unpacedProviders        bool
 }
 
 func parseFlags() (options, zap.Options) {
 	var o options
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "Address the metrics endpoint binds to, e.g. :8443 (HTTPS) or :8080 with --metrics-secure=false; 0 disables it.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
+	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "", "Address to serve Go's pprof endpoints on, e.g. 127.0.0.1:6060, for profiling; empty (the default) serves none.")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization (TokenReview/SubjectAccessReview).")
 	flag.BoolVar(&o.enableH2, "enable-http2", false, "Enable HTTP/2 for the metrics server (off by default: CVE-2023-44487/CVE-2023-39325).")
 	flag.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so only one replica syncs.")
@@ -80,7 +81,6 @@ func parseFlags() (options, zap.Options) {
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", defaultSyncs, "How many Directories sync at the same time.")
 	flag.IntVar(&o.writeWorkers, "sync-write-workers", defaultWriteConns, "How many object writes one sync sends in parallel.")
 	flag.DurationVar(&o.providerTimeout, "provider-request-timeout", provider.DefaultRequestTimeout, "Timeout of one HTTP request to an HR provider, body included.")
-	flag.BoolVar(&o.unpacedProviders, "unpaced-providers", false, "Turn off the providers' own request pacing. For benchmarks against fake servers only.")
 	zo := zap.Options{Development: false}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -161,6 +161,7 @@ func managerOptions(o options, scheme *runtime.Scheme) ctrl.Options {
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        o.probeAddr,
+		PprofBindAddress:              o.pprofAddr,
 		LeaderElection:                o.leaderElect,
 		LeaderElectionID:              "dirsync.io",
 		LeaderElectionNamespace:       o.leaderElectionNamespace,

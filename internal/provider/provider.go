@@ -44,9 +44,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// Now is the clock used for date-based state (e.g. a leaving date that has passed); nil means time.Now.
 	Now func() time.Time
-	// Unpaced turns off the client's own request pacing (Breathe HR's 60 requests a minute); for benchmarks
-	// against the fake server only.
-	Unpaced bool
+	// Progress, when not nil, is told how many pages (or responses) the fetch has read, of how many
+	// (total 0 when unknown). It must be cheap; it is called on the fetching goroutine.
+	Progress func(done, total int)
 }
 
 // Clock returns c.Now, or time.Now when it is unset.
@@ -67,9 +67,11 @@ type Employee struct {
 	Email      string
 	FirstName  string
 	LastName   string
-	// DisplayName is the known-as name, or first and last name.
+	// DisplayName is the preferred name (or, without one, the first name) followed by the last name: "Bob Smith".
 	DisplayName string
-	JobTitle    string
+	// PreferredName is the name the employee goes by (Breathe HR known_as, Access People HR KnownAs), or "".
+	PreferredName string
+	JobTitle      string
 	// Active is the provider's status mapped to dirsync's Active/Inactive by the provider package.
 	Active bool
 	// EmploymentStatus is the provider's own status text.
@@ -78,29 +80,33 @@ type Employee struct {
 	DepartmentIDs []string
 	// ManagerExternalID is the line manager's ExternalID, or empty.
 	ManagerExternalID string
+	// ManagerEmail is the line manager's work e-mail as the provider sent it with this employee (Access People
+	// HR ReportsToEmailAddress, Breathe HR line_manager.email), or "".
+	ManagerEmail string
 	// StartDate and EndDate are YYYY-MM-DD or empty.
 	StartDate string
 	EndDate   string
-	// PreferredName is the name the employee goes by (Breathe known_as, People HR KnownAs), or empty.
-	PreferredName string
-	// EmploymentType is the provider's employment type text (Breathe full_or_part_time, People HR EmploymentType).
+	// EmploymentType is the provider's own text (Breathe HR full_or_part_time, Access People HR
+	// EmploymentType), e.g. "Full Time"; "" when absent.
 	EmploymentType string
-	// ManagerEmail is the line manager's work e-mail, when the provider sends it.
-	ManagerEmail string
-	// Location, Division and Company are the employee's work location, division (Breathe HR) and employing
-	// company (Access People HR); zero when absent.
+	// Location is where the employee works (Breathe HR location, Access People HR Location).
 	Location Affiliation
+	// Division is the employee's division (Breathe HR only).
 	Division Affiliation
-	Company  Affiliation
+	// Company is the legal entity that employs them (Access People HR Company only).
+	Company Affiliation
 }
 
-// Affiliation is a group-like attribute of an employee: a location, division or company.
+// Affiliation is an organisational unit an employee belongs to, such as a location, division or company.
+// ID is the provider's id for it, or its white-space-normalised name where the provider has no id; both
+// are empty when the provider sent nothing.
 type Affiliation struct {
-	// ID is the provider's id, or the whitespace-normalised name where the provider has no id.
-	ID string
-	// Name is the display name.
+	ID   string
 	Name string
 }
+
+// IsZero reports whether the provider sent nothing.
+func (a Affiliation) IsZero() bool { return a.ID == "" && a.Name == "" }
 
 // Department is one department, provider-neutral.
 type Department struct {
@@ -121,15 +127,19 @@ type Snapshot struct {
 
 // Sentinel errors. Providers wrap them (fmt.Errorf("...: %w", ErrUnavailable)) with a short, sanitised
 // text that never includes the API key, request headers or more than a short excerpt of a response body.
+// Every error a Factory or Fetch returns wraps exactly one of ErrUnauthorized, ErrUnavailable,
+// ErrInvalidResponse, ErrInvalidConfig or *RateLimitedError, or is the caller's context error.
 var (
-	// ErrUnauthorized: the provider rejected the API key (HTTP 401/403, or an invalid-key error envelope).
+	// ErrUnauthorized: the provider rejected the API key (HTTP 401/403, or an invalid-key error envelope), or
+	// the key is malformed (empty, white space inside) so that no request was sent.
 	ErrUnauthorized = errors.New("the provider rejected the API key")
 	// ErrUnavailable: the provider could not be reached, timed out or answered with a server error.
 	ErrUnavailable = errors.New("the provider is unavailable")
 	// ErrInvalidResponse: the provider answered with something that is not a complete, well-formed directory.
 	ErrInvalidResponse = errors.New("the provider sent an invalid response")
-	// ErrInvalidConfig: the configuration (e.g. the base URL) cannot be used with this provider; no request was sent.
-	ErrInvalidConfig = errors.New("the provider cannot be used with this configuration")
+	// ErrInvalidConfig: the configuration cannot work, other than the API key (ErrUnauthorized covers a
+	// malformed key), e.g. a base URL the provider cannot use. No request was sent.
+	ErrInvalidConfig = errors.New("the provider configuration is invalid")
 )
 
 // RateLimitedError is returned when the provider throttled the client (HTTP 429 or a throttling envelope).

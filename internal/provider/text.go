@@ -55,3 +55,36 @@ func OneLine(s string, max int) string {
 	r := []rune(s)
 	return strings.TrimSpace(string(r[:max-1])) + "…"
 }
+
+// NormaliseSpace collapses runs of white space to one space and trims: how a name that serves as an
+// identity (an Access People HR department, an affiliation without an id) is compared.
+func NormaliseSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// DisplayName is the preferred name, or without one the first name, followed by the last name ("Bob
+// Smith"), white space normalised. A preferred name that already ends with the last name ("Bob Smith") is
+// not given it twice.
+func DisplayName(preferred, first, last string) string {
+	given := NormaliseSpace(preferred)
+	if given == "" {
+		given = NormaliseSpace(first)
+	}
+	last = NormaliseSpace(last)
+	if last != "" && (strings.EqualFold(given, last) || hasSuffixFold(given, " "+last)) {
+		return given
+	}
+	return strings.TrimSpace(given + " " + last)
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
+}
+
+// NewAffiliation builds an Affiliation from a provider's id and name: both trimmed (the name's white space
+// normalised), and the name standing in for a missing id.
+func NewAffiliation(id, name string) Affiliation {
+	id, name = strings.TrimSpace(id), NormaliseSpace(name)
+	if id == "" {
+		id = name
+	}
+	return Affiliation{ID: id, Name: name}
+}

@@ -22,7 +22,7 @@ limitations under the License.
 //     patch, the operator's writes) with the same parallelism, unthrottled; then again with an
 //     informer watching the writes, as the manager's cache does (-watched-floor);
 //  2. peer: `kubectl apply --server-side -f` of the same N users (spec only);
-//  3. initial sync: bin/manager (client limits raised, providers unpaced) from creating the
+//  3. initial sync: the manager (client limits raised, providers unpaced) from creating the
 //     Directory to Ready=True with every user and group;
 //  4. no-op resyncs forced with dirsync.io/sync-requested-at, with unchanged provider data;
 //  5. 1% churn through the fake's admin API, then a forced sync;
@@ -58,6 +58,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/dirsync/dirsync/internal/provider"
+	"github.com/dirsync/dirsync/internal/provider/breathehr"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
 	"github.com/dirsync/dirsync/test/utils"
 )
@@ -162,6 +163,10 @@ func run(cfg config) (err error) {
 		if _, err := os.Stat(f); err != nil {
 			return fmt.Errorf("%w (run make bench, which builds the binaries)", err)
 		}
+	}
+	if !breathehr.PacingDisabled() {
+		return fmt.Errorf("Breathe HR pacing is on: build test/bench and the manager with -tags dirsync_bench and run with %s=1 "+
+			"(make bench does both)", "DIRSYNC_BENCH_UNPACED_PROVIDERS")
 	}
 	if cfg.stateDir == "" {
 		if cfg.stateDir, err = os.MkdirTemp("", "dirsync-bench-"); err != nil {

@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/dirsync/dirsync/internal/provider/breathehr"
 )
 
 // Targets of issue 5, checked at the largest size.
@@ -34,8 +36,9 @@ const (
 	targetInitialRatio = 1.3
 	targetNoop         = time.Second
 	targetRSSMiB       = 150
-	// Breathe HR allows a burst of 10 requests, then one a second (the client's pacer).
-	pacedBurst = 10
+	// The Breathe HR client sends at most breathehr.RequestBudget requests in any breathehr.BudgetWindow.
+	pacedBudget = breathehr.RequestBudget
+	pacedWindow = breathehr.BudgetWindow
 )
 
 type machine struct {
@@ -253,14 +256,16 @@ func renderProviderRows(t *table) {
 	}, "note")
 }
 
-// pacedEstimate: after a burst of 10, one request a second; the transfers overlap the waits, so
-// add one request's share of the measured provider time for the last page.
+// pacedEstimate: pacedBudget requests at once, then a wait of a window for each further pacedBudget;
+// add the measured provider time of the requests after the last wait.
 func pacedEstimate(r *sizeResult) time.Duration {
 	n := r.Initial.Log.ProviderRequests
 	if n == 0 {
 		return 0
 	}
-	return time.Duration(max(0, n-pacedBurst))*time.Second + r.Initial.Provider.Window/time.Duration(n)
+	waits := (n - 1) / pacedBudget
+	last := n - waits*pacedBudget
+	return time.Duration(waits)*pacedWindow + r.Initial.Provider.Window*time.Duration(last)/time.Duration(n)
 }
 
 func renderTargets(b *strings.Builder, rs []*sizeResult) {
@@ -378,13 +383,13 @@ func renderNotes(b *strings.Builder, cfg config) {
 	fmt.Fprintf(b, `## Method
 
 - **Floor**: the same N DirectoryUsers the operator creates (names, labels, spec, controller reference to a suspended Directory), written by a bare controller-runtime client with client-side rate limiting off: Create, then a merge patch of the status subresource, by %[1]d workers.
-- **Initial sync**: bin/manager with --kube-api-qps=%[2]g --kube-api-burst=%[3]d --sync-write-workers=%[1]d --unpaced-providers --allow-insecure-endpoints, started (caches synced) before the Directory is created; timed from the create to the watch event showing Ready=True with status.userCount = N; then the users and groups are counted.
+- **Initial sync**: bin/manager with --kube-api-qps=%[2]g --kube-api-burst=%[3]d --sync-write-workers=%[1]d --allow-insecure-endpoints, built with -tags dirsync_bench and run with DIRSYNC_BENCH_UNPACED_PROVIDERS=1 (Breathe HR pacing off; the shipped manager cannot turn it off), started (caches synced) before the Directory is created; timed from the create to the watch event showing Ready=True with status.userCount = N; then the users and groups are counted.
 - **Peer**: one manifest of the N users (apiVersion, kind, metadata, spec; no status), applied with `+"`kubectl apply --server-side -f`"+` into a fresh namespace; kubectl's CPU is the *client* column.
 - Order per size: peer, watched floor, floor, initial sync, no-op resyncs, churn; the floor runs right before the initial sync so that both see the same cluster. Each phase's objects are deleted afterwards and the control plane left to go quiet (< 0.1 core) before the next phase.
 - **No-op and churn**: forced with the dirsync.io/sync-requested-at annotation and timed to status.lastHandledSyncRequest; writes and requests are deltas of the manager's own dirsync_object_writes_total and rest_client_requests_total. Each rewritten object costs a spec patch and a status patch. The sync duration is the "Synced Directory" log line's; the provider time is measured in the same sync by a pass-through proxy in front of the fake (the Directory's endpoint), from the first request's arrival to the last response's end.
 - **Churn**: 1%% of employees changed through the fake's admin API (GET and PUT /admin/company): a third get a new job title, a third move to the next department (both departments' groups change), a third current employees become former employees (kept as Inactive; group membership unchanged).
-- **Paced estimate**: the real Breathe HR allows a burst of %[4]d requests, then one a second; the client paces itself to that, so a sync of R requests takes about (R − %[4]d) s plus the transfer. Not run.
-`, cfg.workers, cfg.qps, cfg.burst, pacedBurst)
+- **Paced estimate**: the real Breathe HR allows 60 requests a minute; the client sends at most %[4]d in any %[5]s, so a sync of R requests waits ⌈R / %[4]d⌉ − 1 windows, plus the transfer. Not run.
+`, cfg.workers, cfg.qps, cfg.burst, pacedBudget, pacedWindow)
 }
 
 // Formatting helpers.

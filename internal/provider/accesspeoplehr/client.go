@@ -32,8 +32,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/dirsync/dirsync/internal/provider"
@@ -49,8 +47,6 @@ const (
 
 	// errorBodyBytes is how much of a non-2xx body the client drains (never reads into an error).
 	errorBodyBytes = 4 << 10
-	// maxRetryAfter bounds a Retry-After the client passes on, so a hostile value cannot park a Directory.
-	maxRetryAfter = 24 * time.Hour
 )
 
 // Client reads one Access People HR account. It lives for one sync; build it with New.
@@ -61,13 +57,16 @@ type Client struct {
 	now      func() time.Time
 	// maxBody caps the response body; zero means provider.DefaultMaxBodyBytes.
 	maxBody int64
+	// progress hears (1, 1) once the one response is read; nil when nobody listens.
+	progress func(done, total int)
 }
 
 var _ provider.Provider = (*Client)(nil)
 
 // New builds a Client from cfg; it is the provider.Factory for Access People HR. cfg.BaseURL (path kept,
 // e.g. http://127.0.0.1:8080/peoplehr) overrides DefaultBaseURL; surrounding white space is trimmed
-// from the API key, and an empty key is rejected with provider.ErrUnauthorized.
+// from the API key, and a malformed one (empty, white space inside) is rejected with
+// provider.ErrUnauthorized, an unusable base URL with provider.ErrInvalidConfig.
 func New(cfg provider.Config) (provider.Provider, error) {
 	c, err := newClient(cfg)
 	if err != nil {
@@ -77,41 +76,19 @@ func New(cfg provider.Config) (provider.Provider, error) {
 }
 
 func newClient(cfg provider.Config) (*Client, error) {
-	endpoint, err := employeeURL(cfg.BaseURL)
+	base, err := provider.BaseURL("accesspeoplehr", cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
-	key := strings.TrimSpace(cfg.APIKey)
-	if key == "" {
-		return nil, fmt.Errorf("accesspeoplehr: the API key is empty: %w", provider.ErrUnauthorized)
-	}
-	if strings.ContainsFunc(key, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return nil, fmt.Errorf("accesspeoplehr: the API key contains a control character; store it without line breaks: %w",
-			provider.ErrUnauthorized)
+	key, err := provider.CheckAPIKey("accesspeoplehr", cfg.APIKey)
+	if err != nil {
+		return nil, err
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = provider.NewHTTPClient(provider.HTTPOptions{})
 	}
-	return &Client{endpoint: endpoint, apiKey: key, http: provider.SameHostOnly(hc), now: cfg.Clock()}, nil
-}
-
-func employeeURL(base *url.URL) (*url.URL, error) {
-	if base == nil {
-		u, err := url.Parse(DefaultBaseURL)
-		if err != nil {
-			return nil, err
-		}
-		return u.JoinPath(EmployeePath), nil
-	}
-	if (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, errors.New("accesspeoplehr: the endpoint must be an absolute http or https URL, e.g. " + DefaultBaseURL)
-	}
-	if base.User != nil {
-		return nil, errors.New("accesspeoplehr: the endpoint must not contain a user name or password")
-	}
-	b := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: strings.TrimRight(base.Path, "/")}
-	return b.JoinPath(EmployeePath), nil
+	return &Client{endpoint: base.JoinPath(EmployeePath), apiKey: key, http: provider.SameHostOnly(hc), now: cfg.Clock(), progress: cfg.Progress}, nil
 }
 
 // request is the body of the one call the client makes. Booleans are the strings "true"/"false".
@@ -124,6 +101,7 @@ type request struct {
 // Fetch POSTs GetAllEmployeeDetail (leavers included) once and returns every employee and the
 // departments derived from them, or an error wrapping provider.ErrUnauthorized, provider.ErrUnavailable,
 // provider.ErrInvalidResponse or a *provider.RateLimitedError. The error text never contains the API key.
+// An account without employees ("No record found.") is an empty snapshot, not an error.
 func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 	snap, err := c.fetch(ctx)
 	if err != nil {
@@ -135,14 +113,15 @@ func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 func (c *Client) fetch(ctx context.Context) (*provider.Snapshot, error) {
 	body, err := json.Marshal(request{APIKey: c.apiKey, Action: ActionGetAllEmployeeDetail, IncludeLeavers: "true"})
 	if err != nil {
-		return nil, fmt.Errorf("accesspeoplehr: encoding the request: %w", err)
+		return nil, fmt.Errorf("accesspeoplehr: encoding the request: %w", provider.ErrInvalidConfig)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint.String(), bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("accesspeoplehr: building the request: %w", err)
+		return nil, fmt.Errorf("accesspeoplehr: building the request: %w", provider.ErrInvalidConfig)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", provider.UserAgent())
 
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -160,6 +139,9 @@ func (c *Client) fetch(ctx context.Context) (*provider.Snapshot, error) {
 	emps, depts, err := decodeResponse(provider.LimitBody(resp.Body, c.maxBody, &n), today(c.now()), c.apiKey)
 	if err != nil {
 		return nil, err
+	}
+	if c.progress != nil {
+		c.progress(1, 1)
 	}
 	return &provider.Snapshot{Employees: emps, Departments: depts, Requests: 1, Bytes: n}, nil
 }
@@ -200,35 +182,10 @@ func statusError(resp *http.Response, now time.Time) error {
 		return nil
 	case code == http.StatusTooManyRequests:
 		return fmt.Errorf("accesspeoplehr: the provider answered HTTP 429: %w",
-			&provider.RateLimitedError{RetryAfter: retryAfter(resp.Header.Get("Retry-After"), now)})
+			&provider.RateLimitedError{RetryAfter: provider.RetryAfter(resp.Header.Get("Retry-After"), now)})
 	case code >= 500:
 		return fmt.Errorf("accesspeoplehr: the provider answered HTTP %d: %w", code, provider.ErrUnavailable)
 	default:
 		return fmt.Errorf("accesspeoplehr: the provider answered HTTP %d: %w", code, provider.ErrInvalidResponse)
 	}
-}
-
-// retryAfter parses a Retry-After header (delay seconds or an HTTP date); zero when absent or unusable.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(h, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil {
-		d := t.Sub(now)
-		if d <= 0 {
-			return 0
-		}
-		return min(d.Round(time.Second), maxRetryAfter)
-	}
-	return 0
 }

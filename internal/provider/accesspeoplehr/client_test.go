@@ -32,9 +32,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/accesspeoplehr/fake"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
+	"github.com/dirsync/dirsync/internal/provider/providertest"
 )
 
 // testKey is recognisable, so a test can prove it never reaches an error text.
@@ -102,23 +105,22 @@ func assertNoKey(t *testing.T, err error) {
 	}
 }
 
-// errClass names the class of err for table comparisons.
+// errClass names the class of err for table comparisons: "nil", "Unauthorized", "Unavailable",
+// "InvalidResponse", "InvalidConfig", "RateLimited", "Context", or "unclassified: …" when err wraps none
+// or several of the provider package's classes.
 func errClass(err error) string {
-	var rl *provider.RateLimitedError
-	switch {
-	case err == nil:
+	if err == nil {
 		return "nil"
-	case errors.As(err, &rl):
-		return "RateLimited"
-	case errors.Is(err, provider.ErrUnauthorized):
-		return "Unauthorized"
-	case errors.Is(err, provider.ErrUnavailable):
-		return "Unavailable"
-	case errors.Is(err, provider.ErrInvalidResponse):
-		return "InvalidResponse"
-	default:
-		return "unclassified: " + err.Error()
 	}
+	class, problem := providertest.Classify(err)
+	if problem != "" {
+		return "unclassified: " + problem
+	}
+	return map[providertest.Class]string{
+		providertest.Unauthorized: "Unauthorized", providertest.Unavailable: "Unavailable",
+		providertest.InvalidResponse: "InvalidResponse", providertest.InvalidConfig: "InvalidConfig",
+		providertest.RateLimited: "RateLimited", providertest.Context: "Context",
+	}[class]
 }
 
 // expectedFromCompany is what a fetch of c must return, given today.
@@ -131,13 +133,17 @@ func expectedFromCompany(c fakehr.Company, today string) ([]provider.Employee, [
 			Email:             e.Email,
 			FirstName:         e.FirstName,
 			LastName:          e.LastName,
-			DisplayName:       e.FirstName + " " + e.LastName,
+			PreferredName:     e.KnownAs,
+			DisplayName:       provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
 			JobTitle:          e.JobTitle,
 			ManagerExternalID: e.ManagerID,
 			StartDate:         e.StartDate,
+			EmploymentType:    e.EmploymentType,
+			Location:          provider.NewAffiliation("", e.Location.Name),
+			Company:           provider.NewAffiliation("", e.Company),
 		}
-		if e.KnownAs != "" {
-			x.DisplayName = viaJSON(e.KnownAs)
+		if m := c.Employee(e.ManagerID); m != nil {
+			x.ManagerEmail = m.Email
 		}
 		switch e.Status {
 		case fakehr.Current:
@@ -163,15 +169,6 @@ func expectedFromCompany(c fakehr.Company, today string) ([]provider.Employee, [
 	return emps, ds
 }
 
-// viaJSON is s after a trip through encoding/json, which replaces invalid UTF-8 (fakehr.Generate makes
-// known-as names from the first byte of a name, which is half a letter for "Łukasz").
-func viaJSON(s string) string {
-	b, _ := json.Marshal(s)
-	var out string
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
 func sortDepartments(ds []provider.Department) {
 	for i := 1; i < len(ds); i++ {
 		for j := i; j > 0 && ds[j].ExternalID < ds[j-1].ExternalID; j-- {
@@ -182,13 +179,15 @@ func sortDepartments(ds []provider.Department) {
 
 func diffEmployees(t *testing.T, got, want []provider.Employee) {
 	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("got %d employees, want %d", len(got), len(want))
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("employees (-want +got):\n%s", diff)
 	}
-	for i := 0; i < len(got) && i < len(want); i++ {
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Errorf("employee %d:\n got %+v\nwant %+v", i, got[i], want[i])
-		}
+}
+
+func diffDepartments(t *testing.T, got, want []provider.Department) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("departments (-want +got):\n%s", diff)
 	}
 }
 
@@ -204,7 +203,7 @@ func TestFetchGeneratedCompanyEqualsCompany(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := fakehr.Generate(fakehr.GenerateOptions{Seed: 7, Employees: 300, IDs: fakehr.PrefixedIDs, Today: fixedNow})
-			// OtherName is middle names: it must not become the display name while KnownAs is present.
+			// OtherName is middle names: it never becomes the display name.
 			c.Employees[3].MiddleName = "Middleton"
 			c.Employees[4].KnownAs = "Kit"
 			s := newFake(t, c, tt.opts...)
@@ -216,9 +215,7 @@ func TestFetchGeneratedCompanyEqualsCompany(t *testing.T) {
 			}
 			wantEmps, wantDepts := expectedFromCompany(c, today(fixedNow))
 			diffEmployees(t, snap.Employees, wantEmps)
-			if !reflect.DeepEqual(snap.Departments, wantDepts) {
-				t.Errorf("departments:\n got %+v\nwant %+v", snap.Departments, wantDepts)
-			}
+			diffDepartments(t, snap.Departments, wantDepts)
 			if snap.Requests != 1 || s.Requests() != 1 {
 				t.Errorf("requests: snapshot %d, server %d; want 1 and 1", snap.Requests, s.Requests())
 			}
@@ -239,43 +236,84 @@ func TestFetchRealisticFixture(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
+	london, example, fullTime := provider.Affiliation{ID: "London", Name: "London"},
+		provider.Affiliation{ID: "Example Ltd", Name: "Example Ltd"}, "Full Time"
 	want := []provider.Employee{
-		{ExternalID: "PW1", Email: "amelia.smith@example.com", FirstName: "Amelia", LastName: "Smith", DisplayName: "Millie",
-			JobTitle: "Managing Director", Active: true, EmploymentStatus: StatusActive, DepartmentIDs: []string{"Engineering"},
-			StartDate: "2015-03-02"},
+		{ExternalID: "PW1", Email: "amelia.smith@example.com", FirstName: "Amelia", LastName: "Smith", PreferredName: "Millie",
+			DisplayName: "Millie Smith", JobTitle: "Managing Director", Active: true, EmploymentStatus: StatusActive,
+			DepartmentIDs: []string{"Engineering"}, StartDate: "2015-03-02", Location: london, Company: example, EmploymentType: fullTime},
 		{ExternalID: "PW2", Email: "zoe.muller@example.com", FirstName: "Zoë", LastName: "Müller", DisplayName: "Zoë Müller",
 			Active: true, EmploymentStatus: StatusActive, DepartmentIDs: []string{"Customer Success"},
-			ManagerExternalID: "PW1", StartDate: "2019-02-01"},
+			ManagerExternalID: "PW1", StartDate: "2019-02-01", Location: london, Company: example, EmploymentType: fullTime},
 		{ExternalID: "pw3", FirstName: "Łukasz", LastName: "Nowak", DisplayName: "Łukasz Nowak", JobTitle: "Engineer",
 			Active: true, EmploymentStatus: StatusLeaverMarked, DepartmentIDs: []string{"Engineering"}, ManagerExternalID: "PW1",
-			StartDate: "2020-09-14", EndDate: "2024-06-11"},
+			StartDate: "2020-09-14", EndDate: "2024-06-11", Location: london, Company: example, EmploymentType: fullTime},
 		{ExternalID: "PW3", Email: "siobhan.osuilleabhain@example.com", FirstName: "Siobhán", LastName: "Ó Súilleabháin",
 			DisplayName: "Siobhán Ó Súilleabháin", JobTitle: "Account Executive", Active: false, EmploymentStatus: StatusLeaver,
-			DepartmentIDs: []string{"Sales"}, ManagerExternalID: "PW2", StartDate: "2018-05-21", EndDate: "2024-06-10"},
-		{ExternalID: "PW5", FirstName: "Chen", LastName: "Wang", DisplayName: "Wei", Active: true, EmploymentStatus: StatusActive},
+			DepartmentIDs: []string{"Sales"}, ManagerExternalID: "PW2", StartDate: "2018-05-21", EndDate: "2024-06-10",
+			Location: london, Company: example, EmploymentType: fullTime},
+		// No KnownAs key at all: OtherName ("Wei") is middle names, not a preferred name.
+		{ExternalID: "PW5", FirstName: "Chen", LastName: "Wang", DisplayName: "Chen Wang", Active: true, EmploymentStatus: StatusActive},
 		{ExternalID: "PW6", FirstName: "Björn", LastName: "Andersson", DisplayName: "Björn Andersson", JobTitle: "Senior Engineer",
 			Active: true, EmploymentStatus: StatusLeaverMarked, ManagerExternalID: "PW2", StartDate: "2024-01-31",
-			EndDate: "2024-07-01"},
+			EndDate: "2024-07-01", Location: london, Company: example, EmploymentType: fullTime},
 		{ExternalID: "PW7", FirstName: "Priya", LastName: "Patel", DisplayName: "Priya Patel", JobTitle: "Analyst",
-			Active: true, EmploymentStatus: StatusActive, DepartmentIDs: []string{"Engineering"}},
+			Active: true, EmploymentStatus: StatusActive, DepartmentIDs: []string{"Engineering"},
+			Location: london, Company: example, EmploymentType: fullTime},
 		{ExternalID: "PW8", Email: "kwame.mensah@example.com", FirstName: "Kwame", LastName: "Mensah", DisplayName: "Kwame Mensah",
 			JobTitle: "Lead", Active: true, EmploymentStatus: StatusActive, DepartmentIDs: []string{"Sales"},
-			StartDate: "2016-11-07"},
+			StartDate: "2016-11-07", Location: london, Company: example, EmploymentType: fullTime},
 		{ExternalID: "PW9", Email: "noah.jones@example.com", FirstName: "Noah", LastName: "Jones", DisplayName: "Noah Jones",
 			JobTitle: "Manager", Active: true, EmploymentStatus: StatusActive, DepartmentIDs: []string{"Sales"},
-			StartDate: "2017-01-09"},
+			StartDate: "2017-01-09", Location: london, Company: example, EmploymentType: fullTime},
 		{ExternalID: "PW10", Email: "noah.jones2@example.com", FirstName: "Noah", LastName: "Jones", DisplayName: "Noah Jones",
 			JobTitle: "Engineer", Active: true, EmploymentStatus: StatusActive, DepartmentIDs: []string{"Engineering"},
-			StartDate: "2021-04-12"},
+			StartDate: "2021-04-12", Location: london, Company: example, EmploymentType: fullTime},
 	}
 	diffEmployees(t, snap.Employees, want)
-	wantDepts := []provider.Department{
+	diffDepartments(t, snap.Departments, []provider.Department{
 		{ExternalID: "Customer Success", Name: "Customer Success"},
 		{ExternalID: "Engineering", Name: "Engineering"},
 		{ExternalID: "Sales", Name: "Sales"},
+	})
+}
+
+// The golden tests decode the bodies of shared/provider-fixtures (the vendor's shapes, synthetic people;
+// see SOURCES.md there), copied into testdata/ as peoplehr-*.
+
+func TestGoldenGetAllEmployeeDetail(t *testing.T) {
+	ts := serveFile(t, "peoplehr-getallemployeedetail.json")
+	snap, err := newTestClient(t, ts.URL, 10*time.Second).Fetch(context.Background())
+	if err != nil {
+		t.Fatalf("Fetch: %v", err)
 	}
-	if !reflect.DeepEqual(snap.Departments, wantDepts) {
-		t.Errorf("departments:\n got %+v\nwant %+v", snap.Departments, wantDepts)
+	acme, fullTime := provider.Affiliation{ID: "Acme Example Ltd", Name: "Acme Example Ltd"}, "Full Time"
+	want := []provider.Employee{
+		{ExternalID: "PW1", Email: "alex.example@acme.example.com", FirstName: "Alex", LastName: "Example", DisplayName: "Alex Example",
+			JobTitle: "Managing Director", Active: true, EmploymentStatus: StatusActive, DepartmentIDs: []string{"Management"},
+			StartDate: "2016-03-01", EmploymentType: fullTime, Location: provider.Affiliation{ID: "London", Name: "London"}, Company: acme},
+		{ExternalID: "PW6", Email: "jose.nunez@acme.example.com", FirstName: "José", LastName: "Núñez-Ørsted", PreferredName: "Pepe",
+			DisplayName: "Pepe Núñez-Ørsted", JobTitle: "Platform Engineer", Active: true, EmploymentStatus: StatusActive,
+			DepartmentIDs: []string{"Engineering"}, ManagerExternalID: "PW1", ManagerEmail: "alex.example@acme.example.com",
+			StartDate: "2019-09-02", EmploymentType: fullTime, Location: provider.Affiliation{ID: "Bristol", Name: "Bristol"}, Company: acme},
+		{ExternalID: "PW21", FirstName: "Chris", LastName: "Sample", DisplayName: "Chris Sample", JobTitle: "Support Analyst",
+			EmploymentStatus: StatusLeaver, DepartmentIDs: []string{"Customer Support"}, ManagerExternalID: "PW1",
+			ManagerEmail: "alex.example@acme.example.com", StartDate: "2018-05-14", EndDate: "2023-11-30", EmploymentType: "Part Time",
+			Location: provider.Affiliation{ID: "London", Name: "London"}, Company: acme},
+	}
+	diffEmployees(t, snap.Employees, want)
+	diffDepartments(t, snap.Departments, []provider.Department{
+		{ExternalID: "Customer Support", Name: "Customer Support"},
+		{ExternalID: "Engineering", Name: "Engineering"},
+		{ExternalID: "Management", Name: "Management"},
+	})
+}
+
+func TestGoldenInvalidKey(t *testing.T) {
+	ts := serveFile(t, "peoplehr-error-invalid-key.json")
+	_, err := newTestClient(t, ts.URL, 10*time.Second).Fetch(context.Background())
+	if errClass(err) != "Unauthorized" || !strings.Contains(err.Error(), `(Status 2): "Invalid API Key."`) {
+		t.Fatalf("Fetch = %v, want ErrUnauthorized quoting Status 2", err)
 	}
 }
 
@@ -360,8 +398,8 @@ func TestPersonalFieldsNeverCopied(t *testing.T) {
 }
 
 func TestAllowlistIsTheStruct(t *testing.T) {
-	want := []string{"EmployeeId", "FirstName", "LastName", "KnownAs", "OtherName", "EmailId", "StartDate", "LeavingDate",
-		"JobRole", "Department", "ReportsTo", "ReportsToEmployeeId"}
+	want := []string{"EmployeeId", "FirstName", "LastName", "KnownAs", "EmailId", "StartDate", "LeavingDate",
+		"JobRole", "Department", "Location", "Company", "EmploymentType", "ReportsTo", "ReportsToEmployeeId", "ReportsToEmailAddress"}
 	typ := reflect.TypeOf(apiEmployee{})
 	var got []string
 	for i := 0; i < typ.NumField(); i++ {
@@ -370,8 +408,8 @@ func TestAllowlistIsTheStruct(t *testing.T) {
 			t.Errorf("field %s is %s; every allowlisted field must be a text field", typ.Field(i).Name, typ.Field(i).Type)
 		}
 	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("apiEmployee declares %v, want exactly %v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("apiEmployee declares other fields (-want +got):\n%s", diff)
 	}
 }
 
@@ -471,29 +509,29 @@ func TestValidEmail(t *testing.T) {
 	}
 }
 
-func TestDisplayName(t *testing.T) {
-	f := func(s string) field { return field{text: s, present: true} }
-	tests := []struct {
-		name string
-		rec  apiEmployee
-		want string
-	}{
-		{"known as wins", apiEmployee{FirstName: f("Amelia"), LastName: f("Smith"), KnownAs: f("Millie"), OtherName: f("Rose")}, "Millie"},
-		{"other name is middle names when KnownAs exists", apiEmployee{FirstName: f("Amelia"), LastName: f("Smith"),
-			KnownAs: f(""), OtherName: f("Rose")}, "Amelia Smith"},
-		{"other name when there is no KnownAs key", apiEmployee{FirstName: f("Chen"), LastName: f("Wang"),
-			OtherName: f("Wei")}, "Wei"},
-		{"first and last", apiEmployee{FirstName: f("Zoë"), LastName: f("Müller")}, "Zoë Müller"},
-		{"first only", apiEmployee{FirstName: f("Zoë")}, "Zoë"},
-		{"last only", apiEmployee{LastName: f("Müller")}, "Müller"},
-		{"nothing", apiEmployee{}, ""},
+func TestManagerResolution(t *testing.T) {
+	rec := func(id, first, last, email string, extra string) string {
+		return fmt.Sprintf(`{"EmployeeId":{"DisplayValue":%q},"FirstName":{"DisplayValue":%q},"LastName":{"DisplayValue":%q},`+
+			`"EmailId":{"DisplayValue":%q}%s}`, id, first, last, email, extra)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := displayName(&tt.rec); got != tt.want {
-				t.Errorf("displayName = %q, want %q", got, tt.want)
-			}
-		})
+	body := `{"isError":false,"Status":0,"Result":[` + strings.Join([]string{
+		rec("PW1", "Grace", "Mensah", "grace@example.com", ""),
+		rec("PW2", "Ada", "Lovelace", "", `,"ReportsToEmployeeId":{"DisplayValue":"PW1"}`),
+		rec("PW3", "Bob", "Smith", "", `,"ReportsTo":{"DisplayValue":"x"},"ReportsToEmailAddress":{"DisplayValue":"GRACE@example.com"}`),
+		rec("PW4", "Eve", "Stone", "", `,"ReportsTo":{"DisplayValue":"ada  lovelace"}`),
+		rec("PW5", "Kit", "Marlowe", "", `,"ReportsToEmailAddress":{"DisplayValue":"gone@example.com"}`),
+	}, ",") + `]}`
+	emps, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range emps {
+		got = append(got, e.ExternalID+"→"+e.ManagerExternalID+" "+e.ManagerEmail)
+	}
+	want := []string{"PW1→ ", "PW2→PW1 ", "PW3→PW1 GRACE@example.com", "PW4→PW2 ", "PW5→ gone@example.com"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("managers (-want +got):\n%s", diff)
 	}
 }
 
@@ -504,35 +542,47 @@ func TestEnvelopeErrors(t *testing.T) {
 		status    string // JSON value
 		isError   string // JSON value
 		message   string
-		wantClass string
+		wantClass string // "Empty": a successful, empty snapshot
 		wantText  []string
 	}{
-		{name: "invalid key", status: "10", message: "Invalid API Key", wantClass: "Unauthorized",
-			wantText: []string{"Status 10", `"Invalid API Key"`}},
-		{name: "expired key", status: "3", message: "The API key has expired.", wantClass: "Unauthorized"},
-		{name: "unauthorised", status: "4", message: "You are unauthorised to access this resource", wantClass: "Unauthorized"},
-		{name: "missing permission", status: "5", message: "API key does not have permission for GetAllEmployeeDetail",
-			wantClass: "Unauthorized"},
-		{name: "key echoed", status: "10", message: "Invalid API key '" + testKey + "' supplied", wantClass: "Unauthorized",
-			wantText: []string{"[redacted]"}},
-		{name: "key echoed in other case", status: "10", message: "API key " + strings.ToUpper(testKey) + " is not valid",
-			wantClass: "Unauthorized", wantText: []string{"[redacted]"}},
+		// The vendor's own codes and texts (Swagger; shared/provider-wire.md B2).
+		{name: "1 key missing", status: "1", message: "API key is missing.", wantClass: "Unauthorized",
+			wantText: []string{"Status 1", `"API key is missing."`}},
+		{name: "2 invalid key", status: "2", message: "Invalid API Key.", wantClass: "Unauthorized",
+			wantText: []string{"Status 2", `"Invalid API Key."`}},
+		{name: "2 whatever the text", status: "2", message: "", wantClass: "Unauthorized"},
+		{name: "5 key does not exist", status: "5", message: "API key does not exists.", wantClass: "Unauthorized"},
+		{name: "5 key without the permission", status: "5", message: "No access on employee schema.", wantClass: "Unauthorized",
+			wantText: []string{`"No access on employee schema."`, `lacks the "Get All Employee Detail" permission`}},
+		{name: "5 field validation", status: "5", message: "EmployeeId is invalid.", wantClass: "InvalidResponse"},
+		{name: "6 something went wrong", status: "6", message: "Oops! Something went wrong.", wantClass: "Unavailable"},
+		{name: "6 unknown error", status: "6", message: "Unknown error occured.", wantClass: "Unavailable"},
+		{name: "6 no record found is an empty account", status: "6", message: "No record found.", wantClass: "Empty"},
+		{name: "10 no record found is an empty account", status: "10", message: "No record found.", wantClass: "Empty"},
+		{name: "10 no detail found is an empty account", status: "10", message: "No detail has been found.", wantClass: "Empty"},
+		{name: "4 invalid action", status: "4", message: "Invalid Action.", wantClass: "InvalidResponse"},
+		{name: "9 invalid json", status: "9", message: "Invalid json data.", wantClass: "InvalidResponse"},
+		{name: "Status first: 9 with an outage's words", status: "9", message: "Service temporarily unavailable",
+			wantClass: "InvalidResponse"},
+		// A Status outside the vendor's table: the text decides (the throttling answer is undocumented).
 		{name: "too many requests", status: "429", message: "Too many requests. Please try again later.", wantClass: "RateLimited"},
-		{name: "rate limit for a key is not a bad key", status: "7", message: "API key exceeded the rate limit of 30 calls a minute",
+		{name: "rate limit for a key is not a bad key", status: "11", message: "API key exceeded the rate limit of 30 calls a minute",
 			wantClass: "RateLimited"},
-		{name: "throttled", status: "8", message: "Request throttled", wantClass: "RateLimited"},
-		{name: "temporarily unavailable", status: "9", message: "Service temporarily unavailable", wantClass: "Unavailable"},
-		{name: "timeout", status: "9", message: "Timeout expired while querying", wantClass: "Unavailable"},
-		{name: "unknown failure", status: "1", message: "Object reference not set to an instance of an object.",
-			wantClass: "InvalidResponse", wantText: []string{"Status 1", "Object reference"}},
-		{name: "no message", status: "2", message: "", wantClass: "InvalidResponse", wantText: []string{"Status 2"}},
+		{name: "throttled", status: "12", message: "Request throttled", wantClass: "RateLimited"},
+		{name: "temporarily unavailable", status: "503", message: "Service temporarily unavailable", wantClass: "Unavailable"},
+		{name: "key echoed", status: "", message: "Invalid API key '" + testKey + "' supplied", wantClass: "Unauthorized",
+			wantText: []string{"[redacted]", "Status none"}},
+		{name: "key echoed in other case", status: "2", message: "API key " + strings.ToUpper(testKey) + " is not valid",
+			wantClass: "Unauthorized", wantText: []string{"[redacted]"}},
+		{name: "unknown failure", status: "42", message: "Object reference not set to an instance of an object.",
+			wantClass: "InvalidResponse", wantText: []string{"Status 42", "Object reference"}},
 		{name: "status as text", status: `"E42"`, message: "Invalid API Key", wantClass: "Unauthorized",
 			wantText: []string{"Status E42"}},
-		{name: "no status", status: "", message: "Invalid API Key", wantClass: "Unauthorized", wantText: []string{"Status none"}},
-		{name: "isError as text", status: "10", isError: `"True"`, message: "Invalid API Key", wantClass: "Unauthorized"},
-		{name: "long message is cut", status: "1", message: long, wantClass: "InvalidResponse",
+		{name: "status 2 as text", status: `"2"`, message: "", wantClass: "Unauthorized"},
+		{name: "isError as text", status: "2", isError: `"True"`, message: "Invalid API Key.", wantClass: "Unauthorized"},
+		{name: "long message is cut", status: "42", message: long, wantClass: "InvalidResponse",
 			wantText: []string{strings.Repeat("Ω", 149) + "…"}},
-		{name: "control characters become spaces", status: "1", message: "line one\r\n\tline\x00two",
+		{name: "control characters become spaces", status: "42", message: "line one\r\n\tline\x00two",
 			wantClass: "InvalidResponse", wantText: []string{`"line one line two"`}},
 	}
 	for _, tt := range tests {
@@ -549,6 +599,12 @@ func TestEnvelopeErrors(t *testing.T) {
 			body += `"Message":` + string(msg) + `,"Result":null}`
 			ts := serveBody(t, http.StatusOK, []byte(body))
 			snap, err := newTestClient(t, ts.URL, 10*time.Second).Fetch(context.Background())
+			if tt.wantClass == "Empty" {
+				if err != nil || snap == nil || len(snap.Employees) != 0 || len(snap.Departments) != 0 {
+					t.Fatalf("Fetch = %+v, %v; want an empty snapshot", snap, err)
+				}
+				return
+			}
 			if snap != nil {
 				t.Errorf("got a snapshot with an error envelope")
 			}
@@ -572,10 +628,10 @@ func TestClassifyTable(t *testing.T) {
 	for _, r := range envelopeRules {
 		msg := "Error: " + strings.ToUpper(strings.Join(r.words, " and ")) + "."
 		if got := classify(r.status, msg); got != r.class {
-			t.Errorf("classify(%q) = %d, want %d: a rule is shadowed by an earlier one", msg, got, r.class)
+			t.Errorf("classify(%q, %q) = %d, want %d: a rule is shadowed by an earlier one", r.status, msg, got, r.class)
 		}
 	}
-	if got := classify("1", "Something else went wrong"); got != classInvalid {
+	if got := classify("42", "Something else happened"); got != classInvalid {
 		t.Errorf("an unmatched message is class %d, want classInvalid", got)
 	}
 }
@@ -587,18 +643,24 @@ func TestFakeErrorEnvelopeAndWrongKey(t *testing.T) {
 
 	s.SetAPIKey("another-key")
 	_, err := cl.Fetch(context.Background())
-	if !errors.Is(err, provider.ErrUnauthorized) || !strings.Contains(err.Error(), fake.MessageInvalidAPIKey) {
+	if !errors.Is(err, provider.ErrUnauthorized) || !strings.Contains(err.Error(), `(Status 2): "`+fake.MessageInvalidAPIKey+`"`) {
 		t.Errorf("wrong key: got %v, want ErrUnauthorized quoting %q", err, fake.MessageInvalidAPIKey)
 	}
 	assertNoKey(t, err)
 	s.SetAPIKey(testKey)
 
-	s.InjectFault(fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Times: 1, Message: "Key " + testKey + " has expired"})
+	s.InjectFault(fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Times: 1, Code: 2, Message: "Key " + testKey + " has expired"})
 	_, err = cl.Fetch(context.Background())
 	if !errors.Is(err, provider.ErrUnauthorized) || !strings.Contains(err.Error(), "[redacted]") {
 		t.Errorf("echoed key: got %v, want ErrUnauthorized with the key redacted", err)
 	}
 	assertNoKey(t, err)
+
+	s.InjectFault(fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Times: 1, Code: 5, Message: "No access on employee schema."})
+	_, err = cl.Fetch(context.Background())
+	if !errors.Is(err, provider.ErrUnauthorized) || !strings.Contains(err.Error(), "Get All Employee Detail") {
+		t.Errorf("key without the permission: got %v, want ErrUnauthorized naming the permission", err)
+	}
 
 	if _, err := cl.Fetch(context.Background()); err != nil {
 		t.Errorf("after the fault cleared itself: %v", err)
@@ -650,8 +712,10 @@ func TestResponseShapes(t *testing.T) {
 			wantClass: "InvalidResponse"},
 		{name: "personal fields of any shape are skipped", body: `{"isError":false,"Result":[{"EmployeeId":{"DisplayValue":"PW1"},` +
 			`"DateOfBirth":true,"BankDetail":[1,2,{"x":null}],"ContactDetail":"n/a"}]}`, wantClass: "nil", wantN: 1},
-		{name: "error envelope wins over a Result", body: `{"isError":true,"Status":10,"Message":"Invalid API Key","Result":[` + rec + `]}`,
+		{name: "error envelope wins over a Result", body: `{"isError":true,"Status":2,"Message":"Invalid API Key.","Result":[` + rec + `]}`,
 			wantClass: "Unauthorized"},
+		{name: "no record found is an empty account", body: `{"isError":true,"Status":10,"Message":"No record found.","Result":null}`,
+			wantClass: "nil", wantN: 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -692,7 +756,11 @@ func TestHTTPFailures(t *testing.T) {
 		{name: "missing page acts as truncated", fault: fakehr.Fault{Kind: fakehr.FaultMissingPage}, wantClass: "InvalidResponse"},
 		{name: "duplicate ids", fault: fakehr.Fault{Kind: fakehr.FaultDuplicateIDs}, wantClass: "InvalidResponse"},
 		{name: "error envelope", fault: fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Message: "Database error"},
-			wantClass: "InvalidResponse"},
+			wantClass: "Unavailable"},
+		{name: "error envelope, a request the vendor rejects", fault: fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Code: 4,
+			Message: "Invalid Action."}, wantClass: "InvalidResponse"},
+		{name: "hang that ends in time", fault: fakehr.Fault{Kind: fakehr.FaultHang, Delay: 20 * time.Millisecond},
+			wantClass: "nil", wantN: 20},
 		{name: "empty list is a valid answer", fault: fakehr.Fault{Kind: fakehr.FaultEmptyList}, wantClass: "nil"},
 		{name: "slow but in time", fault: fakehr.Fault{Kind: fakehr.FaultSlowBody, Delay: 20 * time.Millisecond},
 			wantClass: "nil", wantN: 20},
@@ -721,25 +789,52 @@ func TestHTTPFailures(t *testing.T) {
 	}
 }
 
-func TestRetryAfter(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"120", 2 * time.Minute},
-		{" 5 ", 5 * time.Second},
-		{"0", 0},
-		{"-3", 0},
-		{"999999999999", maxRetryAfter},
-		{fixedNow.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{fixedNow.Add(-time.Hour).Format(http.TimeFormat), 0},
-		{"soon", 0},
+// TestEveryFaultKindIsClassified runs the client against the fake with every fakehr.FaultKind: each
+// either fails with exactly one of the provider package's classes or, for a well-formed answer, succeeds.
+func TestEveryFaultKindIsClassified(t *testing.T) {
+	want := map[fakehr.FaultKind]string{
+		fakehr.FaultUnauthorized:  "Unauthorized",
+		fakehr.FaultServerError:   "Unavailable",
+		fakehr.FaultRateLimited:   "RateLimited",
+		fakehr.FaultMalformedJSON: "InvalidResponse",
+		fakehr.FaultTruncatedBody: "InvalidResponse",
+		fakehr.FaultSlowBody:      "Unavailable",
+		fakehr.FaultMissingPage:   "InvalidResponse", // no pages: the body is cut off instead
+		fakehr.FaultEmptyList:     "nil",             // a well-formed, empty account: the deletion guard decides
+		fakehr.FaultErrorEnvelope: "Unavailable",     // Status 6, the vendor's server failure
+		fakehr.FaultDuplicateIDs:  "InvalidResponse",
+		fakehr.FaultHang:          "Unavailable",
 	}
-	for _, tt := range tests {
-		if got := retryAfter(tt.in, fixedNow); got != tt.want {
-			t.Errorf("retryAfter(%q) = %s, want %s", tt.in, got, tt.want)
-		}
+	c := fakehr.Generate(fakehr.GenerateOptions{Seed: 2, Employees: 20, IDs: fakehr.PrefixedIDs, Today: fixedNow})
+	for _, kind := range fakehr.FaultKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			wantClass, ok := want[kind]
+			if !ok {
+				t.Fatalf("no expectation for fault kind %s: add one", kind)
+			}
+			s := newFake(t, c)
+			s.InjectFault(fakehr.Fault{Kind: kind, Delay: time.Hour})
+			snap, err := newTestClient(t, s.URL(), 300*time.Millisecond).Fetch(context.Background())
+			if got := errClass(err); got != wantClass || (err == nil) != (snap != nil) {
+				t.Fatalf("Fetch = %v, %v: class %s, want %s", snap, err, got, wantClass)
+			}
+			assertNoKey(t, err)
+		})
+	}
+}
+
+func TestUserAgent(t *testing.T) {
+	got := make(chan string, 1)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("User-Agent")
+		_, _ = io.WriteString(w, `{"isError":false,"Status":0,"Result":[]}`)
+	}))
+	t.Cleanup(ts.Close)
+	if _, err := newTestClient(t, ts.URL, 10*time.Second).Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ua := <-got; ua != provider.UserAgent() || !strings.HasPrefix(ua, "dirsync/") {
+		t.Fatalf("User-Agent = %q, want %q", ua, provider.UserAgent())
 	}
 }
 
@@ -931,8 +1026,8 @@ func TestRequestWireFormat(t *testing.T) {
 				t.Errorf("Content-Type %q", s.contentType)
 			}
 			want := map[string]any{"APIKey": testKey, "Action": "GetAllEmployeeDetail", "IncludeLeavers": "true"}
-			if !reflect.DeepEqual(s.body, want) {
-				t.Errorf("body %v, want %v", s.body, want)
+			if diff := cmp.Diff(want, s.body); diff != "" {
+				t.Errorf("body (-want +got):\n%s", diff)
 			}
 			for k, v := range s.headers {
 				if strings.Contains(strings.Join(v, " "), testKey) {
@@ -955,37 +1050,42 @@ func TestNew(t *testing.T) {
 		name         string
 		cfg          provider.Config
 		wantEndpoint string
-		wantErr      bool
-		wantUnauth   bool
+		wantClass    string // of the error; "" for none
+		wantMsg      string
 	}{
 		{name: "default", cfg: provider.Config{APIKey: "k"}, wantEndpoint: "https://api.peoplehr.net/Employee"},
 		{name: "override", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("http://127.0.0.1:8080/x/")},
 			wantEndpoint: "http://127.0.0.1:8080/x/Employee"},
-		{name: "query and fragment dropped", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("https://h.example/?a=b#c")},
-			wantEndpoint: "https://h.example/Employee"},
-		{name: "relative URL", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("/relative")}, wantErr: true},
-		{name: "other scheme", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("ftp://h.example")}, wantErr: true},
-		{name: "user info", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("https://u:p@h.example")}, wantErr: true},
-		{name: "empty key", cfg: provider.Config{APIKey: " \n"}, wantErr: true, wantUnauth: true},
-		{name: "key with a line break inside", cfg: provider.Config{APIKey: "ab\ncd"}, wantErr: true, wantUnauth: true},
+		{name: "query", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("https://h.example/?a=b#c")},
+			wantClass: "InvalidConfig", wantMsg: "must not have a query or a fragment"},
+		{name: "relative URL", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("/relative")}, wantClass: "InvalidConfig",
+			wantMsg: "absolute http or https URL"},
+		{name: "other scheme", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("ftp://h.example")}, wantClass: "InvalidConfig"},
+		{name: "user info", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("https://u:p@h.example")}, wantClass: "InvalidConfig"},
+		{name: "empty key", cfg: provider.Config{APIKey: " \n"}, wantClass: "Unauthorized", wantMsg: "the API key is empty"},
+		{name: "key with a line break inside", cfg: provider.Config{APIKey: "q9z\nq8w"}, wantClass: "Unauthorized",
+			wantMsg: "the API key contains white space"},
+		{name: "key with a space inside", cfg: provider.Config{APIKey: "q9z q8w"}, wantClass: "Unauthorized",
+			wantMsg: "the API key contains white space"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, err := New(tt.cfg)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
-			}
-			if tt.wantUnauth && !errors.Is(err, provider.ErrUnauthorized) {
-				t.Errorf("err = %v, want ErrUnauthorized", err)
-			}
-			if err != nil {
-				if p != nil {
-					t.Errorf("a provider came back with an error")
+			if tt.wantClass == "" {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				if got := p.(*Client).endpoint.String(); got != tt.wantEndpoint {
+					t.Errorf("endpoint = %s, want %s", got, tt.wantEndpoint)
 				}
 				return
 			}
-			if got := p.(*Client).endpoint.String(); got != tt.wantEndpoint {
-				t.Errorf("endpoint = %s, want %s", got, tt.wantEndpoint)
+			if got := errClass(err); got != tt.wantClass || p != nil {
+				t.Fatalf("New = %v, %v (%s); want %s", p, err, got, tt.wantClass)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) || strings.Contains(err.Error(), "invalid response") ||
+				strings.Contains(err.Error(), "q9z") {
+				t.Errorf("New = %v; want it to say %q, without quoting the key", err, tt.wantMsg)
 			}
 		})
 	}

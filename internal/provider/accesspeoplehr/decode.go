@@ -30,24 +30,26 @@ import (
 )
 
 // apiEmployee is the privacy allowlist: the only parts of an employee record that are ever decoded.
-// Everything else in the record (DateOfBirth, NISNumber, Gender, Nationality, ContactDetail with the
-// address, phones and personal e-mail, BankDetail, salary columns, histories…) is skipped by the decoder
-// and never exists in memory. OtherName is "Other Name(s)" in People HR, i.e. middle names: it is read
-// only as a fallback display name for a record that has no KnownAs key at all (see displayName).
-// Field names are the API's own spelling (EmployeeId, not EmployeeID), which the decoder matches.
+// Everything else in the record (DateOfBirth, NISNumber, Gender, Nationality, OtherName, ContactDetail with
+// the address, phones and personal e-mail, BankDetail, salary columns, histories…) is skipped by the
+// decoder and never exists in memory. Field names are the API's own spelling (EmployeeId, not
+// EmployeeID), which the decoder matches.
 type apiEmployee struct {
-	EmployeeId          field
-	FirstName           field
-	LastName            field
-	KnownAs             field
-	OtherName           field
-	EmailId             field
-	StartDate           field
-	LeavingDate         field
-	JobRole             field
-	Department          field
-	ReportsTo           field
-	ReportsToEmployeeId field
+	EmployeeId            field
+	FirstName             field
+	LastName              field
+	KnownAs               field
+	EmailId               field
+	StartDate             field
+	LeavingDate           field
+	JobRole               field
+	Department            field
+	Location              field
+	Company               field
+	EmploymentType        field
+	ReportsTo             field
+	ReportsToEmployeeId   field
+	ReportsToEmailAddress field
 }
 
 // field is one allowlisted value. The API wraps values as {"DisplayValue": "…", "FieldHistory": […]}
@@ -55,15 +57,12 @@ type apiEmployee struct {
 // accepted too. A missing field, null, a null DisplayValue and "" all read as "". Text is trimmed.
 type field struct {
 	text string
-	// present says the record had the key at all (even as null).
-	present bool
 }
 
 // errFieldType is wrapped when an allowlisted field holds something that is not text.
 var errFieldType = errors.New("a field holds neither text nor a {DisplayValue} object")
 
 func (f *field) UnmarshalJSON(b []byte) error {
-	f.present = true
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '{' {
 		var w struct {
@@ -135,7 +134,11 @@ func decodeResponse(r io.Reader, today, apiKey string) ([]provider.Employee, []p
 	case !env.hasIsError:
 		return nil, nil, invalid("the response is not an Access People HR envelope: it has no isError")
 	case env.isError:
-		return nil, nil, withoutKey(envelopeError(env.status, env.message, apiKey), apiKey)
+		class := classify(env.status, env.message)
+		if class == classEmpty { // "No record found.": an account without employees
+			return []provider.Employee{}, []provider.Department{}, nil
+		}
+		return nil, nil, withoutKey(envelopeError(class, env.status, env.message, apiKey), apiKey)
 	case env.result == resultMissing:
 		return nil, nil, invalid("the envelope has no Result")
 	case env.result != resultArray:
@@ -253,7 +256,7 @@ func decodeIsError(dec *json.Decoder, env *envelope) error {
 	return nil
 }
 
-// decodeStatus keeps the Status for error texts; it never decides anything, so an odd type is ignored.
+// decodeStatus keeps the Status, which classifies an error envelope; an odd type reads as no Status.
 func decodeStatus(dec *json.Decoder, env *envelope) error {
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {

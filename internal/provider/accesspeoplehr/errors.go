@@ -27,46 +27,77 @@ import (
 // maxMessageRunes bounds the provider's Message quoted in an error.
 const maxMessageRunes = 150
 
-// errorClass is the sentinel an error envelope maps onto.
+// errorClass is what an error envelope means.
 type errorClass int
 
 const (
 	classInvalid errorClass = iota
 	classUnauthorized
+	classNoPermission // unauthorized: the key lacks the Get All Employee Detail permission
 	classRateLimited
 	classUnavailable
+	classEmpty // not an error: the account has no employees
 )
 
-// envelopeRule maps an error envelope onto a class. Access People HR publishes no list of Status codes
-// (see README.md), so every rule today matches the Message: a rule matches when the message contains all
-// of its words, case-insensitively, and Status (when non-empty) equals the envelope's Status. Rules are
-// tried in order; the first match wins.
+// envelopeRule maps an isError envelope onto a class: it matches when Status equals status (any Status
+// when status is "") and the lower-cased Message contains every one of words (any Message when there are
+// none). Rules are tried in order; the first match wins.
 type envelopeRule struct {
 	status string
 	words  []string
 	class  errorClass
 }
 
-// envelopeRules is the one table that classifies isError=true envelopes. Throttling comes first, so that
-// "API key exceeded the rate limit" is rate limiting, not a bad key. Anything unmatched is an invalid
-// response: the request was well formed, so an unknown refusal is not something a retry fixes, and the
-// Directory shows the provider's own (trimmed, key-redacted) text.
+// envelopeRules is the one table that classifies isError envelopes: Status first, the text second.
+//
+// The first part is the vendor's own table (its Swagger, shared/provider-wire.md B2): 1 "API key is
+// missing." and 2 "Invalid API Key." are a bad key; 5 is "API key does not exists." (a deleted key), "No
+// access on employee schema." (a key without the Get All Employee Detail permission) or a field-validation
+// message; 6 is "Oops! Something went wrong." or "Unknown error occured." (the server failed) or "No
+// record found."; 10 is "No record found." or "No detail has been found."; 3, 4, 7, 8 and 9 reject the
+// request itself (action, JSON body). "No record found." is an empty account: a successful, empty
+// snapshot, on which the deletion guard decides.
+//
+// The second part reads the text alone, for a Status the vendor's table does not have: the throttling
+// answer (30 calls a minute per source IP) is documented only as "an exception message", so its Status
+// and text are unknown. Throttling comes first there, so "API key exceeded the rate limit" is rate
+// limiting, not a bad key. Anything unmatched is an invalid response: the request was well formed, so an
+// unknown refusal is shown to the user rather than retried as an outage.
 var envelopeRules = []envelopeRule{
+	{status: "1", class: classUnauthorized},
+	{status: "2", class: classUnauthorized},
+	{status: "5", words: []string{"key does not exist"}, class: classUnauthorized}, // the vendor writes "exists"
+	{status: "5", words: []string{"no access on"}, class: classNoPermission},
+	{status: "5", class: classInvalid},
+	{status: "6", words: []string{"no record found"}, class: classEmpty},
+	{status: "6", class: classUnavailable},
+	{status: "10", class: classEmpty},
+	{status: "3", class: classInvalid},
+	{status: "4", class: classInvalid},
+	{status: "7", class: classInvalid},
+	{status: "8", class: classInvalid},
+	{status: "9", class: classInvalid},
+
 	{words: []string{"too many requests"}, class: classRateLimited},
 	{words: []string{"rate limit"}, class: classRateLimited},
 	{words: []string{"throttl"}, class: classRateLimited},
 	{words: []string{"limit exceeded"}, class: classRateLimited},
 
+	{words: []string{"no record found"}, class: classEmpty},
+	{words: []string{"no access on"}, class: classNoPermission},
+	{words: []string{"permission"}, class: classNoPermission},
+	{words: []string{"key does not exist"}, class: classUnauthorized},
+	{words: []string{"key is missing"}, class: classUnauthorized},
 	{words: []string{"invalid", "key"}, class: classUnauthorized},
 	{words: []string{"expired", "key"}, class: classUnauthorized},
 	{words: []string{"key", "not valid"}, class: classUnauthorized},
-	{words: []string{"incorrect", "key"}, class: classUnauthorized},
 	{words: []string{"revoked"}, class: classUnauthorized},
 	{words: []string{"unauthori"}, class: classUnauthorized}, // unauthorised / unauthorized
 	{words: []string{"not authori"}, class: classUnauthorized},
-	{words: []string{"permission"}, class: classUnauthorized}, // the key lacks "Get All Employee Detail"
 	{words: []string{"access denied"}, class: classUnauthorized},
 
+	{words: []string{"something went wrong"}, class: classUnavailable},
+	{words: []string{"unknown error"}, class: classUnavailable},
 	{words: []string{"temporarily"}, class: classUnavailable},
 	{words: []string{"unavailable"}, class: classUnavailable},
 	{words: []string{"try again"}, class: classUnavailable},
@@ -97,9 +128,13 @@ func classify(status, message string) errorClass {
 	return classInvalid
 }
 
-// envelopeError is the error for an isError=true envelope: its Status and trimmed, key-redacted Message,
-// wrapping the class's sentinel.
-func envelopeError(status, message, apiKey string) error {
+// permissionHint says what to do about classNoPermission.
+const permissionHint = `the API key lacks the "Get All Employee Detail" permission; in Access People HR, edit the key under ` +
+	`Settings → API (application Employee) and tick it`
+
+// envelopeError is the error for an isError envelope of class: its Status and trimmed, key-redacted
+// Message, wrapping the class's sentinel. classEmpty is not an error and gives nil.
+func envelopeError(class errorClass, status, message, apiKey string) error {
 	if status == "" {
 		status = "none"
 	}
@@ -108,9 +143,13 @@ func envelopeError(status, message, apiKey string) error {
 	if text != "" {
 		desc += fmt.Sprintf(": %q", text)
 	}
-	switch classify(status, message) {
+	switch class {
+	case classEmpty:
+		return nil
 	case classUnauthorized:
 		return fmt.Errorf("%s: %w", desc, provider.ErrUnauthorized)
+	case classNoPermission:
+		return fmt.Errorf("%s: %s: %w", desc, permissionHint, provider.ErrUnauthorized)
 	case classRateLimited:
 		return fmt.Errorf("%s: %w", desc, &provider.RateLimitedError{})
 	case classUnavailable:
@@ -135,6 +174,8 @@ func withoutKey(err error, apiKey string) error {
 		return fmt.Errorf("%s: %w", withheld, provider.ErrUnauthorized)
 	case errors.Is(err, provider.ErrUnavailable):
 		return fmt.Errorf("%s: %w", withheld, provider.ErrUnavailable)
+	case errors.Is(err, provider.ErrInvalidConfig):
+		return fmt.Errorf("%s: %w", withheld, provider.ErrInvalidConfig)
 	default:
 		return fmt.Errorf("%s: %w", withheld, provider.ErrInvalidResponse)
 	}

@@ -84,32 +84,23 @@ func validEmail(s string) string {
 }
 
 // normaliseName collapses runs of white space to one space and trims: the identity of a department.
-func normaliseName(s string) string { return strings.Join(strings.Fields(s), " ") }
+func normaliseName(s string) string { return provider.NormaliseSpace(s) }
 
-// displayName is KnownAs; else OtherName, only for a record with no KnownAs key at all (OtherName is
-// middle names where both exist); else "First Last".
-func displayName(r *apiEmployee) string {
-	if r.KnownAs.text != "" {
-		return r.KnownAs.text
-	}
-	if !r.KnownAs.present && r.OtherName.text != "" {
-		return r.OtherName.text
-	}
-	return normaliseName(r.FirstName.text + " " + r.LastName.text)
-}
-
-// people indexes the response's employees to resolve ReportsTo.
+// people indexes the response's employees to resolve a manager.
 type people struct {
 	ids map[string]bool
-	// byName maps a case-folded, space-normalised "First Last" to its id, or "" when two share it.
-	byName map[string]string
+	// byName maps a case-folded, space-normalised "First Last" to its id, or "" when two share it;
+	// byEmail a lower-cased work e-mail likewise.
+	byName  map[string]string
+	byEmail map[string]string
 }
 
 func nameKey(s string) string { return strings.ToLower(normaliseName(s)) }
 
 // manager resolves a record's line manager to an EmployeeId in the response: ReportsToEmployeeId when it
-// names one; else ReportsTo when it is an id; else ReportsTo as a "First Last" name that exactly one
-// employee has. An employee is never their own manager. Anything else is "".
+// names one; else ReportsTo when it is an id; else the employee whose work e-mail is
+// ReportsToEmailAddress; else ReportsTo as a "First Last" name that exactly one employee has. An employee
+// is never their own manager. Anything else is "".
 func (p *people) manager(r *apiEmployee, self string) string {
 	ok := func(id string) bool { return id != "" && id != self && p.ids[id] }
 	if id := r.ReportsToEmployeeId.text; ok(id) {
@@ -117,6 +108,11 @@ func (p *people) manager(r *apiEmployee, self string) string {
 	}
 	if id := r.ReportsTo.text; ok(id) {
 		return id
+	}
+	if mail := validEmail(r.ReportsToEmailAddress.text); mail != "" {
+		if id := p.byEmail[strings.ToLower(mail)]; ok(id) {
+			return id
+		}
 	}
 	if r.ReportsTo.text == "" {
 		return ""
@@ -132,7 +128,8 @@ func (p *people) manager(r *apiEmployee, self string) string {
 // cannot be materialised, and dropping it would delete that user) or on an EmployeeId twice. Ids are
 // exact text: "pw1" and "PW1" are two employees.
 func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provider.Department, error) {
-	p := &people{ids: make(map[string]bool, len(recs)), byName: make(map[string]string, len(recs))}
+	p := &people{ids: make(map[string]bool, len(recs)), byName: make(map[string]string, len(recs)),
+		byEmail: make(map[string]string, len(recs))}
 	for i := range recs {
 		id := recs[i].EmployeeId.text
 		if id == "" {
@@ -142,12 +139,8 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 			return nil, nil, invalid(fmt.Sprintf("EmployeeId %q appears more than once", provider.OneLine(id, 64)))
 		}
 		p.ids[id] = true
-		k := nameKey(recs[i].FirstName.text + " " + recs[i].LastName.text)
-		if _, dup := p.byName[k]; dup {
-			p.byName[k] = ""
-		} else {
-			p.byName[k] = id
-		}
+		addUnique(p.byName, nameKey(recs[i].FirstName.text+" "+recs[i].LastName.text), id)
+		addUnique(p.byEmail, strings.ToLower(validEmail(recs[i].EmailId.text)), id)
 	}
 
 	emps := make([]provider.Employee, 0, len(recs))
@@ -162,13 +155,18 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 			Email:             validEmail(r.EmailId.text),
 			FirstName:         r.FirstName.text,
 			LastName:          r.LastName.text,
-			DisplayName:       displayName(r),
+			PreferredName:     r.KnownAs.text,
+			DisplayName:       provider.DisplayName(r.KnownAs.text, r.FirstName.text, r.LastName.text),
 			JobTitle:          r.JobRole.text,
 			Active:            active,
 			EmploymentStatus:  status,
 			ManagerExternalID: p.manager(r, id),
+			ManagerEmail:      validEmail(r.ReportsToEmailAddress.text),
 			StartDate:         normaliseDate(r.StartDate.text),
 			EndDate:           end,
+			EmploymentType:    r.EmploymentType.text,
+			Location:          provider.NewAffiliation("", r.Location.text),
+			Company:           provider.NewAffiliation("", r.Company.text),
 		}
 		if d := normaliseName(r.Department.text); d != "" {
 			e.DepartmentIDs = []string{d}
@@ -183,4 +181,16 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
 	return emps, out, nil
+}
+
+// addUnique maps k to id, or to "" once a second id has k; an empty k is not added.
+func addUnique(m map[string]string, k, id string) {
+	if k == "" {
+		return
+	}
+	if _, dup := m[k]; dup {
+		m[k] = ""
+		return
+	}
+	m[k] = id
 }

@@ -15,20 +15,22 @@ limitations under the License.
 */
 
 // Package breathehr reads a Breathe HR account (GET /employees and GET /departments, API key in the
-// X-API-KEY header) into a provider.Snapshot. It decodes only allowlisted fields, pages through every
-// listing before returning anything, paces itself to Breathe's 60 requests a minute, and classifies
-// failures onto the provider package's sentinel errors. It never retries: the controller owns backoff.
+// X-API-KEY header) into a provider.Snapshot. It decodes only allowlisted fields and pages through every
+// listing before returning anything. It keeps every account within Breathe's 60 requests a minute, shared
+// by every Directory using the same key; a 429 in the middle of a listing makes it wait for the window to
+// clear and resume the same page, a bounded number of times. Failures are classified onto the provider
+// package's sentinel errors; retrying a failed sync is the controller's business.
 package breathehr
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/dirsync/dirsync/internal/provider"
@@ -37,7 +39,8 @@ import (
 const (
 	// DefaultBaseURL is Breathe HR's production API.
 	DefaultBaseURL = "https://api.breathehr.com/v1"
-	// SandboxBaseURL is Breathe HR's sandbox API, which takes the account's separate sandbox key.
+	// SandboxBaseURL is Breathe HR's sandbox API (.info, not .com), which takes the account's separate
+	// sandbox key.
 	SandboxBaseURL = "https://api.sandbox.breathehr.info/v1"
 
 	// PerPage is the page size the client asks for: Breathe's maximum.
@@ -46,6 +49,13 @@ const (
 	MaxPages = 10000
 	// MaxBodyBytes caps one page's body. A page of 100 employees is a few hundred KiB.
 	MaxBodyBytes int64 = 16 << 20
+	// RateLimitWaits is how many times one request waits after a 429 before the fetch fails with a
+	// *provider.RateLimitedError.
+	RateLimitWaits = 3
+	// MaxRateLimitWait is the longest wait after a 429 the client sits out itself: Breathe sends no
+	// Retry-After, so it waits BudgetWindow; a longer Retry-After, should one appear, goes to the controller
+	// in the RateLimitedError, whose schedule honours it.
+	MaxRateLimitWait = BudgetWindow
 
 	// errorBodyBytes is how much of an error response the client reads to find its error text.
 	errorBodyBytes = 4 << 10
@@ -57,64 +67,97 @@ const (
 type Client struct {
 	base     *url.URL
 	apiKey   string
+	account  [sha256.Size]byte // budgetID(base's origin, apiKey)
 	http     *http.Client
-	pacer    *pacer // nil when unpaced
-	now      func() time.Time
 	maxBody  int64
 	maxPages int
+	o        options
+	// progress hears pages read of the pages expected (0 while unknown); nil when nobody listens.
+	progress func(done, total int)
 }
 
 var _ provider.Provider = (*Client)(nil)
 
+// options are what NewFactory's Options set; the zero value is never used.
+type options struct {
+	budget int           // requests per window; 0 means unpaced
+	window time.Duration // the budget's window
+	waits  int           // waits after a 429, per request
+	// The budget's clock, sleep and registry: wall time and the process registry except in tests.
+	clock    func() time.Time
+	sleep    func(ctx context.Context, d time.Duration) error
+	accounts *budgets
+}
+
+func defaultOptions() options {
+	o := options{budget: RequestBudget, window: BudgetWindow, waits: RateLimitWaits, clock: time.Now,
+		sleep: sleepCtx, accounts: accounts}
+	if benchUnpaced() {
+		o.budget = 0
+	}
+	return o
+}
+
+// benchUnpaced reports whether pacing is off. Only a binary built with the dirsync_bench tag can say yes
+// (see bench.go); the manager that ships cannot turn pacing off.
+var benchUnpaced = func() bool { return false }
+
+// PacingDisabled reports whether this binary was built with the dirsync_bench tag and told to send
+// requests unpaced, as the benchmark does against its fake.
+func PacingDisabled() bool { return benchUnpaced() }
+
+// Option changes the clients a Factory builds.
+type Option func(*options)
+
+// WithRateLimitWaits sets how many times one request waits after a 429 before the fetch fails (default
+// RateLimitWaits); 0 fails at the first 429, as tests of the controller's backoff want.
+func WithRateLimitWaits(n int) Option { return func(o *options) { o.waits = max(0, n) } }
+
+// NewFactory returns the provider.Factory for Breathe HR with opts applied.
+func NewFactory(opts ...Option) provider.Factory {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return func(cfg provider.Config) (provider.Provider, error) { return newClient(cfg, o) }
+}
+
 // New builds a Client from cfg; it is the provider.Factory for Breathe HR. cfg.BaseURL (path kept, e.g.
 // http://127.0.0.1:8080/v1) overrides DefaultBaseURL. Surrounding white space is trimmed from the key.
-func New(cfg provider.Config) (provider.Provider, error) {
-	base, err := baseURL(cfg.BaseURL)
+func New(cfg provider.Config) (provider.Provider, error) { return newClient(cfg, defaultOptions()) }
+
+func newClient(cfg provider.Config, o options) (*Client, error) {
+	base, err := provider.BaseURL("breathehr", cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
 		return nil, err
 	}
-	key := strings.TrimSpace(cfg.APIKey)
-	if key == "" {
-		return nil, errors.New("breathehr: the API key is empty")
-	}
-	if strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r == 0x7f }) {
-		return nil, errors.New("breathehr: the API key contains white space or a control character; store it without line breaks")
+	key, err := provider.CheckAPIKey("breathehr", cfg.APIKey)
+	if err != nil {
+		return nil, err
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = provider.NewHTTPClient(provider.HTTPOptions{})
 	}
-	c := &Client{
+	return &Client{
 		base:     base,
 		apiKey:   key,
+		account:  budgetID(provider.Origin(base), key),
 		http:     provider.SameHostOnly(hc),
-		now:      cfg.Clock(),
 		maxBody:  MaxBodyBytes,
 		maxPages: MaxPages,
-	}
-	if !cfg.Unpaced {
-		c.pacer = newPacer(burst, refill)
-	}
-	return c, nil
-}
-
-func baseURL(u *url.URL) (*url.URL, error) {
-	if u == nil {
-		return url.Parse(DefaultBaseURL)
-	}
-	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, errors.New("breathehr: the endpoint must be an absolute http or https URL, e.g. " + DefaultBaseURL)
-	}
-	if u.User != nil {
-		return nil, errors.New("breathehr: the endpoint must not contain a user name or password")
-	}
-	b := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimRight(u.Path, "/")}
-	return b, nil
+		o:        o,
+		progress: cfg.Progress,
+	}, nil
 }
 
 // Fetch reads every department and every employee. It returns the complete snapshot or an error, never both.
 func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 	st := &stats{}
+	if c.o.budget > 0 {
+		st.budget = c.o.accounts.acquire(c.account, c.o.budget, c.o.window, c.o.clock())
+		defer func() { c.o.accounts.release(st.budget, c.o.clock()) }()
+	}
 	depts, err := listAll(ctx, c, st, "departments", decodeDepartments)
 	if err != nil {
 		return nil, err
@@ -122,14 +165,14 @@ func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 	if id, dup := firstDuplicate(depts, func(d provider.Department) string { return d.ExternalID }); dup {
 		return nil, fmt.Errorf("breathehr: department id %s is listed twice: %w", id, provider.ErrInvalidResponse)
 	}
-	emps, err := listAll(ctx, c, st, "employees", decodeEmployees)
+	ws, err := listAll(ctx, c, st, "employees", decodeEmployeePage)
 	if err != nil {
 		return nil, err
 	}
-	if id, dup := firstDuplicate(emps, func(e provider.Employee) string { return e.ExternalID }); dup {
+	if id, dup := firstDuplicate(ws, func(w wireEmployee) string { return string(w.ID) }); dup {
 		return nil, fmt.Errorf("breathehr: employee id %s is listed twice: %w", id, provider.ErrInvalidResponse)
 	}
-	return &provider.Snapshot{Employees: emps, Departments: depts, Requests: st.requests, Bytes: st.bytes}, nil
+	return &provider.Snapshot{Employees: toEmployees(ws, depts), Departments: depts, Requests: st.requests, Bytes: st.bytes}, nil
 }
 
 func firstDuplicate[T any](items []T, id func(T) string) (string, bool) {
@@ -144,10 +187,14 @@ func firstDuplicate[T any](items []T, id func(T) string) (string, bool) {
 	return "", false
 }
 
-// stats counts one fetch's requests and body bytes.
+// stats is one fetch's state: its requests and body bytes, the account's budget (nil when unpaced), and
+// the pages read and expected for progress (pagesBefore: pages of the listings already finished).
 type stats struct {
-	requests int
-	bytes    int64
+	requests    int
+	bytes       int64
+	budget      *budget
+	pages       int
+	pagesBefore int
 }
 
 // page is one successful response: its body and the headers pagination needs.
@@ -156,21 +203,61 @@ type page struct {
 	header http.Header
 }
 
-// get makes one paced GET and returns the body of a 2xx response, or a classified error. what names
-// the request in errors ("GET /v1/employees (page 2)"): path only, never the query or headers.
+// get makes one paced GET and returns the body of a 2xx response, or a classified error. After a 429 it
+// holds the account's budget for the window (or the Retry-After, up to MaxRateLimitWait) and asks for the
+// same page again, at most c.o.waits times, so that the pages already read are kept. what names the
+// request in errors ("GET /v1/employees (page 2)"): path only, never the query or headers.
 func (c *Client) get(ctx context.Context, st *stats, u *url.URL, what string) (*page, error) {
-	if c.pacer != nil {
-		if err := c.pacer.wait(ctx); err != nil {
+	for waits := 0; ; waits++ {
+		if err := c.pace(ctx, st.budget); err != nil {
+			return nil, fmt.Errorf("breathehr: %s: %w: %w", what, provider.ErrUnavailable, err)
+		}
+		p, err := c.getOnce(ctx, st, u, what)
+		var rl *provider.RateLimitedError
+		if err == nil || !errors.As(err, &rl) {
+			return p, err
+		}
+		wait := rl.RetryAfter
+		if wait <= 0 {
+			wait = c.o.window
+		}
+		if waits >= c.o.waits || wait > MaxRateLimitWait {
+			if waits > 0 {
+				return nil, fmt.Errorf("%w, still after waiting %d times", err, waits)
+			}
+			return nil, err
+		}
+		if st.budget != nil {
+			st.budget.pause(c.o.clock().Add(wait)) // every listing of the account waits, not only this one
+		} else if err := c.o.sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("breathehr: %s: %w: %w", what, provider.ErrUnavailable, err)
 		}
 	}
+}
+
+// pace waits for the account's next send time; b is nil when unpaced.
+func (c *Client) pace(ctx context.Context, b *budget) error {
+	if err := ctx.Err(); err != nil || b == nil {
+		return err
+	}
+	now := c.o.clock()
+	slot := b.reserve(now)
+	if err := c.o.sleep(ctx, slot.Sub(now)); err != nil {
+		b.cancel(slot)
+		return err
+	}
+	return nil
+}
+
+// getOnce makes one GET.
+func (c *Client) getOnce(ctx context.Context, st *stats, u *url.URL, what string) (*page, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("breathehr: %s: cannot build the request: %w", what, provider.ErrInvalidResponse)
+		return nil, fmt.Errorf("breathehr: %s: cannot build the request: %w", what, provider.ErrInvalidConfig)
 	}
 	req.Header.Set("X-API-KEY", c.apiKey)
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "dirsync")
+	req.Header.Set("User-Agent", provider.UserAgent())
 	st.requests++
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -234,7 +321,7 @@ func (c *Client) statusError(what string, resp *http.Response, st *stats) error 
 		return fmt.Errorf("%s: %w; enable the API in Breathe HR under Settings → Integrations → API Setup, and check the key",
 			head, provider.ErrUnauthorized)
 	case code == http.StatusTooManyRequests:
-		return fmt.Errorf("%s: %w", head, &provider.RateLimitedError{RetryAfter: retryAfter(resp.Header.Get("Retry-After"), c.now())})
+		return fmt.Errorf("%s: %w", head, &provider.RateLimitedError{RetryAfter: provider.RetryAfter(resp.Header.Get("Retry-After"), c.o.clock())})
 	case code >= 500:
 		return fmt.Errorf("%s: %w", head, provider.ErrUnavailable)
 	case code == http.StatusNotFound:
@@ -248,46 +335,4 @@ func (c *Client) statusError(what string, resp *http.Response, st *stats) error 
 // runs of white space collapsed to one space, and at most max runes kept.
 func (c *Client) sanitise(s string, max int) string {
 	return provider.OneLine(provider.Redact(s, c.apiKey), max)
-}
-
-// maxRetryAfter bounds a Retry-After value, so that a hostile value cannot overflow a Duration.
-const maxRetryAfter = 24 * time.Hour
-
-// retryAfter parses a Retry-After value: delay seconds or an HTTP date. Absent or unparsable gives 0.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if isDigits(v) {
-		if len(v) > 6 { // more than 11 days either way
-			return maxRetryAfter
-		}
-		var secs int64
-		for _, r := range v {
-			secs = secs*10 + int64(r-'0')
-		}
-		return min(time.Duration(secs)*time.Second, maxRetryAfter)
-	}
-	t, err := http.ParseTime(v)
-	if err != nil {
-		return 0
-	}
-	d := t.Sub(now)
-	if d < 0 {
-		return 0
-	}
-	return min(d, maxRetryAfter)
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -24,15 +24,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"reflect"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/breathehr/fake"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
+	"github.com/dirsync/dirsync/internal/provider/providertest"
 )
 
 // testKey is recognisable so tests can prove it never leaks into error text.
@@ -51,76 +53,113 @@ func startFake(t *testing.T, c fakehr.Company, opts ...fake.Option) *fake.Server
 	return s
 }
 
-// newClient builds an unpaced client for base; hc may be nil.
-func newClient(t *testing.T, base string, hc *http.Client) *Client {
+// fakeClock is the budget's clock in tests: sleeping advances it at once and is recorded.
+type fakeClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept []time.Duration
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{t: today} }
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d > 0 {
+		c.t = c.t.Add(d)
+		c.slept = append(c.slept, d)
+	}
+	return nil
+}
+
+func (c *fakeClock) sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.slept...)
+}
+
+// testOptions are unpaced, with a fake clock and a registry of their own, so tests neither wait nor share.
+func testOptions(clk *fakeClock) options {
+	return options{window: BudgetWindow, waits: RateLimitWaits, clock: clk.now, sleep: clk.sleep, accounts: &budgets{}}
+}
+
+// testClient builds a client for base with testOptions changed by opts; hc may be nil.
+func testClient(t *testing.T, base string, hc *http.Client, opts ...func(*options)) *Client {
 	t.Helper()
+	o := testOptions(newFakeClock())
+	for _, opt := range opts {
+		opt(&o)
+	}
 	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(provider.Config{BaseURL: u, APIKey: testKey, HTTPClient: hc, Unpaced: true, Now: func() time.Time { return today }})
+	c, err := newClient(provider.Config{BaseURL: u, APIKey: testKey, HTTPClient: hc, Now: func() time.Time { return today }}, o)
 	if err != nil {
-		t.Fatalf("New: %v", err)
+		t.Fatalf("newClient: %v", err)
 	}
-	return p.(*Client)
+	return c
 }
 
-// overJSON is s as it arrives after a JSON round trip: invalid UTF-8 becomes U+FFFD. (fakehr.Generate
-// makes some known-as names by slicing bytes, e.g. "\xc3\xc3" from "Élodie Øvergaard".)
-func overJSON(s string) string {
-	b, _ := json.Marshal(s)
-	var out string
-	_ = json.Unmarshal(b, &out)
-	return out
-}
-
-// want is what the client must make of a fake employee.
-func want(e fakehr.Employee) provider.Employee {
+// want is what the client must make of a fake employee, which the fake renders with everything it has.
+func want(e fakehr.Employee, c fakehr.Company) provider.Employee {
 	out := provider.Employee{
 		ExternalID:        e.ID,
-		Email:             overJSON(e.Email),
-		FirstName:         overJSON(e.FirstName),
-		LastName:          overJSON(e.LastName),
-		DisplayName:       overJSON(e.FirstName + " " + e.LastName),
-		JobTitle:          overJSON(e.JobTitle),
+		Email:             e.Email,
+		FirstName:         e.FirstName,
+		LastName:          e.LastName,
+		PreferredName:     e.KnownAs,
+		DisplayName:       provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
+		JobTitle:          e.JobTitle,
 		Active:            e.Status == fakehr.Current || e.Status == fakehr.PendingLeaver,
-		EmploymentStatus:  fake.StatusText(e.Status),
+		EmploymentStatus:  strings.TrimSpace(fake.StatusText(e.Status)),
 		ManagerExternalID: e.ManagerID,
 		StartDate:         e.StartDate,
 		EndDate:           e.LeavingDate,
-	}
-	if e.KnownAs != "" {
-		out.DisplayName = overJSON(e.KnownAs)
+		EmploymentType:    e.EmploymentType,
+		Location:          provider.NewAffiliation(e.Location.ID, e.Location.Name),
+		Division:          provider.NewAffiliation(e.Division.ID, e.Division.Name),
 	}
 	if e.DepartmentID != "" {
 		out.DepartmentIDs = []string{e.DepartmentID}
+	}
+	if m := c.Employee(e.ManagerID); m != nil {
+		out.ManagerEmail = m.Email
 	}
 	return out
 }
 
 func checkSnapshot(t *testing.T, c fakehr.Company, snap *provider.Snapshot) {
 	t.Helper()
-	if len(snap.Employees) != len(c.Employees) {
-		t.Fatalf("got %d employees, want %d", len(snap.Employees), len(c.Employees))
+	wantEmps := make([]provider.Employee, 0, len(c.Employees))
+	for _, e := range c.Employees {
+		wantEmps = append(wantEmps, want(e, c))
 	}
-	for i, e := range c.Employees {
-		if w := want(e); !reflect.DeepEqual(snap.Employees[i], w) {
-			t.Errorf("employee %d:\n got %+v\nwant %+v", i, snap.Employees[i], w)
-		}
+	if diff := cmp.Diff(wantEmps, snap.Employees); diff != "" {
+		t.Errorf("employees (-want +got):\n%s", diff)
 	}
 	var wantDepts []provider.Department
 	for _, d := range c.Departments {
 		wantDepts = append(wantDepts, provider.Department{ExternalID: d.ID, Name: d.Name})
 	}
-	if !reflect.DeepEqual(snap.Departments, wantDepts) {
-		t.Errorf("departments:\n got %+v\nwant %+v", snap.Departments, wantDepts)
+	if diff := cmp.Diff(wantDepts, snap.Departments); diff != "" {
+		t.Errorf("departments (-want +got):\n%s", diff)
 	}
 }
 
 func TestFetchGeneratedCompany(t *testing.T) {
 	c := company(250)
 	s := startFake(t, c)
-	snap, err := newClient(t, s.URL(), nil).Fetch(context.Background())
+	snap, err := testClient(t, s.URL(), nil).Fetch(context.Background())
 	if err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
@@ -152,7 +191,7 @@ func TestFetchNonASCIINames(t *testing.T) {
 		},
 	}
 	s := startFake(t, c)
-	snap, err := newClient(t, s.URL(), nil).Fetch(context.Background())
+	snap, err := testClient(t, s.URL(), nil).Fetch(context.Background())
 	if err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
@@ -181,7 +220,7 @@ func TestFetchPagination(t *testing.T) {
 			c := company(1)
 			c.Employees = company(max(tt.employees, 1)).Employees[:tt.employees]
 			s := startFake(t, c, tt.opts...)
-			snap, err := newClient(t, s.URL(), nil).Fetch(context.Background())
+			snap, err := testClient(t, s.URL(), nil).Fetch(context.Background())
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
 			}
@@ -308,7 +347,7 @@ func TestFetchPaginationFailures(t *testing.T) {
 			var base string
 			srv := pageServer(t, func(w http.ResponseWriter, r *http.Request, page int) { tt.serve(base)(w, r, page) })
 			base = srv.URL
-			snap, err := newClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
+			snap, err := testClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
 			if snap != nil {
 				t.Errorf("got a snapshot with an error")
 			}
@@ -332,7 +371,7 @@ func TestFetchHonoursPerPageHeader(t *testing.T) {
 		w.Header().Set("Per-Page", "25")
 		fmt.Fprint(w, employeesJSON(page*1000, []int{0, 25, 25, 10}[min(page, 3)]))
 	})
-	snap, err := newClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
+	snap, err := testClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
 	if err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
@@ -345,7 +384,7 @@ func TestFetchStopsAfterMaxPages(t *testing.T) {
 	srv := pageServer(t, func(w http.ResponseWriter, _ *http.Request, page int) {
 		fmt.Fprint(w, employeesJSON(page*100, 100)) // always a full page, never an end
 	})
-	c := newClient(t, srv.URL+"/v1", nil)
+	c := testClient(t, srv.URL+"/v1", nil)
 	c.maxPages = 5
 	_, err := c.Fetch(context.Background())
 	if !errors.Is(err, provider.ErrInvalidResponse) || !strings.Contains(err.Error(), "more than 5 pages") {
@@ -390,7 +429,7 @@ func TestKeyNeverSentToAnotherHost(t *testing.T) {
 				w.Header().Set("Link", fmt.Sprintf(`<%s/v1/employees?page=2>; rel="next"`, rec.URL))
 				fmt.Fprint(w, employeesJSON(1, 100))
 			})
-			_, err := newClient(t, srv.URL+"/v1", hc).Fetch(context.Background())
+			_, err := testClient(t, srv.URL+"/v1", hc).Fetch(context.Background())
 			if !errors.Is(err, provider.ErrInvalidResponse) {
 				t.Fatalf("err = %v, want ErrInvalidResponse", err)
 			}
@@ -403,7 +442,7 @@ func TestKeyNeverSentToAnotherHost(t *testing.T) {
 			srv := pageServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
 				http.Redirect(w, r, rec.URL+"/v1/employees", http.StatusFound)
 			})
-			_, err := newClient(t, srv.URL+"/v1", hc).Fetch(context.Background())
+			_, err := testClient(t, srv.URL+"/v1", hc).Fetch(context.Background())
 			if !errors.Is(err, provider.ErrInvalidResponse) || !strings.Contains(err.Error(), "refused a redirect") {
 				t.Fatalf("err = %v, want a refused redirect (ErrInvalidResponse)", err)
 			}
@@ -420,7 +459,7 @@ func TestKeyNeverSentToAnotherHost(t *testing.T) {
 			}
 			fmt.Fprint(w, employeesJSON(1, 2))
 		})
-		snap, err := newClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
+		snap, err := testClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
 		if err != nil || len(snap.Employees) != 2 {
 			t.Fatalf("Fetch = %v, %v; want 2 employees", snap, err)
 		}
@@ -435,22 +474,36 @@ type faultCase struct {
 	wantErr   error
 	retry     time.Duration // for RateLimitedError
 	wantInMsg string
+	// wantRequests is how many requests the fetch makes (departments page 1 first); 0 means 1.
+	wantRequests int
 }
 
 var faultCases = []faultCase{
-	{name: "unauthorized", fault: fakehr.Fault{Kind: fakehr.FaultUnauthorized}, wantErr: provider.ErrUnauthorized, wantInMsg: "HTTP 401"},
+	{name: "unauthorized", fault: fakehr.Fault{Kind: fakehr.FaultUnauthorized}, wantErr: provider.ErrUnauthorized,
+		wantInMsg: `HTTP 401 ("401 Unauthorized")`},
 	{name: "server error 503", fault: fakehr.Fault{Kind: fakehr.FaultServerError}, wantErr: provider.ErrUnavailable, wantInMsg: "HTTP 503"},
 	{name: "server error 502", fault: fakehr.Fault{Kind: fakehr.FaultServerError, Code: 502}, wantErr: provider.ErrUnavailable, wantInMsg: "HTTP 502"},
-	{name: "rate limited", fault: fakehr.Fault{Kind: fakehr.FaultRateLimited}, retry: 0},
-	{name: "rate limited with Retry-After", fault: fakehr.Fault{Kind: fakehr.FaultRateLimited, RetryAfter: 1500 * time.Millisecond}, retry: 2 * time.Second},
+	{name: "rate limited: waits the window, then gives up", fault: fakehr.Fault{Kind: fakehr.FaultRateLimited},
+		wantInMsg:    `HTTP 429 ("Rate Limit Reached"): the provider is rate limiting requests, still after waiting 3 times`,
+		wantRequests: 1 + RateLimitWaits},
+	{name: "rate limited with a short Retry-After: waits it, then gives up",
+		fault: fakehr.Fault{Kind: fakehr.FaultRateLimited, RetryAfter: 1500 * time.Millisecond}, retry: 2 * time.Second,
+		wantInMsg: "still after waiting 3 times", wantRequests: 1 + RateLimitWaits},
+	{name: "rate limited with a long Retry-After: the controller waits",
+		fault: fakehr.Fault{Kind: fakehr.FaultRateLimited, RetryAfter: 2 * time.Minute}, retry: 2 * time.Minute,
+		wantInMsg: "it asked to retry after 2m0s"},
 	{name: "malformed JSON", fault: fakehr.Fault{Kind: fakehr.FaultMalformedJSON}, wantErr: provider.ErrInvalidResponse, wantInMsg: "invalid JSON"},
 	{name: "truncated body", fault: fakehr.Fault{Kind: fakehr.FaultTruncatedBody}, wantErr: provider.ErrInvalidResponse, wantInMsg: "cut off"},
 	{name: "slow body past the timeout", fault: fakehr.Fault{Kind: fakehr.FaultSlowBody, Delay: time.Hour},
 		timeout: 300 * time.Millisecond, wantErr: provider.ErrUnavailable, wantInMsg: "timed out"},
-	{name: "missing page", fault: fakehr.Fault{Kind: fakehr.FaultMissingPage}, wantErr: provider.ErrInvalidResponse, wantInMsg: "GET /v1/employees (page 2): HTTP 404"},
+	{name: "hang past the timeout", fault: fakehr.Fault{Kind: fakehr.FaultHang},
+		timeout: 300 * time.Millisecond, wantErr: provider.ErrUnavailable, wantInMsg: "Client.Timeout exceeded"},
+	{name: "missing page", fault: fakehr.Fault{Kind: fakehr.FaultMissingPage}, wantErr: provider.ErrInvalidResponse,
+		wantInMsg: "GET /v1/employees (page 2): HTTP 404", wantRequests: 3},
 	{name: "error envelope", fault: fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Message: "Account suspended: contact support"},
 		wantErr: provider.ErrUnavailable, wantInMsg: `HTTP 500 ("Account suspended: contact support")`},
-	{name: "duplicate ids", fault: fakehr.Fault{Kind: fakehr.FaultDuplicateIDs}, wantErr: provider.ErrInvalidResponse, wantInMsg: "is listed twice"},
+	{name: "duplicate ids", fault: fakehr.Fault{Kind: fakehr.FaultDuplicateIDs}, wantErr: provider.ErrInvalidResponse,
+		wantInMsg: "is listed twice", wantRequests: 4},
 }
 
 func TestFetchFaults(t *testing.T) {
@@ -462,34 +515,74 @@ func TestFetchFaults(t *testing.T) {
 			if tt.timeout > 0 {
 				hc = provider.NewHTTPClient(provider.HTTPOptions{Timeout: tt.timeout})
 			}
-			snap, err := newClient(t, s.URL(), hc).Fetch(context.Background())
+			snap, err := testClient(t, s.URL(), hc).Fetch(context.Background())
 			if snap != nil {
 				t.Errorf("got a snapshot with %d employees; want none", len(snap.Employees))
 			}
 			if err == nil {
 				t.Fatal("Fetch succeeded; want an error")
 			}
-			if tt.wantErr == nil {
+			if class, problem := providertest.Classify(err); problem != "" {
+				t.Fatal(problem)
+			} else if tt.wantErr == nil {
 				var rl *provider.RateLimitedError
 				if !errors.As(err, &rl) {
-					t.Fatalf("err = %v, want *RateLimitedError", err)
+					t.Fatalf("err = %v (%s), want *RateLimitedError", err, class)
 				}
 				if rl.RetryAfter != tt.retry {
 					t.Errorf("RetryAfter = %v, want %v", rl.RetryAfter, tt.retry)
 				}
 			} else if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("err = %v, want %v", err, tt.wantErr)
-			}
-			for _, other := range []error{provider.ErrUnauthorized, provider.ErrUnavailable, provider.ErrInvalidResponse} {
-				if other != tt.wantErr && errors.Is(err, other) {
-					t.Errorf("err = %v is also %v", err, other)
-				}
+				t.Fatalf("err = %v (%s), want %v", err, class, tt.wantErr)
 			}
 			if !strings.Contains(err.Error(), tt.wantInMsg) {
 				t.Errorf("err = %q, want it to contain %q", err, tt.wantInMsg)
 			}
 			if strings.Contains(err.Error(), testKey) {
 				t.Errorf("error contains the API key: %q", err)
+			}
+			if want := max(tt.wantRequests, 1); s.Requests() != want {
+				t.Errorf("%d requests, want %d", s.Requests(), want)
+			}
+		})
+	}
+}
+
+// TestEveryFaultKindIsClassified runs the client against the fake with every fakehr.FaultKind: each
+// either fails with exactly one of the provider package's classes or, for a well-formed answer, succeeds.
+func TestEveryFaultKindIsClassified(t *testing.T) {
+	want := map[fakehr.FaultKind]providertest.Class{
+		fakehr.FaultUnauthorized:  providertest.Unauthorized,
+		fakehr.FaultServerError:   providertest.Unavailable,
+		fakehr.FaultRateLimited:   providertest.RateLimited,
+		fakehr.FaultMalformedJSON: providertest.InvalidResponse,
+		fakehr.FaultTruncatedBody: providertest.InvalidResponse,
+		fakehr.FaultSlowBody:      providertest.Unavailable,
+		fakehr.FaultMissingPage:   providertest.InvalidResponse,
+		fakehr.FaultEmptyList:     "", // a well-formed, empty account: the deletion guard decides
+		fakehr.FaultErrorEnvelope: providertest.Unavailable,
+		fakehr.FaultDuplicateIDs:  providertest.InvalidResponse,
+		fakehr.FaultHang:          providertest.Unavailable,
+	}
+	for _, kind := range fakehr.FaultKinds {
+		t.Run(string(kind), func(t *testing.T) {
+			wantClass, ok := want[kind]
+			if !ok {
+				t.Fatalf("no expectation for fault kind %s: add one", kind)
+			}
+			s := startFake(t, company(150))
+			s.InjectFault(fakehr.Fault{Kind: kind, Delay: time.Hour})
+			hc := provider.NewHTTPClient(provider.HTTPOptions{Timeout: 300 * time.Millisecond})
+			snap, err := testClient(t, s.URL(), hc).Fetch(context.Background())
+			if wantClass == "" {
+				if err != nil || snap == nil {
+					t.Fatalf("Fetch = %v, %v; want success", snap, err)
+				}
+				return
+			}
+			class, problem := providertest.Classify(err)
+			if problem != "" || class != wantClass || snap != nil {
+				t.Fatalf("Fetch = %v, %v: class %q %s; want %s", snap, err, class, problem, wantClass)
 			}
 		})
 	}
@@ -499,7 +592,7 @@ func TestFetchFaultsThatStillSucceed(t *testing.T) {
 	t.Run("empty list is a valid, empty account", func(t *testing.T) {
 		s := startFake(t, company(250))
 		s.InjectFault(fakehr.Fault{Kind: fakehr.FaultEmptyList})
-		snap, err := newClient(t, s.URL(), nil).Fetch(context.Background())
+		snap, err := testClient(t, s.URL(), nil).Fetch(context.Background())
 		if err != nil || len(snap.Employees) != 0 || len(snap.Departments) != 12 {
 			t.Fatalf("Fetch = %+v, %v; want 0 employees, 12 departments", snap, err)
 		}
@@ -508,7 +601,7 @@ func TestFetchFaultsThatStillSucceed(t *testing.T) {
 		c := company(30)
 		s := startFake(t, c)
 		s.InjectFault(fakehr.Fault{Kind: fakehr.FaultSlowBody, Delay: time.Millisecond})
-		snap, err := newClient(t, s.URL(), nil).Fetch(context.Background())
+		snap, err := testClient(t, s.URL(), nil).Fetch(context.Background())
 		if err != nil {
 			t.Fatalf("Fetch: %v", err)
 		}
@@ -518,7 +611,7 @@ func TestFetchFaultsThatStillSucceed(t *testing.T) {
 		c := company(5)
 		s := startFake(t, c)
 		s.InjectFault(fakehr.Fault{Kind: fakehr.FaultServerError, Times: 1})
-		cl := newClient(t, s.URL(), nil)
+		cl := testClient(t, s.URL(), nil)
 		if _, err := cl.Fetch(context.Background()); !errors.Is(err, provider.ErrUnavailable) {
 			t.Fatalf("first Fetch: %v, want ErrUnavailable", err)
 		}
@@ -536,7 +629,7 @@ func TestStatusClassification(t *testing.T) {
 		code      int
 		body      string
 		header    map[string]string
-		wantErr   error
+		wantErr   error // nil: a *RateLimitedError
 		wantIn    []string
 		wantNotIn []string
 	}{
@@ -556,6 +649,7 @@ func TestStatusClassification(t *testing.T) {
 			wantIn: []string{"[redacted]"}},
 		{code: 200, body: `not json`, wantErr: provider.ErrInvalidResponse, wantIn: []string{"not the expected JSON"}},
 		{code: 200, body: ``, wantErr: provider.ErrInvalidResponse},
+		{code: 429, body: `{"error":{"type":"Rate Limit Reached"}}`, wantIn: []string{`HTTP 429 ("Rate Limit Reached")`}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d %.20s", tt.code, tt.body), func(t *testing.T) {
@@ -565,8 +659,9 @@ func TestStatusClassification(t *testing.T) {
 				fmt.Fprint(w, tt.body)
 			}))
 			defer srv.Close()
-			snap, err := newClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
-			if snap != nil || !errors.Is(err, tt.wantErr) {
+			snap, err := testClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
+			var rl *provider.RateLimitedError
+			if snap != nil || (tt.wantErr != nil && !errors.Is(err, tt.wantErr)) || (tt.wantErr == nil && !errors.As(err, &rl)) {
 				t.Fatalf("Fetch = %v, %v; want %v", snap, err, tt.wantErr)
 			}
 			for _, s := range tt.wantIn {
@@ -588,7 +683,7 @@ func TestTransportErrors(t *testing.T) {
 		srv := httptest.NewServer(http.NotFoundHandler())
 		base := srv.URL + "/v1"
 		srv.Close()
-		_, err := newClient(t, base, nil).Fetch(context.Background())
+		_, err := testClient(t, base, nil).Fetch(context.Background())
 		if !errors.Is(err, provider.ErrUnavailable) || strings.Contains(err.Error(), testKey) {
 			t.Fatalf("err = %v, want ErrUnavailable without the key", err)
 		}
@@ -597,7 +692,7 @@ func TestTransportErrors(t *testing.T) {
 		s := startFake(t, company(5))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		_, err := newClient(t, s.URL(), nil).Fetch(ctx)
+		_, err := testClient(t, s.URL(), nil).Fetch(ctx)
 		if !errors.Is(err, provider.ErrUnavailable) || !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want ErrUnavailable and context.Canceled", err)
 		}
@@ -606,7 +701,7 @@ func TestTransportErrors(t *testing.T) {
 
 func TestBodyCap(t *testing.T) {
 	s := startFake(t, company(250))
-	c := newClient(t, s.URL(), nil)
+	c := testClient(t, s.URL(), nil)
 	c.maxBody = 4096
 	snap, err := c.Fetch(context.Background())
 	if snap != nil || !errors.Is(err, provider.ErrInvalidResponse) || !errors.Is(err, provider.ErrBodyTooLarge) {
@@ -617,7 +712,7 @@ func TestBodyCap(t *testing.T) {
 func TestSnapshotHasNoPersonalData(t *testing.T) {
 	c := company(250)
 	s := startFake(t, c)
-	snap, err := newClient(t, s.URL(), nil).Fetch(context.Background())
+	snap, err := testClient(t, s.URL(), nil).Fetch(context.Background())
 	if err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
@@ -663,40 +758,16 @@ func fetchRaw(t *testing.T, u string) string {
 	return b.String()
 }
 
-func TestRetryAfter(t *testing.T) {
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"0", 0},
-		{"30", 30 * time.Second},
-		{" 120 ", 2 * time.Minute},
-		{"-5", 0},
-		{"1.5", 0},
-		{"soon", 0},
-		{today.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{today.Add(-time.Hour).Format(http.TimeFormat), 0},
-		{"99999999999999999999", 24 * time.Hour},
-		{"100000", 24 * time.Hour},
-	}
-	for _, tt := range tests {
-		if got := retryAfter(tt.in, today); got != tt.want {
-			t.Errorf("retryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestRetryAfterHTTPDateFromServer(t *testing.T) {
+func TestLongRetryAfterHTTPDateGoesToTheController(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Retry-After", today.Add(45*time.Second).Format(http.TimeFormat))
+		w.Header().Set("Retry-After", today.Add(120*time.Second).Format(http.TimeFormat))
 		w.WriteHeader(http.StatusTooManyRequests)
 	}))
 	defer srv.Close()
-	_, err := newClient(t, srv.URL, nil).Fetch(context.Background())
+	_, err := testClient(t, srv.URL, nil).Fetch(context.Background())
 	var rl *provider.RateLimitedError
-	if !errors.As(err, &rl) || rl.RetryAfter != 45*time.Second {
-		t.Fatalf("err = %v, want RateLimitedError{45s}", err)
+	if !errors.As(err, &rl) || rl.RetryAfter != 120*time.Second {
+		t.Fatalf("err = %v, want RateLimitedError{2m}", err)
 	}
 }
 
@@ -710,7 +781,7 @@ func TestNew(t *testing.T) {
 		defer srv.Close()
 		for _, base := range []string{srv.URL + "/custom/v1/", srv.URL} {
 			paths = nil
-			if _, err := newClient(t, base, nil).Fetch(context.Background()); err != nil {
+			if _, err := testClient(t, base, nil).Fetch(context.Background()); err != nil {
 				t.Fatalf("Fetch(%s): %v", base, err)
 			}
 			prefix := strings.TrimSuffix(strings.TrimPrefix(base, srv.URL), "/")
@@ -718,8 +789,8 @@ func TestNew(t *testing.T) {
 				prefix + "/departments?page=1&per_page=100 key=true",
 				prefix + "/employees?page=1&per_page=100 key=true",
 			}
-			if !reflect.DeepEqual(paths, want) {
-				t.Errorf("base %s: requests %q, want %q", base, paths, want)
+			if diff := cmp.Diff(want, paths); diff != "" {
+				t.Errorf("base %s: requests (-want +got):\n%s", base, diff)
 			}
 		}
 	})
@@ -729,20 +800,24 @@ func TestNew(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := p.(*Client)
-		if c.base.String() != DefaultBaseURL || c.apiKey != testKey || c.pacer == nil || c.http == nil {
-			t.Errorf("New = base %s, key trimmed %v, paced %v", c.base, c.apiKey == testKey, c.pacer != nil)
+		if c.base.String() != DefaultBaseURL || c.apiKey != testKey || c.o.budget != RequestBudget || c.o.window != BudgetWindow ||
+			c.o.waits != RateLimitWaits || c.o.accounts != accounts || c.http == nil {
+			t.Errorf("New = base %s, key trimmed %v, options %+v", c.base, c.apiKey == testKey, c.o)
 		}
 	})
 	bad := []struct {
-		name string
-		base string
-		key  string
+		name    string
+		base    string
+		key     string
+		wantErr error
+		wantMsg string
 	}{
-		{"empty key", "", " "},
-		{"key with a line break inside", "", "abc\ndef"},
-		{"relative URL", "/v1", "k"},
-		{"ftp URL", "ftp://example.com/v1", "k"},
-		{"credentials in URL", "https://user:pw@example.com/v1", "k"},
+		{"empty key", "", " ", provider.ErrUnauthorized, "the API key is empty"},
+		{"key with a line break inside", "", "abc\ndef", provider.ErrUnauthorized, "the API key contains white space"},
+		{"key with a space inside", "", "abc def", provider.ErrUnauthorized, "the API key contains white space"},
+		{"relative URL", "/v1", "k", provider.ErrInvalidConfig, "absolute http or https URL"},
+		{"ftp URL", "ftp://example.com/v1", "k", provider.ErrInvalidConfig, "absolute http or https URL"},
+		{"credentials in URL", "https://user:pw@example.com/v1", "k", provider.ErrInvalidConfig, "user name or password"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -750,8 +825,13 @@ func TestNew(t *testing.T) {
 			if tt.base != "" {
 				cfg.BaseURL, _ = url.Parse(tt.base)
 			}
-			if _, err := New(cfg); err == nil || strings.Contains(err.Error(), "abc") {
-				t.Errorf("New = %v, want an error that does not quote the key", err)
+			_, err := New(cfg)
+			if class, problem := providertest.Classify(err); problem != "" || !errors.Is(err, tt.wantErr) {
+				t.Fatalf("New = %v (%s%s), want %v", err, class, problem, tt.wantErr)
+			}
+			if !strings.Contains(err.Error(), tt.wantMsg) || strings.Contains(err.Error(), "abc") ||
+				strings.Contains(err.Error(), "invalid response") {
+				t.Errorf("New = %v, want it to say %q without quoting the key", err, tt.wantMsg)
 			}
 		})
 	}
@@ -774,57 +854,65 @@ func TestParseLinks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, found := parseLinks(tt.in)
-		if !reflect.DeepEqual(got, tt.want) || found != tt.found {
-			t.Errorf("parseLinks(%q) = %v, %v; want %v, %v", tt.in, got, found, tt.want, tt.found)
+		if diff := cmp.Diff(tt.want, got); diff != "" || found != tt.found {
+			t.Errorf("parseLinks(%q): found %v, want %v; links (-want +got):\n%s", tt.in, found, tt.found, diff)
 		}
 	}
 }
 
-func TestPacer(t *testing.T) {
-	now := today
-	var slept []time.Duration
-	p := newPacer(burst, refill)
-	p.now = func() time.Time { return now }
-	p.sleep = func(_ context.Context, d time.Duration) error { slept = append(slept, d); now = now.Add(d); return nil }
-	ctx := context.Background()
-	for i := 0; i < 10; i++ {
-		if err := p.wait(ctx); err != nil {
-			t.Fatal(err)
-		}
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(slept) != 0 {
-		t.Fatalf("the burst of 10 waited: %v", slept)
-	}
-	_ = p.wait(ctx)
-	_ = p.wait(ctx)
-	now = now.Add(500 * time.Millisecond) // half a token back
-	_ = p.wait(ctx)
-	want := []time.Duration{time.Second, time.Second, 500 * time.Millisecond}
-	if !reflect.DeepEqual(slept, want) {
-		t.Errorf("waits = %v, want %v", slept, want)
-	}
+	return u
+}
 
-	t.Run("cancelled wait returns its token", func(t *testing.T) {
-		p := newPacer(1, time.Second)
-		p.now = func() time.Time { return today }
-		p.sleep = func(ctx context.Context, _ time.Duration) error { return context.Canceled }
-		_ = p.wait(context.Background()) // the one token
-		if err := p.wait(context.Background()); !errors.Is(err, context.Canceled) {
-			t.Fatalf("wait = %v, want context.Canceled", err)
-		}
-		if p.tokens != 0 {
-			t.Errorf("tokens = %v after a cancelled wait, want 0", p.tokens)
-		}
+func TestUserAgent(t *testing.T) {
+	var got string
+	srv := pageServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		got = r.Header.Get("User-Agent")
+		fmt.Fprint(w, employeesJSON(1, 1))
 	})
-	t.Run("paced client waits through the pacer", func(t *testing.T) {
-		s := startFake(t, company(5))
-		c := newClient(t, s.URL(), nil)
-		c.pacer = newPacer(1, time.Hour)
-		ctx, cancel := context.WithCancel(context.Background())
-		c.pacer.sleep = func(context.Context, time.Duration) error { cancel(); return context.Canceled }
-		_, err := c.Fetch(ctx)
-		if !errors.Is(err, provider.ErrUnavailable) || s.Requests() != 1 {
-			t.Fatalf("Fetch = %v after %d requests; want ErrUnavailable after 1", err, s.Requests())
+	if _, err := testClient(t, srv.URL+"/v1", nil).Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got != provider.UserAgent() || !strings.HasPrefix(got, "dirsync/") {
+		t.Fatalf("User-Agent = %q, want %q", got, provider.UserAgent())
+	}
+}
+
+// TestNextLinkWithoutPortIsAccepted: Breathe's links name https://api.breathehr.com/v1 without a port; an
+// endpoint written with :443 is the same origin.
+func TestNextLinkWithoutPortIsAccepted(t *testing.T) {
+	c := testClient(t, "https://api.breathehr.com:443/v1", nil)
+	cur := mustURL(t, "https://api.breathehr.com:443/v1/employees?page=1&per_page=100")
+	for _, ref := range []string{"https://api.breathehr.com/v1/employees?page=2&per_page=100",
+		"https://API.BREATHEHR.COM:443/v1/employees?page=2", "/v1/employees?page=2"} {
+		if _, err := c.nextURL(cur, ref); err != nil {
+			t.Errorf("nextURL(%s) = %v; want it accepted", ref, err)
 		}
-	})
+	}
+	for _, ref := range []string{"http://api.breathehr.com/v1/employees?page=2", "https://api.breathehr.com:8443/v1/employees?page=2",
+		"https://api.breathehr.com.evil.example/v1/employees?page=2"} {
+		if _, err := c.nextURL(cur, ref); err == nil {
+			t.Errorf("nextURL(%s) accepted another origin", ref)
+		}
+	}
+}
+
+// The listener hears every page as it is read, and how many pages to expect once a listing's Total
+// header says: 1 department page, then 3 employee pages.
+func TestFetchReportsProgress(t *testing.T) {
+	s := startFake(t, company(250))
+	c := testClient(t, s.URL(), nil)
+	var got []string
+	c.progress = func(done, total int) { got = append(got, fmt.Sprintf("%d/%d", done, total)) }
+	if _, err := c.Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"1/1", "2/4", "3/4", "4/4"}, got); d != "" {
+		t.Fatalf("progress (-want +got):\n%s", d)
+	}
 }

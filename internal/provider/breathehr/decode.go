@@ -35,22 +35,28 @@ import (
 
 // wireEmployee is one element of GET /employees.
 type wireEmployee struct {
-	ID           wireID   `json:"id"`
-	FirstName    string   `json:"first_name"`
-	LastName     string   `json:"last_name"`
-	KnownAs      string   `json:"known_as"`
-	Email        string   `json:"email"`
-	JobTitle     string   `json:"job_title"`
-	Status       string   `json:"status"`
-	JoinDate     wireDate `json:"join_date"`
-	JobStartDate wireDate `json:"job_start_date"`
-	LeavingDate  wireDate `json:"leaving_date"`
-	Department   *wireRef `json:"department"`
-	LineManager  *wireRef `json:"line_manager"`
+	ID        wireID `json:"id"`
+	FirstName string `json:"first_name"`
+	LastName  string `json:"last_name"`
+	KnownAs   string `json:"known_as"`
+	Email     string `json:"email"`
+	JobTitle  string `json:"job_title"`
+	Status    string `json:"status"`
+	// The start date is company_join_date in Breathe's own example and join_date in recorded payloads;
+	// job_start_date is the start in the current job, the last resort.
+	CompanyJoinDate wireDate `json:"company_join_date"`
+	JoinDate        wireDate `json:"join_date"`
+	JobStartDate    wireDate `json:"job_start_date"`
+	LeavingDate     wireDate `json:"leaving_date"`
+	FullOrPartTime  wireText `json:"full_or_part_time"`
+	Department      wireRef  `json:"department"`
+	Division        wireRef  `json:"division"`
+	Location        wireRef  `json:"location"`
+	LineManager     wireRef  `json:"line_manager"`
 }
 
-// wireRef is an embedded department or line manager: only its id (and a department's name) is read.
-type wireRef struct {
+// wireDepartment is one element of GET /departments.
+type wireDepartment struct {
 	ID   wireID `json:"id"`
 	Name string `json:"name"`
 }
@@ -60,7 +66,84 @@ type employeesPage struct {
 }
 
 type departmentsPage struct {
-	Departments *[]wireRef `json:"departments"`
+	Departments *[]wireDepartment `json:"departments"`
+}
+
+// wireRef is an embedded department, division, location or line manager. No public source shows one that
+// is not null; by analogy with the embedded objects that are shown it is {"id", "name"} (a line manager
+// {"id", "first_name", "last_name", "email"}), but a string, "", a number or null must not fail the page
+// either: a string is read as an id when it is digits, an e-mail when it has an @, and a name otherwise;
+// a number as an id; anything else as absent. Only these fields are read from it.
+type wireRef struct {
+	ID        string // canonical decimal, or ""
+	Name      string
+	FirstName string
+	LastName  string
+	Email     string
+}
+
+// UnmarshalJSON implements json.Unmarshaler. It never fails.
+func (r *wireRef) UnmarshalJSON(b []byte) error {
+	*r = wireRef{}
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '{' {
+		var o struct {
+			ID        json.RawMessage `json:"id"`
+			Name      wireText        `json:"name"`
+			FirstName wireText        `json:"first_name"`
+			LastName  wireText        `json:"last_name"`
+			Email     wireText        `json:"email"`
+		}
+		if json.Unmarshal(b, &o) != nil {
+			return nil
+		}
+		var id wireID
+		if len(o.ID) > 0 && id.UnmarshalJSON(o.ID) == nil {
+			r.ID = string(id)
+		}
+		r.Name, r.FirstName, r.LastName, r.Email = string(o.Name), string(o.FirstName), string(o.LastName), string(o.Email)
+		return nil
+	}
+	var id wireID
+	if len(b) > 0 && b[0] != '"' && id.UnmarshalJSON(b) == nil {
+		r.ID = string(id) // a bare number
+		return nil
+	}
+	var s string
+	if json.Unmarshal(b, &s) != nil {
+		return nil
+	}
+	s = strings.TrimSpace(s)
+	switch {
+	case isDigits(s) && id.UnmarshalJSON([]byte(s)) == nil:
+		r.ID = string(id)
+	case strings.Contains(s, "@"):
+		r.Email = s
+	default:
+		r.Name = s
+	}
+	return nil
+}
+
+// wireText is a trimmed string; null, a number, an object or anything else that is not a string reads as
+// "" without failing the page (an object's "name" is read, as full_or_part_time may be one).
+type wireText string
+
+// UnmarshalJSON implements json.Unmarshaler. It never fails.
+func (t *wireText) UnmarshalJSON(b []byte) error {
+	*t = ""
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		*t = wireText(strings.TrimSpace(s))
+		return nil
+	}
+	var o struct {
+		Name string `json:"name"`
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) && json.Unmarshal(b, &o) == nil {
+		*t = wireText(strings.TrimSpace(o.Name))
+	}
+	return nil
 }
 
 var (
@@ -68,8 +151,8 @@ var (
 	errNotJSONObject = errors.New("the body is not the expected JSON object")
 )
 
-// decodeEmployees decodes one GET /employees page. Every employee it returns has an ExternalID.
-func decodeEmployees(body []byte) ([]provider.Employee, error) {
+// decodeEmployeePage decodes one GET /employees page. Every employee it returns has an id.
+func decodeEmployeePage(body []byte) ([]wireEmployee, error) {
 	var p employeesPage
 	if err := unmarshal(body, &p); err != nil {
 		return nil, err
@@ -77,14 +160,22 @@ func decodeEmployees(body []byte) ([]provider.Employee, error) {
 	if p.Employees == nil {
 		return nil, errors.New(`the body has no "employees" list`)
 	}
-	out := make([]provider.Employee, 0, len(*p.Employees))
 	for i, w := range *p.Employees {
 		if w.ID == "" {
 			return nil, fmt.Errorf("employee %d on the page has no id", i+1)
 		}
-		out = append(out, toEmployee(w))
 	}
-	return out, nil
+	return *p.Employees, nil
+}
+
+// decodeEmployees decodes and maps one GET /employees page on its own, without the departments listing
+// (a department sent by name only is then left out): what the fuzz target and decoding tests exercise.
+func decodeEmployees(body []byte) ([]provider.Employee, error) {
+	w, err := decodeEmployeePage(body)
+	if err != nil {
+		return nil, err
+	}
+	return toEmployees(w, nil), nil
 }
 
 // decodeDepartments decodes one GET /departments page.
@@ -101,7 +192,7 @@ func decodeDepartments(body []byte) ([]provider.Department, error) {
 		if w.ID == "" {
 			return nil, fmt.Errorf("department %d on the page has no id", i+1)
 		}
-		out = append(out, provider.Department{ExternalID: string(w.ID), Name: strings.TrimSpace(w.Name)})
+		out = append(out, provider.Department{ExternalID: string(w.ID), Name: provider.NormaliseSpace(w.Name)})
 	}
 	return out, nil
 }
@@ -194,7 +285,9 @@ func validDate(s string) string {
 }
 
 // errorText extracts the provider's error text from an error body: a JSON "error", "message" or
-// "errors" string (or list of strings), or a "message", "error" or "detail" string one level inside. It never returns raw, non-JSON body text.
+// "errors" string (or list of strings), or a "message", "error", "detail" or "type" string one level
+// inside (the 429 body is {"error":{"type":"Rate Limit Reached"}}). It never returns raw, non-JSON body
+// text.
 func errorText(body []byte) string {
 	var top map[string]json.RawMessage
 	if json.Unmarshal(body, &top) != nil {
@@ -215,7 +308,7 @@ func errorText(body []byte) string {
 		}
 		var inner map[string]json.RawMessage
 		if json.Unmarshal(raw, &inner) == nil {
-			for _, ik := range []string{"message", "error", "detail"} {
+			for _, ik := range []string{"message", "error", "detail", "type"} {
 				if json.Unmarshal(inner[ik], &s) == nil && s != "" {
 					return s
 				}
@@ -223,4 +316,16 @@ func errorText(body []byte) string {
 		}
 	}
 	return ""
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -19,11 +19,14 @@ package breathehr
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/dirsync/dirsync/internal/provider"
 )
@@ -49,11 +52,14 @@ func TestDecodeEmployeesFixture(t *testing.T) {
 		{
 			ExternalID: "4711", Email: "siobhan.osuilleabhain@acme.example.com", FirstName: "Siobhán", LastName: "Ó Súilleabháin",
 			DisplayName: "Siobhán Ó Súilleabháin", JobTitle: "Head of Platform Engineering", Active: true,
-			EmploymentStatus: "Current employee", DepartmentIDs: []string{"12"}, ManagerExternalID: "4001", StartDate: "2016-09-05",
+			EmploymentStatus: "Current employee", DepartmentIDs: []string{"12"}, ManagerExternalID: "4001",
+			ManagerEmail: "grace.mensah@acme.example.com", StartDate: "2016-09-05", EmploymentType: "Full time",
+			Location: provider.Affiliation{ID: "1", Name: "Bristol Office"}, Division: provider.Affiliation{ID: "3", Name: "Technology"},
 		},
 		{
-			ExternalID: "4712", Email: "bea.pena@acme.example.com", FirstName: "Beatriz", LastName: "Peña", DisplayName: "Bea",
-			JobTitle: "Account Executive", Active: true, EmploymentStatus: "Pending leaver", StartDate: "2019-03-18", EndDate: "2026-08-31",
+			ExternalID: "4712", Email: "bea.pena@acme.example.com", FirstName: "Beatriz", LastName: "Peña", PreferredName: "Bea",
+			DisplayName: "Bea Peña", JobTitle: "Account Executive", Active: true, EmploymentStatus: "Pending leaver",
+			StartDate: "2019-03-18", EndDate: "2026-08-31",
 		},
 		{
 			ExternalID: "4713", FirstName: "Łukasz", LastName: "Nowak", DisplayName: "Łukasz Nowak", EmploymentStatus: "former employee",
@@ -63,21 +69,16 @@ func TestDecodeEmployeesFixture(t *testing.T) {
 			ExternalID: "4714", Email: "chen@acme.example.com", FirstName: "Chen", DisplayName: "Chen", EmploymentStatus: "Maternity leave",
 		},
 	}
-	if len(got) != len(want) {
-		t.Fatalf("got %d employees, want %d", len(got), len(want))
-	}
-	for i := range want {
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Errorf("employee %d:\n got %+v\nwant %+v", i, got[i], want[i])
-		}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decodeEmployees (-want +got):\n%s", diff)
 	}
 
 	out, _ := json.Marshal(got)
 	text := string(out) + fmt.Sprintf("%+v", got)
 	personal := []string{"1984-07-23", "QQ 12 34 56 C", "siobhan.private77", "07700 900461", "0117 496 0718", "Larkspur",
 		"Redland", "BS6 7QA", "86250", "31926819", "60-16-13", "Northwind", "Peanut", "4711-private", "Female", "Married",
-		"Irish", "1991-12-02", "QQ 98 76 54 A", "Harbour Road", "EH6 6LL", "41000", "1979-05-30", "39500", "Bristol",
-		"Technology", "EMP-0042"}
+		"Irish", "1991-12-02", "QQ 98 76 54 A", "Harbour Road", "EH6 6LL", "41000", "1979-05-30", "39500", "Avon",
+		"Áine", "EMP-0042"}
 	for _, p := range personal {
 		if !strings.Contains(string(body), p) {
 			t.Fatalf("fixture lacks %q: the check below would prove nothing", p)
@@ -95,10 +96,94 @@ func TestDecodeDepartmentsFixture(t *testing.T) {
 	}
 	want := []provider.Department{{ExternalID: "12", Name: "Engineering"}, {ExternalID: "15", Name: "Finance"},
 		{ExternalID: "17", Name: "Customer Success"}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("got %+v, want %+v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decodeDepartments (-want +got):\n%s", diff)
 	}
 }
+
+// The golden tests decode the bodies of shared/provider-fixtures (real shapes, synthetic people; see
+// SOURCES.md there), copied into testdata/ as breathe-*.
+
+// goldenEmployees is what breathe-employees-page1.json must decode to, with breathe-departments.json.
+var goldenEmployees = []provider.Employee{
+	{
+		ExternalID: "1795", Email: "joe.example@acme.example.com", FirstName: "Joe", LastName: "Example", DisplayName: "Joe Example",
+		JobTitle: "Operations Director", Active: true, EmploymentStatus: "Current employee", DepartmentIDs: []string{"301"},
+		StartDate: "2021-04-06",
+	},
+	{
+		ExternalID: "1802", Email: "zoe.obriain@acme.example.com", FirstName: "Zoë", LastName: "Ó Briain", PreferredName: "Zo",
+		DisplayName: "Zo Ó Briain", JobTitle: "Logistics Coordinator", Active: true, EmploymentStatus: "Pending leaver",
+		DepartmentIDs: []string{"301"}, ManagerExternalID: "1795", ManagerEmail: "joe.example@acme.example.com",
+		StartDate: "2023-09-04", EndDate: "2099-06-30",
+	},
+	{
+		ExternalID: "1811", Email: "sam.sample@acme.example.com", FirstName: "Sam", LastName: "Sample", DisplayName: "Sam Sample",
+		EmploymentStatus: "Ex-employee", StartDate: "2019-01-07", EndDate: "2020-08-14",
+	},
+}
+
+var goldenDepartments = []provider.Department{{ExternalID: "301", Name: "Operations"}, {ExternalID: "302", Name: "Finance"},
+	{ExternalID: "303", Name: "Customer Success"}}
+
+func TestGoldenPages(t *testing.T) {
+	depts, err := decodeDepartments(readFixture(t, "breathe-departments.json"))
+	if err != nil {
+		t.Fatalf("decodeDepartments: %v", err)
+	}
+	if diff := cmp.Diff(goldenDepartments, depts); diff != "" {
+		t.Errorf("departments (-want +got):\n%s", diff)
+	}
+	ws, err := decodeEmployeePage(readFixture(t, "breathe-employees-page1.json"))
+	if err != nil {
+		t.Fatalf("decodeEmployeePage: %v", err)
+	}
+	if diff := cmp.Diff(goldenEmployees, toEmployees(ws, depts)); diff != "" {
+		t.Errorf("employees (-want +got):\n%s", diff)
+	}
+}
+
+// TestGoldenHeaders reads the recorded page-1 headers: Link has last and next (absolute, no port),
+// Total counts records, Per-Page the page size.
+func TestGoldenHeaders(t *testing.T) {
+	h := recordedHeaders(t, "breathe-employees-page1.headers.txt")
+	links, found := parseLinks(h.Values("Link"))
+	want := map[string]string{
+		"last": "https://api.breathehr.com/v1/employees?page=3&per_page=100",
+		"next": "https://api.breathehr.com/v1/employees?page=2&per_page=100",
+	}
+	if diff := cmp.Diff(want, links); diff != "" || !found {
+		t.Errorf("Link (-want +got):\n%s", diff)
+	}
+	if h.Get("Total") != "212" || h.Get("Per-Page") != "100" || h.Get("Retry-After") != "" {
+		t.Errorf("Total %q, Per-Page %q, Retry-After %q", h.Get("Total"), h.Get("Per-Page"), h.Get("Retry-After"))
+	}
+	for _, endpoint := range []string{"https://api.breathehr.com/v1", "https://api.breathehr.com:443/v1"} {
+		l := &listing{c: &Client{base: mustURLT(t, endpoint)}, resource: "employees", visited: map[string]bool{}}
+		cur := mustURLT(t, endpoint+"/employees?page=1&per_page=100")
+		next, err := l.next(cur, 1, h, 100, "GET /v1/employees (page 1)")
+		if err != nil || next.String() != want["next"] {
+			t.Errorf("endpoint %s: next page = %v, %v; want %s", endpoint, next, err, want["next"])
+		}
+	}
+}
+
+// recordedHeaders parses a headers.txt fixture: "Name: value" lines after the status line; # comments.
+func recordedHeaders(t *testing.T, name string) http.Header {
+	t.Helper()
+	h := http.Header{}
+	for _, line := range strings.Split(string(readFixture(t, name)), "\n") {
+		if strings.HasPrefix(line, "#") || strings.HasPrefix(line, "HTTP/") {
+			continue
+		}
+		if k, v, ok := strings.Cut(line, ": "); ok {
+			h.Add(k, v)
+		}
+	}
+	return h
+}
+
+func mustURLT(t *testing.T, s string) *url.URL { return mustURL(t, s) }
 
 func TestWireID(t *testing.T) {
 	tests := []struct {

@@ -28,51 +28,135 @@ const (
 	StatusCurrent = "Current employee"
 	// StatusPendingLeaver has a leaving date ahead: still active.
 	StatusPendingLeaver = "Pending leaver"
-	// StatusFormer has left: inactive.
-	StatusFormer = "Former employee"
+	// StatusExEmployee has left: inactive. Breathe's create-employee form lists it as the third value (one
+	// source, see shared/provider-wire.md A2); any other text is inactive too.
+	StatusExEmployee = "Ex-employee"
 )
 
 // IsActive reports whether a Breathe HR status text makes the employee active: only "Current employee"
-// and "Pending leaver" do (surrounding spaces and letter case ignored). Any other text, including an
-// empty or unknown one, is inactive.
+// and "Pending leaver" do (surrounding spaces and letter case ignored). Any other text, including
+// "Ex-employee", an empty or an unknown one, is inactive.
 func IsActive(status string) bool {
 	s := strings.TrimSpace(status)
 	return strings.EqualFold(s, StatusCurrent) || strings.EqualFold(s, StatusPendingLeaver)
 }
 
-// toEmployee maps one decoded employee onto the provider-neutral type. w.ID is already canonical.
-func toEmployee(w wireEmployee) provider.Employee {
+// toEmployees maps decoded employees onto the provider-neutral type, in order. depts is the departments
+// listing, which resolves a department sent by name; a line manager sent by e-mail or name is resolved
+// against the employees themselves. Ids are already canonical.
+func toEmployees(ws []wireEmployee, depts []provider.Department) []provider.Employee {
+	ix := newIndex(ws, depts)
+	out := make([]provider.Employee, 0, len(ws))
+	for i := range ws {
+		out = append(out, toEmployee(&ws[i], ix))
+	}
+	return out
+}
+
+// toEmployee maps one decoded employee.
+func toEmployee(w *wireEmployee, ix *index) provider.Employee {
 	first := strings.TrimSpace(w.FirstName)
 	last := strings.TrimSpace(w.LastName)
+	known := strings.TrimSpace(w.KnownAs)
 	status := strings.TrimSpace(w.Status)
 	e := provider.Employee{
 		ExternalID:       string(w.ID),
 		Email:            strings.TrimSpace(w.Email),
 		FirstName:        first,
 		LastName:         last,
-		DisplayName:      displayName(strings.TrimSpace(w.KnownAs), first, last),
+		PreferredName:    known,
+		DisplayName:      provider.DisplayName(known, first, last),
 		JobTitle:         strings.TrimSpace(w.JobTitle),
 		Active:           IsActive(status),
 		EmploymentStatus: status,
-		StartDate:        string(w.JoinDate),
+		StartDate:        firstOf(string(w.CompanyJoinDate), string(w.JoinDate), string(w.JobStartDate)),
 		EndDate:          string(w.LeavingDate),
+		EmploymentType:   string(w.FullOrPartTime),
+		Location:         provider.NewAffiliation(w.Location.ID, w.Location.Name),
+		Division:         provider.NewAffiliation(w.Division.ID, w.Division.Name),
+		ManagerEmail:     email(w.LineManager.Email),
 	}
-	if e.StartDate == "" {
-		e.StartDate = string(w.JobStartDate)
+	if id := ix.department(w.Department); id != "" {
+		e.DepartmentIDs = []string{id}
 	}
-	if w.Department != nil && w.Department.ID != "" {
-		e.DepartmentIDs = []string{string(w.Department.ID)}
-	}
-	if w.LineManager != nil {
-		e.ManagerExternalID = string(w.LineManager.ID)
+	if id := ix.manager(w.LineManager); id != e.ExternalID {
+		e.ManagerExternalID = id
 	}
 	return e
 }
 
-// displayName is the known-as name when set, else "first last" without stray spaces.
-func displayName(knownAs, first, last string) string {
-	if knownAs != "" {
-		return knownAs
+func firstOf(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
 	}
-	return strings.TrimSpace(first + " " + last)
+	return ""
+}
+
+// email returns s trimmed when it looks like one address, else "".
+func email(s string) string {
+	s = strings.TrimSpace(s)
+	if at := strings.IndexByte(s, '@'); at <= 0 || at == len(s)-1 || strings.Count(s, "@") != 1 || strings.ContainsAny(s, " \t\r\n") {
+		return ""
+	}
+	return s
+}
+
+// index resolves references that came without an id: a department by name against the departments
+// listing, a line manager by work e-mail or by "first last" name against the employees. A name that
+// two share resolves to nothing.
+type index struct {
+	deptByName map[string]string
+	byEmail    map[string]string
+	byName     map[string]string
+}
+
+func nameKey(s string) string { return strings.ToLower(provider.NormaliseSpace(s)) }
+
+func newIndex(ws []wireEmployee, depts []provider.Department) *index {
+	ix := &index{deptByName: map[string]string{}, byEmail: map[string]string{}, byName: map[string]string{}}
+	add := func(m map[string]string, k, id string) {
+		if k == "" {
+			return
+		}
+		if _, dup := m[k]; dup {
+			m[k] = ""
+			return
+		}
+		m[k] = id
+	}
+	for _, d := range depts {
+		add(ix.deptByName, nameKey(d.Name), d.ExternalID)
+	}
+	for i := range ws {
+		add(ix.byEmail, strings.ToLower(email(ws[i].Email)), string(ws[i].ID))
+		add(ix.byName, nameKey(ws[i].FirstName+" "+ws[i].LastName), string(ws[i].ID))
+	}
+	return ix
+}
+
+// department is the id of an employee's department: its id, or the listed department with its name.
+func (ix *index) department(r wireRef) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	return ix.deptByName[nameKey(r.Name)]
+}
+
+// manager is the id of an employee's line manager: its id, or the employee with its e-mail, or with its
+// name ("first last", or a bare name).
+func (ix *index) manager(r wireRef) string {
+	switch {
+	case r.ID != "":
+		return r.ID
+	case email(r.Email) != "":
+		if id := ix.byEmail[strings.ToLower(email(r.Email))]; id != "" {
+			return id
+		}
+	}
+	if name := nameKey(r.FirstName + " " + r.LastName); name != "" {
+		return ix.byName[name]
+	}
+	return ix.byName[nameKey(r.Name)]
 }

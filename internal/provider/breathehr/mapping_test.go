@@ -18,8 +18,10 @@ package breathehr
 
 import (
 	"context"
-	"reflect"
+	"encoding/json"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
@@ -35,6 +37,7 @@ func TestIsActive(t *testing.T) {
 		{"  Current employee ", true},
 		{"current EMPLOYEE", true},
 		{"pending leaver", true},
+		{"Ex-employee", false},
 		{"Former employee", false},
 		{"", false},
 		{"Current", false},
@@ -59,7 +62,7 @@ func TestStatusThroughTheFake(t *testing.T) {
 	}{
 		{fakehr.Current, "Current employee", true},
 		{fakehr.PendingLeaver, "Pending leaver", true},
-		{fakehr.Former, "Former employee", false},
+		{fakehr.Former, "Ex-employee", false},
 		{"Suspended", "Suspended", false},
 		{" Pending leaver ", "Pending leaver", true},
 	}
@@ -68,7 +71,7 @@ func TestStatusThroughTheFake(t *testing.T) {
 		c.Employees = append(c.Employees, fakehr.Employee{ID: string(rune('1' + i)), FirstName: "A", Status: tt.status})
 	}
 	s := startFake(t, c)
-	snap, err := newClient(t, s.URL(), nil).Fetch(context.Background())
+	snap, err := testClient(t, s.URL(), nil).Fetch(context.Background())
 	if err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
@@ -81,49 +84,128 @@ func TestStatusThroughTheFake(t *testing.T) {
 }
 
 func TestToEmployee(t *testing.T) {
+	depts := []provider.Department{{ExternalID: "12", Name: "Engineering"}, {ExternalID: "15", Name: "Customer  Success"}}
+	others := []wireEmployee{
+		{ID: "3", FirstName: "Grace", LastName: "Mensah", Email: "grace@example.com"},
+		{ID: "4", FirstName: "Ada", LastName: "Lovelace", Email: "ada@example.com"},
+		{ID: "5", FirstName: "Ada", LastName: "Lovelace"}, // two Ada Lovelaces: the name resolves to nobody
+	}
 	tests := []struct {
 		name string
 		in   wireEmployee
 		want provider.Employee
 	}{
 		{
-			name: "known_as wins the display name",
+			name: "known_as, then the last name",
 			in:   wireEmployee{ID: "7", FirstName: " Robert ", LastName: "Smith", KnownAs: " Bob ", Status: "Current employee"},
-			want: provider.Employee{ExternalID: "7", FirstName: "Robert", LastName: "Smith", DisplayName: "Bob",
+			want: provider.Employee{ExternalID: "7", FirstName: "Robert", LastName: "Smith", PreferredName: "Bob", DisplayName: "Bob Smith",
 				Active: true, EmploymentStatus: "Current employee"},
 		},
 		{
-			name: "first and last without stray spaces",
+			name: "first name alone",
 			in:   wireEmployee{ID: "8", FirstName: "Chen"},
 			want: provider.Employee{ExternalID: "8", FirstName: "Chen", DisplayName: "Chen"},
 		},
 		{
-			name: "join date preferred over job start date",
-			in:   wireEmployee{ID: "9", JoinDate: "2015-01-05", JobStartDate: "2020-06-01", LeavingDate: "2026-04-30"},
-			want: provider.Employee{ExternalID: "9", StartDate: "2015-01-05", EndDate: "2026-04-30"},
+			name: "company_join_date first",
+			in:   wireEmployee{ID: "9", CompanyJoinDate: "2014-03-03", JoinDate: "2015-01-05", JobStartDate: "2020-06-01", LeavingDate: "2026-04-30"},
+			want: provider.Employee{ExternalID: "9", StartDate: "2014-03-03", EndDate: "2026-04-30"},
 		},
 		{
-			name: "job start date when join date is missing",
+			name: "join_date next",
+			in:   wireEmployee{ID: "9", JoinDate: "2015-01-05", JobStartDate: "2020-06-01"},
+			want: provider.Employee{ExternalID: "9", StartDate: "2015-01-05"},
+		},
+		{
+			name: "job_start_date last",
 			in:   wireEmployee{ID: "10", JobStartDate: "2020-06-01"},
 			want: provider.Employee{ExternalID: "10", StartDate: "2020-06-01"},
 		},
 		{
-			name: "department and line manager",
-			in: wireEmployee{ID: "11", Department: &wireRef{ID: "12", Name: "Engineering"}, LineManager: &wireRef{ID: "3"},
-				Email: " a@example.com ", JobTitle: " Engineer "},
-			want: provider.Employee{ExternalID: "11", DepartmentIDs: []string{"12"}, ManagerExternalID: "3",
-				Email: "a@example.com", JobTitle: "Engineer"},
+			name: "department, division, location, line manager and employment type as objects",
+			in: wireEmployee{ID: "11", Department: wireRef{ID: "12", Name: "Engineering"}, Division: wireRef{ID: "3", Name: "Technology"},
+				Location: wireRef{ID: "1", Name: " Head  Office "}, FullOrPartTime: "Part Time",
+				LineManager: wireRef{ID: "3", FirstName: "Grace", LastName: "Mensah", Email: "grace@example.com"},
+				Email:       " a@example.com ", JobTitle: " Engineer "},
+			want: provider.Employee{ExternalID: "11", DepartmentIDs: []string{"12"}, ManagerExternalID: "3", ManagerEmail: "grace@example.com",
+				Email: "a@example.com", JobTitle: "Engineer", EmploymentType: "Part Time",
+				Division: provider.Affiliation{ID: "3", Name: "Technology"}, Location: provider.Affiliation{ID: "1", Name: "Head Office"}},
 		},
 		{
-			name: "department and manager objects without ids",
-			in:   wireEmployee{ID: "12", Department: &wireRef{}, LineManager: &wireRef{}},
-			want: provider.Employee{ExternalID: "12"},
+			name: "department and location by name, manager by e-mail",
+			in: wireEmployee{ID: "12", Department: wireRef{Name: "customer success"}, Location: wireRef{Name: "Remote"},
+				LineManager: wireRef{Email: "ada@example.com"}},
+			want: provider.Employee{ExternalID: "12", DepartmentIDs: []string{"15"}, ManagerExternalID: "4", ManagerEmail: "ada@example.com",
+				Location: provider.Affiliation{ID: "Remote", Name: "Remote"}},
+		},
+		{
+			name: "manager by a unique name; an unlisted department is left out",
+			in:   wireEmployee{ID: "13", Department: wireRef{Name: "Legal"}, LineManager: wireRef{Name: "grace  mensah"}},
+			want: provider.Employee{ExternalID: "13", ManagerExternalID: "3"},
+		},
+		{
+			name: "a name two share resolves to nobody",
+			in:   wireEmployee{ID: "14", LineManager: wireRef{FirstName: "Ada", LastName: "Lovelace"}},
+			want: provider.Employee{ExternalID: "14"},
+		},
+		{
+			name: "never one's own manager",
+			in:   wireEmployee{ID: "3", LineManager: wireRef{ID: "3"}},
+			want: provider.Employee{ExternalID: "3"},
+		},
+		{
+			name: "empty objects",
+			in:   wireEmployee{ID: "15"},
+			want: provider.Employee{ExternalID: "15"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := toEmployee(tt.in); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("toEmployee:\n got %+v\nwant %+v", got, tt.want)
+			got := toEmployees(append([]wireEmployee{tt.in}, others...), depts)[0]
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("toEmployee (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestRefShapes: department, division, location and line_manager may be an object, a string, "", a
+// number or null, and none of them may fail the page.
+func TestRefShapes(t *testing.T) {
+	tests := []struct {
+		in   string
+		want wireRef
+	}{
+		{`{"id": 301, "name": "Operations"}`, wireRef{ID: "301", Name: "Operations"}},
+		{`{"id": "301", "name": " Operations "}`, wireRef{ID: "301", Name: "Operations"}},
+		{`{"id": 1795, "first_name": "Joe", "last_name": "Example", "email": "joe@example.com"}`,
+			wireRef{ID: "1795", FirstName: "Joe", LastName: "Example", Email: "joe@example.com"}},
+		{`{"id": null, "name": null}`, wireRef{}},
+		{`{"id": "x", "name": 7}`, wireRef{}},
+		{`{}`, wireRef{}},
+		{`"Engineering"`, wireRef{Name: "Engineering"}},
+		{`" 42 "`, wireRef{ID: "42"}},
+		{`"joe@example.com"`, wireRef{Email: "joe@example.com"}},
+		{`""`, wireRef{}},
+		{`null`, wireRef{}},
+		{`42`, wireRef{ID: "42"}},
+		{`-1`, wireRef{}},
+		{`true`, wireRef{}},
+		{`[1, 2]`, wireRef{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			var got wireRef
+			if err := json.Unmarshal([]byte(tt.in), &got); err != nil {
+				t.Fatalf("decoding %s failed: %v", tt.in, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			page := `{"employees": [{"id": 1, "department": ` + tt.in + `, "division": ` + tt.in + `, "location": ` + tt.in +
+				`, "line_manager": ` + tt.in + `, "full_or_part_time": ` + tt.in + `}]}`
+			if emps, err := decodeEmployees([]byte(page)); err != nil || len(emps) != 1 {
+				t.Errorf("a page with %s in every reference = %v, %v; want one employee", tt.in, emps, err)
 			}
 		})
 	}

@@ -29,7 +29,8 @@ import (
 
 // listAll reads every page of one listing (resource is "employees" or "departments").
 //
-// Paging: a Link rel="next" is followed when present (same scheme and host as the base URL only);
+// Paging: a Link rel="next" is followed when present (same scheme, host and effective port as the base
+// URL only);
 // a page whose Link header has other relations but no next is the last one; with no Link header,
 // pages are requested by number until one holds fewer items than the page size (the Per-Page header,
 // else PerPage). A Total header, when sent, must be the same on every page and equal the final count.
@@ -41,7 +42,7 @@ func listAll[T any](ctx context.Context, c *Client, st *stats, resource string, 
 			return nil, fmt.Errorf("breathehr: GET %s: more than %d pages: %w", l.first.Path, c.maxPages, provider.ErrInvalidResponse)
 		}
 		what := fmt.Sprintf("GET %s (page %d)", u.Path, n)
-		l.visited[u.String()] = true
+		l.visited[pageKey(u)] = true
 		p, err := c.get(ctx, st, u, what)
 		if err != nil {
 			return nil, err
@@ -54,6 +55,8 @@ func listAll[T any](ctx context.Context, c *Client, st *stats, resource string, 
 		if err := l.checkTotal(p.header, what); err != nil {
 			return nil, err
 		}
+		st.pages++
+		c.report(st, l.total, p.header)
 		if u, err = l.next(u, n, p.header, len(items), what); err != nil {
 			return nil, err
 		}
@@ -62,7 +65,25 @@ func listAll[T any](ctx context.Context, c *Client, st *stats, resource string, 
 		return nil, fmt.Errorf("breathehr: GET %s: read %d %s but the Total header says %d: %w",
 			l.first.Path, len(all), resource, l.total, provider.ErrInvalidResponse)
 	}
+	st.pagesBefore = st.pages
 	return all, nil
+}
+
+// report tells the progress listener how many pages the fetch has read, and of how many when the
+// current listing's Total header says (the listings before it are counted as read).
+func (c *Client) report(st *stats, total int, h http.Header) {
+	if c.progress == nil {
+		return
+	}
+	expected := 0
+	if total >= 0 {
+		size := PerPage
+		if pp, ok, err := headerInt(h, "Per-Page"); err == nil && ok && pp > 0 {
+			size = pp
+		}
+		expected = st.pagesBefore + max(1, (total+size-1)/size)
+	}
+	c.progress(st.pages, expected)
 }
 
 // listing is the paging state of one listAll.
@@ -98,7 +119,7 @@ func (l *listing) next(cur *url.URL, n int, h http.Header, items int, what strin
 		if err != nil {
 			return nil, fmt.Errorf("breathehr: %s: %w: %w", what, err, provider.ErrInvalidResponse)
 		}
-		if l.visited[nu.String()] {
+		if l.visited[pageKey(nu)] {
 			return nil, fmt.Errorf("breathehr: %s: the next-page link repeats a page already read: %w", what, provider.ErrInvalidResponse)
 		}
 		return nu, nil
@@ -125,17 +146,23 @@ func (c *Client) resourceURL(resource string, n int) *url.URL {
 }
 
 // nextURL resolves a next-page link against the current page's URL and refuses one that leaves the base
-// URL's scheme and host: the API key must never be sent anywhere else.
+// URL's origin: the API key must never be sent anywhere else. Breathe's links name the host without a
+// port, so https://api.breathehr.com/v1/… is accepted for an endpoint written https://api.breathehr.com:443/v1.
 func (c *Client) nextURL(cur *url.URL, ref string) (*url.URL, error) {
 	nu, err := cur.Parse(ref)
 	if err != nil {
 		return nil, fmt.Errorf("the next-page link is not a URL")
 	}
-	if nu.Scheme != c.base.Scheme || nu.Host != c.base.Host || nu.User != nil {
+	if !provider.SameOrigin(nu, c.base) {
 		return nil, fmt.Errorf("the next-page link points to another host, so the API key was not sent there")
 	}
 	nu.Fragment = ""
 	return nu, nil
+}
+
+// pageKey identifies a page whatever the spelling of its URL: origin, path and sorted query.
+func pageKey(u *url.URL) string {
+	return provider.Origin(u) + u.EscapedPath() + "?" + u.Query().Encode()
 }
 
 // headerInt reads a non-negative integer header; ok is false when the header is absent.

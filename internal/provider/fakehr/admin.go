@@ -37,12 +37,14 @@ const (
 	MaxGeneratedDepartments = 10000
 )
 
-// knownFaults are the FaultKinds POST /admin/fault accepts; keep in step with server.go.
-var knownFaults = map[FaultKind]bool{
-	FaultUnauthorized: true, FaultServerError: true, FaultRateLimited: true, FaultMalformedJSON: true,
-	FaultTruncatedBody: true, FaultSlowBody: true, FaultMissingPage: true, FaultEmptyList: true,
-	FaultErrorEnvelope: true, FaultDuplicateIDs: true,
-}
+// knownFaults are the FaultKinds POST /admin/fault accepts.
+var knownFaults = func() map[FaultKind]bool {
+	m := make(map[FaultKind]bool, len(FaultKinds))
+	for _, k := range FaultKinds {
+		m[k] = true
+	}
+	return m
+}()
 
 // AdminHandler serves an HTTP admin API over s, for driving a running fake from outside the
 // process (cmd/fakehr, the demo, e2e tests and benchmarks). Mount it at /admin/. Bodies and
@@ -63,7 +65,32 @@ var knownFaults = map[FaultKind]bool{
 // wrong methods 405, from http.ServeMux. The admin API has no authentication: listen on loopback.
 // Its answers never contain the API key.
 func AdminHandler(s Server, ids IDStyle) http.Handler {
-	a := &admin{s: s, ids: ids}
+	return (&admin{ids: ids, one: func(*http.Request) (Server, int, string) { return s, 0, "" }}).mux()
+}
+
+// FleetAdminHandler serves the admin API of AdminHandler over a Fleet. Every call takes the query
+// parameter key=K naming one company (404 when K is not in the fleet), with these exceptions:
+//
+//	POST   /admin/fault     without key: inject the fault into every company (also those not used yet)
+//	DELETE /admin/fault     without key: clear every company's faults (hanging keys keep hanging)
+//	GET    /admin/stats     without key: {"requests":N,"companies":M} over the whole fleet
+//	PUT    /admin/apikey    refused (400): a fleet's keys are fixed
+func FleetAdminHandler(f *Fleet, ids IDStyle) http.Handler {
+	a := &admin{ids: ids, fleet: f, one: func(r *http.Request) (Server, int, string) {
+		key := r.URL.Query().Get("key")
+		if key == "" {
+			return nil, http.StatusBadRequest, "name a company with the query parameter key=<API key>"
+		}
+		s, ok := f.Company(key)
+		if !ok {
+			return nil, http.StatusNotFound, "no company has that key"
+		}
+		return s, 0, ""
+	}}
+	return a.mux()
+}
+
+func (a *admin) mux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /admin/company", a.getCompany)
 	mux.HandleFunc("PUT /admin/company", a.putCompany)
@@ -76,8 +103,25 @@ func AdminHandler(s Server, ids IDStyle) http.Handler {
 }
 
 type admin struct {
-	s   Server
-	ids IDStyle
+	// one is the company a request is about, or the status and message to answer instead.
+	one   func(r *http.Request) (Server, int, string)
+	ids   IDStyle
+	fleet *Fleet // nil for one company
+}
+
+// server is a.one's company, or false after answering the error.
+func (a *admin) server(w http.ResponseWriter, r *http.Request) (Server, bool) {
+	s, code, msg := a.one(r)
+	if s == nil {
+		writeError(w, code, msg)
+		return nil, false
+	}
+	return s, true
+}
+
+// wholeFleet reports whether r is about every company of a fleet.
+func (a *admin) wholeFleet(r *http.Request) bool {
+	return a.fleet != nil && r.URL.Query().Get("key") == ""
 }
 
 // GenerateRequest is the body of POST /admin/generate.
@@ -106,6 +150,8 @@ type FaultRequest struct {
 // StatsResponse answers GET /admin/stats.
 type StatsResponse struct {
 	Requests int `json:"requests"`
+	// Companies is the fleet's size (FleetAdminHandler without key only).
+	Companies int `json:"companies,omitempty"`
 }
 
 // APIKeyRequest is the body of PUT /admin/apikey.
@@ -142,20 +188,32 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 // MarshalJSON implements json.Marshaler.
 func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
-func (a *admin) getCompany(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, a.s.Company())
+func (a *admin) getCompany(w http.ResponseWriter, r *http.Request) {
+	s, ok := a.server(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, s.Company())
 }
 
 func (a *admin) putCompany(w http.ResponseWriter, r *http.Request) {
+	s, ok := a.server(w, r)
+	if !ok {
+		return
+	}
 	var c Company
 	if !decode(w, r, &c) {
 		return
 	}
-	a.s.SetCompany(c)
+	s.SetCompany(c)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (a *admin) generate(w http.ResponseWriter, r *http.Request) {
+	s, ok := a.server(w, r)
+	if !ok {
+		return
+	}
 	var req GenerateRequest
 	if !decode(w, r, &req) {
 		return
@@ -167,7 +225,7 @@ func (a *admin) generate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := Generate(GenerateOptions{Seed: req.Seed, Employees: req.Employees, Departments: req.Departments, IDs: a.ids})
-	a.s.SetCompany(c)
+	s.SetCompany(c)
 	writeJSON(w, http.StatusOK, GenerateResponse{Employees: len(c.Employees), Departments: len(c.Departments)})
 }
 
@@ -184,21 +242,48 @@ func (a *admin) injectFault(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "times, retryAfter and delay must not be negative")
 		return
 	}
-	a.s.InjectFault(Fault{Kind: req.Kind, Times: req.Times, RetryAfter: time.Duration(req.RetryAfter),
-		Code: req.Code, Message: req.Message, Delay: time.Duration(req.Delay)})
+	f := Fault{Kind: req.Kind, Times: req.Times, RetryAfter: time.Duration(req.RetryAfter),
+		Code: req.Code, Message: req.Message, Delay: time.Duration(req.Delay)}
+	if a.wholeFleet(r) {
+		a.fleet.InjectFault(f)
+	} else if s, ok := a.server(w, r); ok {
+		s.InjectFault(f)
+	} else {
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *admin) clearFaults(w http.ResponseWriter, _ *http.Request) {
-	a.s.ClearFaults()
+func (a *admin) clearFaults(w http.ResponseWriter, r *http.Request) {
+	if a.wholeFleet(r) {
+		a.fleet.ClearFaults()
+	} else if s, ok := a.server(w, r); ok {
+		s.ClearFaults()
+	} else {
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (a *admin) stats(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, StatsResponse{Requests: a.s.Requests()})
+func (a *admin) stats(w http.ResponseWriter, r *http.Request) {
+	if a.wholeFleet(r) {
+		writeJSON(w, http.StatusOK, StatsResponse{Requests: a.fleet.Requests(), Companies: len(a.fleet.o.Keys)})
+		return
+	}
+	if s, ok := a.server(w, r); ok {
+		writeJSON(w, http.StatusOK, StatsResponse{Requests: s.Requests()})
+	}
 }
 
 func (a *admin) setAPIKey(w http.ResponseWriter, r *http.Request) {
+	if a.fleet != nil {
+		writeError(w, http.StatusBadRequest, "a fleet's API keys are fixed; start fakehr with other --companies instead")
+		return
+	}
+	s, ok := a.server(w, r)
+	if !ok {
+		return
+	}
 	var req APIKeyRequest
 	if !decode(w, r, &req) {
 		return
@@ -207,7 +292,7 @@ func (a *admin) setAPIKey(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "apiKey must not be empty")
 		return
 	}
-	a.s.SetAPIKey(req.APIKey)
+	s.SetAPIKey(req.APIKey)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -57,6 +57,14 @@ type Employee struct {
 	StartDate    string // YYYY-MM-DD
 	LeavingDate  string // YYYY-MM-DD or ""
 
+	// Where and how they work. Each fake sends what its provider has: Breathe HR a location and a
+	// division with ids and full_or_part_time; Access People HR a Location, a Company and an
+	// EmploymentType, all by name.
+	Location       Ref    // zero when unset
+	Division       Ref    // Breathe HR only; zero when unset
+	Company        string // the employing legal entity (Access People HR only); "" when unset
+	EmploymentType string // "Full Time", "Part Time", …; "" when unset
+
 	// Personal data: served by the fakes, never copied by dirsync.
 	DateOfBirth    string
 	NINumber       string
@@ -65,6 +73,12 @@ type Employee struct {
 	Address1       string
 	Postcode       string
 	Salary         string
+}
+
+// Ref is something with a provider id and a name, such as a Breathe HR location.
+type Ref struct {
+	ID   string // decimal digits, as Breathe HR sends them
+	Name string
 }
 
 // Department is one department of a fake company.
@@ -143,15 +157,41 @@ var (
 		"Noah", "Freya", "Mateo", "Ingrid", "Kwame", "Élodie", "Dmitri", "Sakura", "Seán", "Nuño", "Grace", "Yusuf"}
 	lastNames = []string{"Smith", "O'Brien", "Müller", "García", "Nowak", "Ó Súilleabháin", "Andersson", "Khan", "Wang",
 		"Patel", "Jones", "Brontë", "Fernández", "Øvergaard", "Mensah", "Lefèvre", "Ivanov", "Tanaka", "Walsh", "Peña"}
+	// nicknames are the preferred names people with these first names commonly go by.
+	nicknames = map[string][]string{
+		"Amelia": {"Millie", "Amy"}, "Oliver": {"Ollie"}, "Zoë": {"Zo"}, "José": {"Pepe"}, "Łukasz": {"Luke"},
+		"Siobhán": {"Shiv"}, "Björn": {"Bjössi"}, "Priya": {"Pri"}, "Mateo": {"Teo"}, "Ingrid": {"Inga"},
+		"Élodie": {"Lodie"}, "Dmitri": {"Dima"}, "Sakura": {"Saki"}, "Grace": {"Gracie"}, "Yusuf": {"Joe"},
+		"Chen": {"Charlie"}, "Kwame": {"Kay"},
+	}
 	departmentNames = []string{"Engineering", "Sales", "Marketing", "Finance", "People", "Operations", "Customer Success",
 		"Legal", "Product", "Design", "Security", "Data", "Facilities", "Research", "Support", "Procurement"}
 	jobTitles = []string{"Engineer", "Senior Engineer", "Account Executive", "Analyst", "Manager", "Director",
 		"Designer", "Coordinator", "Specialist", "Consultant", "Lead", ""}
+
+	// Locations are the sites a generated employee works at, with Breathe HR style ids.
+	Locations = []Ref{{"1", "London"}, {"2", "Manchester"}, {"3", "Leeds"}, {"4", "Bristol"}, {"5", "Edinburgh"},
+		{"6", "Birmingham"}, {"7", "Remote"}}
+	locationWeights = []int{35, 15, 12, 10, 8, 8, 10} // out of 98; the other 2% have no location
+
+	// Divisions group departments (Breathe HR); departmentDivision says which holds which.
+	Divisions          = []Ref{{"1", "Technology"}, {"2", "Commercial"}, {"3", "Corporate Services"}}
+	departmentDivision = map[string]int{"Engineering": 0, "Product": 0, "Design": 0, "Security": 0, "Data": 0,
+		"Research": 0, "Sales": 1, "Marketing": 1, "Customer Success": 1, "Support": 1}
+
+	// Companies are the legal entities that employ generated people (Access People HR).
+	Companies      = []string{"Acme Example Ltd", "Acme Example Services Ltd", "Acme Example Ireland Ltd"}
+	companyWeights = []int{80, 15, 5}
+
+	// EmploymentTypes are the contracts generated people have.
+	EmploymentTypes       = []string{"Full Time", "Part Time", "Fixed Term", "Contractor"}
+	employmentTypeWeights = []int{75, 15, 5, 3} // out of 98; the other 2% have none
 )
 
 // Generate builds a deterministic company: the same options give the same company. About 5% are
-// pending leavers and 8% former employees; a few have no department, no manager or no job title;
-// names include non-ASCII letters.
+// pending leavers and 8% former employees; a few have no department, no manager, no job title, no
+// location or no employment type; about one in ten goes by a preferred name; names include
+// non-ASCII letters, and work e-mails are their readable ASCII form (siobhan.muller@example.com).
 func Generate(o GenerateOptions) Company {
 	if o.Employees <= 0 {
 		o.Employees = 200
@@ -166,6 +206,9 @@ func Generate(o GenerateOptions) Company {
 		o.Today = time.Now()
 	}
 	r := rand.New(rand.NewSource(o.Seed))
+	// work draws the work attributes from its own sequence, so that adding them left the people of a seed as
+	// they were.
+	work := rand.New(rand.NewSource(o.Seed ^ 0x5eed5eed))
 	c := Company{}
 	for i := 0; i < o.Departments; i++ {
 		name := departmentNames[i%len(departmentNames)]
@@ -174,6 +217,7 @@ func Generate(o GenerateOptions) Company {
 		}
 		c.Departments = append(c.Departments, Department{ID: strconv.Itoa(10 + i), Name: name})
 	}
+	emails := map[string]int{}
 	for i := 0; i < o.Employees; i++ {
 		first := firstNames[r.Intn(len(firstNames))]
 		last := lastNames[r.Intn(len(lastNames))]
@@ -182,21 +226,23 @@ func Generate(o GenerateOptions) Company {
 			ID:        id,
 			FirstName: first,
 			LastName:  last,
-			Email:     fmt.Sprintf("%s.%s.%s@example.com", asciiLower(first), asciiLower(last), strings.ToLower(id)),
+			Email:     workEmail(emails, first, last),
 			JobTitle:  jobTitles[r.Intn(len(jobTitles))],
 			Status:    Current,
 			StartDate: o.Today.AddDate(0, 0, -30-r.Intn(3000)).Format("2006-01-02"),
 
 			DateOfBirth:    fmt.Sprintf("19%02d-%02d-%02d", 50+r.Intn(50), 1+r.Intn(12), 1+r.Intn(28)),
 			NINumber:       fmt.Sprintf("QQ%06dC", r.Intn(1000000)),
-			PersonalEmail:  fmt.Sprintf("%s%d@personal.example.net", asciiLower(first), r.Intn(1000)),
+			PersonalEmail:  fmt.Sprintf("%s%d@personal.example.net", ASCIIName(first), r.Intn(1000)),
 			PersonalMobile: fmt.Sprintf("07700 9%05d", r.Intn(100000)),
 			Address1:       fmt.Sprintf("%d Acacia Avenue", 1+r.Intn(200)),
 			Postcode:       "SW1A 1AA",
 			Salary:         strconv.Itoa(25000 + 1000*r.Intn(100)),
 		}
 		if r.Intn(10) == 0 {
-			e.KnownAs = string([]rune(first)[:1]) + strings.ToLower(string([]rune(last)[:1]))
+			if nick := nicknames[first]; len(nick) > 0 {
+				e.KnownAs = nick[work.Intn(len(nick))]
+			}
 		}
 		if r.Intn(25) != 0 { // ~4% in no department
 			e.DepartmentID = c.Departments[r.Intn(len(c.Departments))].ID
@@ -212,16 +258,75 @@ func Generate(o GenerateOptions) Company {
 			e.Status = Former
 			e.LeavingDate = o.Today.AddDate(0, 0, -1-r.Intn(400)).Format("2006-01-02")
 		}
+		setWork(&e, &c, work)
 		c.Employees = append(c.Employees, e)
 	}
 	return c
 }
 
-func asciiLower(s string) string {
+// setWork draws e's location, division, company and employment type from r.
+func setWork(e *Employee, c *Company, r *rand.Rand) {
+	if k := pick(r, locationWeights, 100); k >= 0 {
+		e.Location = Locations[k]
+	}
+	if d, ok := c.Department(e.DepartmentID); ok && e.DepartmentID != "" {
+		k, ok := departmentDivision[strings.TrimRight(d.Name, " 0123456789")]
+		if !ok {
+			k = 2
+		}
+		e.Division = Divisions[k]
+	}
+	e.Company = Companies[pick(r, companyWeights, 100)]
+	if k := pick(r, employmentTypeWeights, 100); k >= 0 {
+		e.EmploymentType = EmploymentTypes[k]
+	}
+}
+
+// pick draws an index with the given weights out of total; -1 for the remainder.
+func pick(r *rand.Rand, weights []int, total int) int {
+	n := r.Intn(total)
+	for i, w := range weights {
+		if n < w {
+			return i
+		}
+		n -= w
+	}
+	return -1
+}
+
+// workEmail is first.last@example.com in readable ASCII, numbered from the second person of that name on
+// (amelia.smith2@example.com). seen counts the names already used.
+func workEmail(seen map[string]int, first, last string) string {
+	local := ASCIIName(first) + "." + ASCIIName(last)
+	seen[local]++
+	if n := seen[local]; n > 1 {
+		local += strconv.Itoa(n)
+	}
+	return local + "@example.com"
+}
+
+// asciiFold spells letters that have no ASCII decomposition, and accented ones, in ASCII.
+var asciiFold = map[rune]string{
+	'à': "a", 'á': "a", 'â': "a", 'ä': "a", 'ã': "a", 'å': "a", 'ą': "a", 'æ': "ae",
+	'ç': "c", 'ć': "c", 'č': "c", 'đ': "d", 'ð': "d",
+	'è': "e", 'é': "e", 'ê': "e", 'ë': "e", 'ę': "e", 'ě': "e",
+	'ì': "i", 'í': "i", 'î': "i", 'ï': "i", 'ł': "l", 'ñ': "n", 'ń': "n", 'ň': "n",
+	'ò': "o", 'ó': "o", 'ô': "o", 'ö': "o", 'õ': "o", 'ø': "o", 'ő': "o", 'œ': "oe",
+	'ř': "r", 'ś': "s", 'š': "s", 'ß': "ss", 'ţ': "t", 'ť': "t", 'þ': "th",
+	'ù': "u", 'ú': "u", 'û': "u", 'ü': "u", 'ű': "u", 'ů': "u", 'ý': "y", 'ÿ': "y", 'ź': "z", 'ż': "z", 'ž': "z",
+}
+
+// ASCIIName is a name as the local part of an e-mail address: lower case, accents dropped ("Siobhán
+// Müller" → "siobhanmuller"), letters without an ASCII form spelled out (ß → ss, ø → o), hyphens kept,
+// and apostrophes, spaces and anything else left out.
+func ASCIIName(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
 			b.WriteRune(r)
+		default:
+			b.WriteString(asciiFold[r])
 		}
 	}
 	return b.String()

@@ -16,7 +16,10 @@ limitations under the License.
 
 package fakehr
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // FaultKind is a failure a fake server can be told to produce.
 type FaultKind string
@@ -43,7 +46,16 @@ const (
 	FaultErrorEnvelope FaultKind = "ErrorEnvelope"
 	// FaultDuplicateIDs serves the first employee twice.
 	FaultDuplicateIDs FaultKind = "DuplicateIDs"
+	// FaultHang sends nothing, not even headers, until the client gives up (or Fault.Delay passes, when set,
+	// and then answers normally): a provider that hangs until the client's request timeout.
+	FaultHang FaultKind = "Hang"
 )
+
+// FaultKinds is every FaultKind, in declaration order.
+var FaultKinds = []FaultKind{
+	FaultUnauthorized, FaultServerError, FaultRateLimited, FaultMalformedJSON, FaultTruncatedBody, FaultSlowBody,
+	FaultMissingPage, FaultEmptyList, FaultErrorEnvelope, FaultDuplicateIDs, FaultHang,
+}
 
 // Fault is an injected failure.
 type Fault struct {
@@ -52,11 +64,12 @@ type Fault struct {
 	Times int
 	// RetryAfter is sent as Retry-After (whole seconds) with FaultRateLimited when positive.
 	RetryAfter time.Duration
-	// Code overrides the HTTP status for FaultServerError.
+	// Code overrides the HTTP status for FaultServerError, and the envelope Status for FaultErrorEnvelope.
 	Code int
-	// Message is the provider's error text for FaultErrorEnvelope.
+	// Message is the provider's error text for FaultErrorEnvelope. Code, when set, is then the envelope's
+	// Status (Access People HR).
 	Message string
-	// Delay is the stall of FaultSlowBody.
+	// Delay is the stall of FaultSlowBody, and the longest FaultHang waits (0: until the client gives up).
 	Delay time.Duration
 }
 
@@ -82,4 +95,24 @@ type Server interface {
 	Requests() int
 	// Close stops the server.
 	Close()
+}
+
+// Hang blocks until ctx ends, quit is closed or, when d > 0, d passes; it reports whether the wait ran its
+// course (false when the client gave up or the server is stopping). A fake calls it for FaultHang before
+// writing anything.
+func Hang(ctx context.Context, quit <-chan struct{}, d time.Duration) bool {
+	var timeout <-chan time.Time
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-quit:
+		return false
+	case <-timeout:
+		return true
+	}
 }

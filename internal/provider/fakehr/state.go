@@ -32,12 +32,22 @@ type State struct {
 	url      string
 	faults   []Fault
 	requests int
+
+	quit     chan struct{} // closed by Quit: hanging requests end
+	quitOnce sync.Once
 }
 
 // NewState returns a State serving a copy of c and accepting apiKey.
 func NewState(c Company, apiKey string) *State {
-	return &State{company: c.Clone(), apiKey: apiKey}
+	return &State{company: c.Clone(), apiKey: apiKey, quit: make(chan struct{})}
 }
+
+// Quit ends every request that FaultHang holds, now and later: call it before shutting a server down,
+// which otherwise waits for them. It is safe to call more than once.
+func (s *State) Quit() { s.quitOnce.Do(func() { close(s.quit) }) }
+
+// Quitting is closed once Quit has been called.
+func (s *State) Quitting() <-chan struct{} { return s.quit }
 
 // URL is the base URL recorded by SetURL.
 func (s *State) URL() string {

@@ -38,11 +38,11 @@ func Default() Registry {
 	}
 }
 
-// New builds the Provider for t, or says that t is unknown.
+// New builds the Provider for t, or says that t is unknown (wrapping provider.ErrInvalidConfig).
 func (r Registry) New(t dirsyncv1alpha1.ProviderType, cfg provider.Config) (provider.Provider, error) {
 	f, ok := r[t]
 	if !ok {
-		return nil, fmt.Errorf("no provider is registered for %q", t)
+		return nil, fmt.Errorf("no provider is registered for %q: %w", t, provider.ErrInvalidConfig)
 	}
 	return f(cfg)
 }

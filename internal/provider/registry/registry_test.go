@@ -17,6 +17,7 @@ limitations under the License.
 package registry
 
 import (
+	"errors"
 	"testing"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
@@ -36,7 +37,7 @@ func TestDefaultCoversEveryProviderType(t *testing.T) {
 	if len(r) != len(dirsyncv1alpha1.AllProviderTypes) {
 		t.Errorf("Default() has %d entries, the enum %d", len(r), len(dirsyncv1alpha1.AllProviderTypes))
 	}
-	if _, err := r.New("Workday", provider.Config{APIKey: "k"}); err == nil {
-		t.Error("an unknown provider type must be an error")
+	if _, err := r.New("Workday", provider.Config{APIKey: "k"}); !errors.Is(err, provider.ErrInvalidConfig) {
+		t.Errorf("an unknown provider type: %v; want ErrInvalidConfig", err)
 	}
 }

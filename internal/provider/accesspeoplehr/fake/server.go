@@ -24,6 +24,7 @@ limitations under the License.
 package fake
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -38,28 +39,34 @@ import (
 // DefaultAPIKey is the key NewServer accepts.
 const DefaultAPIKey = "peoplehr-demo-key"
 
-// Envelope Status codes and messages. Access People HR's real error codes are not public; these are the
-// fake's own. MessageInvalidAPIKey is the text a third-party guide quotes for a bad key.
+// Envelope Status codes and messages: the vendor's own (its Swagger's error tables; shared/provider-wire.md B2).
 const (
 	// StatusOK is the Status of a successful answer.
 	StatusOK = 0
-	// StatusInvalidAPIKey answers a missing or wrong APIKey (and fakehr.FaultUnauthorized).
-	StatusInvalidAPIKey = 10
+	// StatusAPIKeyMissing answers a request without an APIKey.
+	StatusAPIKeyMissing = 1
+	// StatusInvalidAPIKey answers a wrong APIKey (and fakehr.FaultUnauthorized).
+	StatusInvalidAPIKey = 2
 	// StatusInvalidAction answers an Action other than GetAllEmployeeDetail.
-	StatusInvalidAction = 11
-	// StatusInvalidRequest answers a body that is not the expected JSON.
-	StatusInvalidRequest = 12
-	// StatusError is the Status of an injected fakehr.FaultErrorEnvelope.
-	StatusError = 13
+	StatusInvalidAction = 4
+	// StatusServerError is the vendor's server failure, the Status of an injected fakehr.FaultErrorEnvelope
+	// unless its Code says otherwise.
+	StatusServerError = 6
+	// StatusInvalidJSON answers a body that is not the expected JSON.
+	StatusInvalidJSON = 9
 
-	// MessageOK is the Message of a successful answer, as public samples show it.
-	MessageOK = "The request processed successfully."
-	// MessageInvalidAPIKey is the Message for a bad key.
-	MessageInvalidAPIKey = "Invalid API Key"
-	// MessageInvalidAction is the Message for an unknown Action.
-	MessageInvalidAction = "Invalid Action"
-	// MessageInvalidRequest is the Message for a malformed request body.
-	MessageInvalidRequest = "Invalid request"
+	// MessageOK is the Message of a successful answer, in the vendor's words.
+	MessageOK = "The requested processed successfully."
+	// MessageAPIKeyMissing is the Message of StatusAPIKeyMissing.
+	MessageAPIKeyMissing = "API key is missing."
+	// MessageInvalidAPIKey is the Message of StatusInvalidAPIKey.
+	MessageInvalidAPIKey = "Invalid API Key."
+	// MessageInvalidAction is the Message of StatusInvalidAction.
+	MessageInvalidAction = "Invalid Action."
+	// MessageServerError is the Message of StatusServerError when the fault names none.
+	MessageServerError = "Oops! Something went wrong."
+	// MessageInvalidJSON is the Message of StatusInvalidJSON.
+	MessageInvalidJSON = "Invalid json data."
 )
 
 // maxRequestBytes caps the request body the fake reads.
@@ -89,7 +96,7 @@ type Server struct {
 	*fakehr.State // company, key, URL, faults, request count
 }
 
-var _ fakehr.Server = (*Server)(nil)
+var _ fakehr.HandlerServer = (*Server)(nil)
 
 // New returns a Server for c that accepts apiKey, without a listener: mount Handler() and tell it its
 // address with SetURL.
@@ -112,8 +119,9 @@ func NewServer(c fakehr.Company, opts ...Option) *Server {
 // Handler serves the API: POST /Employee.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
-// Close stops the listener NewServer started; it does nothing for a Server from New.
+// Close ends hanging requests and stops the listener NewServer started (a Server from New has none).
 func (s *Server) Close() {
+	s.Quit()
 	if s.ts != nil {
 		s.ts.Close()
 	}
@@ -137,35 +145,52 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, faulty := s.nextFault()
-	if faulty {
-		switch f.Kind {
-		case fakehr.FaultUnauthorized:
-			writeBody(w, r, errorEnvelope(StatusInvalidAPIKey, MessageInvalidAPIKey), fakehr.Fault{})
-			return
-		case fakehr.FaultServerError:
-			code := f.Code
-			if code == 0 {
-				code = http.StatusServiceUnavailable
-			}
-			http.Error(w, http.StatusText(code), code)
-			return
-		case fakehr.FaultRateLimited:
-			if f.RetryAfter > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
-			}
-			http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
-			return
-		case fakehr.FaultMalformedJSON:
-			writeBody(w, r, []byte(`{"isError":false,"Status":0,"Message":"`+MessageOK+`","Result":[{"EmployeeId":`+
-				`{"DisplayValue":"PW1"},<html><body>Server Error in '/' Application.</body></html>`), fakehr.Fault{})
-			return
-		case fakehr.FaultErrorEnvelope:
-			writeBody(w, r, errorEnvelope(StatusError, f.Message), fakehr.Fault{})
+	if faulty && f.Kind == fakehr.FaultHang {
+		if !fakehr.Hang(r.Context(), s.Quitting(), f.Delay) {
 			return
 		}
+		faulty = false
+	}
+	if faulty && answerFault(w, r, f) {
+		return
 	}
 	body := s.answer(r, f)
 	writeBody(w, r, body, f)
+}
+
+// answerFault answers the faults that replace the whole answer and reports whether f was one of them;
+// the others (EmptyList, DuplicateIDs, TruncatedBody, SlowBody, MissingPage) shape a normal answer.
+func answerFault(w http.ResponseWriter, r *http.Request, f fakehr.Fault) bool {
+	switch f.Kind {
+	case fakehr.FaultUnauthorized:
+		writeBody(w, r, errorEnvelope(StatusInvalidAPIKey, MessageInvalidAPIKey), fakehr.Fault{})
+	case fakehr.FaultServerError:
+		code := f.Code
+		if code == 0 {
+			code = http.StatusServiceUnavailable
+		}
+		http.Error(w, http.StatusText(code), code)
+	case fakehr.FaultRateLimited:
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((f.RetryAfter+time.Second-1)/time.Second)))
+		}
+		http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+	case fakehr.FaultMalformedJSON:
+		writeBody(w, r, []byte(`{"isError":false,"Status":0,"Message":"`+MessageOK+`","Result":[{"EmployeeId":`+
+			`{"DisplayValue":"PW1"},<html><body>Server Error in '/' Application.</body></html>`), fakehr.Fault{})
+	case fakehr.FaultErrorEnvelope:
+		status, msg := StatusServerError, f.Message
+		if f.Code != 0 {
+			status = f.Code
+		}
+		if msg == "" {
+			msg = MessageServerError
+		}
+		writeBody(w, r, errorEnvelope(status, msg), fakehr.Fault{})
+	default:
+		return false
+	}
+	return true
 }
 
 // clientRequest is the request body. Keys match case-insensitively, as an ASP.NET model binder does.
@@ -179,14 +204,17 @@ type clientRequest struct {
 func (s *Server) answer(r *http.Request, f fakehr.Fault) []byte {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes))
 	if err != nil {
-		return errorEnvelope(StatusInvalidRequest, MessageInvalidRequest)
+		return errorEnvelope(StatusInvalidJSON, MessageInvalidJSON)
 	}
 	var req clientRequest
 	if err := json.Unmarshal(raw, &req); err != nil {
-		return errorEnvelope(StatusInvalidRequest, MessageInvalidRequest)
+		return errorEnvelope(StatusInvalidJSON, MessageInvalidJSON)
 	}
 	var key, action string
 	_ = json.Unmarshal(req.APIKey, &key)
+	if key == "" {
+		return errorEnvelope(StatusAPIKeyMissing, MessageAPIKeyMissing)
+	}
 	if !s.KeyMatches(key) {
 		return errorEnvelope(StatusInvalidAPIKey, MessageInvalidAPIKey)
 	}
@@ -195,7 +223,7 @@ func (s *Server) answer(r *http.Request, f fakehr.Fault) []byte {
 	}
 	includeLeavers, ok := parseBool(req.IncludeLeavers)
 	if !ok {
-		return errorEnvelope(StatusInvalidRequest, MessageInvalidRequest)
+		return errorEnvelope(StatusInvalidJSON, MessageInvalidJSON)
 	}
 	recs := s.records(includeLeavers)
 	switch f.Kind {
@@ -208,9 +236,26 @@ func (s *Server) answer(r *http.Request, f fakehr.Fault) []byte {
 	}
 	b, err := json.Marshal(envelope{IsError: false, Status: StatusOK, Message: MessageOK, Result: recs})
 	if err != nil {
-		return errorEnvelope(StatusError, "The request could not be processed.")
+		return errorEnvelope(StatusServerError, MessageServerError)
 	}
 	return b
+}
+
+// RequestKey is the API key a request carries: the APIKey of its JSON body (any case of the key name). The
+// body stays readable for the handler. A fakehr.Fleet routes by it.
+func RequestKey(r *http.Request) string {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes))
+	_ = r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	if err != nil {
+		return ""
+	}
+	var req clientRequest
+	var key string
+	if json.Unmarshal(raw, &req) != nil || json.Unmarshal(req.APIKey, &key) != nil {
+		return ""
+	}
+	return key
 }
 
 // parseBool reads IncludeLeavers: the strings "true"/"false" the client sends, or JSON booleans as other

@@ -17,14 +17,19 @@ limitations under the License.
 package fake
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
 )
@@ -39,7 +44,8 @@ func company() fakehr.Company {
 			{ID: "PW1", FirstName: "Amelia", LastName: "Smith", MiddleName: "Rose", Email: "amelia@example.com",
 				JobTitle: "Director", Status: fakehr.Current, DepartmentID: "10", StartDate: "2015-03-02",
 				DateOfBirth: "1979-11-23", NINumber: "QQ123456C", PersonalEmail: "amelia@home.example.net",
-				PersonalMobile: "07700 900111", Address1: "7 Secret Gardens", Postcode: "BA1 1AA", Salary: "61500"},
+				PersonalMobile: "07700 900111", Address1: "7 Secret Gardens", Postcode: "BA1 1AA", Salary: "61500",
+				Location: fakehr.Ref{ID: "3", Name: "Leeds"}, Company: "Acme Example Services Ltd", EmploymentType: "Part Time"},
 			{ID: "PW2", FirstName: "Zoë", LastName: "Müller", Status: fakehr.PendingLeaver, ManagerID: "PW1",
 				StartDate: "2019-02-01", LeavingDate: "2024-07-01"},
 			{ID: "PW3", FirstName: "Chen", LastName: "Wang", Status: fakehr.PendingLeaver, LeavingDate: "2024-06-11"},
@@ -120,13 +126,13 @@ func TestEnvelopes(t *testing.T) {
 		{name: "wrong key", body: request("nope", "GetAllEmployeeDetail", "true"), wantError: true,
 			wantStatus: StatusInvalidAPIKey, wantMsg: MessageInvalidAPIKey},
 		{name: "no key", body: `{"Action":"GetAllEmployeeDetail","IncludeLeavers":"true"}`, wantError: true,
-			wantStatus: StatusInvalidAPIKey, wantMsg: MessageInvalidAPIKey},
+			wantStatus: StatusAPIKeyMissing, wantMsg: MessageAPIKeyMissing},
 		{name: "unknown action", body: request(DefaultAPIKey, "GetAllSalaries", "true"), wantError: true,
 			wantStatus: StatusInvalidAction, wantMsg: MessageInvalidAction},
 		{name: "bad boolean", body: request(DefaultAPIKey, "GetAllEmployeeDetail", "yes"), wantError: true,
-			wantStatus: StatusInvalidRequest, wantMsg: MessageInvalidRequest},
-		{name: "not JSON", body: `APIKey=` + DefaultAPIKey, wantError: true, wantStatus: StatusInvalidRequest,
-			wantMsg: MessageInvalidRequest},
+			wantStatus: StatusInvalidJSON, wantMsg: MessageInvalidJSON},
+		{name: "not JSON", body: `APIKey=` + DefaultAPIKey, wantError: true, wantStatus: StatusInvalidJSON,
+			wantMsg: MessageInvalidJSON},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -182,19 +188,6 @@ func TestRecordWireFormat(t *testing.T) {
 			s := newServer(t, tt.opts...)
 			a := post(t, s.URL(), request(DefaultAPIKey, "GetAllEmployeeDetail", "true"))
 			pw1, pw2 := a.env.Result[0], a.env.Result[1]
-			for k, v := range pw1 {
-				if k == "LeavingDate" || k == "ReasonForLeaving" || k == "APIColumn1" || k == "ContactDetail" ||
-					k == "ReportsToEmployeeId" {
-					continue
-				}
-				w, ok := v.(map[string]any)
-				if _, hasDV := w["DisplayValue"]; !ok || !hasDV {
-					t.Errorf("%s is not wrapped: %v", k, v)
-				}
-				if h, ok := w["FieldHistory"].([]any); !ok || len(h) != 0 {
-					t.Errorf("%s has FieldHistory %v, want []", k, w["FieldHistory"])
-				}
-			}
 			dv := func(r map[string]any, k string) any { return r[k].(map[string]any)["DisplayValue"] }
 			if dv(pw2, "StartDate") != tt.wantStart {
 				t.Errorf("StartDate %v, want %v", dv(pw2, "StartDate"), tt.wantStart)
@@ -205,11 +198,15 @@ func TestRecordWireFormat(t *testing.T) {
 			if pw1["LeavingDate"] != "" && dv0(pw1["LeavingDate"]) != "" {
 				t.Errorf("a current employee has a leaving date: %v", pw1["LeavingDate"])
 			}
-			if dv(pw2, "ReportsTo") != "Amelia Smith" || dv(pw2, "ReportsToEmployeeId") != "PW1" {
-				t.Errorf("ReportsTo %v / %v, want the manager's name and id", dv(pw2, "ReportsTo"), dv(pw2, "ReportsToEmployeeId"))
+			if dv(pw2, "ReportsTo") != "Amelia Smith" || dv(pw2, "ReportsToEmployeeId") != "PW1" ||
+				dv(pw2, "ReportsToEmailAddress") != "amelia@example.com" {
+				t.Errorf("ReportsTo %v / %v / %v, want the manager's name, id and e-mail", dv(pw2, "ReportsTo"),
+					dv(pw2, "ReportsToEmployeeId"), dv(pw2, "ReportsToEmailAddress"))
 			}
-			if dv(pw1, "Department") != "Engineering" || dv(pw1, "OtherName") != "Rose" {
-				t.Errorf("Department %v OtherName %v", dv(pw1, "Department"), dv(pw1, "OtherName"))
+			if dv(pw1, "Department") != "Engineering" || dv(pw1, "OtherName") != "Rose" || dv(pw1, "Location") != "Leeds" ||
+				dv(pw1, "Company") != "Acme Example Services Ltd" || dv(pw1, "EmploymentType") != "Part Time" {
+				t.Errorf("Department %v OtherName %v Location %v Company %v EmploymentType %v", dv(pw1, "Department"),
+					dv(pw1, "OtherName"), dv(pw1, "Location"), dv(pw1, "Company"), dv(pw1, "EmploymentType"))
 			}
 			for _, personal := range []string{"QQ123456C", "amelia@home.example.net", "07700 900111", "7 Secret Gardens",
 				"61500"} {
@@ -219,6 +216,80 @@ func TestRecordWireFormat(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRecordShapeMatchesTheVendor: the envelope and a record have the vendor's keys, nesting, wrapping and
+// value types, as in the golden fixture ../testdata/peoplehr-getallemployeedetail.json.
+func TestRecordShapeMatchesTheVendor(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "peoplehr-getallemployeedetail.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden map[string]any
+	if err := json.Unmarshal(raw, &golden); err != nil {
+		t.Fatal(err)
+	}
+	s := newServer(t)
+	a := post(t, s.URL(), request(DefaultAPIKey, "GetAllEmployeeDetail", "true"))
+	var got map[string]any
+	if err := json.Unmarshal([]byte(a.raw), &got); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(shape(golden), shape(got)); diff != "" {
+		t.Errorf("the fake's answer differs in shape from the vendor's (-vendor +fake):\n%s", diff)
+	}
+	if diff := cmp.Diff(keyOrder(t, raw, 1), keyOrder(t, []byte(a.raw), 1)); diff != "" {
+		t.Errorf("record keys in another order (-vendor +fake):\n%s", diff)
+	}
+}
+
+// shape replaces every value by its JSON type, keeps object keys, and reduces an array to its first element.
+func shape(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := map[string]any{}
+		for k, y := range x {
+			out[k] = shape(y)
+		}
+		return out
+	case []any:
+		if len(x) == 0 {
+			return "[]"
+		}
+		return []any{shape(x[0])}
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "boolean"
+	default:
+		return "null"
+	}
+}
+
+// keyOrder is the keys of the first record of Result, in order (depth 1: the record's own keys).
+func keyOrder(t *testing.T, raw []byte, _ int) []string {
+	t.Helper()
+	var env struct{ Result []json.RawMessage }
+	if err := json.Unmarshal(raw, &env); err != nil || len(env.Result) == 0 {
+		t.Fatalf("%v: no records", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(env.Result[0])))
+	_, _ = dec.Token()
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, tok.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
 }
 
 func dv0(v any) any {
@@ -296,8 +367,27 @@ func TestFaults(t *testing.T) {
 			}},
 		{name: "error envelope", fault: fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Message: "Database is down"},
 			check: func(t *testing.T, code int, _ http.Header, body string, _ error) {
-				if code != 200 || !strings.Contains(body, `"isError":true`) || !strings.Contains(body, "Database is down") {
+				if code != 200 || body != `{"isError":true,"Status":6,"Message":"Database is down","Result":null}` {
 					t.Errorf("HTTP %d %s", code, body)
+				}
+			}},
+		{name: "error envelope with the vendor's code and text", fault: fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Code: 5,
+			Message: "No access on employee schema."},
+			check: func(t *testing.T, code int, _ http.Header, body string, _ error) {
+				if code != 200 || body != `{"isError":true,"Status":5,"Message":"No access on employee schema.","Result":null}` {
+					t.Errorf("HTTP %d %s", code, body)
+				}
+			}},
+		{name: "error envelope without a message", fault: fakehr.Fault{Kind: fakehr.FaultErrorEnvelope},
+			check: func(t *testing.T, code int, _ http.Header, body string, _ error) {
+				if code != 200 || !strings.Contains(body, MessageServerError) {
+					t.Errorf("HTTP %d %s", code, body)
+				}
+			}},
+		{name: "hang that ends", fault: fakehr.Fault{Kind: fakehr.FaultHang, Delay: 10 * time.Millisecond},
+			check: func(t *testing.T, code int, _ http.Header, body string, err error) {
+				if err != nil || code != 200 || !json.Valid([]byte(body)) {
+					t.Errorf("HTTP %d err %v", code, err)
 				}
 			}},
 		{name: "duplicate ids", fault: fakehr.Fault{Kind: fakehr.FaultDuplicateIDs},
@@ -334,6 +424,37 @@ func TestFaults(t *testing.T) {
 				t.Errorf("Requests() = %d, want 2", s.Requests())
 			}
 		})
+	}
+}
+
+func TestHangUntilTheClientGivesUp(t *testing.T) {
+	s := newServer(t)
+	s.InjectFault(fakehr.Fault{Kind: fakehr.FaultHang})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, s.URL()+"/Employee",
+		strings.NewReader(request(DefaultAPIKey, "GetAllEmployeeDetail", "true")))
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("HTTP %d; want no answer before the client's deadline", resp.StatusCode)
+	}
+}
+
+func TestRequestKey(t *testing.T) {
+	for body, want := range map[string]string{
+		request("k-1", "GetAllEmployeeDetail", "true"): "k-1",
+		`{"apikey":"k-2"}`: "k-2",
+		`{"APIKey":7}`:     "",
+		`not json`:         "",
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/Employee", strings.NewReader(body))
+		if got := RequestKey(r); got != want {
+			t.Errorf("RequestKey(%s) = %q, want %q", body, got, want)
+		}
+		if rest, _ := io.ReadAll(r.Body); string(rest) != body {
+			t.Errorf("the body was consumed: %q left of %q", rest, body)
+		}
 	}
 }
 

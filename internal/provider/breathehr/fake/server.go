@@ -52,7 +52,7 @@ type Server struct {
 	hs *httptest.Server // nil unless started by NewServer
 }
 
-var _ fakehr.Server = (*Server)(nil)
+var _ fakehr.HandlerServer = (*Server)(nil)
 
 type options struct {
 	apiKey         string
@@ -70,8 +70,9 @@ type Option func(*options)
 // WithAPIKey sets the accepted API key (default DefaultAPIKey).
 func WithAPIKey(key string) Option { return func(o *options) { o.apiKey = key } }
 
-// WithRateLimit answers 429 (without Retry-After, as Breathe does) once more than n API requests arrive
-// within per. Off by default, so benchmarks measure the client rather than the limit.
+// WithRateLimit answers 429 (without Retry-After, with Breathe's body {"error":{"type":"Rate Limit
+// Reached"}}) once more than n API requests arrive within any per (a sliding window). Off by default, so
+// benchmarks measure the client rather than the limit.
 func WithRateLimit(n int, per time.Duration) Option {
 	return func(o *options) { o.rateLimit, o.ratePer = n, per }
 }
@@ -85,7 +86,7 @@ func WithoutTotalHeader() Option { return func(o *options) { o.noTotal = true } 
 // WithDefaultPerPage sets the page size used when a request sends no per_page (default DefaultPerPage).
 func WithDefaultPerPage(n int) Option { return func(o *options) { o.defaultPerPage = n } }
 
-// WithClock sets the clock the rate-limit emulation uses (default time.Now).
+// WithClock sets the clock of the rate-limit emulation and of length_of_service_in_months (default time.Now).
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // New returns a Server for c that does not listen: mount Handler() on a listener and call SetURL.
@@ -124,8 +125,13 @@ func (s *Server) SetURL(u string) {
 	s.State.SetURL(u)
 }
 
-// Close stops the listener started by NewServer; it does nothing for a Server built with New.
+// RequestKey is the API key a request carries: its X-API-KEY header. A fakehr.Fleet routes by it.
+func RequestKey(r *http.Request) string { return r.Header.Get("X-API-KEY") }
+
+// Close ends hanging requests and stops the listener started by NewServer (a Server built with New has
+// none).
 func (s *Server) Close() {
+	s.Quit()
 	if s.hs != nil {
 		s.hs.Close()
 	}
@@ -147,7 +153,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if resp.header.Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	}
-	writeBody(w, r, resp)
+	s.writeBody(w, r, resp)
 }
 
 // answer decides the response to r under the lock.
@@ -161,10 +167,10 @@ func (s *Server) answer(r *http.Request) response {
 		return errorResponse(http.StatusNotFound, "Not found")
 	}
 	if s.limited() {
-		return errorResponse(http.StatusTooManyRequests, "Rate limit exceeded")
+		return rateLimited()
 	}
-	if !s.KeyMatches(r.Header.Get("X-API-KEY")) {
-		return errorResponse(http.StatusUnauthorized, "Invalid API key")
+	if !s.KeyMatches(RequestKey(r)) {
+		return unauthorized()
 	}
 	q := pageQuery(r, s.opts.defaultPerPage)
 	if f, ok := s.TakeFault(func(k fakehr.FaultKind) bool { return applies(k, resource, q.page) }); ok {

@@ -17,13 +17,19 @@ limitations under the License.
 package fake
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
 )
@@ -79,13 +85,6 @@ func TestServerWireFormat(t *testing.T) {
 	if r.code != 200 || r.header.Get("Total") != "250" || r.header.Get("Per-Page") != "100" {
 		t.Fatalf("page 2: %d Total=%q Per-Page=%q", r.code, r.header.Get("Total"), r.header.Get("Per-Page"))
 	}
-	link := r.header.Get("Link")
-	for _, want := range []string{`page=3&per_page=100>; rel="next"`, `page=3&per_page=100>; rel="last"`,
-		`page=1&per_page=100>; rel="first"`, `page=1&per_page=100>; rel="prev"`, "<" + s.URL() + "/employees?"} {
-		if !strings.Contains(link, want) {
-			t.Errorf("Link %q lacks %q", link, want)
-		}
-	}
 	emps := rows(t, r, "employees")
 	if len(emps) != 100 || emps[0]["id"] != float64(1101) {
 		t.Fatalf("page 2 has %d rows starting at id %v", len(emps), emps[0]["id"])
@@ -108,13 +107,147 @@ func TestServerWireFormat(t *testing.T) {
 	}
 }
 
+// TestServerLinkHeaders checks the Link header against the recorded traffic: page 1 has last and next, a
+// middle page first, prev, last and next, the last page first and prev, a one-page listing none; the
+// URLs repeat per_page only when the request sent it.
+func TestServerLinkHeaders(t *testing.T) {
+	s := NewServer(generated(250))
+	defer s.Close()
+	u := s.URL() + "/employees"
+	tests := []struct {
+		query, want string
+	}{
+		{"?page=1&per_page=100", `<` + u + `?page=3&per_page=100>; rel="last", <` + u + `?page=2&per_page=100>; rel="next"`},
+		{"?page=2&per_page=100", `<` + u + `?page=1&per_page=100>; rel="first", <` + u + `?page=1&per_page=100>; rel="prev", <` +
+			u + `?page=3&per_page=100>; rel="last", <` + u + `?page=3&per_page=100>; rel="next"`},
+		{"?page=3&per_page=100", `<` + u + `?page=1&per_page=100>; rel="first", <` + u + `?page=2&per_page=100>; rel="prev"`},
+		{"", `<` + u + `?page=3>; rel="last", <` + u + `?page=2>; rel="next"`},
+	}
+	for _, tt := range tests {
+		r := get(t, s, "/employees"+tt.query, DefaultAPIKey)
+		if diff := cmp.Diff(tt.want, r.header.Get("Link")); diff != "" {
+			t.Errorf("Link of %s (-want +got):\n%s", tt.query, diff)
+		}
+	}
+	one := get(t, s, "/departments", DefaultAPIKey)
+	if _, ok := one.header["Link"]; ok || one.header.Get("Total") != "12" || one.header.Get("Per-Page") != "100" {
+		t.Errorf("a one-page listing: Link %q, Total %q, Per-Page %q; want no Link", one.header.Get("Link"),
+			one.header.Get("Total"), one.header.Get("Per-Page"))
+	}
+}
+
+// realEmployeeKeys is every key of an employee in a real sandbox response (shared/provider-wire.md A2).
+var realEmployeeKeys = strings.Fields(`length_of_service_in_months age full_or_part_time notice_period photo_url
+	working_pattern holiday_allowance line_manager holiday_approver department division location gender
+	statutory_holiday_country receives_statutory_holidays salary status job_start_date job_title hr custom_fields id
+	account_id first_name middle_name last_name email join_date dob known_as marital_status nationality ethnicity
+	national_insurance_no driving_license ddi work_ext work_mobile personal_mobile home_telephone personal_email address1
+	address2 address3 city county postcode country linked_in facebook skype twitter bank_name bank_branch sort_code
+	account_number building_society ref_number leaving_date employee_ref contract_provider probation_date
+	remuneration_currency created_at updated_at`)
+
+// TestServerSendsTheRealShape: the fake's employee has exactly the real keys, in the real order, and every
+// key of the golden fixture (../testdata/breathe-employees-page1.json) has the same JSON type where both
+// are set.
+func TestServerSendsTheRealShape(t *testing.T) {
+	s := NewServer(generated(30))
+	defer s.Close()
+	r := get(t, s, "/employees", DefaultAPIKey)
+	var page struct {
+		Employees []json.RawMessage `json:"employees"`
+	}
+	if err := json.Unmarshal([]byte(r.raw), &page); err != nil || len(page.Employees) == 0 {
+		t.Fatalf("%v %s", err, r.raw)
+	}
+	if diff := cmp.Diff(realEmployeeKeys, keysInOrder(t, page.Employees[0])); diff != "" {
+		t.Errorf("employee keys (-real +fake):\n%s", diff)
+	}
+
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "breathe-employees-page1.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden struct {
+		Employees []map[string]any `json:"employees"`
+	}
+	if err := json.Unmarshal(raw, &golden); err != nil {
+		t.Fatal(err)
+	}
+	fakes := rows(t, r, "employees")
+	for key := range golden.Employees[0] {
+		if !contains(realEmployeeKeys, key) {
+			t.Errorf("the golden fixture has %q, which the fake does not send", key)
+		}
+		for _, g := range golden.Employees {
+			for _, f := range fakes {
+				if g[key] != nil && f[key] != nil && jsonType(g[key]) != jsonType(f[key]) {
+					t.Errorf("%s: fixture sends a %s, the fake a %s", key, jsonType(g[key]), jsonType(f[key]))
+				}
+			}
+		}
+	}
+	if r.header.Get("Content-Type") == "" || r.header.Get("Retry-After") != "" {
+		t.Errorf("headers %v", r.header)
+	}
+}
+
+func keysInOrder(t *testing.T, obj json.RawMessage) []string {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(string(obj)))
+	if _, err := dec.Token(); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, tok.(string))
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return keys
+}
+
+func contains(list []string, s string) bool {
+	i := sort.SearchStrings(sorted(list), s)
+	return i < len(list) && sorted(list)[i] == s
+}
+
+func sorted(list []string) []string {
+	out := append([]string(nil), list...)
+	sort.Strings(out)
+	return out
+}
+
+func jsonType(v any) string {
+	switch v.(type) {
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	case string:
+		return "string"
+	case float64:
+		return "number"
+	case bool:
+		return "boolean"
+	default:
+		return "null"
+	}
+}
+
 func TestServerEmployeeShape(t *testing.T) {
 	c := fakehr.Company{
 		Departments: []fakehr.Department{{ID: "12", Name: "Engineering"}},
 		Employees: []fakehr.Employee{
 			{ID: "1", FirstName: "Grace", LastName: "Mensah", Email: "g@example.com", Status: fakehr.Current,
 				DepartmentID: "12", StartDate: "2020-01-06", DateOfBirth: "1980-02-03", NINumber: "QQ123456C",
-				PersonalEmail: "g@personal.example.net", Salary: "70000"},
+				PersonalEmail: "g@personal.example.net", Salary: "70000", EmploymentType: "Part Time",
+				Location: fakehr.Ref{ID: "2", Name: "Manchester"}, Division: fakehr.Ref{ID: "1", Name: "Technology"}},
 			{ID: "2", FirstName: "Zoë", LastName: "Brontë", KnownAs: "Zo", Status: fakehr.PendingLeaver, ManagerID: "1", LeavingDate: "2026-04-30"},
 			{ID: "3", FirstName: "Kwame", Status: fakehr.Former},
 		},
@@ -125,10 +258,13 @@ func TestServerEmployeeShape(t *testing.T) {
 	want := []map[string]any{
 		{"id": float64(1), "status": "Current employee", "known_as": nil, "leaving_date": nil, "line_manager": nil,
 			"department": map[string]any{"id": float64(12), "name": "Engineering"}, "dob": "1980-02-03",
-			"national_insurance_no": "QQ123456C", "personal_email": "g@personal.example.net", "salary": "70000", "join_date": "2020-01-06"},
+			"national_insurance_no": "QQ123456C", "personal_email": "g@personal.example.net", "salary": "70000", "join_date": "2020-01-06",
+			"full_or_part_time": "Part Time", "location": map[string]any{"id": float64(2), "name": "Manchester"},
+			"division": map[string]any{"id": float64(1), "name": "Technology"}},
 		{"id": float64(2), "status": "Pending leaver", "known_as": "Zo", "leaving_date": "2026-04-30", "department": nil,
 			"first_name": "Zoë", "line_manager": map[string]any{"id": float64(1), "first_name": "Grace", "last_name": "Mensah", "email": "g@example.com"}},
-		{"id": float64(3), "status": "Former employee", "job_title": nil, "email": nil},
+		{"id": float64(3), "status": "Ex-employee", "job_title": nil, "email": nil, "location": nil, "division": nil,
+			"full_or_part_time": nil},
 	}
 	for i, w := range want {
 		for k, v := range w {
@@ -145,8 +281,8 @@ func TestServerAuth(t *testing.T) {
 	s := NewServer(generated(3))
 	defer s.Close()
 	for _, key := range []string{"", "wrong", DefaultAPIKey + "x"} {
-		if r := get(t, s, "/employees", key); r.code != 401 || !strings.Contains(r.raw, `"error"`) {
-			t.Errorf("key %q: %d %s", key, r.code, r.raw)
+		if r := get(t, s, "/employees", key); r.code != 401 || r.raw != `{"error":"401 Unauthorized"}` {
+			t.Errorf("key %q: %d %s; want the recorded 401", key, r.code, r.raw)
 		}
 	}
 	s.SetAPIKey("rotated")
@@ -169,10 +305,12 @@ func TestServerFaults(t *testing.T) {
 		wantHeader [2]string
 		wantBody   string
 	}{
-		{fault: fakehr.Fault{Kind: fakehr.FaultUnauthorized}, path: "/departments", wantCode: 401},
+		{fault: fakehr.Fault{Kind: fakehr.FaultUnauthorized}, path: "/departments", wantCode: 401, wantBody: `{"error":"401 Unauthorized"}`},
 		{fault: fakehr.Fault{Kind: fakehr.FaultServerError}, path: "/employees", wantCode: 503},
 		{fault: fakehr.Fault{Kind: fakehr.FaultServerError, Code: 500}, path: "/employees", wantCode: 500},
-		{fault: fakehr.Fault{Kind: fakehr.FaultRateLimited}, path: "/employees", wantCode: 429, wantHeader: [2]string{"Retry-After", ""}},
+		{fault: fakehr.Fault{Kind: fakehr.FaultRateLimited}, path: "/employees", wantCode: 429, wantHeader: [2]string{"Retry-After", ""},
+			wantBody: `{"error":{"type":"Rate Limit Reached"}}`},
+		{fault: fakehr.Fault{Kind: fakehr.FaultHang, Delay: time.Millisecond}, path: "/employees", wantCode: 200},
 		{fault: fakehr.Fault{Kind: fakehr.FaultRateLimited, RetryAfter: 30 * time.Second}, path: "/employees", wantCode: 429,
 			wantHeader: [2]string{"Retry-After", "30"}},
 		{fault: fakehr.Fault{Kind: fakehr.FaultMissingPage}, path: "/employees?page=2", wantCode: 404},
@@ -236,6 +374,42 @@ func TestServerFaults(t *testing.T) {
 			t.Errorf("Requests = %d", s.Requests())
 		}
 	})
+	t.Run("a hang sends nothing until the client gives up", func(t *testing.T) {
+		s := NewServer(generated(5))
+		defer s.Close()
+		s.InjectFault(fakehr.Fault{Kind: fakehr.FaultHang})
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL()+"/employees", nil)
+		req.Header.Set("X-API-KEY", DefaultAPIKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("got HTTP %d; want no answer before the client's deadline", resp.StatusCode)
+		}
+		if s.Requests() != 1 {
+			t.Errorf("Requests = %d, want 1", s.Requests())
+		}
+	})
+	t.Run("Close ends a hang", func(t *testing.T) {
+		s := NewServer(generated(5))
+		s.InjectFault(fakehr.Fault{Kind: fakehr.FaultHang})
+		done := make(chan error, 1)
+		go func() {
+			req, _ := http.NewRequest(http.MethodGet, s.URL()+"/employees", nil)
+			req.Header.Set("X-API-KEY", DefaultAPIKey)
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			done <- err
+		}()
+		for s.Requests() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		s.Close() // returns only once the hanging handler has
+		<-done
+	})
 	t.Run("truncated body declares the full length and is cut", func(t *testing.T) {
 		s := NewServer(generated(5))
 		defer s.Close()
@@ -274,8 +448,8 @@ func TestServerRateLimit(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		r := get(t, s, "/employees", DefaultAPIKey)
 		codes = append(codes, r.code)
-		if r.code == 429 && r.header.Get("Retry-After") != "" {
-			t.Errorf("Breathe sends 429 without Retry-After")
+		if r.code == 429 && (r.header.Get("Retry-After") != "" || r.raw != `{"error":{"type":"Rate Limit Reached"}}`) {
+			t.Errorf("Breathe sends 429 without Retry-After, with its documented body; got %v %s", r.header, r.raw)
 		}
 	}
 	now = now.Add(time.Minute)

@@ -34,8 +34,8 @@ const (
 	StatusCurrent = "Current employee"
 	// StatusPendingLeaver renders fakehr.PendingLeaver.
 	StatusPendingLeaver = "Pending leaver"
-	// StatusFormer renders fakehr.Former.
-	StatusFormer = "Former employee"
+	// StatusExEmployee renders fakehr.Former: the documented text (shared/provider-wire.md A2).
+	StatusExEmployee = "Ex-employee"
 )
 
 // StatusText renders a fakehr status as Breathe's text; a status outside the three is sent as it is,
@@ -47,55 +47,99 @@ func StatusText(st fakehr.Status) string {
 	case fakehr.PendingLeaver:
 		return StatusPendingLeaver
 	case fakehr.Former:
-		return StatusFormer
+		return StatusExEmployee
 	default:
 		return string(st)
 	}
 }
 
-// employeeJSON is an employee in Breathe's shape, personal data included, with nulls where the API
-// sends them.
+// employeeJSON is an employee in Breathe's shape: every key of a real sandbox response, in its order
+// (shared/provider-wire.md A2), personal data included, with nulls where the API sends them.
 type employeeJSON struct {
-	ID                  any          `json:"id"`
-	AccountID           int          `json:"account_id"`
-	EmployeeRef         string       `json:"employee_ref"`
-	Title               *string      `json:"title"`
-	FirstName           string       `json:"first_name"`
-	MiddleName          *string      `json:"middle_name"`
-	LastName            string       `json:"last_name"`
-	KnownAs             *string      `json:"known_as"`
-	Email               *string      `json:"email"`
-	JobTitle            *string      `json:"job_title"`
-	Status              string       `json:"status"`
-	JoinDate            *string      `json:"join_date"`
-	JobStartDate        *string      `json:"job_start_date"`
-	LeavingDate         *string      `json:"leaving_date"`
-	FullOrPartTime      string       `json:"full_or_part_time"`
-	Department          *refJSON     `json:"department"`
-	Division            *refJSON     `json:"division"`
-	Location            *refJSON     `json:"location"`
-	LineManager         *managerJSON `json:"line_manager"`
-	Dob                 *string      `json:"dob"`
-	Gender              *string      `json:"gender"`
-	MaritalStatus       *string      `json:"marital_status"`
-	Nationality         *string      `json:"nationality"`
-	Ethnicity           *string      `json:"ethnicity"`
-	NationalInsuranceNo *string      `json:"national_insurance_no"`
-	PersonalEmail       *string      `json:"personal_email"`
-	PersonalMobile      *string      `json:"personal_mobile"`
-	HomeTelephone       *string      `json:"home_telephone"`
-	Address1            *string      `json:"address1"`
-	Address2            *string      `json:"address2"`
-	Address3            *string      `json:"address3"`
-	Town                *string      `json:"town"`
-	County              *string      `json:"county"`
-	Postcode            *string      `json:"postcode"`
-	Country             *string      `json:"country"`
-	Salary              *string      `json:"salary"`
-	PhotoURL            *string      `json:"photo_url"`
-	CustomFields        []any        `json:"custom_fields"`
-	CreatedAt           string       `json:"created_at"`
-	UpdatedAt           string       `json:"updated_at"`
+	LengthOfServiceInMonths  int              `json:"length_of_service_in_months"`
+	Age                      *int             `json:"age"`
+	FullOrPartTime           *string          `json:"full_or_part_time"`
+	NoticePeriod             *string          `json:"notice_period"`
+	PhotoURL                 string           `json:"photo_url"`
+	WorkingPattern           workingPattern   `json:"working_pattern"`
+	HolidayAllowance         holidayAllowance `json:"holiday_allowance"`
+	LineManager              *managerJSON     `json:"line_manager"`
+	HolidayApprover          *managerJSON     `json:"holiday_approver"`
+	Department               *refJSON         `json:"department"`
+	Division                 *refJSON         `json:"division"`
+	Location                 *refJSON         `json:"location"`
+	Gender                   *string          `json:"gender"`
+	StatutoryHolidayCountry  *string          `json:"statutory_holiday_country"`
+	ReceivesStatutoryHoliday bool             `json:"receives_statutory_holidays"`
+	Salary                   *string          `json:"salary"`
+	Status                   string           `json:"status"`
+	JobStartDate             *string          `json:"job_start_date"`
+	JobTitle                 *string          `json:"job_title"`
+	HR                       bool             `json:"hr"`
+	CustomFields             []any            `json:"custom_fields"`
+	ID                       any              `json:"id"`
+	AccountID                int              `json:"account_id"`
+	FirstName                string           `json:"first_name"`
+	MiddleName               *string          `json:"middle_name"`
+	LastName                 string           `json:"last_name"`
+	Email                    *string          `json:"email"`
+	JoinDate                 *string          `json:"join_date"`
+	Dob                      *string          `json:"dob"`
+	KnownAs                  *string          `json:"known_as"`
+	MaritalStatus            *string          `json:"marital_status"`
+	Nationality              *string          `json:"nationality"`
+	Ethnicity                *string          `json:"ethnicity"`
+	NationalInsuranceNo      *string          `json:"national_insurance_no"`
+	DrivingLicense           *string          `json:"driving_license"`
+	DDI                      *string          `json:"ddi"`
+	WorkExt                  *string          `json:"work_ext"`
+	WorkMobile               *string          `json:"work_mobile"`
+	PersonalMobile           *string          `json:"personal_mobile"`
+	HomeTelephone            *string          `json:"home_telephone"`
+	PersonalEmail            *string          `json:"personal_email"`
+	Address1                 *string          `json:"address1"`
+	Address2                 *string          `json:"address2"`
+	Address3                 *string          `json:"address3"`
+	City                     *string          `json:"city"`
+	County                   *string          `json:"county"`
+	Postcode                 *string          `json:"postcode"`
+	Country                  *string          `json:"country"`
+	LinkedIn                 *string          `json:"linked_in"`
+	Facebook                 *string          `json:"facebook"`
+	Skype                    *string          `json:"skype"`
+	Twitter                  *string          `json:"twitter"`
+	BankName                 *string          `json:"bank_name"`
+	BankBranch               *string          `json:"bank_branch"`
+	SortCode                 *string          `json:"sort_code"`
+	AccountNumber            *string          `json:"account_number"`
+	BuildingSociety          *string          `json:"building_society"`
+	RefNumber                *string          `json:"ref_number"`
+	LeavingDate              *string          `json:"leaving_date"`
+	EmployeeRef              *string          `json:"employee_ref"`
+	ContractProvider         *string          `json:"contract_provider"`
+	ProbationDate            *string          `json:"probation_date"`
+	RemunerationCurrency     currency         `json:"remuneration_currency"`
+	CreatedAt                string           `json:"created_at"`
+	UpdatedAt                string           `json:"updated_at"`
+}
+
+type workingPattern struct {
+	ID         int    `json:"id"`
+	Name       string `json:"name"`
+	TotalHours string `json:"total_hours"`
+	Default    bool   `json:"default"`
+}
+
+type holidayAllowance struct {
+	Name string `json:"name"`
+	ID   int    `json:"id"`
+}
+
+type currency struct {
+	ID             int    `json:"id"`
+	CurrencyCode   string `json:"currency_code"`
+	CurrencySymbol string `json:"currency_symbol"`
+	Description    string `json:"description"`
 }
 
 type refJSON struct {
@@ -126,36 +170,57 @@ func str(s string) *string {
 	return &s
 }
 
+// ref renders a fakehr.Ref as {"id", "name"}, or null when unset.
+func ref(r fakehr.Ref) *refJSON {
+	if r.ID == "" && r.Name == "" {
+		return nil
+	}
+	return &refJSON{ID: wireID(r.ID), Name: r.Name}
+}
+
+// monthsSince is the whole months from a YYYY-MM-DD date to now, or 0.
+func monthsSince(date string, now time.Time) int {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil || t.After(now) {
+		return 0
+	}
+	return (now.Year()-t.Year())*12 + int(now.Month()) - int(t.Month())
+}
+
 // renderEmployee renders e in Breathe's shape, looking up its department and manager in ix.
-func renderEmployee(e fakehr.Employee, ix fakehr.Index) employeeJSON {
+func renderEmployee(e fakehr.Employee, ix fakehr.Index, now time.Time) employeeJSON {
 	out := employeeJSON{
-		ID:                  wireID(e.ID),
-		AccountID:           1,
-		EmployeeRef:         "E" + e.ID,
-		FirstName:           e.FirstName,
-		MiddleName:          str(e.MiddleName),
-		LastName:            e.LastName,
-		KnownAs:             str(e.KnownAs),
-		Email:               str(e.Email),
-		JobTitle:            str(e.JobTitle),
-		Status:              StatusText(e.Status),
-		JoinDate:            str(e.StartDate),
-		JobStartDate:        str(e.StartDate),
-		LeavingDate:         str(e.LeavingDate),
-		FullOrPartTime:      "Full time",
-		Location:            &refJSON{ID: json.Number("1"), Name: "Head Office"},
-		Dob:                 str(e.DateOfBirth),
-		NationalInsuranceNo: str(e.NINumber),
-		PersonalEmail:       str(e.PersonalEmail),
-		PersonalMobile:      str(e.PersonalMobile),
-		Address1:            str(e.Address1),
-		Town:                str("London"),
-		Postcode:            str(e.Postcode),
-		Country:             str("United Kingdom"),
-		Salary:              str(e.Salary),
-		CustomFields:        []any{},
-		CreatedAt:           "2020-01-06T09:00:00.000Z",
-		UpdatedAt:           "2024-03-01T12:00:00.000Z",
+		LengthOfServiceInMonths: monthsSince(e.StartDate, now),
+		FullOrPartTime:          str(e.EmploymentType),
+		WorkingPattern:          workingPattern{ID: 2842, Name: "standard working week", TotalHours: "37.5", Default: true},
+		HolidayAllowance:        holidayAllowance{Name: "standard holiday allowance", ID: 2913},
+		Division:                ref(e.Division),
+		Location:                ref(e.Location),
+		Salary:                  str(e.Salary),
+		Status:                  StatusText(e.Status),
+		JobStartDate:            str(e.StartDate),
+		JobTitle:                str(e.JobTitle),
+		ID:                      wireID(e.ID),
+		AccountID:               798,
+		FirstName:               e.FirstName,
+		MiddleName:              str(e.MiddleName),
+		LastName:                e.LastName,
+		Email:                   str(e.Email),
+		JoinDate:                str(e.StartDate),
+		Dob:                     str(e.DateOfBirth),
+		KnownAs:                 str(e.KnownAs),
+		NationalInsuranceNo:     str(e.NINumber),
+		PersonalMobile:          str(e.PersonalMobile),
+		PersonalEmail:           str(e.PersonalEmail),
+		Address1:                str(e.Address1),
+		City:                    str("London"),
+		Postcode:                str(e.Postcode),
+		Country:                 str("United Kingdom"),
+		LeavingDate:             str(e.LeavingDate),
+		EmployeeRef:             str("E" + e.ID),
+		RemunerationCurrency:    currency{ID: 1, CurrencyCode: "GBP", CurrencySymbol: "£", Description: "British Pound"},
+		CreatedAt:               "2020-01-06T09:00:00+00:00",
+		UpdatedAt:               "2024-03-01T12:00:00+00:00",
 	}
 	if e.DepartmentID != "" {
 		name := ""
@@ -186,9 +251,10 @@ func (s *Server) listing(resource string) []any {
 			return
 		}
 		ix := fakehr.NewIndex(c)
+		now := s.opts.now()
 		rows = make([]any, 0, len(c.Employees))
 		for _, e := range c.Employees {
-			rows = append(rows, renderEmployee(e, ix))
+			rows = append(rows, renderEmployee(e, ix, now))
 		}
 	})
 	return rows
@@ -224,12 +290,14 @@ func (s *Server) listResponse(r *http.Request, resource string, q query, rows []
 		h.Set("Total", strconv.Itoa(total))
 	}
 	if !s.opts.noLink {
+		// As recorded from the real API: page 1 has last and next; a middle page first, prev, last and next;
+		// the last page first and prev; a listing that fits on one page no Link at all.
 		var links []string
 		if q.page > 1 {
-			links = append(links, link(r, 1, q.perPage, "first"), link(r, min(q.page-1, last), q.perPage, "prev"))
+			links = append(links, link(r, 1, "first"), link(r, min(q.page-1, last), "prev"))
 		}
 		if q.page < last {
-			links = append(links, link(r, q.page+1, q.perPage, "next"), link(r, last, q.perPage, "last"))
+			links = append(links, link(r, last, "last"), link(r, q.page+1, "next"))
 		}
 		if len(links) > 0 {
 			h.Set("Link", strings.Join(links, ", "))
@@ -238,15 +306,15 @@ func (s *Server) listResponse(r *http.Request, resource string, q query, rows []
 	return response{code: http.StatusOK, header: h, body: body}
 }
 
-// link is one Link header entry pointing at page n of the requested listing, as an absolute URL.
-func link(r *http.Request, n, perPage int, rel string) string {
+// link is one Link header entry pointing at page n of the requested listing, as an absolute URL. Like the
+// real API's, it repeats per_page only when the request sent it.
+func link(r *http.Request, n int, rel string) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
 	q := r.URL.Query()
 	q.Set("page", strconv.Itoa(n))
-	q.Set("per_page", strconv.Itoa(perPage))
 	u := url.URL{Scheme: scheme, Host: r.Host, Path: r.URL.Path, RawQuery: q.Encode()}
 	return fmt.Sprintf("<%s>; rel=%q", u.String(), rel)
 }
@@ -256,11 +324,27 @@ func errorResponse(code int, msg string) response {
 	return response{code: code, header: http.Header{}, body: body}
 }
 
+// Breathe HR's recorded error bodies.
+const (
+	// unauthorizedBody is the 401 for a bad key, recorded from the real API.
+	unauthorizedBody = `{"error":"401 Unauthorized"}`
+	// rateLimitedBody is the documented 429 body; the real API sends no Retry-After.
+	rateLimitedBody = `{"error":{"type":"Rate Limit Reached"}}`
+)
+
+func unauthorized() response {
+	return response{code: http.StatusUnauthorized, header: http.Header{"Cache-Control": {"no-cache"}}, body: []byte(unauthorizedBody)}
+}
+
+func rateLimited() response {
+	return response{code: http.StatusTooManyRequests, header: http.Header{}, body: []byte(rateLimitedBody)}
+}
+
 // faultResponse answers a request that f applies to.
 func (s *Server) faultResponse(r *http.Request, resource string, q query, f fakehr.Fault) response {
 	switch f.Kind {
 	case fakehr.FaultUnauthorized:
-		return errorResponse(http.StatusUnauthorized, "Invalid API key")
+		return unauthorized()
 	case fakehr.FaultServerError:
 		code := f.Code
 		if code == 0 {
@@ -268,7 +352,7 @@ func (s *Server) faultResponse(r *http.Request, resource string, q query, f fake
 		}
 		return errorResponse(code, http.StatusText(code))
 	case fakehr.FaultRateLimited:
-		resp := errorResponse(http.StatusTooManyRequests, "Rate limit exceeded")
+		resp := rateLimited()
 		if f.RetryAfter > 0 {
 			resp.header.Set("Retry-After", strconv.FormatInt(int64((f.RetryAfter+time.Second-1)/time.Second), 10))
 		}
@@ -288,7 +372,7 @@ func (s *Server) faultResponse(r *http.Request, resource string, q query, f fake
 			rows = append([]any{rows[0]}, rows...)
 		}
 		return s.listResponse(r, resource, q, rows)
-	case fakehr.FaultTruncatedBody, fakehr.FaultSlowBody:
+	case fakehr.FaultTruncatedBody, fakehr.FaultSlowBody, fakehr.FaultHang:
 		resp := s.listResponse(r, resource, q, s.listing(resource))
 		resp.fault = &f
 		return resp
@@ -298,8 +382,15 @@ func (s *Server) faultResponse(r *http.Request, resource string, q query, f fake
 }
 
 // writeBody writes resp, applying a truncated- or slow-body fault. Both declare the full Content-Length
-// and send half the body first; a truncated body then drops the connection.
-func writeBody(w http.ResponseWriter, r *http.Request, resp response) {
+// and send half the body first; a truncated body then drops the connection. A hang sends nothing until
+// the client gives up, or its Delay passes and the answer follows.
+func (s *Server) writeBody(w http.ResponseWriter, r *http.Request, resp response) {
+	if resp.fault != nil && resp.fault.Kind == fakehr.FaultHang {
+		if !fakehr.Hang(r.Context(), s.Quitting(), resp.fault.Delay) {
+			return
+		}
+		resp.fault = nil
+	}
 	w.Header().Set("Content-Length", strconv.Itoa(len(resp.body)))
 	w.WriteHeader(resp.code)
 	if resp.fault == nil {

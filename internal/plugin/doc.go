@@ -1,0 +1,27 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package plugin is `kubectl dirsync`, the day-2 commands for dirsync Directories:
+//
+//   - status [NAME]: a human summary of one Directory, or a table and summaries of all (-A: every namespace);
+//   - sync NAME: set dirsync.io/sync-requested-at and wait for the operator's answer;
+//   - approve NAME: show the held deletions, confirm, set dirsync.io/approve-deletions and wait;
+//   - plan NAME: print a dry-run Directory's status.plan.
+//
+// It reads the kubeconfig, context and namespace as kubectl does (cli-runtime's ConfigFlags) and talks to
+// the API server with an uncached controller-runtime client. The operator does the work; the plugin only
+// reads status and sets annotations. Formatting is pure functions of a Directory and "now".
+package plugin

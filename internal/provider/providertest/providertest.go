@@ -1,0 +1,74 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package providertest holds checks that every provider package's tests share.
+package providertest
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/dirsync/dirsync/internal/provider"
+)
+
+// Class names the one category a provider error belongs to.
+type Class string
+
+// The categories of provider.Provider errors.
+const (
+	Unauthorized    Class = "ErrUnauthorized"
+	Unavailable     Class = "ErrUnavailable"
+	InvalidResponse Class = "ErrInvalidResponse"
+	InvalidConfig   Class = "ErrInvalidConfig"
+	RateLimited     Class = "*RateLimitedError"
+	Context         Class = "context error"
+)
+
+// Classify returns the class of an error from a provider.Factory or Fetch, or a description of why it has
+// none: it must wrap exactly one of the provider package's sentinels (or *RateLimitedError); a context
+// error may be wrapped along with one, or stand alone.
+func Classify(err error) (Class, string) {
+	if err == nil {
+		return "", "nil error"
+	}
+	var rl *provider.RateLimitedError
+	found := map[Class]bool{
+		Unauthorized:    errors.Is(err, provider.ErrUnauthorized),
+		Unavailable:     errors.Is(err, provider.ErrUnavailable),
+		InvalidResponse: errors.Is(err, provider.ErrInvalidResponse),
+		InvalidConfig:   errors.Is(err, provider.ErrInvalidConfig),
+		RateLimited:     errors.As(err, &rl),
+	}
+	var classes []string
+	var class Class
+	for c, ok := range found {
+		if ok {
+			classes = append(classes, string(c))
+			class = c
+		}
+	}
+	switch {
+	case len(classes) == 1:
+		return class, ""
+	case len(classes) == 0 && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		return Context, ""
+	case len(classes) == 0:
+		return "", "wraps none of the provider sentinels: " + err.Error()
+	default:
+		return "", "wraps several provider sentinels (" + strings.Join(classes, ", ") + "): " + err.Error()
+	}
+}
