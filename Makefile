@@ -83,9 +83,11 @@ FUZZTIME ?= 10s
 fuzz: ## Run every Fuzz* target in the repository for FUZZTIME each (default 10s).
 	FUZZTIME="$(FUZZTIME)" hack/fuzz.sh
 
+# GOLANGCI_LINT_ARGS adds flags, e.g. --new-from-rev=<commit> to see only what a change introduced.
+GOLANGCI_LINT_ARGS ?=
 .PHONY: lint
 lint: golangci-lint helm ## Run golangci-lint (.golangci.yml: go vet, gofmt, gocyclo ≤ 15, revive, errorlint, depguard, the Kube API Linter, …) and helm lint.
-	$(GOLANGCI_LINT) run ./... --build-tags e2e
+	$(GOLANGCI_LINT) run ./... --build-tags e2e $(GOLANGCI_LINT_ARGS)
 	$(HELM) lint --strict dist/chart --kube-version $(ENVTEST_K8S_VERSION)
 	$(HELM) lint --strict dist/chart --kube-version $(ENVTEST_K8S_VERSION) -f dist/chart/ci/all-values.yaml
 
@@ -105,7 +107,7 @@ verify: manifests generate ## Fail if generated files (CRDs, role.yaml, deepcopy
 # must give a static binary that runs --help as a non-root user (test/manifests).
 .PHONY: docker-check
 docker-check: ## Run the Dockerfile's go build line without Docker and check the binary (static, runs as non-root).
-	go test ./test/manifests/ -run 'TestDockerfile' -count=1 -v
+	DOCKERFILE_CHECK=1 go test ./test/manifests/ -run 'TestDockerfile' -count=1 -v -timeout 30m
 
 ##@ Build
 
