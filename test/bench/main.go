@@ -152,6 +152,20 @@ func main() {
 	}
 }
 
+// preflight checks that the binaries exist and that the providers' pacing is off.
+func preflight(cfg config) error {
+	for _, f := range []string{cfg.manager, cfg.fakehr, cfg.controlPlane} {
+		if _, err := os.Stat(f); err != nil {
+			return fmt.Errorf("%w (run make bench, which builds the binaries)", err)
+		}
+	}
+	if !breathehr.PacingDisabled() {
+		return fmt.Errorf("the bench needs Breathe HR's pacing off: build test/bench and the manager with -tags dirsync_bench "+
+			"and run with %s=1 (make bench does both)", "DIRSYNC_BENCH_UNPACED_PROVIDERS")
+	}
+	return nil
+}
+
 func run(cfg config) (err error) {
 	started := time.Now()
 	ctrllog.SetLogger(logr.Discard())
@@ -159,14 +173,8 @@ func run(cfg config) (err error) {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, cfg.timeout)
 	defer cancel()
-	for _, f := range []string{cfg.manager, cfg.fakehr, cfg.controlPlane} {
-		if _, err := os.Stat(f); err != nil {
-			return fmt.Errorf("%w (run make bench, which builds the binaries)", err)
-		}
-	}
-	if !breathehr.PacingDisabled() {
-		return fmt.Errorf("Breathe HR pacing is on: build test/bench and the manager with -tags dirsync_bench and run with %s=1 "+
-			"(make bench does both)", "DIRSYNC_BENCH_UNPACED_PROVIDERS")
+	if err := preflight(cfg); err != nil {
+		return err
 	}
 	if cfg.stateDir == "" {
 		if cfg.stateDir, err = os.MkdirTemp("", "dirsync-bench-"); err != nil {

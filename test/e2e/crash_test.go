@@ -21,7 +21,7 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,7 +137,7 @@ func TestManagerKilledMidSyncConverges(t *testing.T) {
 		}
 	}
 	if len(problems) > 0 {
-		sort.Strings(problems)
+		slices.Sort(problems)
 		if len(problems) > 20 {
 			problems = append(problems[:20], fmt.Sprintf("… and %d more", len(problems)-20))
 		}
