@@ -42,7 +42,7 @@ func main() {
 			case "github.com/golangci/golangci-lint/v2":
 				info.Version = dep.Version
 			case "sigs.k8s.io/kube-api-linter":
-				info.Commit = "with kube-api-linter " + dep.Version
+				info.Commit = "kube-api-linter " + dep.Version
 			}
 		}
 	}
