@@ -17,15 +17,24 @@ limitations under the License.
 package controllers
 
 import (
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
 // CacheOptions is the manager's cache: objects without managedFields (a third of a small object's
 // size), limited to namespaces when any are given. Secrets are only ever watched as metadata.
+// RoleBindings are cached only when labelled app.kubernetes.io/managed-by=dirsync: the DirectoryAccess
+// controller never reads anyone else's, and a cluster's thousands of other bindings stay out of memory.
 func CacheOptions(namespaces []string) cache.Options {
 	o := cache.Options{DefaultTransform: cache.TransformStripManagedFields()}
+	o.ByObject = map[client.Object]cache.ByObject{
+		&rbacv1.RoleBinding{}: {Label: labels.SelectorFromSet(labels.Set{dirsyncv1alpha1.LabelManagedBy: dirsyncv1alpha1.ManagedByDirsync})},
+	}
 	if len(namespaces) > 0 {
 		o.DefaultNamespaces = map[string]cache.Config{}
 		for _, ns := range namespaces {

@@ -72,4 +72,6 @@ const (
 	ReasonDirectoryNotReady = "DirectoryNotReady"
 	// ReasonInvalidTemplate: spec.subject.template does not parse, or renders no valid subject for some people.
 	ReasonInvalidTemplate = "InvalidTemplate"
+	// ReasonInvalidSelector: spec.groupSelector or spec.target.namespaceSelector is not a valid label selector.
+	ReasonInvalidSelector = "InvalidSelector"
 )
