@@ -79,10 +79,11 @@ type AccessRoleRef struct {
 // AccessTarget says in which namespaces the role is bound. Cluster-wide bindings are out of scope for v1alpha1.
 // +kubebuilder:validation:XValidation:rule="(has(self.namespaces) && size(self.namespaces) > 0) || has(self.namespaceSelector)",message="set target.namespaces, target.namespaceSelector or both"
 type AccessTarget struct {
-	// namespaces are the names of the namespaces to bind the role in.
+	// namespaces are the names of the namespaces to bind the role in, at most 10 (the admission policy
+	// checks its creator's rights in each; use namespaceSelector for more).
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:MaxItems=10
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=63
 	Namespaces []string `json:"namespaces,omitempty"`
