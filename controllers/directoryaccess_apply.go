@@ -175,7 +175,7 @@ func (r *DirectoryAccessReconciler) missingPermissions(ctx context.Context, acc 
 		c := checks[verb]
 		sar := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
 			ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: op.ns, Verb: verb, Group: rbacv1.GroupName, Resource: c[0], Name: c[1]}}}
-		if err := r.Client.Create(ctx, sar); err != nil {
+		if err := r.reviewer.Create(ctx, sar); err != nil {
 			return nil, fmt.Errorf("asking whether dirsync may %s %s in namespace %s: %w", verb, c[0], op.ns, err)
 		}
 		if !sar.Status.Allowed {
@@ -289,7 +289,7 @@ func (r *DirectoryAccessReconciler) finalize(ctx context.Context, acc *dirsyncv1
 			Message: "The DirectoryAccess is being deleted, but dirsync may not delete its RoleBindings in these namespaces: " + capList(failed, ", ") +
 				". Bind dirsync-access-grantor there again, or delete the RoleBindings labelled " + dirsyncv1alpha1.LabelAccess + "=" +
 				accessLabelValue(acc.Namespace, acc.Name) + " yourself."}, now)
-		return ctrl.Result{RequeueAfter: notPermittedRetry}, nil
+		return r.requeue(accessPlan{}, true, time.Time{}, now), nil
 	}
 	patch := client.MergeFrom(acc.DeepCopy())
 	controllerutil.RemoveFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings)

@@ -37,9 +37,15 @@ import (
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
-// notPermittedRetry is how often a DirectoryAccess that is NotPermitted checks again: the RoleBinding
-// an administrator creates to opt a namespace in is not dirsync's, so no watch event announces it.
-const notPermittedRetry = 15 * time.Second
+const (
+	// defaultNotPermittedRetry is how often a DirectoryAccess that is NotPermitted checks again: the
+	// RoleBinding an administrator creates to opt a namespace in is not dirsync's, so no watch event announces it.
+	defaultNotPermittedRetry = 15 * time.Second
+	// revocationSettle is how long after the last DirectoryUser change of a Directory its data counts as
+	// settled. A Directory writes one sync's changes back to back (8 in parallel, at least 20 a second),
+	// so a pause this long means the sync is done, and the revocation guard can weigh all of it at once.
+	revocationSettle = time.Second
+)
 
 // DirectoryAccessReconciler keeps, for each DirectoryAccess, one RoleBinding per target namespace
 // whose subjects are exactly the eligible members of the selected DirectoryGroups.
@@ -55,8 +61,11 @@ type DirectoryAccessReconciler struct {
 	// WatchNamespaces are the namespaces the manager watches; empty means all, and then Namespaces
 	// are watched too (for spec.target.namespaceSelector).
 	WatchNamespaces []string
+	// NotPermittedRetry is how often a NotPermitted DirectoryAccess checks its permissions again; zero means 15s.
+	NotPermittedRetry time.Duration
 
-	changes userChanges
+	changes  userChanges
+	reviewer client.Client // uncached, for SelfSubjectAccessReviews (the cached client would wait for them in a cache)
 }
 
 // +kubebuilder:rbac:groups=dirsync.io,resources=directoryaccesses,verbs=get;list;watch;update;patch
@@ -77,7 +86,7 @@ func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	seen, userChanged := r.changes.take(req.NamespacedName)
+	firstChange, lastChange, userChanged := r.changes.state(req.NamespacedName)
 	if acc.DeletionTimestamp.IsZero() {
 		if err := r.ensureFinalizer(ctx, acc); err != nil {
 			return ctrl.Result{}, err
@@ -98,6 +107,7 @@ func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	in.settling = userChanged && time.Since(lastChange) < revocationSettle
 	p := planAccess(acc, in, now)
 	if p.fatal {
 		markAccess(acc, p.problems, summarize(keepAll(in.existing)), 0, time.Time{}, now)
@@ -111,24 +121,42 @@ func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if sum.revoked > 0 && userChanged {
-		accessRevocationSeconds.Observe(time.Since(seen).Seconds())
+	if p.deferred == 0 && userChanged {
+		if sum.revoked > 0 {
+			accessRevocationSeconds.Observe(time.Since(firstChange).Seconds())
+		}
+		r.changes.handled(req.NamespacedName, lastChange)
 	}
 	markAccess(acc, append(denied, p.problems...), sum, p.held, p.next, now)
 	r.recordEvents(acc, before, sum, p)
 	accessSubjects.WithLabelValues(acc.Namespace, acc.Name).Set(float64(sum.subjects))
-	return accessRequeue(p.next, len(denied) > 0 || p.denied, now), nil
+	return r.requeue(p, len(denied) > 0, lastChange, now), nil
 }
 
-// accessRequeue is when to look again without an event: at the next startDate/endDate boundary (a
-// second after it, so that the clock has passed it), and soon while something is not permitted.
-func accessRequeue(next time.Time, denied bool, now time.Time) ctrl.Result {
+// requeue is when to look again without an event: once the directory data has settled if revocations
+// wait for it, at the next startDate/endDate boundary (a second after it, so that the clock has passed
+// it), and soon while something is not permitted.
+func (r *DirectoryAccessReconciler) requeue(p accessPlan, denied bool, lastChange, now time.Time) ctrl.Result {
+	retry := r.NotPermittedRetry
+	if retry <= 0 {
+		retry = defaultNotPermittedRetry
+	}
+	res := accessRequeue(p.next, denied || p.denied, retry, now)
+	if settle := time.Until(lastChange.Add(revocationSettle)); p.deferred > 0 && (res.RequeueAfter == 0 || settle < res.RequeueAfter) {
+		res.RequeueAfter = max(settle, 10*time.Millisecond)
+	}
+	return res
+}
+
+// accessRequeue is the requeue for the next startDate/endDate boundary (a second after it, so that the
+// clock has passed it), or after retry while something is not permitted, whichever comes first.
+func accessRequeue(next time.Time, denied bool, retry time.Duration, now time.Time) ctrl.Result {
 	var after time.Duration
 	if !next.IsZero() {
 		after = next.Sub(now) + time.Second
 	}
-	if denied && (after == 0 || after > notPermittedRetry) {
-		after = notPermittedRetry
+	if denied && (after == 0 || after > retry) {
+		after = retry
 	}
 	return ctrl.Result{RequeueAfter: after}
 }
@@ -161,6 +189,11 @@ func (r *DirectoryAccessReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := indexAccessFields(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
+	reviewer, err := client.New(mgr.GetConfig(), client.Options{HTTPClient: mgr.GetHTTPClient(), Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return err
+	}
+	r.reviewer = reviewer
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("directoryaccess").
 		For(&dirsyncv1alpha1.DirectoryAccess{}, builder.WithPredicates(predicate.Or[client.Object](

@@ -48,30 +48,44 @@ func forgetAccessMetrics(key types.NamespacedName) {
 	accessSubjects.DeleteLabelValues(key.Namespace, key.Name)
 }
 
-// userChanges remembers, per DirectoryAccess, when the manager first saw a DirectoryUser change not yet
-// handled by a reconcile, so that the reconcile that revokes can observe the latency.
+// userChanges remembers, per DirectoryAccess, the first and the last DirectoryUser change the manager
+// saw that no reconcile has finished handling: the first for dirsync_access_revocation_seconds, the
+// last to tell whether a Directory is still writing one sync's changes (see guardedSubjects).
 type userChanges struct {
-	mu   sync.Mutex
-	seen map[types.NamespacedName]time.Time
+	mu          sync.Mutex
+	first, last map[types.NamespacedName]time.Time
 }
 
-// note records that a change relevant to key was seen at t, keeping the earliest unhandled one.
+// note records that a change relevant to key was seen at t.
 func (c *userChanges) note(key types.NamespacedName, t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.seen == nil {
-		c.seen = map[types.NamespacedName]time.Time{}
+	if c.first == nil {
+		c.first, c.last = map[types.NamespacedName]time.Time{}, map[types.NamespacedName]time.Time{}
 	}
-	if old, ok := c.seen[key]; !ok || t.Before(old) {
-		c.seen[key] = t
+	if old, ok := c.first[key]; !ok || t.Before(old) {
+		c.first[key] = t
+	}
+	if t.After(c.last[key]) {
+		c.last[key] = t
 	}
 }
 
-// take returns and forgets the earliest unhandled change of key.
-func (c *userChanges) take(key types.NamespacedName) (time.Time, bool) {
+// state returns the first and last unhandled changes of key.
+func (c *userChanges) state(key types.NamespacedName) (first, last time.Time, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t, ok := c.seen[key]
-	delete(c.seen, key)
-	return t, ok
+	first, ok = c.first[key]
+	return first, c.last[key], ok
+}
+
+// handled forgets key's changes, unless one newer than last arrived meanwhile (its reconcile is queued).
+func (c *userChanges) handled(key types.NamespacedName, last time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last[key].After(last) {
+		return
+	}
+	delete(c.first, key)
+	delete(c.last, key)
 }

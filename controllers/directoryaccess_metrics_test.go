@@ -54,17 +54,25 @@ func TestAccessMetricsAreRegisteredAndForgotten(t *testing.T) {
 	}
 }
 
-func TestUserChangesKeepTheEarliestUnhandledChange(t *testing.T) {
+func TestUserChangesKeepTheFirstAndLastUnhandledChange(t *testing.T) {
 	var c userChanges
 	key := types.NamespacedName{Namespace: "hr", Name: "eng"}
 	t0 := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 	c.note(key, t0.Add(time.Second))
 	c.note(key, t0)
 	c.note(key, t0.Add(2*time.Second))
-	if got, ok := c.take(key); !ok || !got.Equal(t0) {
-		t.Errorf("take = %s, %v; want %s", got, ok, t0)
+	first, last, ok := c.state(key)
+	if !ok || !first.Equal(t0) || !last.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("state = %s, %s, %v; want %s and 2s later", first, last, ok, t0)
 	}
-	if _, ok := c.take(key); ok {
-		t.Error("a taken change is still there")
+	c.note(key, t0.Add(3*time.Second)) // arrives while a reconcile handles the first three
+	c.handled(key, last)
+	if _, _, ok := c.state(key); !ok {
+		t.Fatal("a change newer than the handled ones was forgotten")
+	}
+	_, last, _ = c.state(key)
+	c.handled(key, last)
+	if _, _, ok := c.state(key); ok {
+		t.Error("handled changes are still there")
 	}
 }

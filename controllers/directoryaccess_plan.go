@@ -68,6 +68,9 @@ type accessInput struct {
 	data       accessData
 	namespaces namespaceView
 	existing   []rbacv1.RoleBinding // every RoleBinding labelled as this DirectoryAccess's
+	// settling is set while DirectoryUser changes of the Directory are still arriving (the last one
+	// less than revocationSettle ago): a sync's changes are then not all in yet.
+	settling bool
 }
 
 // accessPlan is what one reconcile does, and what the status will say about it.
@@ -79,6 +82,7 @@ type accessPlan struct {
 	// denied is set when some target is out of reach: then nothing is granted anywhere (see revocationsOnly).
 	denied   bool
 	held     int       // revocations the guard holds
+	deferred int       // revocations waiting for the directory data to settle
 	endDated int       // bound subjects removed because their endDate has passed
 	next     time.Time // next startDate/endDate boundary; zero when none
 }
@@ -101,9 +105,9 @@ func planAccess(acc *dirsyncv1alpha1.DirectoryAccess, in accessInput, now time.T
 	rep := computeSubjects(acc, st, selected, in.data.users, now)
 	frozen := directoryFrozen(in.directory)
 	bound := boundSubjects(in.existing)
-	subjects, held := guardedSubjects(acc, rep, bound, frozen)
+	subjects, held, deferred := guardedSubjects(acc, rep, bound, frozen, in.settling)
 
-	p := accessPlan{held: held, next: rep.next, denied: len(targetProblems) > 0}
+	p := accessPlan{held: held, deferred: deferred, next: rep.next, denied: len(targetProblems) > 0}
 	for s := range bound {
 		if rep.endDated[s] {
 			p.endDated++
@@ -162,12 +166,14 @@ func boundSubjects(existing []rbacv1.RoleBinding) sets.Set[string] {
 	return out
 }
 
-// guardedSubjects is the subject set to bind, after the freeze and the revocation guard, and how many
-// revocations the guard holds. While frozen nobody is added and only end-dated and Inactive people are
-// removed. Revocations at endDate always go through. Other revocations are held when more than
-// maxRevokePercent of the bound subjects (and more than 3) would go in one reconcile that the data,
-// not a spec change, caused.
-func guardedSubjects(acc *dirsyncv1alpha1.DirectoryAccess, rep subjectReport, bound sets.Set[string], frozen bool) (sets.Set[string], int) {
+// guardedSubjects is the subject set to bind after the freeze and the revocation guard, with how
+// many revocations the guard holds and how many wait for the data to settle. While frozen nobody is
+// added and only end-dated and Inactive people are removed. Revocations at endDate always go through;
+// so do those a spec change causes. The others come from the directory data (people turned Inactive,
+// deleted, moved, in conflict), and a Directory writes one sync's changes one DirectoryUser at a time:
+// so while those writes are still arriving (settling) they wait, and once the data has settled the
+// guard weighs them all at once, as the Directory's guard weighs one provider snapshot.
+func guardedSubjects(acc *dirsyncv1alpha1.DirectoryAccess, rep subjectReport, bound sets.Set[string], frozen, settling bool) (sets.Set[string], int, int) {
 	target := sets.KeySet(rep.desired)
 	if frozen {
 		target = bound.Clone()
@@ -184,10 +190,38 @@ func guardedSubjects(acc *dirsyncv1alpha1.DirectoryAccess, rep subjectReport, bo
 		}
 	}
 	dataDriven := acc.Status.ObservedGeneration == acc.Generation
-	if !dataDriven || !revocationHeld(guarded.Len(), bound.Len(), acc.MaxRevokePercentOrDefault()) {
-		return target, 0
+	if !dataDriven {
+		return target, 0, 0
 	}
-	return target.Union(guarded), guarded.Len()
+	switch decideRevocations(guarded.Len(), bound.Len(), settling, acc.MaxRevokePercentOrDefault()) {
+	case revocationsHeld:
+		return target.Union(guarded), guarded.Len(), 0
+	case revocationsDeferred:
+		return target.Union(guarded), 0, guarded.Len()
+	}
+	return target, 0, 0
+}
+
+// Verdicts of decideRevocations.
+const (
+	revocationsApplied = iota
+	revocationsDeferred
+	revocationsHeld
+)
+
+// decideRevocations says what happens to revoke data-driven revocations out of bound subjects: they
+// wait while the data is settling, unless the guard is off (100); then they are held when the guard
+// says so (revocationHeld) and applied otherwise.
+func decideRevocations(revoke, bound int, settling bool, maxRevokePercent int32) int {
+	switch {
+	case revoke == 0 || maxRevokePercent >= 100:
+		return revocationsApplied
+	case settling:
+		return revocationsDeferred
+	case revocationHeld(revoke, bound, maxRevokePercent):
+		return revocationsHeld
+	}
+	return revocationsApplied
 }
 
 // revocationHeld mirrors the Directory's deletion guard: 100 disables it, 0 holds every revocation,

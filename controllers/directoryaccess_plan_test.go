@@ -129,6 +129,7 @@ func TestPlanAccess(t *testing.T) {
 		ns        namespaceView
 		want      accOutcome
 		wantHeld  int
+		settling  bool
 		reasons   []string
 		denied    bool
 		wantFatal bool
@@ -180,6 +181,10 @@ func TestPlanAccess(t *testing.T) {
 			existing: []rbacv1.RoleBinding{accBinding("web", accSubjects(10)...)},
 			want:     accOutcome{"web": fmt.Sprintf("patch %v", append([]string{"oidc:new@x.io"}, accSubjects(10)...))},
 			wantHeld: 6, reasons: []string{dirsyncv1alpha1.ReasonRevocationHeld}},
+		{name: "while a sync's changes are still arriving, data-driven revocations wait; grants and end dates do not",
+			dir: ready, users: []dirsyncv1alpha1.DirectoryUser{aliceLeft, accWithDates(bob, "", "2026-02-01"), accUser("1003", "carol@x.io", active, "acme-eng")},
+			existing: []rbacv1.RoleBinding{accBinding("web", "oidc:alice@x.io", "oidc:bob@x.io")}, ns: accNamespaces("web"), settling: true,
+			want: accOutcome{"web": "patch [oidc:alice@x.io oidc:carol@x.io]"}},
 		{name: "3 leavers of 4 are never held (the floor)",
 			dir: ready, users: accPeople(1), ns: accNamespaces("web"),
 			existing: []rbacv1.RoleBinding{accBinding("web", accSubjects(4)...)},
@@ -233,7 +238,8 @@ func TestPlanAccess(t *testing.T) {
 			if acc == nil {
 				acc = accAccess()
 			}
-			p := planAccess(acc, accessInput{directory: tt.dir, data: accessData{users: tt.users}, namespaces: tt.ns, existing: tt.existing}, accessNow)
+			p := planAccess(acc, accessInput{directory: tt.dir, data: accessData{users: tt.users}, namespaces: tt.ns, existing: tt.existing,
+				settling: tt.settling}, accessNow)
 			if got := accOps(p.ops); fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("ops\n got %v\nwant %v", got, tt.want)
 			}
@@ -268,6 +274,29 @@ func TestRevocationHeld(t *testing.T) {
 		t.Run(fmt.Sprintf("%d_of_%d_at_%d%%", tt.revoke, tt.bound, tt.pct), func(t *testing.T) {
 			if got := revocationHeld(tt.revoke, tt.bound, tt.pct); got != tt.want {
 				t.Errorf("revocationHeld = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecideRevocations(t *testing.T) {
+	tests := []struct {
+		name          string
+		revoke, bound int
+		settling      bool
+		pct           int32
+		want          int
+	}{
+		{name: "nothing to revoke", bound: 10, settling: true, pct: 50, want: revocationsApplied},
+		{name: "one leaver once settled", revoke: 1, bound: 10, pct: 50, want: revocationsApplied},
+		{name: "one leaver while the sync is still writing", revoke: 1, bound: 10, settling: true, pct: 50, want: revocationsDeferred},
+		{name: "a mass revocation once settled", revoke: 6, bound: 10, pct: 50, want: revocationsHeld},
+		{name: "the guard off: never waits", revoke: 6, bound: 10, settling: true, pct: 100, want: revocationsApplied},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := decideRevocations(tt.revoke, tt.bound, tt.settling, tt.pct); got != tt.want {
+				t.Errorf("decideRevocations = %d, want %d", got, tt.want)
 			}
 		})
 	}
@@ -360,13 +389,13 @@ func TestAccessRequeue(t *testing.T) {
 	}{
 		{name: "nothing scheduled", want: 0},
 		{name: "a boundary in 3h", next: next, want: 3*time.Hour + time.Second},
-		{name: "not permitted: soon", denied: true, want: notPermittedRetry},
-		{name: "not permitted and a boundary: the sooner", next: next, denied: true, want: notPermittedRetry},
+		{name: "not permitted: soon", denied: true, want: defaultNotPermittedRetry},
+		{name: "not permitted and a boundary: the sooner", next: next, denied: true, want: defaultNotPermittedRetry},
 		{name: "not permitted and a boundary in 2s", next: accessNow.Add(2 * time.Second), denied: true, want: 3 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := accessRequeue(tt.next, tt.denied, accessNow).RequeueAfter; got != tt.want {
+			if got := accessRequeue(tt.next, tt.denied, defaultNotPermittedRetry, accessNow).RequeueAfter; got != tt.want {
 				t.Errorf("RequeueAfter %s, want %s", got, tt.want)
 			}
 		})

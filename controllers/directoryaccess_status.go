@@ -72,8 +72,9 @@ func markAccess(acc *dirsyncv1alpha1.DirectoryAccess, problems []problem, sum ac
 	setCondition(acc, accessReady(problems), now)
 }
 
-// markAccessSuspended sets Ready=False Suspended and leaves everything else as it was.
+// markAccessSuspended sets Ready=False Suspended for the current generation and leaves everything else as it was.
 func markAccessSuspended(acc *dirsyncv1alpha1.DirectoryAccess, now time.Time) {
+	acc.Status.ObservedGeneration = acc.Generation
 	setCondition(acc, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonSuspended,
 		Message: "spec.suspend is true: dirsync changes no RoleBinding, so nobody is granted and nobody, not even a leaver, is revoked. " +
 			"Set it to false to resume, or delete the DirectoryAccess to remove the access it gave."}, now)
