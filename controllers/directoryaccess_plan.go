@@ -119,7 +119,7 @@ func planAccess(acc *dirsyncv1alpha1.DirectoryAccess, in accessInput, now time.T
 		p.problems = append(p.problems, problem{dirsyncv1alpha1.ReasonRevocationHeld, fmt.Sprintf(
 			"The directory data would revoke more than spec.revocationGuard.maxRevokePercent (%d%%) of the bound subjects at once, "+
 				"so those revocations are held and status.heldRevocations says how many. Check the HR system; if the change is right, "+
-				"raise maxRevokePercent. Revocations at endDate are never held.", acc.MaxRevokePercentOrDefault())})
+				"raise maxRevokePercent.", acc.MaxRevokePercentOrDefault())})
 	}
 	if frozen {
 		p.problems = append(p.problems, problem{dirsyncv1alpha1.ReasonDirectoryNotReady, fmt.Sprintf(
@@ -168,11 +168,13 @@ func boundSubjects(existing []rbacv1.RoleBinding) sets.Set[string] {
 
 // guardedSubjects is the subject set to bind after the freeze and the revocation guard, with how
 // many revocations the guard holds and how many wait for the data to settle. While frozen nobody is
-// added and only end-dated and Inactive people are removed. Revocations at endDate always go through;
-// so do those a spec change causes. The others come from the directory data (people turned Inactive,
-// deleted, moved, in conflict), and a Directory writes one sync's changes one DirectoryUser at a time:
-// so while those writes are still arriving (settling) they wait, and once the data has settled the
-// guard weighs them all at once, as the Directory's guard weighs one provider snapshot.
+// added and only end-dated and Inactive people are removed. Revocations a spec change causes always go
+// through. All others come from the directory data (people turned Inactive, deleted, moved, past their
+// endDate, in conflict), and a Directory writes one sync's changes one DirectoryUser at a time: so while
+// those writes are still arriving (settling) they wait, and once the data has settled the guard weighs
+// them all at once, as the Directory's guard weighs one provider snapshot. End dates are not exempt: a
+// snapshot that suddenly dates half the company's departure in the past is as suspect as one that
+// marks them Inactive.
 func guardedSubjects(acc *dirsyncv1alpha1.DirectoryAccess, rep subjectReport, bound sets.Set[string], frozen, settling bool) (sets.Set[string], int, int) {
 	target := sets.KeySet(rep.desired)
 	if frozen {
@@ -183,12 +185,7 @@ func guardedSubjects(acc *dirsyncv1alpha1.DirectoryAccess, rep subjectReport, bo
 			}
 		}
 	}
-	guarded := sets.New[string]()
-	for s := range bound.Difference(target) {
-		if !rep.endDated[s] {
-			guarded.Insert(s)
-		}
-	}
+	guarded := bound.Difference(target)
 	dataDriven := acc.Status.ObservedGeneration == acc.Generation
 	if !dataDriven {
 		return target, 0, 0

@@ -258,10 +258,11 @@ func TestDirectoryAccessBindsActiveMembersAndRevokesALeaver(t *testing.T) {
 	for _, ns := range []string{web, api} {
 		w.waitSubjects(key, ns, []string{alice.subject()})
 	}
-	a = w.waitAccess(key, dirsyncv1alpha1.ReasonBound)
-	if a.Status.Subjects != 1 || a.Status.LastChange == nil || a.Status.LastChange.Revoked != 2 || a.Status.LastChange.Granted != 0 {
-		t.Errorf("after the leaver: subjects %d, lastChange %+v", a.Status.Subjects, a.Status.LastChange)
-	}
+	eventually(t, accessTimeout, func() (bool, string) { // the status follows the RoleBinding writes
+		a = w.access(key)
+		return a.Status.Subjects == 1 && a.Status.LastChange != nil && a.Status.LastChange.Revoked == 2 && a.Status.LastChange.Granted == 0,
+			fmt.Sprintf("after the leaver: subjects %d, lastChange %+v", a.Status.Subjects, a.Status.LastChange)
+	})
 	eventually(t, accessTimeout, func() (bool, string) {
 		ev := w.accessEvents(key)
 		return slices.Contains(ev, "AccessChanged"), fmt.Sprintf("events %v", ev)

@@ -119,7 +119,8 @@ type AccessLifecycle struct {
 	HonourStartDate *bool `json:"honourStartDate,omitempty"`
 
 	// revokeAtEndDate, when true (the default), unbinds a person at 00:00 UTC after their endDate, even
-	// while the HR system still says Active (e.g. a pending leaver) and even while the Directory is not Ready.
+	// while the HR system still says Active (e.g. a pending leaver) and even while the Directory is not
+	// Ready. Like every revocation the data causes, it passes the revocation guard.
 	// +optional
 	// +kubebuilder:default=true
 	RevokeAtEndDate *bool `json:"revokeAtEndDate,omitempty"`
@@ -128,9 +129,9 @@ type AccessLifecycle struct {
 // RevocationGuard holds bulk revocations that one change of the directory data would cause.
 type RevocationGuard struct {
 	// maxRevokePercent is the largest share of the bound subjects, in percent, that one change of the
-	// directory data may revoke. When more would go, and more than 3, those revocations are held and
-	// Ready=False RevocationHeld. Revocations at endDate, and those a spec change causes, are never held.
-	// 100 disables the guard.
+	// directory data (one Directory sync, or dates passing) may revoke. When more would go, and more than
+	// 3, those revocations are held and Ready=False RevocationHeld. Revocations that a change of this
+	// spec causes are never held. 100 disables the guard; 0 holds every revocation the data causes.
 	// +optional
 	// +kubebuilder:default=50
 	// +kubebuilder:validation:Minimum=0
