@@ -96,40 +96,42 @@ func parseSubjectTemplate(text string) (*subjectTemplate, error) {
 func checkTemplateNode(n parse.Node, used map[string]bool) error {
 	switch n := n.(type) {
 	case *parse.ListNode:
-		for _, c := range n.Nodes {
-			if err := checkTemplateNode(c, used); err != nil {
-				return err
-			}
-		}
+		return checkTemplateNodes(n.Nodes, used)
 	case *parse.TextNode, *parse.StringNode, *parse.CommentNode:
+		return nil
 	case *parse.ActionNode:
 		return checkTemplateNode(n.Pipe, used)
 	case *parse.PipeNode:
 		if len(n.Decl) > 0 {
 			return fmt.Errorf("variables are not allowed (%s)", n)
 		}
-		for _, c := range n.Cmds {
-			if err := checkTemplateNode(c, used); err != nil {
-				return err
-			}
+		cmds := make([]parse.Node, len(n.Cmds))
+		for i, c := range n.Cmds {
+			cmds[i] = c
 		}
+		return checkTemplateNodes(cmds, used)
 	case *parse.CommandNode:
-		for _, a := range n.Args {
-			if err := checkTemplateNode(a, used); err != nil {
-				return err
-			}
-		}
+		return checkTemplateNodes(n.Args, used)
 	case *parse.FieldNode:
 		if len(n.Ident) != 1 || subjectFields[n.Ident[0]] == nil {
 			return fmt.Errorf("field %s does not exist", n)
 		}
 		used[n.Ident[0]] = true
+		return nil
 	case *parse.IdentifierNode:
 		if subjectFuncs[n.Ident] == nil {
 			return fmt.Errorf("function %s is not allowed", n.Ident)
 		}
-	default:
-		return fmt.Errorf("%s is not allowed", n)
+		return nil
+	}
+	return fmt.Errorf("%s is not allowed", n)
+}
+
+func checkTemplateNodes(nodes []parse.Node, used map[string]bool) error {
+	for _, c := range nodes {
+		if err := checkTemplateNode(c, used); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -218,8 +220,27 @@ func selectedGroups(spec *dirsyncv1alpha1.DirectoryAccessSpec, groups []dirsyncv
 // valid subject that no other person of the Directory renders too (compared case-insensitively).
 func computeSubjects(acc *dirsyncv1alpha1.DirectoryAccess, st *subjectTemplate, selected map[string]bool, users []dirsyncv1alpha1.DirectoryUser, now time.Time) subjectReport {
 	rep := subjectReport{desired: map[string]bool{}, endDated: map[string]bool{}, inactive: map[string]bool{}}
+	subjects, owners := rep.renderAll(st, selected, users)
+	for _, idx := range owners {
+		if len(idx) > 1 {
+			rep.noteConflict(idx, users, subjects, selected)
+		}
+	}
+	for i := range users {
+		if s := subjects[i]; s != "" && len(owners[strings.ToLower(s)]) == 1 {
+			rep.classify(acc, &users[i], s, selected, now)
+		}
+	}
+	sort.Strings(rep.conflicts)
+	sort.Strings(rep.invalid)
+	return rep
+}
+
+// renderAll renders each person's subject ("" when none), noting the selected, active people who get
+// none, and indexes people by lower-cased subject.
+func (rep *subjectReport) renderAll(st *subjectTemplate, selected map[string]bool, users []dirsyncv1alpha1.DirectoryUser) ([]string, map[string][]int) {
 	subjects := make([]string, len(users))
-	owners := map[string][]int{} // lower-cased subject → indexes of users rendering it
+	owners := map[string][]int{}
 	for i := range users {
 		s, err := st.render(&users[i])
 		if err != nil {
@@ -231,34 +252,26 @@ func computeSubjects(acc *dirsyncv1alpha1.DirectoryAccess, st *subjectTemplate, 
 		subjects[i] = s
 		owners[strings.ToLower(s)] = append(owners[strings.ToLower(s)], i)
 	}
-	for _, idx := range owners {
-		if len(idx) > 1 {
-			rep.noteConflict(idx, users, subjects, selected)
-		}
+	return subjects, owners
+}
+
+// classify records what person u, who alone renders subject s, means for the bindings.
+func (rep *subjectReport) classify(acc *dirsyncv1alpha1.DirectoryAccess, u *dirsyncv1alpha1.DirectoryUser, s string, selected map[string]bool, now time.Time) {
+	active := u.Spec.State == dirsyncv1alpha1.UserStateActive
+	if acc.RevokeAtEndDate() && ended(u.Spec.EndDate, now) {
+		rep.endDated[s] = true
 	}
-	for i := range users {
-		u, s := &users[i], subjects[i]
-		if s == "" || len(owners[strings.ToLower(s)]) > 1 {
-			continue
-		}
-		if acc.RevokeAtEndDate() && ended(u.Spec.EndDate, now) {
-			rep.endDated[s] = true
-		}
-		if u.Spec.State != dirsyncv1alpha1.UserStateActive {
-			rep.inactive[s] = true
-		}
-		if !inSelectedGroup(u, selected) || u.Spec.State != dirsyncv1alpha1.UserStateActive || heldByDirectoryGuard(u) {
-			continue
-		}
-		rep.noteBoundary(acc, u, now)
-		if rep.endDated[s] || (acc.HonourStartDate() && !started(u.Spec.StartDate, now)) {
-			continue
-		}
-		rep.desired[s] = true
+	if !active {
+		rep.inactive[s] = true
 	}
-	sort.Strings(rep.conflicts)
-	sort.Strings(rep.invalid)
-	return rep
+	if !inSelectedGroup(u, selected) || !active || heldByDirectoryGuard(u) {
+		return
+	}
+	rep.noteBoundary(acc, u, now)
+	if rep.endDated[s] || (acc.HonourStartDate() && !started(u.Spec.StartDate, now)) {
+		return
+	}
+	rep.desired[s] = true
 }
 
 // noteConflict records a subject that several people render, when one of them is selected.
