@@ -24,6 +24,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -44,6 +45,7 @@ const (
 	// revocationSettle is how long after the last DirectoryUser change of a Directory its data counts as
 	// settled. A Directory writes one sync's changes back to back (8 in parallel, at least 20 a second),
 	// so a pause this long means the sync is done, and the revocation guard can weigh all of it at once.
+	// Revocations nothing explains (a date passing, a restart) wait this long too, from when they are seen.
 	revocationSettle = time.Second
 )
 
@@ -86,7 +88,7 @@ func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	firstChange, lastChange, userChanged := r.changes.state(req.NamespacedName)
+	changes := r.changes.state(req.NamespacedName)
 	if acc.DeletionTimestamp.IsZero() {
 		if err := r.ensureFinalizer(ctx, acc); err != nil {
 			return ctrl.Result{}, err
@@ -107,10 +109,10 @@ func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	in.settling = userChanged && time.Since(lastChange) < revocationSettle
+	in.settling = !changes.hasLast || time.Since(changes.last) < revocationSettle
 	p := planAccess(acc, in, now)
 	if p.fatal {
-		markAccess(acc, p.problems, summarize(keepAll(in.existing)), 0, time.Time{}, now)
+		markAccess(acc, p.problems, summarize(keepAll(in.existing)), 0, 0, time.Time{}, now)
 		return ctrl.Result{}, nil
 	}
 	ops, denied, err := r.authorize(ctx, acc, p)
@@ -121,16 +123,25 @@ func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if p.deferred == 0 && userChanged {
-		if sum.revoked > 0 {
-			accessRevocationSeconds.Observe(time.Since(firstChange).Seconds())
-		}
-		r.changes.handled(req.NamespacedName, lastChange)
-	}
-	markAccess(acc, append(denied, p.problems...), sum, p.held, p.next, now)
+	r.trackSettle(req.NamespacedName, changes, p, sum)
+	markAccess(acc, append(denied, p.problems...), sum, p.held, p.deferred, p.next, now)
 	r.recordEvents(acc, before, sum, p)
 	accessSubjects.WithLabelValues(acc.Namespace, acc.Name).Set(float64(sum.subjects))
-	return r.requeue(p, len(denied) > 0, lastChange, now), nil
+	return r.requeue(p, len(denied) > 0, r.changes.state(req.NamespacedName).last, now), nil
+}
+
+// trackSettle keeps the settle wait going while revocations are deferred (starting one when no
+// DirectoryUser change explains them), and otherwise closes it, observing the revocation latency.
+func (r *DirectoryAccessReconciler) trackSettle(key types.NamespacedName, changes changeState, p accessPlan, sum accessSummary) {
+	switch {
+	case p.deferred > 0 && !changes.hasLast:
+		r.changes.hold(key, time.Now())
+	case p.deferred == 0 && changes.hasLast:
+		if sum.revoked > 0 && changes.hasFirst {
+			accessRevocationSeconds.Observe(time.Since(changes.first).Seconds())
+		}
+		r.changes.handled(key, changes.last)
+	}
 }
 
 // requeue is when to look again without an event: once the directory data has settled if revocations

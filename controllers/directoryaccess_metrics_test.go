@@ -61,18 +61,23 @@ func TestUserChangesKeepTheFirstAndLastUnhandledChange(t *testing.T) {
 	c.note(key, t0.Add(time.Second))
 	c.note(key, t0)
 	c.note(key, t0.Add(2*time.Second))
-	first, last, ok := c.state(key)
-	if !ok || !first.Equal(t0) || !last.Equal(t0.Add(2*time.Second)) {
-		t.Fatalf("state = %s, %s, %v; want %s and 2s later", first, last, ok, t0)
+	st := c.state(key)
+	if !st.hasFirst || !st.first.Equal(t0) || !st.last.Equal(t0.Add(2*time.Second)) {
+		t.Fatalf("state = %+v; want first %s and last 2s later", st, t0)
 	}
 	c.note(key, t0.Add(3*time.Second)) // arrives while a reconcile handles the first three
-	c.handled(key, last)
-	if _, _, ok := c.state(key); !ok {
+	c.handled(key, st.last)
+	if !c.state(key).hasLast {
 		t.Fatal("a change newer than the handled ones was forgotten")
 	}
-	_, last, _ = c.state(key)
-	c.handled(key, last)
-	if _, _, ok := c.state(key); ok {
-		t.Error("handled changes are still there")
+	c.handled(key, c.state(key).last)
+	if st := c.state(key); st.hasFirst || st.hasLast {
+		t.Errorf("handled changes are still there: %+v", st)
+	}
+
+	// A wait without a change to time: it settles like one, but gives the metric nothing.
+	c.hold(key, t0)
+	if st := c.state(key); st.hasFirst || !st.hasLast || !st.last.Equal(t0) {
+		t.Errorf("after hold: %+v", st)
 	}
 }

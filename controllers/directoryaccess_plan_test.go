@@ -401,3 +401,17 @@ func TestAccessRequeue(t *testing.T) {
 		})
 	}
 }
+
+func TestMarkAccessKeepsTheGuardsVerdictWhileRevocationsWait(t *testing.T) {
+	acc := accAccess()
+	held := []problem{{dirsyncv1alpha1.ReasonRevocationHeld, "held."}}
+	markAccess(acc, held, accessSummary{subjects: 10}, 6, 0, time.Time{}, accessNow)
+	markAccess(acc, nil, accessSummary{subjects: 10}, 0, 6, time.Time{}, accessNow.Add(time.Minute)) // waiting: no verdict
+	if c := readyOf(acc); c.Reason != dirsyncv1alpha1.ReasonRevocationHeld || acc.Status.HeldRevocations != 6 {
+		t.Errorf("while revocations wait: Ready %s, heldRevocations %d; want RevocationHeld and 6 kept", c.Reason, acc.Status.HeldRevocations)
+	}
+	markAccess(acc, nil, accessSummary{subjects: 4}, 0, 0, time.Time{}, accessNow.Add(2*time.Minute)) // let through
+	if c := readyOf(acc); c.Reason != dirsyncv1alpha1.ReasonBound || acc.Status.HeldRevocations != 0 || acc.Status.Subjects != 4 {
+		t.Errorf("after the verdict: Ready %s, heldRevocations %d, subjects %d", c.Reason, acc.Status.HeldRevocations, acc.Status.Subjects)
+	}
+}

@@ -53,12 +53,13 @@ func accessReady(problems []problem) metav1.Condition {
 		Message: strings.Join(msgs, " Also: ")}
 }
 
-// markAccess records a reconcile that reached the end: what is bound, what changed, and Ready.
-func markAccess(acc *dirsyncv1alpha1.DirectoryAccess, problems []problem, sum accessSummary, held int, next, now time.Time) {
+// markAccess records a reconcile that reached the end: what is bound, what changed, and Ready. While
+// revocations wait for the data to settle (deferred), the guard has no verdict yet, so Ready and
+// heldRevocations keep what the last verdict said (unless there is no Ready condition yet).
+func markAccess(acc *dirsyncv1alpha1.DirectoryAccess, problems []problem, sum accessSummary, held, deferred int, next, now time.Time) {
 	st := &acc.Status
 	st.ObservedGeneration = acc.Generation
 	st.Subjects = int32(sum.subjects)
-	st.HeldRevocations = int32(held)
 	st.Bindings = sum.bindings
 	if sum.granted+sum.revoked > 0 {
 		t := metav1.NewTime(now.Truncate(time.Second))
@@ -69,6 +70,10 @@ func markAccess(acc *dirsyncv1alpha1.DirectoryAccess, problems []problem, sum ac
 		t := metav1.NewTime(next)
 		st.NextReviewTime = &t
 	}
+	if deferred > 0 && readyOf(acc) != nil {
+		return
+	}
+	st.HeldRevocations = int32(held)
 	setCondition(acc, accessReady(problems), now)
 }
 
