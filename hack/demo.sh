@@ -200,6 +200,9 @@ groups=$(k get dg -n "$NS")
 echo "\$ kubectl get dg -n $NS | head -n 6      # $(($(wc -l <<<"$groups") - 1)) DirectoryGroups in all"
 head -n 6 <<<"$groups"
 echo
+echo "\$ kubectl get dg -n $NS -l dirsync.io/group-type=location      # groupBy: [Department, Location]"
+k get dg -n "$NS" -l dirsync.io/group-type=location
+echo
 echo "\$ kubectl get du -n $NS --field-selector spec.state=Inactive | head -n 6"
 inactive=$(k get du -n "$NS" --field-selector spec.state=Inactive)
 head -n 6 <<<"$inactive"
