@@ -17,4 +17,8 @@ limitations under the License.
 // Package controllers holds the Directory reconciler. Reconcile is a table of contents; the work is
 // done by pure functions (names, desired, diff, guard, schedule, status) that are table-tested, and by
 // directory_sync.go, which fetches from the provider and applies only the difference.
+//
+// It also holds the DirectoryAccess reconciler (directoryaccess_*.go), built the same way: the pure
+// core is directoryaccess_subjects.go (templates, who is bound), directoryaccess_plan.go (bindings,
+// the revocation guard, the operations) and directoryaccess_status.go.
 package controllers

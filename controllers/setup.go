@@ -19,7 +19,9 @@ package controllers
 import (
 	"unique"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -31,6 +33,8 @@ import (
 // CacheOptions is the manager's cache: objects without managedFields (a third of a small object's
 // size), limited to namespaces when any are given. Secrets are only ever watched as metadata. Users and
 // groups, by far the most numerous objects, also share their repeated strings (see compactChild).
+// RoleBindings are cached only when labelled app.kubernetes.io/managed-by=dirsync: the DirectoryAccess
+// controller never reads anyone else's, and a cluster's thousands of other bindings stay out of memory.
 func CacheOptions(namespaces []string) cache.Options {
 	strip := cache.TransformStripManagedFields()
 	o := cache.Options{
@@ -38,6 +42,7 @@ func CacheOptions(namespaces []string) cache.Options {
 		ByObject: map[client.Object]cache.ByObject{
 			&dirsyncv1alpha1.DirectoryUser{}:  {Transform: func(in any) (any, error) { return compactChild(strip(in)) }},
 			&dirsyncv1alpha1.DirectoryGroup{}: {Transform: func(in any) (any, error) { return compactChild(strip(in)) }},
+			&rbacv1.RoleBinding{}:             {Label: labels.SelectorFromSet(labels.Set{dirsyncv1alpha1.LabelManagedBy: dirsyncv1alpha1.ManagedByDirsync})},
 		},
 	}
 	if len(namespaces) > 0 {

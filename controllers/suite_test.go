@@ -134,6 +134,13 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 
+	stopAccess, err := startAccessSuite(cfg, scheme) // directoryaccess_suite_test.go
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "starting the DirectoryAccess controller:", err)
+		return 1
+	}
+	defer stopAccess()
+
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.QPS, mgrCfg.Burst = 500, 1000
 	mgrCfg.Wrap(writes.wrap)

@@ -10,13 +10,18 @@
 #      (namespace dirsync-demo, endpoints on the fakes, the fakes' API keys)
 #   4. bin/manager, as the dirsync-controller-manager ServiceAccount (so config/rbac/role.yaml is
 #      what it is allowed to do), until both Directories are Ready
+#   5. cluster access from HR data: a DirectoryAccess binds breathehr's Engineering department to edit
+#      in namespace dirsync-demo-web (opted in with dirsync-access-grantor); one engineer becomes a
+#      former employee in the fake Breathe HR, and `kubectl auth can-i --as=<them>` turns from yes to no
+#      (DEMO_ACCESS=0 skips it)
 # Then it prints what was synced and waits for Ctrl-C, which stops everything. With CI set it
 # stops everything and exits 0 instead. On failure it prints the logs' tails and exits non-zero.
 #
 # Environment: DEMO_EMPLOYEES (200), DEMO_DEPARTMENTS (12), DEMO_BREATHE_PORT (8091),
 # DEMO_PEOPLEHR_PORT (8092), DEMO_TIMEOUT (180, seconds to wait for Ready), DEMO_DIR (.demo),
 # DEMO_MANAGER_IDENTITY (serviceaccount, or admin to run the manager as cluster admin),
-# DEMO_MANAGER_ARGS (bin/manager flags; default "--kube-api-qps=200 --kube-api-burst=400").
+# DEMO_MANAGER_ARGS (bin/manager flags; default "--kube-api-qps=200 --kube-api-burst=400"),
+# DEMO_ACCESS (1; 0 skips step 5).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -108,7 +113,8 @@ done
 say "installing the CRDs"
 k apply --server-side -k config/crd >/dev/null
 k wait --for=condition=Established --timeout=60s \
-	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io >/dev/null
+	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io \
+	crd/directoryaccesses.dirsync.io >/dev/null
 
 say "creating namespace $NS and the samples (config/demo)"
 k create namespace "$NS" >/dev/null
@@ -167,6 +173,9 @@ groups=$(k get dg -n "$NS")
 echo "\$ kubectl get dg -n $NS | head -n 6      # $(($(wc -l <<<"$groups") - 1)) DirectoryGroups in all"
 head -n 6 <<<"$groups"
 echo
+echo "\$ kubectl get dg -n $NS -l dirsync.io/group-type=location      # groupBy: [Department, Location]"
+k get dg -n "$NS" -l dirsync.io/group-type=location
+echo
 echo "\$ kubectl get du -n $NS --field-selector spec.state=Inactive | head -n 6"
 inactive=$(k get du -n "$NS" --field-selector spec.state=Inactive)
 head -n 6 <<<"$inactive"
@@ -174,6 +183,58 @@ echo
 echo "\$ kubectl get directories -A      # $(($(wc -l <<<"$users") - 1)) DirectoryUsers in $NS"
 k get directories -A
 echo
+
+# --- cluster access from HR data --------------------------------------------------------------
+# show_access: a DirectoryAccess binds breathehr's Engineering department (DirectoryGroup
+# breathehr-10) to edit in namespace dirsync-demo-web, which the administrator opts in; then the fake
+# Breathe HR marks one engineer a former employee, and the next sync takes their access away.
+show_access() {
+	local web=dirsync-demo-web id email subject company deadline
+	say "cluster access from HR data: Engineering gets edit in $web; then one engineer leaves"
+	k create namespace "$web" >/dev/null
+	k create rolebinding dirsync-access-grantor -n "$web" --clusterrole=dirsync-access-grantor \
+		--serviceaccount=dirsync-system:dirsync-controller-manager >/dev/null
+	k apply -n "$NS" -f - >/dev/null <<YAML
+apiVersion: dirsync.io/v1alpha1
+kind: DirectoryAccess
+metadata: {name: engineering-edit}
+spec:
+  directoryRef: {name: breathehr}
+  groups: [breathehr-10]
+  roleRef: {kind: ClusterRole, name: edit}
+  target: {namespaces: [$web]}
+  subject: {kind: User, template: 'oidc:{{ lower .Email }}'}
+YAML
+	k wait --for=condition=Ready directoryaccess/engineering-edit -n "$NS" --timeout=60s >/dev/null ||
+		fail "DirectoryAccess engineering-edit did not become Ready: $(k get da engineering-edit -n "$NS" -o jsonpath='{.status.conditions}')"
+	# An Active engineer with an e-mail and no leaving date (two fields, not three).
+	read -r id email < <(k get du -n "$NS" -l dirsync.io/directory=breathehr,dirsync.io/state=active \
+		-o jsonpath='{range .items[?(@.spec.groups[0]=="breathehr-10")]}{.spec.externalID} {.spec.email} {.spec.endDate}{"\n"}{end}' |
+		awk 'NF == 2 { print; exit }')
+	[[ -n ${email:-} ]] || fail "no Active engineer with an e-mail in the demo data"
+	subject="oidc:${email,,}"
+	echo "\$ kubectl get da -n $NS"
+	k get da -n "$NS"
+	echo "\$ kubectl auth can-i create deployments -n $web --as=$subject"
+	k auth can-i create deployments -n "$web" --as="$subject" || fail "$subject has no access"
+	say "the fake Breathe HR marks employee $id a former employee; syncing"
+	company=$(curl -fsS "http://127.0.0.1:$BREATHE_PORT/admin/company")
+	sed -E "s/(\"ID\":\"$id\"[^}]*\"Status\":)\"[A-Za-z]+\"/\1\"Former\"/" <<<"$company" |
+		curl -fsS -X PUT --data-binary @- "http://127.0.0.1:$BREATHE_PORT/admin/company" >/dev/null
+	k annotate directory breathehr -n "$NS" dirsync.io/sync-requested-at="$(date -u +%FT%T.%NZ)" --overwrite >/dev/null
+	deadline=$((SECONDS + 30))
+	until [[ $(k auth can-i create deployments -n "$web" --as="$subject" 2>/dev/null) == no ]]; do
+		((SECONDS < deadline)) || fail "$subject still has access 30s after the sync that saw them leave"
+		sleep 0.2
+	done
+	echo "\$ kubectl auth can-i create deployments -n $web --as=$subject      # after that sync"
+	echo no
+	echo
+}
+if [[ ${DEMO_ACCESS:-1} != 0 ]]; then
+	show_access
+fi
+
 # The kubectl plugin (bin/kubectl-dirsync, found on PATH as `kubectl dirsync`).
 echo "\$ kubectl dirsync status -n $NS      # PATH=\$PWD/bin:\$PATH"
 PATH="$ROOT/bin:$PATH" k dirsync status -n "$NS"
@@ -190,6 +251,7 @@ Point kubectl at the demo cluster from another shell:
   export KUBECONFIG=$STATE/kubeconfig
   kubectl get dirsync -A                 # every Directory, DirectoryUser and DirectoryGroup
   kubectl get du -n $NS --field-selector spec.state=Inactive
+  kubectl get da -n $NS; kubectl get rolebinding -n dirsync-demo-web -l app.kubernetes.io/managed-by=dirsync
   PATH=$ROOT/bin:\$PATH kubectl dirsync status -n $NS    # the plugin: status, sync, approve, plan
 
 Change the fake HR data and watch the next sync (the demo Directories sync every minute;

@@ -73,3 +73,25 @@ const (
 	// ReasonRemovedFromProvider: the provider no longer returns this object, and its deletion is held by the deletion guard.
 	ReasonRemovedFromProvider = "RemovedFromProvider"
 )
+
+// Reasons of the DirectoryAccess's Ready condition (issue 14, the access stream).
+const (
+	// ReasonBound: every selected, eligible person is bound in every target namespace.
+	ReasonBound = "Bound"
+	// ReasonNotPermitted: dirsync may not write a RoleBinding it needs (the admin has not bound
+	// dirsync-access-grantor there, or the role is not in its allow-list), or a RoleBinding of that name
+	// exists that dirsync did not create. Nothing is granted anywhere until that is fixed; revocations still happen.
+	ReasonNotPermitted = "NotPermitted"
+	// ReasonSubjectConflict: two people of the Directory render the same subject, which is bound for neither.
+	ReasonSubjectConflict = "SubjectConflict"
+	// ReasonRevocationHeld: the directory data would revoke more than spec.revocationGuard.maxRevokePercent
+	// of the subjects at once, so those revocations are held.
+	ReasonRevocationHeld = "RevocationHeld"
+	// ReasonDirectoryNotReady: the Directory cannot read its HR system (or does not exist yet), so the
+	// RoleBindings are kept as they were, except that people past their endDate or Inactive are still removed.
+	ReasonDirectoryNotReady = "DirectoryNotReady"
+	// ReasonInvalidTemplate: spec.subject.template does not parse, or renders no valid subject for some people.
+	ReasonInvalidTemplate = "InvalidTemplate"
+	// ReasonInvalidSelector: spec.groupSelector or spec.target.namespaceSelector is not a valid label selector.
+	ReasonInvalidSelector = "InvalidSelector"
+)

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package v1alpha1 contains the dirsync.io/v1alpha1 API: Directory, DirectoryUser and DirectoryGroup.
+// Package v1alpha1 contains the dirsync.io/v1alpha1 API: Directory, DirectoryUser, DirectoryGroup and DirectoryAccess.
 // +kubebuilder:object:generate=true
 // +groupName=dirsync.io
 package v1alpha1

@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command manager runs the dirsync operator: the Directory controller, its metrics and health endpoints.
+// Command manager runs the dirsync operator: the Directory and DirectoryAccess controllers, their metrics and health endpoints.
 package main
 
 import (
@@ -127,6 +127,10 @@ func run(o options) error {
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Directory controller: %w", err)
 	}
+	if err := (&controllers.DirectoryAccessReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
+		Recorder: mgr.GetEventRecorder("dirsync"), WatchNamespaces: watchNamespaces(o)}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the DirectoryAccess controller: %w", err)
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}
@@ -151,12 +155,7 @@ func managerOptions(o options, scheme *runtime.Scheme) ctrl.Options {
 	if o.secureMetrics {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
-	var namespaces []string
-	for _, ns := range strings.Split(o.watchNamespaces, ",") {
-		if ns = strings.TrimSpace(ns); ns != "" {
-			namespaces = append(namespaces, ns)
-		}
-	}
+	namespaces := watchNamespaces(o)
 	return ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
@@ -169,4 +168,15 @@ func managerOptions(o options, scheme *runtime.Scheme) ctrl.Options {
 		Cache:                         controllers.CacheOptions(namespaces),
 		Client:                        controllers.ClientOptions(),
 	}
+}
+
+// watchNamespaces parses --watch-namespace; empty means all namespaces.
+func watchNamespaces(o options) []string {
+	var namespaces []string
+	for _, ns := range strings.Split(o.watchNamespaces, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			namespaces = append(namespaces, ns)
+		}
+	}
+	return namespaces
 }

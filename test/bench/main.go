@@ -26,7 +26,9 @@ limitations under the License.
 //     Directory to Ready=True with every user and group;
 //  4. no-op resyncs forced with dirsync.io/sync-requested-at, with unchanged provider data;
 //  5. 1% churn through the fake's admin API, then a forced sync;
-//  6. the manager's peak RSS (VmHWM), and the provider's requests and bytes per sync.
+//  6. the manager's peak RSS (VmHWM), and the provider's requests and bytes per sync;
+//  7. after the sizes, DirectoryAccess (access.go): a 5,000-member group in one RoleBinding, no writes
+//     when nothing changed, and each leaver's DirectoryUser update → RoleBinding update latency.
 //
 // Run it through `make bench` (hack/bench.sh builds the binaries and the control plane's first),
 // or after `make build envtest`:
@@ -82,6 +84,8 @@ type config struct {
 	watchedFloor bool
 	peer         bool
 	timeout      time.Duration
+	// accessMembers and accessLeavers size the DirectoryAccess phase (access.go); 0 members skips it.
+	accessMembers, accessLeavers int
 }
 
 func parseFlags() (config, error) {
@@ -104,6 +108,8 @@ func parseFlags() (config, error) {
 	flag.BoolVar(&c.watchedFloor, "watched-floor", true, "also run the floor with an informer watching the writes, as the manager's cache does (the cost of being a controller)")
 	flag.BoolVar(&c.peer, "peer", true, "run the peer (kubectl apply) phase; off only to iterate quickly")
 	flag.DurationVar(&c.timeout, "timeout", 14*time.Minute, "give up (and stop everything) after this long")
+	flag.IntVar(&c.accessMembers, "access-members", 5000, "members of the group the DirectoryAccess phase binds (0 skips the phase)")
+	flag.IntVar(&c.accessLeavers, "access-leavers", 30, "leavers, one at a time, whose revocation latency the DirectoryAccess phase measures")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -209,9 +215,13 @@ func run(cfg config) (err error) {
 		}
 		results = append(results, r)
 	}
+	access, err := runAccess(ctx, c)
+	if err != nil {
+		return fmt.Errorf("DirectoryAccess phase: %w", err)
+	}
 	m.LoadEnd = loadAvg()
 	m.Wall = time.Since(started)
-	report := renderReport(cfg, m, results)
+	report := renderReport(cfg, m, results, access)
 	fmt.Print(report)
 	if err := os.MkdirAll(filepath.Dir(cfg.out), 0o755); err != nil {
 		return err

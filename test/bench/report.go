@@ -106,7 +106,7 @@ func (t *table) row(label string, cell func(r *sizeResult) string, target string
 	fmt.Fprintf(&t.b, "| %s | %s | %s |\n", label, strings.Join(cells, " | "), target)
 }
 
-func renderReport(cfg config, m machine, rs []*sizeResult) string {
+func renderReport(cfg config, m machine, rs []*sizeResult, access *accessRun) string {
 	var b strings.Builder
 	last := rs[len(rs)-1]
 	fmt.Fprintf(&b, "# dirsync benchmark results\n\n")
@@ -117,6 +117,7 @@ func renderReport(cfg config, m machine, rs []*sizeResult) string {
 	renderMachine(&b, m, last)
 	renderResults(&b, cfg, rs)
 	renderTargets(&b, rs)
+	renderAccess(&b, access)
 	renderCPU(&b, rs)
 	renderAPI(&b, rs)
 	renderNotes(&b, cfg)

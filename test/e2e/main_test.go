@@ -191,7 +191,7 @@ func installCRDs() error {
 		return err
 	}
 	_, err := kubectl("", "wait", "--for=condition=Established", "--timeout=60s",
-		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io")
+		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io", "crd/directoryaccesses.dirsync.io")
 	return err
 }
 

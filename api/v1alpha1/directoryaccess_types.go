@@ -1,0 +1,309 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// AccessRoleKind is the kind of role a DirectoryAccess binds.
+// +kubebuilder:validation:Enum=ClusterRole;Role
+type AccessRoleKind string
+
+const (
+	// AccessRoleClusterRole binds a ClusterRole in each target namespace (through a RoleBinding).
+	AccessRoleClusterRole AccessRoleKind = "ClusterRole"
+	// AccessRoleRole binds a Role of the single target namespace.
+	AccessRoleRole AccessRoleKind = "Role"
+)
+
+// AccessSubjectKind is the RBAC subject kind a DirectoryAccess renders for each person.
+// +kubebuilder:validation:Enum=User
+type AccessSubjectKind string
+
+const (
+	// AccessSubjectUser renders one rbac/v1 subject of kind User per person.
+	AccessSubjectUser AccessSubjectKind = "User"
+)
+
+// Defaults of DirectoryAccess, as the CRD applies them at admission.
+const (
+	// DefaultMaxRevokePercent is spec.revocationGuard.maxRevokePercent's default.
+	DefaultMaxRevokePercent int32 = 50
+)
+
+// Labels, annotations and the finalizer of DirectoryAccess and the RoleBindings it manages.
+const (
+	// LabelManagedBy is the Kubernetes recommended label; dirsync sets it to ManagedByDirsync on every
+	// RoleBinding it creates, and only RoleBindings carrying it are ever changed or deleted.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	// ManagedByDirsync is LabelManagedBy's value on dirsync's RoleBindings.
+	ManagedByDirsync = "dirsync"
+	// LabelAccess is set on every managed RoleBinding to "<namespace>.<name>" of its DirectoryAccess
+	// (shortened with a hash when that would exceed 63 characters).
+	LabelAccess = "dirsync.io/access"
+	// AnnotationAccess is set on every managed RoleBinding to "<namespace>/<name>" of its DirectoryAccess.
+	AnnotationAccess = "dirsync.io/access-ref"
+	// FinalizerAccessBindings keeps a DirectoryAccess until the RoleBindings it manages are deleted.
+	FinalizerAccessBindings = "dirsync.io/access-bindings"
+)
+
+// AccessRoleRef names the role that the selected people are bound to.
+type AccessRoleRef struct {
+	// kind is ClusterRole or Role. A Role is allowed only with exactly one target namespace (its own).
+	// +required
+	Kind AccessRoleKind `json:"kind"`
+
+	// name is the name of the ClusterRole, or of the Role in the target namespace. It cannot be changed
+	// in a RoleBinding, so changing it replaces the managed RoleBindings.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+}
+
+// AccessTarget says in which namespaces the role is bound. Cluster-wide bindings are out of scope for v1alpha1.
+// +kubebuilder:validation:XValidation:rule="(has(self.namespaces) && size(self.namespaces) > 0) || has(self.namespaceSelector)",message="set target.namespaces, target.namespaceSelector or both"
+type AccessTarget struct {
+	// namespaces are the names of the namespaces to bind the role in, at most 10 (the admission policy
+	// checks its creator's rights in each; use namespaceSelector for more).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=63
+	Namespaces []string `json:"namespaces,omitempty"`
+
+	// namespaceSelector selects more namespaces by their labels. A namespace that stops matching loses its binding.
+	// +optional
+	NamespaceSelector *metav1.LabelSelector `json:"namespaceSelector,omitempty"`
+}
+
+// AccessSubject says how a person becomes an RBAC subject.
+type AccessSubject struct {
+	// kind of the rendered subjects; only User in v1alpha1.
+	// +optional
+	// +kubebuilder:default=User
+	Kind AccessSubjectKind `json:"kind,omitempty"`
+
+	// template is a Go template that renders one person's user name exactly as the cluster's authenticator
+	// reports it, e.g. `oidc:{{ lower .Email }}`. Fields: .Email, .ExternalID, .FirstName, .LastName.
+	// Functions: lower, upper, trim, replace OLD NEW, trimPrefix, trimSuffix. Nothing else (no range,
+	// variables, printf or nested templates). A person is not bound when a field the template uses is
+	// empty for them, or when it renders empty, with whitespace, or starting with "system:".
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1024
+	Template string `json:"template"`
+}
+
+// AccessLifecycle ties access to the employment dates the HR system holds. Dates are whole days in UTC.
+type AccessLifecycle struct {
+	// honourStartDate, when true (the default), binds no one before 00:00 UTC on their startDate.
+	// +optional
+	// +kubebuilder:default=true
+	HonourStartDate *bool `json:"honourStartDate,omitempty"`
+
+	// revokeAtEndDate, when true (the default), unbinds a person at 00:00 UTC after their endDate, even
+	// while the HR system still says Active (e.g. a pending leaver) and even while the Directory is not
+	// Ready. Like every revocation the data causes, it passes the revocation guard.
+	// +optional
+	// +kubebuilder:default=true
+	RevokeAtEndDate *bool `json:"revokeAtEndDate,omitempty"`
+}
+
+// RevocationGuard holds bulk revocations that one change of the directory data would cause.
+type RevocationGuard struct {
+	// maxRevokePercent is the largest share of the bound subjects, in percent, that one change of the
+	// directory data (one Directory sync, or dates passing) may revoke. When more would go, and more than
+	// 3, those revocations are held and Ready=False RevocationHeld. Revocations that a change of this
+	// spec causes are never held. 100 disables the guard; 0 holds every revocation the data causes.
+	// +optional
+	// +kubebuilder:default=50
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MaxRevokePercent *int32 `json:"maxRevokePercent,omitempty"`
+}
+
+// DirectoryAccessSpec binds the Active members of some DirectoryGroups to a role in some namespaces.
+// +kubebuilder:validation:XValidation:rule="(has(self.groups) && size(self.groups) > 0) || has(self.groupSelector)",message="set groups, groupSelector or both"
+// +kubebuilder:validation:XValidation:rule="self.roleRef.kind != 'Role' || (has(self.target.namespaces) && size(self.target.namespaces) == 1 && !has(self.target.namespaceSelector))",message="a Role can only be bound in exactly one namespace: set target.namespaces to that one namespace and no namespaceSelector",fieldPath=".roleRef.kind"
+type DirectoryAccessSpec struct {
+	// directoryRef names the Directory, in this namespace, whose people and groups are used.
+	// +required
+	DirectoryRef DirectoryReference `json:"directoryRef"`
+
+	// groups are names of DirectoryGroup objects of that Directory, in this namespace.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=256
+	Groups []string `json:"groups,omitempty"`
+
+	// groupSelector selects more DirectoryGroups of that Directory by their labels.
+	// +optional
+	GroupSelector *metav1.LabelSelector `json:"groupSelector,omitempty"`
+
+	// roleRef is the role to bind.
+	// +required
+	RoleRef AccessRoleRef `json:"roleRef"`
+
+	// target says in which namespaces the role is bound.
+	// +required
+	Target AccessTarget `json:"target"`
+
+	// subject says how a person is rendered as an RBAC subject.
+	// +required
+	Subject AccessSubject `json:"subject"`
+
+	// lifecycle ties access to startDate and endDate.
+	// +optional
+	// +kubebuilder:default={}
+	Lifecycle AccessLifecycle `json:"lifecycle,omitempty"`
+
+	// revocationGuard holds bulk revocations.
+	// +optional
+	// +kubebuilder:default={}
+	RevocationGuard RevocationGuard `json:"revocationGuard,omitempty"`
+
+	// suspend, while true, makes dirsync change nothing: no grants and no revocations. Delete the
+	// DirectoryAccess to remove the access it gave.
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// AccessBinding is one RoleBinding a DirectoryAccess manages.
+type AccessBinding struct {
+	// namespace of the RoleBinding.
+	// +required
+	Namespace string `json:"namespace"`
+	// name of the RoleBinding.
+	// +required
+	Name string `json:"name"`
+	// subjects is how many subjects it binds.
+	// +optional
+	Subjects int32 `json:"subjects"`
+}
+
+// AccessChange counts what the last reconcile that changed a RoleBinding did.
+type AccessChange struct {
+	// granted is how many subjects it added, over all RoleBindings.
+	// +optional
+	Granted int32 `json:"granted"`
+	// revoked is how many subjects it removed, over all RoleBindings (deleted RoleBindings included).
+	// +optional
+	Revoked int32 `json:"revoked"`
+	// time is when it happened.
+	// +optional
+	Time *metav1.Time `json:"time,omitempty"`
+}
+
+// DirectoryAccessStatus is what dirsync last bound.
+type DirectoryAccessStatus struct {
+	// observedGeneration is the generation of the spec that the last successful reconcile used.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// conditions: Ready is True (Bound) when every selected, eligible person is bound in every target
+	// namespace, and False with NotPermitted, SubjectConflict, RevocationHeld, DirectoryNotReady,
+	// Suspended or InvalidTemplate otherwise.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// subjects is how many distinct subjects the DirectoryAccess binds.
+	// +optional
+	Subjects int32 `json:"subjects"`
+
+	// heldRevocations is how many subjects the revocation guard keeps bound although the data says they should go.
+	// +optional
+	HeldRevocations int32 `json:"heldRevocations,omitempty"`
+
+	// bindings are the RoleBindings it manages, sorted by namespace.
+	// +optional
+	// +listType=atomic
+	Bindings []AccessBinding `json:"bindings,omitempty"`
+
+	// lastChange counts what the last reconcile that changed a RoleBinding granted and revoked.
+	// +optional
+	LastChange *AccessChange `json:"lastChange,omitempty"`
+
+	// nextReviewTime is the next startDate or endDate boundary at which the subjects change without any other event.
+	// +optional
+	NextReviewTime *metav1.Time `json:"nextReviewTime,omitempty"`
+}
+
+// DirectoryAccess binds the Active members of a Directory's groups to a role in some namespaces, and
+// revokes that access when HR says someone left.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:categories=dirsync,shortName=da
+// +kubebuilder:printcolumn:name="Directory",type=string,JSONPath=".spec.directoryRef.name"
+// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=".spec.roleRef.name"
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].status"
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=".status.conditions[?(@.type==\"Ready\")].reason"
+// +kubebuilder:printcolumn:name="Subjects",type=integer,JSONPath=".status.subjects"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
+type DirectoryAccess struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec says who is bound to which role, where.
+	// +required
+	Spec DirectoryAccessSpec `json:"spec"`
+
+	// status is what dirsync last bound.
+	// +optional
+	Status DirectoryAccessStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// DirectoryAccessList contains a list of DirectoryAccess.
+type DirectoryAccessList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []DirectoryAccess `json:"items"`
+}
+
+// GetConditions returns the DirectoryAccess's conditions.
+func (a *DirectoryAccess) GetConditions() []metav1.Condition { return a.Status.Conditions }
+
+// SetConditions replaces the DirectoryAccess's conditions.
+func (a *DirectoryAccess) SetConditions(c []metav1.Condition) { a.Status.Conditions = c }
+
+// HonourStartDate returns spec.lifecycle.honourStartDate, true when unset.
+func (a *DirectoryAccess) HonourStartDate() bool {
+	return a.Spec.Lifecycle.HonourStartDate == nil || *a.Spec.Lifecycle.HonourStartDate
+}
+
+// RevokeAtEndDate returns spec.lifecycle.revokeAtEndDate, true when unset.
+func (a *DirectoryAccess) RevokeAtEndDate() bool {
+	return a.Spec.Lifecycle.RevokeAtEndDate == nil || *a.Spec.Lifecycle.RevokeAtEndDate
+}
+
+// MaxRevokePercentOrDefault returns spec.revocationGuard.maxRevokePercent, or 50 when it is unset.
+func (a *DirectoryAccess) MaxRevokePercentOrDefault() int32 {
+	if a.Spec.RevocationGuard.MaxRevokePercent == nil {
+		return DefaultMaxRevokePercent
+	}
+	return *a.Spec.RevocationGuard.MaxRevokePercent
+}
+
+func init() {
+	SchemeBuilder.Register(&DirectoryAccess{}, &DirectoryAccessList{})
+}
