@@ -78,6 +78,15 @@ var handWritten = []string{
 	"ClusterRoleBinding/manager-rolebinding", // RoleBindings instead with .Values.watchNamespaces
 }
 
+// clusterScoped are kinds that have no namespace. kubectl's built-in kustomize puts its namespace
+// on the ones it does not know (a ValidatingAdmissionPolicy and its binding); the chart leaves it off.
+var clusterScoped = []string{
+	"ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "Namespace", "PriorityClass",
+	"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+	"MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding",
+	"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+}
+
 // labelsFromHelper are the label keys the chart's "dirsync.labels" helper sets.
 var labelsFromHelper = []string{
 	"helm.sh/chart", "app.kubernetes.io/name", "app.kubernetes.io/instance",
@@ -277,8 +286,11 @@ func crdTemplate(o map[string]any) ([]byte, error) {
 // objectTemplate renders any other object with its names, namespace and labels templated.
 func objectTemplate(o map[string]any, names map[string]bool) ([]byte, error) {
 	o = escapeBraces(o).(map[string]any)
-	o = templateNames(o, names).(map[string]any)
 	md := o["metadata"].(map[string]any)
+	if kind, _ := o["kind"].(string); slices.Contains(clusterScoped, kind) {
+		delete(md, "namespace")
+	}
+	o = templateNames(o, names).(map[string]any)
 	md["labels"] = withHelperLabels(md["labels"])
 	body, err := marshal(o)
 	if err != nil {

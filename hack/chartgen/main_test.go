@@ -84,6 +84,14 @@ func TestGenerate(t *testing.T) {
 			"{{- end }}\n",
 		},
 	}, {
+		name: "a cluster-scoped kind that kustomize gave a namespace is written without one",
+		objs: []map[string]any{obj("ValidatingAdmissionPolicyBinding", "dirsync-policy", namespace, map[string]any{
+			"spec": map[string]any{"policyName": "dirsync-policy"},
+		})},
+		path:    "templates/generated/validatingadmissionpolicybinding_policy.yaml",
+		want:    []string{"  policyName: {{ include \"dirsync.fullname\" . }}-policy\n"},
+		wantNot: []string{"namespace"},
+	}, {
 		name:     "a hand-written object missing from config/default is an error",
 		objs:     []map[string]any{binding},
 		skipHand: true,

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -35,6 +34,7 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // The DirectoryAccess phase (issue 14): one department of cfg.accessMembers active employees bound to
@@ -85,7 +85,7 @@ func runAccess(ctx context.Context, c *cluster) (*accessRun, error) {
 	if err := c.startManager(ctx); err != nil {
 		return nil, err
 	}
-	defer func() { c.manager.stop(); c.manager = nil }()
+	defer func() { c.manager.Stop(utils.DefaultGracePeriod); c.manager = nil }()
 	logf("access: syncing %d employees in one department", r.Members)
 	if _, err := c.waitDirectory(ctx, nsAccess, 5*time.Minute, func() error {
 		return c.cl.Create(ctx, benchDirectory(nsAccess, c.proxy.url+"/v1", false))
@@ -316,7 +316,7 @@ func percentile(ds []time.Duration, p int) time.Duration {
 		return 0
 	}
 	s := slices.Clone(ds)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	slices.Sort(s)
 	rank := (p*len(s) + 99) / 100
 	return s[max(rank, 1)-1]
 }

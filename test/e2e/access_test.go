@@ -38,6 +38,7 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // accessGrantor is config/default's opt-in ClusterRole for DirectoryAccess.
@@ -59,7 +60,7 @@ func TestDirectoryAccessLeaverLosesAccess(t *testing.T) {
 	ns, web := newNamespace(t, "e2e-access-"), newNamespace(t, "e2e-access-web-")
 	hr := startFakeHR(t, smallCompany)
 	mgr := startManager(t, "manager", kubeconfig)
-	watch := []*proc{mgr.proc, hr.proc}
+	watch := []*utils.Process{mgr.Process, hr.Process}
 	dirKey := createDirectory(t, ns, "breathe", hr)
 	waitReady(t, dirKey, smallCompany, firstSyncTimeout, watch...)
 	leaver, group := pickActiveMember(t, dirKey)
@@ -175,7 +176,7 @@ func tryApplyAccess(as string, key types.NamespacedName, directory, group, targe
 	return err
 }
 
-func waitAccessReason(t *testing.T, key types.NamespacedName, reason string, watch ...*proc) *dirsyncv1alpha1.DirectoryAccess {
+func waitAccessReason(t *testing.T, key types.NamespacedName, reason string, watch ...*utils.Process) *dirsyncv1alpha1.DirectoryAccess {
 	t.Helper()
 	acc := &dirsyncv1alpha1.DirectoryAccess{}
 	eventually(t, syncTimeout, fmt.Sprintf("DirectoryAccess %s to be %s", key, reason), func(ctx context.Context) (bool, string) {
