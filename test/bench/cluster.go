@@ -18,6 +18,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -77,10 +78,17 @@ type cluster struct {
 	fakeURL string         // http://127.0.0.1:port (admin API at /admin/, Breathe at /v1)
 	proxy   *providerProxy // the manager's way to the fake, timing its requests
 
+	operator, probe identity // the manager's and the floor's ServiceAccount; the probe's (identity.go)
+	fleet           *fleetFake // the fake serving many companies (many.go), once started
+
 	manager    *utils.Process
 	metricsURL string
 	managerLog string
+	idle       memUse // the manager's memory once started, before any Directory syncs
 }
+
+// memUse is a process's VmHWM (peak) and VmRSS, in KiB.
+type memUse struct{ HWM, RSS int64 }
 
 // startCluster starts the control plane in dir, installs the CRDs and starts bin/fakehr with n
 // employees.
@@ -117,6 +125,9 @@ func startCluster(ctx context.Context, cfg config, p *utils.Group, dir string, n
 	if err := c.kubectl(ctx, "wait", "--for=condition=Established", "--timeout=60s",
 		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io", "crd/directoryaccesses.dirsync.io"); err != nil {
 		return nil, err
+	}
+	if err := c.setupIdentities(ctx); err != nil {
+		return c, err
 	}
 	if err := c.startFake(ctx); err != nil {
 		return c, err
@@ -242,34 +253,69 @@ func (c *cluster) fetch(ctx context.Context) (*provider.Snapshot, time.Duration,
 	return snap, time.Since(start), err
 }
 
-// startManager runs the manager against the cluster with the client limits raised, unpaced providers
-// (a dirsync_bench build, which inherits breathehr.BenchUnpacedEnv=1) and metrics on a plain-HTTP
-// loopback port, and waits until its controller has started.
-func (c *cluster) startManager(ctx context.Context) error {
+// managerRun says how to run the manager.
+type managerRun struct {
+	label      string  // names the log: manager-<label>.log
+	kubeconfig string  // whose identity (default: the operator's ServiceAccount)
+	qps        float64 // --kube-api-qps and --kube-api-burst; 0 leaves the manager's defaults
+	burst      int
+	syncs      int      // --max-concurrent-syncs; 0 leaves the manager's default
+	args       []string // more flags
+}
+
+// benchManager is the manager as the size phases run it: the operator's ServiceAccount, the client
+// limits raised (-kube-api-qps, -kube-api-burst), --sync-write-workers=-workers.
+func (c *cluster) benchManager() managerRun {
+	return managerRun{label: strconv.Itoa(c.n), kubeconfig: c.operator.kubeconfig, qps: c.cfg.qps, burst: c.cfg.burst, syncs: c.cfg.syncs}
+}
+
+// startManager runs the manager against the cluster (unpaced providers: a dirsync_bench build, which
+// inherits breathehr.BenchUnpacedEnv=1; metrics on a plain-HTTP loopback port), waits until its
+// controller has started and the control plane is quiet again, and records its idle memory.
+func (c *cluster) startManager(ctx context.Context, m managerRun) error {
 	ports, err := utils.FreePorts(2)
 	if err != nil {
 		return err
 	}
 	c.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[0])
-	c.managerLog = filepath.Join(c.dir, fmt.Sprintf("manager-%d.log", c.n))
+	c.managerLog = filepath.Join(c.dir, "manager-"+m.label+".log")
+	args := []string{"--kubeconfig=" + cmp.Or(m.kubeconfig, c.operator.kubeconfig), "--leader-elect=false", "--allow-insecure-endpoints",
+		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", ports[0]), "--metrics-secure=false",
+		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", ports[1]), fmt.Sprintf("--sync-write-workers=%d", c.cfg.workers)}
+	if m.qps > 0 {
+		args = append(args, fmt.Sprintf("--kube-api-qps=%g", m.qps), fmt.Sprintf("--kube-api-burst=%d", m.burst))
+	}
+	if m.syncs > 0 {
+		args = append(args, fmt.Sprintf("--max-concurrent-syncs=%d", m.syncs))
+	}
 	c.manager, err = c.procs.Start(utils.Command{
 		Name: "manager", Path: c.cfg.manager, LogPath: c.managerLog, PidFile: filepath.Join(c.dir, "manager.pid"),
-		Args: []string{"--kubeconfig=" + c.kubeconfig, "--leader-elect=false", "--allow-insecure-endpoints",
-			fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", ports[0]), "--metrics-secure=false",
-			fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", ports[1]),
-			fmt.Sprintf("--kube-api-qps=%g", c.cfg.qps), fmt.Sprintf("--kube-api-burst=%d", c.cfg.burst),
-			fmt.Sprintf("--sync-write-workers=%d", c.cfg.workers)},
+		Args: append(append(args, m.args...), c.cfg.managerArgs...),
 	})
 	if err != nil {
 		return err
 	}
-	return poll(ctx, 60*time.Second, func() (bool, error) {
+	if err := poll(ctx, 60*time.Second, func() (bool, error) {
 		if c.manager.Exited() {
 			return false, c.manager.ExitedError()
 		}
 		b, _ := os.ReadFile(c.managerLog)
 		return bytes.Contains(b, []byte("Starting workers")), nil
-	})
+	}); err != nil {
+		return err
+	}
+	c.quiesce(ctx)
+	c.idle.HWM, c.idle.RSS = memKiB(c.manager.Pid())
+	logf("manager (%s) started: idle VmRSS %.1f MiB, VmHWM %.1f MiB", m.label, float64(c.idle.RSS)/1024, float64(c.idle.HWM)/1024)
+	return nil
+}
+
+// stopManager stops the manager, if one runs.
+func (c *cluster) stopManager() {
+	if c.manager != nil {
+		c.manager.Stop(utils.DefaultGracePeriod)
+		c.manager = nil
+	}
 }
 
 // apiMetrics scrapes the API server's own /metrics (the bench's credentials are the admin's); with
@@ -376,6 +422,22 @@ func (c *cluster) count(ctx context.Context, kind, ns string) (int, error) {
 		return 0, err
 	}
 	return len(l.Items), nil
+}
+
+// emptyChildren deletes every DirectoryUser and DirectoryGroup in ns, by name, 32 deletes at a time.
+func (c *cluster) emptyChildren(ctx context.Context, ns string) error {
+	start := time.Now()
+	w, err := c.client(1e6, 1e6)
+	if err != nil {
+		return err
+	}
+	for _, kind := range []string{"DirectoryUser", "DirectoryGroup"} {
+		if err := deleteAll(ctx, w, kind, ns, 32); err != nil {
+			return fmt.Errorf("emptying namespace %s: %w", ns, err)
+		}
+	}
+	logf("emptied %s in %s", ns, time.Since(start).Round(100*time.Millisecond))
+	return nil
 }
 
 // emptyNamespace deletes every DirectoryUser and DirectoryGroup in ns (by name, with cfg.workers

@@ -59,6 +59,9 @@ func (c *cluster) snapCPU() cpuSnap {
 	if c.fake != nil && !c.fake.Exited() {
 		s.ticks["fakehr"] = cpuTicks(c.fake.Pid())
 	}
+	if c.fleet != nil && !c.fleet.proc.Exited() {
+		s.ticks["fakehr"] += cpuTicks(c.fleet.proc.Pid())
+	}
 	s.ticks["client"] = cpuTicks(os.Getpid())
 	return s
 }
@@ -123,6 +126,16 @@ func (c *cluster) begin(ctx context.Context, phase string) mark {
 
 // end snapshots CPU times, then scrapes the API server's metrics.
 func (c *cluster) end(ctx context.Context, m mark, extraClient time.Duration) cpuUse {
+	u, _ := c.endWith(ctx, m, extraClient)
+	return u
+}
+
+// endScrape is end that also returns the API server's metrics at the end.
+func (c *cluster) endScrape(ctx context.Context, m mark) (cpuUse, scrape) {
+	return c.endWith(ctx, m, 0)
+}
+
+func (c *cluster) endWith(ctx context.Context, m mark, extraClient time.Duration) (cpuUse, scrape) {
 	u := cpuSince(m.cpu, c.snapCPU(), extraClient)
 	api, err := c.apiMetrics(ctx, m.phase+"-apiserver-end")
 	if err != nil {
@@ -132,7 +145,7 @@ func (c *cluster) end(ctx context.Context, m mark, extraClient time.Duration) cp
 	etcd, _ := c.etcdMetrics(ctx, m.phase+"-etcd-end")
 	const compactions = "etcd_debugging_mvcc_db_compaction_total_duration_milliseconds_count"
 	u.API.Compactions = etcd.sum(compactions, nil) - m.etcd.sum(compactions, nil)
-	return u
+	return u, api
 }
 
 func isDirsync(l map[string]string) bool {

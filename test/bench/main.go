@@ -15,25 +15,37 @@ limitations under the License.
 */
 
 // Command bench measures dirsync against a local control plane (hack/control-plane.sh) and the
-// fake Breathe HR (bin/fakehr), and writes a Markdown report. It starts one control plane and,
-// for each size N, in one run:
+// fake Breathe HR (bin/fakehr), and writes a Markdown report. It starts one control plane and runs
+// the phases that -phases names, in this order:
 //
-//  1. floor: a bare controller-runtime client creates the N DirectoryUsers (create + status
-//     patch, the operator's writes) with the same parallelism, unthrottled; then again with an
-//     informer watching the writes, as the manager's cache does (-watched-floor);
-//  2. peer: `kubectl apply --server-side -f` of the same N users (spec only);
-//  3. initial sync: the manager (client limits raised, providers unpaced) from creating the
+//   - sizes: for each size N (-sizes), in one namespace at a time:
+//     1. floor: a bare controller-runtime client creates the operator's N users and its groups, one
+//     request each carrying its status (the operator's one write per object), with the same
+//     parallelism, unthrottled; then again with an informer watching the writes, as the manager's
+//     cache does (-watched-floor);
+//     2. peer: `kubectl apply --server-side -f` of the same N users (spec only);
+//     3. initial sync: the manager (client limits raised, providers unpaced) from creating the
 //     Directory to Ready=True with every user and group;
-//  4. no-op resyncs forced with dirsync.io/sync-requested-at, with unchanged provider data;
-//  5. 1% churn through the fake's admin API, then a forced sync;
-//  6. the manager's peak RSS (VmHWM), and the provider's requests and bytes per sync;
-//  7. after the sizes, DirectoryAccess (access.go): a 5,000-member group in one RoleBinding, no writes
-//     when nothing changed, and each leaver's DirectoryUser update → RoleBinding update latency.
+//     4. no-op resyncs forced with dirsync.io/sync-requested-at, with unchanged provider data;
+//     5. 1% churn through the fake's admin API, then a forced sync;
+//     6. the manager's memory above an idle manager, and the provider's requests and bytes per sync;
+//   - access: DirectoryAccess (access.go): a 5,000-member group in one RoleBinding, no writes when
+//     nothing changed, and each leaver's DirectoryUser update → RoleBinding update latency;
+//   - defaults: the manager's client limits (defaults.go): first syncs of the largest N at several
+//     --kube-api-qps/--kube-api-burst, the API server's priority-and-fairness metrics and another
+//     tenant's GET latency meanwhile;
+//   - many: many Directories (many.go): 200 Directories × 500 users in 20 namespaces from one fake,
+//     their floor, the time until all are Ready, memory, a no-op cycle of all, and fairness with 10
+//     Directories whose provider hangs.
+//
+// The manager runs as the operator's own ServiceAccount with config/rbac (identity.go). Every
+// measurement is kept in -data (bench/results.json): a run of some phases re-renders the report with
+// the other phases' figures from the earlier run that measured them, each section saying when.
 //
 // Run it through `make bench` (hack/bench.sh builds the binaries and the control plane's first),
 // or after `make build envtest`:
 //
-//	go run ./test/bench -sizes=1000,10000 -out=bench/results.md
+//	go run -tags dirsync_bench ./test/bench -sizes=1000,10000 -phases=sizes -out=bench/results.md
 //
 // The manager is given a pass-through proxy in front of the fake as its endpoint, so that the
 // provider's share of each sync is timed inside that sync.
@@ -43,6 +55,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,7 +81,8 @@ import (
 // config holds the flags.
 type config struct {
 	sizes        []int
-	out          string
+	phases       map[string]bool
+	out, data    string
 	root         string
 	stateDir     string
 	keep         bool
@@ -78,21 +92,30 @@ type config struct {
 	controlPlane string
 	departments  int
 	workers      int
+	syncs        int
 	qps          float64
 	burst        int
 	noopRuns     int
+	managerArgs  []string
 	watchedFloor bool
 	peer         bool
 	timeout      time.Duration
-	// accessMembers and accessLeavers size the DirectoryAccess phase (access.go); 0 members skips it.
+	// accessMembers and accessLeavers size the DirectoryAccess phase (access.go).
 	accessMembers, accessLeavers int
+	defaults                     defaultsConfig
+	many                         manyConfig
 }
+
+// allPhases are the phases in the order they run.
+var allPhases = []string{"sizes", "access", "defaults", "many"}
 
 func parseFlags() (config, error) {
 	var c config
-	var sizes string
-	flag.StringVar(&sizes, "sizes", "1000,10000", "comma-separated numbers of employees, one control plane each")
+	var sizes, phases string
+	flag.StringVar(&sizes, "sizes", "1000,10000", "comma-separated numbers of employees of the sizes phase")
+	flag.StringVar(&phases, "phases", strings.Join(allPhases, ","), "comma-separated phases to run: "+strings.Join(allPhases, ", "))
 	flag.StringVar(&c.out, "out", "bench/results.md", "where to write the Markdown report")
+	flag.StringVar(&c.data, "data", "", "the measurements of every phase as JSON, read to keep the phases not run (default: -out with .json)")
 	flag.StringVar(&c.root, "root", ".", "the repository root")
 	flag.StringVar(&c.stateDir, "state-dir", "", "directory for control planes and logs (default: a new temporary directory)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the state directory (logs, etcd data) after a successful run")
@@ -102,14 +125,19 @@ func parseFlags() (config, error) {
 	flag.StringVar(&c.controlPlane, "control-plane", "hack/control-plane.sh", "the control plane script")
 	flag.IntVar(&c.departments, "departments", 50, "departments in the fake company")
 	flag.IntVar(&c.workers, "workers", 8, "write parallelism: the floor's workers and the manager's --sync-write-workers")
-	flag.Float64Var(&c.qps, "kube-api-qps", 2000, "the manager's --kube-api-qps")
-	flag.IntVar(&c.burst, "kube-api-burst", 4000, "the manager's --kube-api-burst")
+	flag.IntVar(&c.syncs, "max-concurrent-syncs", 0, "the manager's --max-concurrent-syncs in the sizes and many phases (0: its default); the many phase's floor uses this × -workers writers")
+	flag.Float64Var(&c.qps, "kube-api-qps", 2000, "the manager's --kube-api-qps (sizes, access and many phases)")
+	flag.IntVar(&c.burst, "kube-api-burst", 4000, "the manager's --kube-api-burst (sizes, access and many phases)")
+	flag.Func("manager-arg", "one more flag for every manager the bench starts, e.g. -manager-arg=--pprof-bind-address=127.0.0.1:6065 (repeatable)",
+		func(v string) error { c.managerArgs = append(c.managerArgs, v); return nil })
 	flag.IntVar(&c.noopRuns, "noop-runs", 3, "no-op resyncs per size (the report shows the median)")
 	flag.BoolVar(&c.watchedFloor, "watched-floor", true, "also run the floor with an informer watching the writes, as the manager's cache does (the cost of being a controller)")
 	flag.BoolVar(&c.peer, "peer", true, "run the peer (kubectl apply) phase; off only to iterate quickly")
-	flag.DurationVar(&c.timeout, "timeout", 14*time.Minute, "give up (and stop everything) after this long")
-	flag.IntVar(&c.accessMembers, "access-members", 5000, "members of the group the DirectoryAccess phase binds (0 skips the phase)")
+	flag.DurationVar(&c.timeout, "timeout", 100*time.Minute, "give up (and stop everything) after this long")
+	flag.IntVar(&c.accessMembers, "access-members", 5000, "members of the group the DirectoryAccess phase binds")
 	flag.IntVar(&c.accessLeavers, "access-leavers", 30, "leavers, one at a time, whose revocation latency the DirectoryAccess phase measures")
+	c.defaults.bindFlags()
+	c.many.bindFlags()
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -119,15 +147,31 @@ func parseFlags() (config, error) {
 		c.sizes = append(c.sizes, n)
 	}
 	slices.Sort(c.sizes)
-	if c.noopRuns < 1 || c.workers < 1 || c.departments < 2 {
-		return c, errors.New("-noop-runs and -workers must be ≥ 1, -departments ≥ 2")
+	c.phases = map[string]bool{}
+	for _, p := range strings.Split(phases, ",") {
+		if p = strings.TrimSpace(p); !slices.Contains(allPhases, p) {
+			return c, fmt.Errorf("-phases: unknown phase %q (known: %s)", p, strings.Join(allPhases, ", "))
+		}
+		c.phases[p] = true
+	}
+	if c.noopRuns < 1 || c.workers < 1 || c.departments < 2 || c.accessMembers < 1 {
+		return c, errors.New("-noop-runs, -workers and -access-members must be ≥ 1, -departments ≥ 2")
+	}
+	if err := c.defaults.parse(); err != nil {
+		return c, err
+	}
+	if err := c.many.check(); err != nil {
+		return c, err
 	}
 	root, err := filepath.Abs(c.root)
 	if err != nil {
 		return c, err
 	}
 	c.root = root
-	for _, p := range []*string{&c.manager, &c.fakehr, &c.controlPlane, &c.out} {
+	if c.data == "" {
+		c.data = strings.TrimSuffix(c.out, filepath.Ext(c.out)) + ".json"
+	}
+	for _, p := range []*string{&c.manager, &c.fakehr, &c.controlPlane, &c.out, &c.data} {
 		if !filepath.IsAbs(*p) {
 			*p = filepath.Join(root, *p)
 		}
@@ -182,6 +226,10 @@ func run(cfg config) (err error) {
 	if err := preflight(cfg); err != nil {
 		return err
 	}
+	res, err := loadResults(cfg.data)
+	if err != nil {
+		return err
+	}
 	if cfg.stateDir == "" {
 		if cfg.stateDir, err = os.MkdirTemp("", "dirsync-bench-"); err != nil {
 			return err
@@ -198,8 +246,7 @@ func run(cfg config) (err error) {
 			logf("logs and state kept in %s", cfg.stateDir)
 		}
 	}()
-	m := machineInfo(cfg)
-	m.LoadStart = loadAvg()
+	res.Machine = machineInfo(cfg)
 	c, err := startCluster(ctx, cfg, p, filepath.Join(cfg.stateDir, "cluster"), cfg.sizes[0])
 	if c != nil && c.proxy != nil {
 		defer c.proxy.close()
@@ -207,21 +254,67 @@ func run(cfg config) (err error) {
 	if err != nil {
 		return err
 	}
-	var results []*sizeResult
-	for _, n := range cfg.sizes {
-		r, err := runSize(ctx, c, n)
-		if err != nil {
-			return fmt.Errorf("at N=%d: %w", n, err)
+	res.Machine.K8sVersion = c.k8sVersion
+	if err := runPhases(ctx, c, res); err != nil {
+		return err
+	}
+	res.Machine.Wall = time.Since(started)
+	res.Machine.Phases = phaseList(cfg.phases)
+	return writeResults(cfg, res)
+}
+
+// runPhases runs the phases cfg.phases names, in order, each replacing its part of res.
+func runPhases(ctx context.Context, c *cluster, res *results) error {
+	cfg := c.cfg
+	if cfg.phases["sizes"] {
+		run := &sizesRun{Run: beginRun(fmt.Sprintf("-sizes=%s", sizesFlag(cfg.sizes)))}
+		for _, n := range cfg.sizes {
+			r, err := runSize(ctx, c, n)
+			if err != nil {
+				return fmt.Errorf("at N=%d: %w", n, err)
+			}
+			run.Sizes = append(run.Sizes, r)
 		}
-		results = append(results, r)
+		run.Run.end()
+		res.Sizes = run
 	}
-	access, err := runAccess(ctx, c)
-	if err != nil {
-		return fmt.Errorf("DirectoryAccess phase: %w", err)
+	if cfg.phases["access"] {
+		access, err := runAccess(ctx, c)
+		if err != nil {
+			return fmt.Errorf("DirectoryAccess phase: %w", err)
+		}
+		res.Access = access
 	}
-	m.LoadEnd = loadAvg()
-	m.Wall = time.Since(started)
-	report := renderReport(cfg, m, results, access)
+	if cfg.phases["defaults"] {
+		d, err := runDefaults(ctx, c)
+		if err != nil {
+			return fmt.Errorf("defaults phase: %w", err)
+		}
+		res.Defaults = d
+	}
+	if cfg.phases["many"] {
+		m, err := runMany(ctx, c)
+		if err != nil {
+			return fmt.Errorf("many-Directories phase: %w", err)
+		}
+		res.Many = m
+	}
+	return nil
+}
+
+func phaseList(phases map[string]bool) []string {
+	var out []string
+	for _, p := range allPhases {
+		if phases[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// writeResults renders the report from res and writes it and res (as JSON).
+func writeResults(cfg config, res *results) error {
+	report := renderReport(cfg, res)
 	fmt.Print(report)
 	if err := os.MkdirAll(filepath.Dir(cfg.out), 0o755); err != nil {
 		return err
@@ -229,13 +322,69 @@ func run(cfg config) (err error) {
 	if err := os.WriteFile(cfg.out, []byte(report), 0o644); err != nil {
 		return err
 	}
-	logf("wrote %s in %s", cfg.out, m.Wall.Round(time.Second))
+	b, err := json.MarshalIndent(res, "", " ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(cfg.data, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	logf("wrote %s and %s in %s", cfg.out, cfg.data, res.Machine.Wall.Round(time.Second))
 	return nil
+}
+
+// results is everything measured, by phase; the file -data keeps it between runs.
+type results struct {
+	Machine  machine
+	Sizes    *sizesRun    `json:",omitempty"`
+	Access   *accessRun   `json:",omitempty"`
+	Defaults *defaultsRun `json:",omitempty"`
+	Many     *manyRun     `json:",omitempty"`
+}
+
+// loadResults reads the measurements of earlier runs (none when the file does not exist).
+func loadResults(path string) (*results, error) {
+	res := &results{}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return res, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, res); err != nil {
+		return nil, fmt.Errorf("%s: %w (delete it to start afresh)", path, err)
+	}
+	return res, nil
+}
+
+// runInfo is when a phase ran and how busy the machine was.
+type runInfo struct {
+	Date               time.Time
+	Args               string
+	LoadStart, LoadEnd string
+	Wall               time.Duration
+}
+
+func beginRun(args string) runInfo {
+	return runInfo{Date: time.Now().UTC(), Args: args, LoadStart: loadAvg()}
+}
+
+func (r *runInfo) end() {
+	r.LoadEnd = loadAvg()
+	r.Wall = time.Since(r.Date)
+}
+
+// sizesRun is the sizes phase.
+type sizesRun struct {
+	Run   runInfo
+	Sizes []*sizeResult
 }
 
 // sizeResult is everything measured at one N.
 type sizeResult struct {
 	N                  int
+	Workers            int // the floor's workers and the manager's --sync-write-workers
 	K8sVersion         string
 	LoadStart, LoadEnd string
 	Floor, Peer        writeResult
@@ -244,13 +393,15 @@ type sizeResult struct {
 	Noop               []syncResult
 	ChurnPlan          churnPlan
 	Churn              syncResult
-	HWM, RSS           int64 // manager, KiB, after the churn sync
+	HWM, RSS           int64  // manager, KiB, after the churn sync
+	Idle               memUse // manager, KiB, started and idle (before the Directory)
+	Parity             int    // objects of the initial sync compared with the floor's (all equal)
 }
 
 // runSize measures one N: the fake serves N employees, every phase runs in its own namespace, and
 // the manager (started for this size) is stopped and its objects deleted at the end.
 func runSize(ctx context.Context, c *cluster, n int) (*sizeResult, error) {
-	r := &sizeResult{N: n, LoadStart: loadAvg(), K8sVersion: c.k8sVersion}
+	r := &sizeResult{N: n, Workers: c.cfg.workers, LoadStart: loadAvg(), K8sVersion: c.k8sVersion}
 	if n != c.n {
 		var gen fakehr.GenerateResponse
 		if err := c.fakeAdmin(ctx, http.MethodPost, "/admin/generate",
@@ -272,14 +423,17 @@ func runSize(ctx context.Context, c *cluster, n int) (*sizeResult, error) {
 	if r.Initial, err = c.initialSync(ctx); err != nil {
 		return nil, err
 	}
+	r.Idle = c.idle
+	if r.Parity, err = c.checkParity(ctx, nsSync, dirName, snap); err != nil {
+		return nil, err
+	}
 	if err := measureSteadyState(ctx, c, r, c.cfg.noopRuns); err != nil {
 		return nil, err
 	}
 	r.HWM, r.RSS = memKiB(c.manager.Pid())
 	r.LoadEnd = loadAvg()
 	logf("N=%d: manager VmHWM %d MiB, VmRSS %d MiB", n, r.HWM>>10, r.RSS>>10)
-	c.manager.Stop(utils.DefaultGracePeriod)
-	c.manager = nil
+	c.stopManager()
 	return r, c.emptyNamespace(ctx, nsSync)
 }
 

@@ -21,7 +21,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -196,4 +198,71 @@ func jsonDuration(v any) time.Duration {
 		return d
 	}
 	return 0
+}
+
+// hist is a Prometheus histogram's change between two scrapes: cumulative bucket counts by upper bound.
+type hist struct {
+	bounds     []float64 // sorted upper bounds, +Inf last
+	cumulative []float64
+	count, sum float64
+}
+
+// histDelta is histogram name's change from a to b, summed over the series whose labels include want.
+func histDelta(a, b scrape, name string, want map[string]string) hist {
+	buckets := func(sc scrape) map[float64]float64 {
+		m := map[float64]float64{}
+		for _, s := range sc {
+			if s.name != name+"_bucket" || !matches(s.labels, want) {
+				continue
+			}
+			le, err := strconv.ParseFloat(s.labels["le"], 64)
+			if err == nil {
+				m[le] += s.value
+			}
+		}
+		return m
+	}
+	ba, bb := buckets(a), buckets(b)
+	h := hist{count: b.sum(name+"_count", want) - a.sum(name+"_count", want), sum: b.sum(name+"_sum", want) - a.sum(name+"_sum", want)}
+	for le := range bb {
+		h.bounds = append(h.bounds, le)
+	}
+	slices.Sort(h.bounds)
+	for _, le := range h.bounds {
+		h.cumulative = append(h.cumulative, bb[le]-ba[le])
+	}
+	return h
+}
+
+// quantile is the upper bound of the bucket that holds quantile q (0 when empty; the largest finite
+// bound when it falls in +Inf).
+func (h hist) quantile(q float64) time.Duration {
+	if len(h.cumulative) == 0 || h.cumulative[len(h.cumulative)-1] == 0 {
+		return 0
+	}
+	total := h.cumulative[len(h.cumulative)-1]
+	for i, c := range h.cumulative {
+		if c >= q*total {
+			le := h.bounds[i]
+			if math.IsInf(le, 1) && i > 0 {
+				le = h.bounds[i-1]
+			}
+			return time.Duration(le * float64(time.Second))
+		}
+	}
+	return 0
+}
+
+// countAbove is how many observations exceeded bound le (a bucket bound).
+func (h hist) countAbove(le float64) float64 {
+	if len(h.cumulative) == 0 {
+		return 0
+	}
+	total := h.cumulative[len(h.cumulative)-1]
+	for i, b := range h.bounds {
+		if b == le {
+			return total - h.cumulative[i]
+		}
+	}
+	return total
 }

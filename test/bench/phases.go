@@ -80,10 +80,11 @@ func (s syncResult) writes(verbs ...string) int {
 	return int(t)
 }
 
-// floor creates the N users with a bare, unthrottled controller-runtime client: create, then a
-// status merge patch, by cfg.workers workers — the operator's writes, without the operator. With
-// watched, an informer with the manager's cache options watches the namespace meanwhile (in the
-// bench process), as the manager's own cache watches what it writes.
+// floor creates the operator's N users and its groups with a bare, unthrottled controller-runtime client,
+// as the operator's ServiceAccount: one create per object carrying its status (the operator's one write
+// per object), by cfg.workers workers — the operator's writes, without the operator. With watched, an
+// informer with the manager's cache options watches the namespace meanwhile (in the bench process), as
+// the manager's own cache watches what it writes.
 func (c *cluster) floor(ctx context.Context, snap *provider.Snapshot, watched bool) (writeResult, error) {
 	ns := nsFloor
 	if watched {
@@ -96,8 +97,8 @@ func (c *cluster) floor(ctx context.Context, snap *provider.Snapshot, watched bo
 	if err := c.cl.Create(ctx, owner); err != nil {
 		return writeResult{}, err
 	}
-	users := benchUsers(ns, owner, snap)
-	w, err := c.client(1e6, 1e6)
+	objs := floorObjects(ns, dirName, owner, snap)
+	w, err := c.writer()
 	if err != nil {
 		return writeResult{}, err
 	}
@@ -109,19 +110,32 @@ func (c *cluster) floor(ctx context.Context, snap *provider.Snapshot, watched bo
 		defer stop()
 	}
 	c.quiesce(ctx)
-	logf("N=%d: floor (watched=%t): %d creates + status patches, %d workers, unthrottled", c.n, watched, len(users), c.cfg.workers)
+	logf("N=%d: floor (watched=%t): %d creates (users and groups, status included), %d workers, unthrottled", c.n, watched, len(objs), c.cfg.workers)
 	phase := "floor"
 	if watched {
 		phase = "floor-watched"
 	}
 	a := c.begin(ctx, phase)
-	errs, first := writeAll(ctx, w, users, c.cfg.workers)
-	res := writeResult{Objects: len(users), Requests: 2 * len(users), Errors: errs, CPU: c.end(ctx, a, 0)}
+	errs, first := writeAll(ctx, w, objs, c.cfg.workers)
+	res := writeResult{Objects: len(objs), Requests: len(objs), Errors: errs, CPU: c.end(ctx, a, 0)}
 	if first != nil {
 		return res, fmt.Errorf("floor: %d writes failed, first: %w", res.Errors, first)
 	}
 	logf("N=%d: floor (watched=%t): %s", c.n, watched, res.CPU.Wall.Round(time.Millisecond))
 	return res, nil
+}
+
+// floorObjects are the objects the operator would create for snap, users first.
+func floorObjects(ns, dir string, owner *dirsyncv1alpha1.Directory, snap *provider.Snapshot) []client.Object {
+	users, groups := benchObjects(ns, dir, owner, snap)
+	objs := make([]client.Object, 0, len(users)+len(groups))
+	for _, u := range users {
+		objs = append(objs, u)
+	}
+	for _, g := range groups {
+		objs = append(objs, g)
+	}
+	return objs
 }
 
 // startInformer runs a DirectoryUser informer on ns with the manager's cache options and waits
@@ -146,19 +160,36 @@ func (c *cluster) startInformer(ctx context.Context, ns string) (stop func(), er
 	return cancel, nil
 }
 
-// writeAll sends create + status patch for every user with workers in parallel.
-func writeAll(ctx context.Context, w client.Client, users []*dirsyncv1alpha1.DirectoryUser, workers int) (int64, error) {
+// writeAll creates every object, one request each, with workers in parallel.
+func writeAll(ctx context.Context, w client.Client, objs []client.Object, workers int) (int64, error) {
+	work := make(chan client.Object)
+	go func() {
+		defer close(work)
+		for _, o := range objs {
+			select {
+			case work <- o:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return createAll(ctx, w, work, workers)
+}
+
+// createAll creates every object read from work (until it is closed), one request each, with workers
+// in parallel: the one-request floor (DirectoryUser and DirectoryGroup have no status subresource, so a
+// create carries the status). The objects are not changed (each is copied first).
+func createAll(ctx context.Context, w client.Client, work <-chan client.Object, workers int) (int64, error) {
 	var errs atomic.Int64
 	var mu sync.Mutex
 	var first error
-	work := make(chan *dirsyncv1alpha1.DirectoryUser)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for u := range work {
-				if err := createWithStatus(ctx, w, u); err != nil {
+			for o := range work {
+				if err := w.Create(ctx, o.DeepCopyObject().(client.Object)); err != nil {
 					errs.Add(1)
 					mu.Lock()
 					if first == nil {
@@ -169,20 +200,8 @@ func writeAll(ctx context.Context, w client.Client, users []*dirsyncv1alpha1.Dir
 			}
 		}()
 	}
-	for _, u := range users {
-		work <- u
-	}
-	close(work)
 	wg.Wait()
 	return errs.Load(), first
-}
-
-// createWithStatus creates the user with its Synced condition in one request: the one-request floor
-// (DirectoryUser has no status subresource, so the create carries the status).
-func createWithStatus(ctx context.Context, w client.Client, u *dirsyncv1alpha1.DirectoryUser) error {
-	u = u.DeepCopy()
-	u.Status.Conditions = append(u.Status.Conditions, syncedCondition(time.Now()))
-	return w.Create(ctx, u)
 }
 
 // peer applies the N users (spec only) with `kubectl apply --server-side -f` of one manifest.
@@ -190,7 +209,7 @@ func (c *cluster) peer(ctx context.Context, snap *provider.Snapshot) (writeResul
 	if err := c.ensureNamespace(ctx, nsPeer); err != nil {
 		return writeResult{}, err
 	}
-	users := benchUsers(nsPeer, nil, snap)
+	users, _ := benchObjects(nsPeer, dirName, nil, snap)
 	manifest := filepath.Join(c.dir, "peer.yaml")
 	if err := writeManifest(manifest, users); err != nil {
 		return writeResult{}, err
@@ -287,7 +306,7 @@ func (c *cluster) initialSync(ctx context.Context) (syncResult, error) {
 	if err := c.cl.Create(ctx, benchSecret(nsSync)); err != nil && !apierrors.IsAlreadyExists(err) {
 		return syncResult{}, err
 	}
-	if err := c.startManager(ctx); err != nil {
+	if err := c.startManager(ctx, c.benchManager()); err != nil {
 		return syncResult{}, err
 	}
 	c.quiesce(ctx)
