@@ -78,7 +78,7 @@ type cluster struct {
 	fakeURL string         // http://127.0.0.1:port (admin API at /admin/, Breathe at /v1)
 	proxy   *providerProxy // the manager's way to the fake, timing its requests
 
-	operator, probe identity // the manager's and the floor's ServiceAccount; the probe's (identity.go)
+	operator, probe identity   // the manager's and the floor's ServiceAccount; the probe's (identity.go)
 	fleet           *fleetFake // the fake serving many companies (many.go), once started
 
 	manager    *utils.Process
