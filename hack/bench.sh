@@ -4,22 +4,25 @@
 #
 # `make bench`: builds the manager and the benchmark (test/bench) with the dirsync_bench tag (so that
 # DIRSYNC_BENCH_UNPACED_PROVIDERS=1 turns Breathe HR pacing off against the fake; the shipped manager
-# cannot), and bin/fakehr, makes sure the
-# control plane binaries are in bin/k8s (make envtest), then runs the benchmark, which starts a
-# local control plane (hack/control-plane.sh), bin/fakehr and bin/manager, prints a table and
-# writes it to bench/results.md. Everything it starts is stopped when it ends, also on failure
-# or Ctrl-C.
+# cannot), and bin/fakehr, makes sure the control plane binaries are in bin/k8s (make envtest), then
+# runs the benchmark, which starts a local control plane (hack/control-plane.sh), bin/fakehr and the
+# manager, runs the phases (sizes, access, defaults, many: about 50 minutes in all on 2 cores), prints
+# the report and writes it to bench/results.md, with every phase's figures in bench/results.json. A run
+# of some phases (BENCH_PHASES) keeps the others' figures from bench/results.json. Everything it starts
+# is stopped when it ends, also on failure or Ctrl-C.
 #
-# Environment: BENCH_SIZES (1000,10000), BENCH_OUT (bench/results.md), BENCH_ARGS (more flags of
-# test/bench, e.g. "-noop-runs=5"), BENCH_KEEP (non-empty: keep the state dir and logs),
-# BENCH_TIMEOUT (14m), ENVTEST_ASSETS / K8S_BIN_DIR (bin/k8s/1.37.2-<os>-<arch>), KUBECTL (kubectl).
+# Environment: BENCH_PHASES (sizes,access,defaults,many), BENCH_SIZES (1000,10000), BENCH_OUT
+# (bench/results.md), BENCH_ARGS (more flags of test/bench, e.g. "-noop-runs=5"; see go run
+# ./test/bench -help), BENCH_KEEP (non-empty: keep the state dir and logs), BENCH_TIMEOUT (100m),
+# ENVTEST_ASSETS / K8S_BIN_DIR (bin/k8s/1.37.2-<os>-<arch>), KUBECTL (kubectl).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 SIZES=${BENCH_SIZES:-1000,10000}
+PHASES=${BENCH_PHASES:-sizes,access,defaults,many}
 OUT=${BENCH_OUT:-bench/results.md}
-TIMEOUT=${BENCH_TIMEOUT:-14m}
+TIMEOUT=${BENCH_TIMEOUT:-100m}
 ASSETS=${ENVTEST_ASSETS:-$ROOT/bin/k8s/${ENVTEST_K8S_VERSION:-1.37.2}-$(go env GOOS)-$(go env GOARCH)}
 export K8S_BIN_DIR=${K8S_BIN_DIR:-$ASSETS}
 STARTED=$SECONDS
@@ -27,8 +30,8 @@ STARTED=$SECONDS
 say() { echo "bench: $*" >&2; }
 
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/dirsync-bench.XXXXXX")
-# proc_stop: the control plane's process helper (test/bench writes manager.pid and fakehr.pid
-# next to the control plane's pid files, through test/utils).
+# proc_stop: the control plane's process helper (test/bench writes manager.pid and fakehr.pid next
+# to the control plane's pid files, and fleet/fakehr.pid for the many phase's fake, through test/utils).
 # shellcheck source=hack/control-plane.sh
 source hack/control-plane.sh
 
@@ -41,6 +44,7 @@ cleanup() {
 		for d in "$STATE"/run/*/; do
 			[[ -d $d ]] || continue
 			proc_stop "$d" manager fakehr
+			[[ ! -d $d/fleet ]] || proc_stop "$d/fleet" fakehr
 			hack/control-plane.sh stop "$d" >/dev/null 2>&1 || true
 		done
 	fi
@@ -68,8 +72,8 @@ fi
 
 KEEP=()
 [[ -z ${BENCH_KEEP:-} ]] || KEEP=(-keep)
-say "running: test/bench -sizes=$SIZES -out=$OUT ${BENCH_ARGS:-}"
+say "running: test/bench -phases=$PHASES -sizes=$SIZES -out=$OUT ${BENCH_ARGS:-}"
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of flags
-"$STATE/bench" -sizes="$SIZES" -out="$OUT" -state-dir="$STATE/run" -timeout="$TIMEOUT" \
+"$STATE/bench" -phases="$PHASES" -sizes="$SIZES" -out="$OUT" -state-dir="$STATE/run" -timeout="$TIMEOUT" \
 	-manager="$STATE/manager" -fakehr=bin/fakehr -control-plane=hack/control-plane.sh "${KEEP[@]}" ${BENCH_ARGS:-} "$@"
 say "done in $((SECONDS - STARTED))s"

@@ -94,7 +94,7 @@ type memUse struct{ HWM, RSS int64 }
 // employees.
 func startCluster(ctx context.Context, cfg config, p *utils.Group, dir string, n int) (*cluster, error) {
 	c := &cluster{cfg: cfg, procs: p, n: n, dir: dir}
-	logf("N=%d: starting a control plane in %s", n, dir)
+	logf("starting a control plane in %s", dir)
 	cp, err := p.StartControlPlane(ctx, utils.ControlPlaneOptions{Script: cfg.controlPlane, Dir: dir})
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (c *cluster) waitStandingWatchers(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("kube-controller-manager did not watch DirectoryUsers: %w", err)
 	}
-	logf("N=%d: kube-controller-manager watches DirectoryUsers (%.0f watches, after %s)", c.n, watchers, time.Since(start).Round(time.Second))
+	logf("kube-controller-manager watches DirectoryUsers (%.0f watches, after %s)", watchers, time.Since(start).Round(time.Second))
 	return nil
 }
 

@@ -74,12 +74,12 @@ func (l clientLimits) String() string {
 }
 
 func (d *defaultsConfig) bindFlags() {
-	flag.StringVar(&d.limitsFlag, "defaults-limits", "20/30,50/100,100/200,200/400,default",
-		"defaults phase: --kube-api-qps/--kube-api-burst settings to run a first sync of -defaults-users with; default = the manager's own")
+	flag.StringVar(&d.limitsFlag, "defaults-limits", "20/30,50/100,100/200,200/400",
+		"defaults phase: --kube-api-qps/--kube-api-burst settings to run a first sync of -defaults-users with; default = the manager's own (no flags)")
 	flag.StringVar(&d.spreadFlag, "defaults-spread", "2,16",
 		"defaults phase: --max-concurrent-syncs values for the spread runs (the users over -defaults-spread-directories Directories, the manager's default limits); empty: none")
 	flag.IntVar(&d.users, "defaults-users", 10000, "defaults phase: users of the first sync")
-	flag.IntVar(&d.spreadDirectories, "defaults-spread-directories", 20, "defaults phase: Directories of the spread runs (each -many-users users, from the fleet fake)")
+	flag.IntVar(&d.spreadDirectories, "defaults-spread-directories", 8, "defaults phase: Directories of the spread runs (each -many-users users, from the fleet fake)")
 	flag.Float64Var(&d.probeRate, "probe-rate", 20, "defaults phase: the other tenant's GETs per second")
 	flag.DurationVar(&d.probeIdle, "probe-idle", 10*time.Second, "defaults phase: how long the probe runs before each sync (its idle latency)")
 }

@@ -395,6 +395,7 @@ type sizeResult struct {
 	Churn              syncResult
 	HWM, RSS           int64  // manager, KiB, after the churn sync
 	Idle               memUse // manager, KiB, started and idle (before the Directory)
+	InitialHWM         int64  // manager, KiB, VmHWM right after the initial sync
 	Parity             int    // objects of the initial sync compared with the floor's (all equal)
 }
 
@@ -424,6 +425,7 @@ func runSize(ctx context.Context, c *cluster, n int) (*sizeResult, error) {
 		return nil, err
 	}
 	r.Idle = c.idle
+	r.InitialHWM, _ = memKiB(c.manager.Pid())
 	if r.Parity, err = c.checkParity(ctx, nsSync, dirName, snap); err != nil {
 		return nil, err
 	}

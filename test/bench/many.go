@@ -22,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -68,7 +69,7 @@ func (m *manyConfig) bindFlags() {
 	flag.IntVar(&m.departments, "many-departments", 20, "many phase: departments (groups) per Directory")
 	flag.IntVar(&m.hanging, "many-hanging", 10, "many phase: Directories pointed at a hanging provider for the fairness part (0 skips it)")
 	flag.DurationVar(&m.interval, "many-interval", time.Minute, "many phase: spec.syncInterval during the fairness part (the schedule whose delays are measured)")
-	flag.DurationVar(&m.window, "fairness-window", 3*time.Minute, "many phase: how long the fairness part watches the schedule")
+	flag.DurationVar(&m.window, "fairness-window", 4*time.Minute, "many phase: how long the fairness part watches the schedule")
 	flag.DurationVar(&m.providerTimeout, "provider-timeout", 0, "many phase: the manager's --provider-request-timeout (0: its default, which the report states)")
 	flag.StringVar(&m.fairnessSyncsFlag, "fairness-syncs", "2", "many phase: more --max-concurrent-syncs values to run the fairness part with (after the default), for comparison; empty: none")
 	flag.BoolVar(&m.floor, "many-floor", true, "many phase: measure the floor (the same objects written by a bare client)")
@@ -112,8 +113,12 @@ func (c *cluster) ensureFleet(ctx context.Context) error {
 		return err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
+	dir := filepath.Join(c.dir, "fleet") // fleet/fakehr.pid: hack/bench.sh's backstop stops it by name
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
 	p, err := c.procs.Start(utils.Command{
-		Name: "fakehr", Path: c.cfg.fakehr, LogPath: filepath.Join(c.dir, "fakehr-fleet.log"), PidFile: filepath.Join(c.dir, "fakehr-fleet.pid"),
+		Name: "fakehr", Path: c.cfg.fakehr, LogPath: filepath.Join(dir, "fakehr.log"), PidFile: filepath.Join(dir, "fakehr.pid"),
 		Args: []string{"--breathe-addr=" + addr, "--peoplehr-addr=127.0.0.1:0", "--employees=" + strconv.Itoa(m.users),
 			"--departments=" + strconv.Itoa(m.departments), "--seed=1000", "--companies=" + strconv.Itoa(n),
 			"--hanging-companies=" + strconv.Itoa(m.hanging)},

@@ -397,7 +397,10 @@ func renderMemoryRows(t *table, rs []*sizeResult) {
 	t.row("**6. Manager memory**: idle (started, caches synced, no Directory): VmRSS / VmHWM", func(r *sizeResult) string {
 		return fmt.Sprintf("%.1f / %.1f MiB", float64(r.Idle.RSS)/1024, float64(r.Idle.HWM)/1024)
 	}, "")
-	t.row("Manager peak RSS (VmHWM, through the churn sync) / RSS after the churn sync", func(r *sizeResult) string {
+	t.row("Manager VmHWM right after the initial sync; per user above idle", func(r *sizeResult) string {
+		return fmt.Sprintf("%.1f MiB; %.1f KiB", float64(r.InitialHWM)/1024, float64(r.InitialHWM-r.Idle.RSS)/float64(r.N))
+	}, "")
+	t.row("Manager peak RSS (VmHWM, through the no-op resyncs and the churn sync) / RSS after the churn sync", func(r *sizeResult) string {
 		return fmt.Sprintf("%.1f / %.1f MiB", float64(r.HWM)/1024, float64(r.RSS)/1024)
 	}, fmt.Sprintf("< %d MiB at the largest N", targetRSSMiB))
 	t.row("Per user: (peak − idle RSS) ÷ N", func(r *sizeResult) string { return kibPerUser(r) },
