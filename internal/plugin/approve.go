@@ -21,7 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -195,7 +195,7 @@ func latestApprovalEvent(events []corev1.Event, token string) string {
 	if len(matching) == 0 {
 		return ""
 	}
-	sort.SliceStable(matching, func(i, j int) bool { return eventTime(&matching[i]).Before(eventTime(&matching[j])) })
+	slices.SortStableFunc(matching, func(a, b corev1.Event) int { return eventTime(&a).Compare(eventTime(&b)) })
 	last := matching[len(matching)-1]
 	return last.Reason + ": " + last.Message
 }

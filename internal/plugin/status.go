@@ -17,9 +17,10 @@ limitations under the License.
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -66,11 +67,8 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 // formatList is a table of the Directories, then each one's details, sorted by namespace and name.
 func formatList(dirs []dirsyncv1alpha1.Directory, allNamespaces bool, now time.Time) string {
 	dirs = append([]dirsyncv1alpha1.Directory(nil), dirs...)
-	sort.Slice(dirs, func(i, j int) bool {
-		if dirs[i].Namespace != dirs[j].Namespace {
-			return dirs[i].Namespace < dirs[j].Namespace
-		}
-		return dirs[i].Name < dirs[j].Name
+	slices.SortFunc(dirs, func(a, b dirsyncv1alpha1.Directory) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	var b strings.Builder
 	b.WriteString(formatTable(dirs, allNamespaces, now))

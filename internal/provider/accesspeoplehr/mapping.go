@@ -18,7 +18,7 @@ package accesspeoplehr
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -179,7 +179,7 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 	for _, d := range depts {
 		out = append(out, d)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
+	slices.SortFunc(out, func(a, b provider.Department) int { return strings.Compare(a.ExternalID, b.ExternalID) })
 	return emps, out, nil
 }
 

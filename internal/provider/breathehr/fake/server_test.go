@@ -24,7 +24,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,7 +175,7 @@ func TestServerSendsTheRealShape(t *testing.T) {
 	}
 	fakes := rows(t, r, "employees")
 	for key := range golden.Employees[0] {
-		if !contains(realEmployeeKeys, key) {
+		if !slices.Contains(realEmployeeKeys, key) {
 			t.Errorf("the golden fixture has %q, which the fake does not send", key)
 		}
 		for _, g := range golden.Employees {
@@ -210,17 +210,6 @@ func keysInOrder(t *testing.T, obj json.RawMessage) []string {
 		}
 	}
 	return keys
-}
-
-func contains(list []string, s string) bool {
-	i := sort.SearchStrings(sorted(list), s)
-	return i < len(list) && sorted(list)[i] == s
-}
-
-func sorted(list []string) []string {
-	out := append([]string(nil), list...)
-	sort.Strings(out)
-	return out
 }
 
 func jsonType(v any) string {
