@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -240,8 +241,13 @@ func pageServer(t *testing.T, serve func(w http.ResponseWriter, r *http.Request,
 			fmt.Fprint(w, `{"departments": []}`)
 			return
 		}
-		var page int
-		fmt.Sscan(r.URL.Query().Get("page"), &page)
+		// The client always asks for a numbered page (pagination.go); anything else is a bug to report.
+		page, err := strconv.Atoi(r.URL.Query().Get("page"))
+		if err != nil {
+			t.Errorf("request %s: page is not a number: %v", r.URL.RequestURI(), err)
+			http.Error(w, "page is not a number", http.StatusBadRequest)
+			return
+		}
 		serve(w, r, page)
 	}))
 	t.Cleanup(srv.Close)

@@ -380,18 +380,20 @@ func TestServerFaults(t *testing.T) {
 			t.Errorf("Requests = %d, want 1", s.Requests())
 		}
 	})
-	t.Run("Close ends a hang", func(t *testing.T) {
+	t.Run("Close ends a hang", func(_ *testing.T) {
 		s := NewServer(generated(5))
 		s.InjectFault(fakehr.Fault{Kind: fakehr.FaultHang})
-		done := make(chan error, 1)
+		// Only that the request ends matters: a hang ended by Close answers nothing, so the client
+		// may see an empty response or a closed connection.
+		done := make(chan struct{})
 		go func() {
+			defer close(done)
 			req, _ := http.NewRequest(http.MethodGet, s.URL()+"/employees", nil)
 			req.Header.Set("X-API-KEY", DefaultAPIKey)
 			resp, err := http.DefaultClient.Do(req)
 			if err == nil {
 				resp.Body.Close()
 			}
-			done <- err
 		}()
 		for s.Requests() == 0 {
 			time.Sleep(time.Millisecond)
