@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -873,6 +874,9 @@ func TestTimeoutsAndConnectionErrors(t *testing.T) {
 		if !errors.Is(err, provider.ErrUnavailable) {
 			t.Fatalf("got %v, want ErrUnavailable", err)
 		}
+		if oe := new(net.OpError); !errors.As(err, &oe) {
+			t.Errorf("got %v, want the dial error wrapped too", err)
+		}
 		assertNoKey(t, err)
 	})
 }
@@ -1113,7 +1117,8 @@ func TestWithoutKey(t *testing.T) {
 		})
 	}
 	clean := fmt.Errorf("clean: %w", provider.ErrUnavailable)
-	if withoutKey(clean, testKey) != clean {
-		t.Errorf("an error without the key was replaced")
+	// Kept means the same text and the same chain (errors.Is finds clean itself, not only its sentinel).
+	if got := withoutKey(clean, testKey); !errors.Is(got, clean) || got.Error() != clean.Error() {
+		t.Errorf("an error without the key was replaced: %v", got)
 	}
 }

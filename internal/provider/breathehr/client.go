@@ -278,7 +278,7 @@ func (c *Client) getOnce(ctx context.Context, st *stats, u *url.URL, what string
 
 func (c *Client) transportError(ctx context.Context, what string, err error) error {
 	if errors.Is(err, provider.ErrRedirectRefused) {
-		return fmt.Errorf("breathehr: %s: %s, so the API key was not sent there; check the endpoint: %w",
+		return fmt.Errorf("breathehr: %s: %w, so the API key was not sent there; check the endpoint: %w",
 			what, provider.ErrRedirectRefused, provider.ErrInvalidResponse)
 	}
 	if ctx.Err() != nil {

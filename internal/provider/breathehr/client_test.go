@@ -449,7 +449,7 @@ func TestKeyNeverSentToAnotherHost(t *testing.T) {
 				http.Redirect(w, r, rec.URL+"/v1/employees", http.StatusFound)
 			})
 			_, err := testClient(t, srv.URL+"/v1", hc).Fetch(context.Background())
-			if !errors.Is(err, provider.ErrInvalidResponse) || !strings.Contains(err.Error(), "refused a redirect") {
+			if !errors.Is(err, provider.ErrInvalidResponse) || !errors.Is(err, provider.ErrRedirectRefused) {
 				t.Fatalf("err = %v, want a refused redirect (ErrInvalidResponse)", err)
 			}
 			if rec.requests != 0 || rec.sawKey {
