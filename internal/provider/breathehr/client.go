@@ -332,7 +332,7 @@ func (c *Client) statusError(what string, resp *http.Response, st *stats) error 
 }
 
 // sanitise makes text safe to put in an error: the API key removed (any case), control characters and
-// runs of white space collapsed to one space, and at most max runes kept.
-func (c *Client) sanitise(s string, max int) string {
-	return provider.OneLine(provider.Redact(s, c.apiKey), max)
+// runs of white space collapsed to one space, and at most maxRunes runes kept.
+func (c *Client) sanitise(s string, maxRunes int) string {
+	return provider.OneLine(provider.Redact(s, c.apiKey), maxRunes)
 }

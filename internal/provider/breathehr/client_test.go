@@ -272,7 +272,7 @@ func TestFetchPaginationFailures(t *testing.T) {
 		{
 			name: "Total disagrees with the rows read",
 			serve: func(string) func(http.ResponseWriter, *http.Request, int) {
-				return func(w http.ResponseWriter, _ *http.Request, page int) {
+				return func(w http.ResponseWriter, _ *http.Request, _ int) {
 					w.Header().Set("Total", "150")
 					fmt.Fprint(w, employeesJSON(1, 40))
 				}
@@ -292,7 +292,7 @@ func TestFetchPaginationFailures(t *testing.T) {
 		{
 			name: "Total is not a number",
 			serve: func(string) func(http.ResponseWriter, *http.Request, int) {
-				return func(w http.ResponseWriter, _ *http.Request, page int) {
+				return func(w http.ResponseWriter, _ *http.Request, _ int) {
 					w.Header().Set("Total", "lots")
 					fmt.Fprint(w, employeesJSON(1, 3))
 				}
