@@ -36,14 +36,13 @@ import (
 const maxExamples = 10
 
 // setCondition sets c on obj, truncating the transition time to seconds; the time only moves when the
-// status changes. It reports whether anything changed. The caller fills ObservedGeneration where it
-// means something (the Directory); children leave it empty (see hasSynced).
-func setCondition(obj child, c metav1.Condition, now time.Time) bool {
+// status changes. The caller fills ObservedGeneration where it means something (the Directory);
+// children leave it empty (see hasSynced).
+func setCondition(obj child, c metav1.Condition, now time.Time) {
 	c.LastTransitionTime = metav1.NewTime(now.Truncate(time.Second))
 	conds := obj.GetConditions()
-	changed := meta.SetStatusCondition(&conds, c)
+	meta.SetStatusCondition(&conds, c)
 	obj.SetConditions(conds)
-	return changed
 }
 
 // failure is what a failed sync attempt tells the user: the Ready reason, an actionable message, and
@@ -275,7 +274,7 @@ func markFailed(dir *dirsyncv1alpha1.Directory, f failure, now time.Time) {
 	st.ConsecutiveFailures++
 	next := metav1.NewTime(nextSync(st.LastSyncTime.Time, dir.SyncIntervalOrDefault().Duration, st.ConsecutiveFailures, f.retryAfter))
 	st.NextSyncTime = &next
-	if !dir.Spec.DryRun {
+	if !dir.IsDryRun() {
 		st.Plan = nil
 	}
 	setReady(dir, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: f.reason, Message: f.message}, now)
