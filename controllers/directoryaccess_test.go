@@ -232,6 +232,7 @@ var (
 )
 
 func TestDirectoryAccessBindsActiveMembersAndRevokesALeaver(t *testing.T) {
+	requireEnvtest(t)
 	w := newAccessWorld(t, alice, bob, carol, erin)
 	web, api := w.target(true), w.target(true)
 	key := w.createAccess([]string{web, api})
@@ -277,6 +278,7 @@ func TestDirectoryAccessBindsActiveMembersAndRevokesALeaver(t *testing.T) {
 }
 
 func TestDirectoryAccessUnchangedDataWritesNothing(t *testing.T) {
+	requireEnvtest(t)
 	w := newAccessWorld(t, alice, bob, carol)
 	web := w.target(true)
 	key := w.createAccess([]string{web})
@@ -300,6 +302,7 @@ func TestDirectoryAccessUnchangedDataWritesNothing(t *testing.T) {
 }
 
 func TestDirectoryAccessMoverChangesBothGrantsInOneSync(t *testing.T) {
+	requireEnvtest(t)
 	w := newAccessWorld(t, alice, bob, carol)
 	web, crm := w.target(true), w.target(true)
 	eng := w.createAccess([]string{web})
@@ -318,6 +321,7 @@ func TestDirectoryAccessMoverChangesBothGrantsInOneSync(t *testing.T) {
 }
 
 func TestDirectoryAccessRepairsDriftButNeverAdopts(t *testing.T) {
+	requireEnvtest(t)
 	w := newAccessWorld(t, alice, bob)
 	web, foreign := w.target(true), w.target(true)
 	key := w.createAccess([]string{web})
@@ -355,6 +359,7 @@ func TestDirectoryAccessRepairsDriftButNeverAdopts(t *testing.T) {
 }
 
 func TestDirectoryAccessNotPermittedWritesNothingUntilOptedIn(t *testing.T) {
+	requireEnvtest(t)
 	w := newAccessWorld(t, alice, bob)
 	web, secret := w.target(true), w.target(false)
 	key := w.createAccess([]string{web, secret})
@@ -391,6 +396,7 @@ func TestDirectoryAccessNotPermittedWritesNothingUntilOptedIn(t *testing.T) {
 }
 
 func TestDirectoryAccessDeletionRemovesEveryBinding(t *testing.T) {
+	requireEnvtest(t)
 	w := newAccessWorld(t, alice)
 	web, api := w.target(true), w.target(true)
 	key := w.createAccess([]string{web, api})
@@ -426,6 +432,7 @@ func (w *accessWorld) waitDeletingAccess(key types.NamespacedName, reason string
 }
 
 func TestDirectoryAccessHonoursStartAndEndDates(t *testing.T) {
+	requireEnvtest(t)
 	pending := person{id: "5010", email: "pending@example.com", status: fakehr.PendingLeaver, dept: "eng", ending: day(-1)}
 	joiner := person{id: "5011", email: "joiner@example.com", status: fakehr.Current, dept: "eng", start: day(7)}
 	w := newAccessWorld(t, alice, pending, joiner)
@@ -450,6 +457,7 @@ func TestDirectoryAccessHonoursStartAndEndDates(t *testing.T) {
 
 // The endDate boundary passes with no event at all, and while the provider is down: the timer revokes.
 func TestDirectoryAccessRevokesAtEndDateByTimerEvenDuringAnOutage(t *testing.T) {
+	requireEnvtest(t)
 	end := accessClock.Now().AddDate(0, 0, 3).Truncate(24 * time.Hour) // a midnight, 3 days on
 	accessClock.setNow(end.Add(-8 * time.Second))                      // 23:59:52 on the last day
 	leaving := person{id: "5020", email: "leaving@example.com", status: fakehr.PendingLeaver, dept: "eng",
@@ -477,6 +485,7 @@ func TestDirectoryAccessRevokesAtEndDateByTimerEvenDuringAnOutage(t *testing.T) 
 }
 
 func TestDirectoryAccessRevocationGuardHoldsAMassRevocation(t *testing.T) {
+	requireEnvtest(t)
 	var team, gone []person
 	for i := range 10 {
 		p := person{id: fmt.Sprint(5100 + i), email: fmt.Sprintf("p%02d@example.com", i), status: fakehr.Current, dept: "eng"}
@@ -518,6 +527,7 @@ func TestDirectoryAccessRevocationGuardHoldsAMassRevocation(t *testing.T) {
 }
 
 func TestDirectoryAccessSubjectConflictsAndInvalidSubjectsBindNobody(t *testing.T) {
+	requireEnvtest(t)
 	// A leaver's address reused by a joiner, in another case; and someone whose e-mail renders system:.
 	reuser := person{id: "5031", email: "ERIN@example.com", status: fakehr.Current, dept: "eng"}
 	sneaky := person{id: "5032", email: "system:masters", status: fakehr.Current, dept: "eng"}
@@ -544,6 +554,7 @@ func TestDirectoryAccessSubjectConflictsAndInvalidSubjectsBindNobody(t *testing.
 }
 
 func TestDirectoryAccessSuspendAndNamespaceSelector(t *testing.T) {
+	requireEnvtest(t)
 	w := newAccessWorld(t, alice, bob)
 	web, other := w.target(true, "dirsync-test/team=eng-"+w.ns), w.target(true)
 	key := w.createAccess(nil, func(a *dirsyncv1alpha1.DirectoryAccess) {
@@ -605,6 +616,7 @@ func consistentlySubjects(t *testing.T, w *accessWorld, key types.NamespacedName
 // The admission policy: a DirectoryAccess whose creator could not bind the role in its target
 // namespaces themselves is refused, so dirsync is nobody's confused deputy.
 func TestDirectoryAccessAdmissionPolicyStopsAConfusedDeputy(t *testing.T) {
+	requireEnvtest(t)
 	w := newAccessWorld(t, alice)
 	web := w.target(true)
 	const jane = "jane@example.com"
@@ -654,6 +666,7 @@ func TestDirectoryAccessAdmissionPolicyStopsAConfusedDeputy(t *testing.T) {
 }
 
 func TestAPIServerValidatesDirectoryAccess(t *testing.T) {
+	requireEnvtest(t)
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "dirsync-test-"}}
 	must(t, k8sClient.Create(context.Background(), ns))
 	valid := func() *dirsyncv1alpha1.DirectoryAccess {
