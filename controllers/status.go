@@ -50,6 +50,8 @@ func setCondition(obj child, c metav1.Condition, now time.Time) {
 type failure struct {
 	reason, message string
 	retryAfter      time.Duration
+	// unclassified is true when no rule knew the error (it backs off as ProviderUnavailable).
+	unclassified bool
 }
 
 // classify is the one place that decides what a sync error means. Every error a sync can meet — the
@@ -98,7 +100,7 @@ func classify(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure 
 		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: fmt.Sprintf(
 			"%s could not be reached or failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)}
 	default:
-		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: fmt.Sprintf(
+		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, unclassified: true, message: fmt.Sprintf(
 			"The sync from %s failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)}
 	}
 	f.message = provider.Redact(f.message, apiKey)
