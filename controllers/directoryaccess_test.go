@@ -573,7 +573,7 @@ func TestDirectoryAccessSuspendAndNamespaceSelector(t *testing.T) {
 
 	// Suspended, nothing changes: not even a leaver is revoked.
 	a := w.access(key)
-	a.Spec.Suspend = true
+	a.Spec.Suspend = ptr.To(true)
 	must(t, k8sClient.Update(w.ctx, a))
 	w.waitAccess(key, dirsyncv1alpha1.ReasonSuspended)
 	bobLeft := bob
@@ -581,7 +581,7 @@ func TestDirectoryAccessSuspendAndNamespaceSelector(t *testing.T) {
 	w.setPeople(alice, bobLeft)
 	consistentlySubjects(t, w, key, other, []string{alice.subject(), bob.subject()}, 2*time.Second)
 	a = w.access(key)
-	a.Spec.Suspend = false
+	a.Spec.Suspend = ptr.To(false)
 	must(t, k8sClient.Update(w.ctx, a))
 	w.waitSubjects(key, other, []string{alice.subject()})
 }
@@ -680,7 +680,8 @@ func TestAPIServerValidatesDirectoryAccess(t *testing.T) {
 		mutate        func(*dirsyncv1alpha1.DirectoryAccess)
 	}{
 		{name: "no groups", wantErr: "set groups, groupSelector or both", mutate: func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Groups = nil }},
-		{name: "no target", wantErr: "set target.namespaces, target.namespaceSelector or both", mutate: func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Target.Namespaces = nil }},
+		// Through a typed client an empty struct or string is left out, so the API server says Required.
+		{name: "no target", wantErr: "spec.target: Required value", mutate: func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Target.Namespaces = nil }},
 		{name: "a Role in two namespaces", wantErr: "a Role can only be bound in exactly one namespace", mutate: func(a *dirsyncv1alpha1.DirectoryAccess) {
 			a.Spec.RoleRef.Kind, a.Spec.Target.Namespaces = dirsyncv1alpha1.AccessRoleRole, []string{"web", "api"}
 		}},
@@ -688,7 +689,7 @@ func TestAPIServerValidatesDirectoryAccess(t *testing.T) {
 			a.Spec.RoleRef.Kind, a.Spec.Target.NamespaceSelector = dirsyncv1alpha1.AccessRoleRole, &metav1.LabelSelector{}
 		}},
 		{name: "a Group subject", wantErr: "spec.subject.kind", mutate: func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Subject.Kind = "Group" }},
-		{name: "an empty template", wantErr: "spec.subject.template", mutate: func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Subject.Template = "" }},
+		{name: "an empty template", wantErr: "spec.subject: Required value", mutate: func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Subject.Template = "" }},
 		{name: "11 namespaces", wantErr: "spec.target.namespaces", mutate: func(a *dirsyncv1alpha1.DirectoryAccess) {
 			a.Spec.Target.Namespaces = strings.Split("a b c d e f g h i j k", " ")
 		}},

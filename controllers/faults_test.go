@@ -80,6 +80,8 @@ var faultCases = []faultCase{
 		reason: dirsyncv1alpha1.ReasonDeletionGuardTriggered, message: "no employees", guardHeld: true},
 	{name: "duplicated employee ids", fault: fakehr.Fault{Kind: fakehr.FaultDuplicateIDs},
 		reason: dirsyncv1alpha1.ReasonInvalidProviderResponse},
+	{name: "no answer until the request times out", fault: fakehr.Fault{Kind: fakehr.FaultHang},
+		reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: "time"}, // "timed out" or "timeout awaiting response headers"
 }
 
 func TestProviderFaultsChangeNothingAndBackOff(t *testing.T) {

@@ -36,7 +36,7 @@ func groupByDepartmentAndLocation(d *dirsyncv1alpha1.Directory) {
 func groupsOfType(h *harness, t dirsyncv1alpha1.GroupType) map[string]dirsyncv1alpha1.DirectoryGroup {
 	h.t.Helper()
 	var l dirsyncv1alpha1.DirectoryGroupList
-	must(h.t, k8sClient.List(h.ctx, &l, client.InNamespace(h.ns), client.MatchingLabels{dirsyncv1alpha1.LabelGroupType: string(toLower(t))}))
+	must(h.t, k8sClient.List(h.ctx, &l, client.InNamespace(h.ns), client.MatchingLabels{dirsyncv1alpha1.LabelGroupType: toLower(t)}))
 	out := map[string]dirsyncv1alpha1.DirectoryGroup{}
 	for _, g := range l.Items {
 		if g.Spec.Type != t {

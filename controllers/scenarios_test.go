@@ -394,7 +394,7 @@ func scenarioSchedule(h *harness) {
 	if again := h.directory(); !again.Status.NextSyncTime.Equal(d.Status.NextSyncTime) {
 		h.t.Fatalf("a child event moved nextSyncTime from %v to %v", d.Status.NextSyncTime, again.Status.NextSyncTime)
 	}
-	testClock.SetTime(d.Status.NextSyncTime.Time.Add(time.Second))
+	testClock.SetTime(d.Status.NextSyncTime.Add(time.Second))
 	touchUser(h, "2")
 	eventually(h.t, 10*time.Second, func() (bool, string) {
 		now := h.directory()
@@ -448,7 +448,7 @@ func scenarioDeletedByHand(h *harness) {
 func scenarioSuspend(h *harness) {
 	d := h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	n := len(h.users())
-	d.Spec.Suspend = true
+	d.Spec.Suspend = ptr.To(true)
 	must(h.t, k8sClient.Update(h.ctx, d))
 	eventually(h.t, 10*time.Second, func() (bool, string) {
 		c := ready(h.directory())
@@ -461,7 +461,7 @@ func scenarioSuspend(h *harness) {
 		h.t.Fatal("a suspended Directory called the provider or changed objects")
 	}
 	d = h.directory()
-	d.Spec.Suspend = false
+	d.Spec.Suspend = ptr.To(false)
 	must(h.t, k8sClient.Update(h.ctx, d))
 	h.waitReason(dirsyncv1alpha1.ReasonDeletionGuardTriggered) // resumes: the now-empty answer is held
 }

@@ -112,10 +112,10 @@ func approvable(dir *dirsyncv1alpha1.Directory) error {
 	switch {
 	case h == nil || h.ApprovalToken == "":
 		return fmt.Errorf("the Directory %s/%s holds no deletions: there is nothing to approve", dir.Namespace, dir.Name)
-	case dir.Spec.DryRun:
+	case dir.IsDryRun():
 		return fmt.Errorf("the Directory %s/%s is in dry run (spec.dryRun is true): the operator answers approvals only on a real sync; "+
 			"set spec.dryRun to false first", dir.Namespace, dir.Name)
-	case dir.Spec.Suspend:
+	case dir.IsSuspended():
 		return fmt.Errorf("the Directory %s/%s is suspended (spec.suspend is true): the operator answers no approval until it is resumed",
 			dir.Namespace, dir.Name)
 	case h.ApprovalToken == dir.Status.LastHandledApproval:
