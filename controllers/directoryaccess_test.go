@@ -329,8 +329,9 @@ func TestDirectoryAccessRepairsDriftButNeverAdopts(t *testing.T) {
 	rb := w.waitSubjects(key, web, want)
 
 	// Someone adds themselves to the managed RoleBinding: reverted.
-	rb.Subjects = append(rb.Subjects, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "oidc:mallory@example.com"})
-	must(t, k8sClient.Update(w.ctx, rb))
+	update(t, rb, func(rb *rbacv1.RoleBinding) {
+		rb.Subjects = append(rb.Subjects, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "oidc:mallory@example.com"})
+	})
 	w.waitSubjects(key, web, want)
 
 	// Someone deletes it: re-created.
@@ -345,8 +346,7 @@ func TestDirectoryAccessRepairsDriftButNeverAdopts(t *testing.T) {
 		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "someone-else"}}}
 	must(t, k8sClient.Create(w.ctx, mine))
 	a := w.access(key)
-	a.Spec.Target.Namespaces = []string{web, foreign}
-	must(t, k8sClient.Update(w.ctx, a))
+	update(t, a, func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Target.Namespaces = []string{web, foreign} })
 	a = w.waitAccess(key, dirsyncv1alpha1.ReasonNotPermitted)
 	if c := meta.FindStatusCondition(a.Status.Conditions, dirsyncv1alpha1.ConditionReady); !strings.Contains(c.Message, foreign+"/"+name) {
 		t.Errorf("Ready message does not name RoleBinding %s/%s: %s", foreign, name, c.Message)
@@ -384,8 +384,7 @@ func TestDirectoryAccessNotPermittedWritesNothingUntilOptedIn(t *testing.T) {
 	// A role outside the grantor's allow-list (admin) is not permitted anywhere: the bindings keep
 	// their old role, and nothing is replaced.
 	a = w.access(key)
-	a.Spec.RoleRef.Name = "admin"
-	must(t, k8sClient.Update(w.ctx, a))
+	update(t, a, func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.RoleRef.Name = "admin" })
 	a = w.waitAccess(key, dirsyncv1alpha1.ReasonNotPermitted)
 	if msg := meta.FindStatusCondition(a.Status.Conditions, dirsyncv1alpha1.ConditionReady).Message; !strings.Contains(msg, "ClusterRole admin") {
 		t.Errorf("Ready message does not name ClusterRole admin: %s", msg)
@@ -450,8 +449,9 @@ func TestDirectoryAccessHonoursStartAndEndDates(t *testing.T) {
 	}
 
 	// With both lifecycle rules off, both are bound.
-	a.Spec.Lifecycle = dirsyncv1alpha1.AccessLifecycle{HonourStartDate: ptr.To(false), RevokeAtEndDate: ptr.To(false)}
-	must(t, k8sClient.Update(w.ctx, a))
+	update(t, a, func(a *dirsyncv1alpha1.DirectoryAccess) {
+		a.Spec.Lifecycle = dirsyncv1alpha1.AccessLifecycle{HonourStartDate: ptr.To(false), RevokeAtEndDate: ptr.To(false)}
+	})
 	w.waitSubjects(key, web, []string{alice.subject(), joiner.subject(), pending.subject()})
 }
 
@@ -520,8 +520,7 @@ func TestDirectoryAccessRevocationGuardHoldsAMassRevocation(t *testing.T) {
 	}
 
 	// The operator checks HR and lets it through.
-	a.Spec.RevocationGuard.MaxRevokePercent = ptr.To[int32](100)
-	must(t, k8sClient.Update(w.ctx, a))
+	update(t, a, func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.RevocationGuard.MaxRevokePercent = ptr.To[int32](100) })
 	w.waitSubjects(key, web, all[6:])
 	w.waitAccess(key, dirsyncv1alpha1.ReasonBound)
 }
@@ -544,8 +543,7 @@ func TestDirectoryAccessSubjectConflictsAndInvalidSubjectsBindNobody(t *testing.
 	}
 
 	// A template that does not parse changes nothing and says why.
-	a.Spec.Subject.Template = "{{ .Salary }}"
-	must(t, k8sClient.Update(w.ctx, a))
+	update(t, a, func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Subject.Template = "{{ .Salary }}" })
 	a = w.waitAccess(key, dirsyncv1alpha1.ReasonInvalidTemplate)
 	if msg := meta.FindStatusCondition(a.Status.Conditions, dirsyncv1alpha1.ConditionReady).Message; !strings.Contains(msg, ".Salary") {
 		t.Errorf("Ready message does not name the bad field: %s", msg)
@@ -573,29 +571,26 @@ func TestDirectoryAccessSuspendAndNamespaceSelector(t *testing.T) {
 
 	// Suspended, nothing changes: not even a leaver is revoked.
 	a := w.access(key)
-	a.Spec.Suspend = ptr.To(true)
-	must(t, k8sClient.Update(w.ctx, a))
+	update(t, a, func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Suspend = ptr.To(true) })
 	w.waitAccess(key, dirsyncv1alpha1.ReasonSuspended)
 	bobLeft := bob
 	bobLeft.status = fakehr.Former
 	w.setPeople(alice, bobLeft)
 	consistentlySubjects(t, w, key, other, []string{alice.subject(), bob.subject()}, 2*time.Second)
 	a = w.access(key)
-	a.Spec.Suspend = ptr.To(false)
-	must(t, k8sClient.Update(w.ctx, a))
+	update(t, a, func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Suspend = ptr.To(false) })
 	w.waitSubjects(key, other, []string{alice.subject()})
 }
 
 func labelNamespace(t *testing.T, name, team string) {
 	t.Helper()
-	ns := &corev1.Namespace{}
-	must(t, k8sClient.Get(context.Background(), types.NamespacedName{Name: name}, ns))
-	if team == "" {
-		delete(ns.Labels, "dirsync-test/team")
-	} else {
-		ns.Labels["dirsync-test/team"] = team
-	}
-	must(t, k8sClient.Update(context.Background(), ns))
+	update(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, func(ns *corev1.Namespace) {
+		if team == "" {
+			delete(ns.Labels, "dirsync-test/team")
+		} else {
+			ns.Labels["dirsync-test/team"] = team
+		}
+	})
 }
 
 // consistentlySubjects fails if the RoleBinding's subjects differ from want at any poll during d: the

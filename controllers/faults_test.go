@@ -283,8 +283,7 @@ func TestIDThatChangesCaseIsAnotherPerson(t *testing.T) {
 		t.Fatalf("userCount %d, want the held user counted too (%d)", d.Status.UserCount, len(h.srv.Company().Employees)+1)
 	}
 
-	d.Spec.DeletionGuard.MaxDeletePercent = ptr.To[int32](25)
-	must(t, k8sClient.Update(h.ctx, d))
+	update(t, d, func(d *dirsyncv1alpha1.Directory) { d.Spec.DeletionGuard.MaxDeletePercent = ptr.To[int32](25) })
 	h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	if _, ok := h.users()[oldID]; ok {
 		t.Fatalf("the user under the old id %s was not deleted once the guard allowed it", oldID)

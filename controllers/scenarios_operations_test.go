@@ -57,9 +57,7 @@ func scenarioDryRun(h *harness) {
 	if writes.count(h.ns) != 0 {
 		h.t.Fatal("a dry run wrote a user or group")
 	}
-	d = h.directory()
-	d.Spec.DryRun = ptr.To(false)
-	must(h.t, k8sClient.Update(h.ctx, d))
+	update(h.t, h.directory(), func(d *dirsyncv1alpha1.Directory) { d.Spec.DryRun = ptr.To(false) })
 	d = h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	if d.Status.Plan != nil {
 		h.t.Fatalf("plan still shown after dryRun was turned off: %+v", d.Status.Plan)
