@@ -92,7 +92,7 @@ func (r *DirectoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	defer func() { retErr = r.patchStatus(ctx, before, dir, retErr) }()
 
 	now := r.Clock.Now()
-	if dir.Spec.Suspend {
+	if dir.IsSuspended() {
 		markSuspended(dir, now)
 		return ctrl.Result{}, nil
 	}

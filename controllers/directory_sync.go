@@ -217,7 +217,7 @@ func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alp
 		keepHeldMemberships(desired, dep.users)
 	}
 	p := diff(desired, ex, g.hold, now)
-	if dir.Spec.DryRun {
+	if dir.IsDryRun() {
 		return dryRunOutcome(dir, p, ex, g), nil
 	}
 	prog.applied(len(p.ops))(0)
@@ -328,7 +328,7 @@ func (r *DirectoryReconciler) guard(dir *dirsyncv1alpha1.Directory, d desiredSta
 		g.held = heldDeletions(dep)
 	}
 	token := dir.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions]
-	if token == "" || token == dir.Status.LastHandledApproval || dir.Spec.DryRun {
+	if token == "" || token == dir.Status.LastHandledApproval || dir.IsDryRun() {
 		return g
 	}
 	dir.Status.LastHandledApproval = token

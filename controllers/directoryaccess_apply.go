@@ -19,7 +19,7 @@ package controllers
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -284,7 +284,7 @@ func (r *DirectoryAccessReconciler) finalize(ctx context.Context, acc *dirsyncv1
 		}
 	}
 	if len(failed) > 0 {
-		sort.Strings(failed)
+		slices.Sort(failed)
 		setCondition(acc, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonNotPermitted,
 			Message: "The DirectoryAccess is being deleted, but dirsync may not delete its RoleBindings in these namespaces: " + capList(failed, ", ") +
 				". Bind dirsync-access-grantor there again, or delete the RoleBindings labelled " + dirsyncv1alpha1.LabelAccess + "=" +

@@ -101,7 +101,7 @@ func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	switch {
 	case !acc.DeletionTimestamp.IsZero():
 		return r.finalize(ctx, acc, now)
-	case acc.Spec.Suspend:
+	case acc.IsSuspended():
 		markAccessSuspended(acc, now)
 		return ctrl.Result{}, nil
 	}

@@ -20,7 +20,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -300,7 +300,7 @@ func bindingOps(acc *dirsyncv1alpha1.DirectoryAccess, targets []string, existing
 			ops = append(ops, bindingOp{verb: verbDelete, ns: ns, existing: rb})
 		}
 	}
-	sort.SliceStable(ops, func(i, j int) bool { return ops[i].ns < ops[j].ns })
+	slices.SortStableFunc(ops, func(a, b bindingOp) int { return strings.Compare(a.ns, b.ns) })
 	return ops
 }
 
@@ -452,6 +452,6 @@ func summarize(ops []bindingOp) accessSummary {
 		s.revoked += before.Difference(after).Len()
 	}
 	s.subjects = all.Len()
-	sort.SliceStable(s.bindings, func(i, j int) bool { return s.bindings[i].Namespace < s.bindings[j].Namespace })
+	slices.SortStableFunc(s.bindings, func(a, b dirsyncv1alpha1.AccessBinding) int { return strings.Compare(a.Namespace, b.Namespace) })
 	return s
 }

@@ -18,7 +18,7 @@ package controllers
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -43,7 +43,7 @@ func accDirectory(status metav1.ConditionStatus, reason string) *dirsyncv1alpha1
 
 // accBinding is the managed RoleBinding of accAccess() in ns, binding subjects.
 func accBinding(ns string, subjects ...string) rbacv1.RoleBinding {
-	sort.Strings(subjects)
+	slices.Sort(subjects)
 	rb := desiredAccessBinding(accAccess(), ns, subjects)
 	rb.UID = types.UID("uid-" + ns)
 	return *rb

@@ -17,7 +17,8 @@ limitations under the License.
 package controllers
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ func accessReady(problems []problem) metav1.Condition {
 			Message: "Every selected, eligible person is bound in every target namespace that exists."}
 	}
 	sorted := append([]problem(nil), problems...)
-	sort.SliceStable(sorted, func(i, j int) bool { return problemPriority[sorted[i].reason] < problemPriority[sorted[j].reason] })
+	slices.SortStableFunc(sorted, func(a, b problem) int { return cmp.Compare(problemPriority[a.reason], problemPriority[b.reason]) })
 	msgs := make([]string, 0, len(sorted))
 	for _, p := range sorted {
 		msgs = append(msgs, p.message)

@@ -19,7 +19,7 @@ package controllers
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"text/template"
 	"text/template/parse"
@@ -87,7 +87,7 @@ func parseSubjectTemplate(text string) (*subjectTemplate, error) {
 	for f := range used {
 		st.fields = append(st.fields, f)
 	}
-	sort.Strings(st.fields)
+	slices.Sort(st.fields)
 	return st, nil
 }
 
@@ -231,8 +231,8 @@ func computeSubjects(acc *dirsyncv1alpha1.DirectoryAccess, st *subjectTemplate, 
 			rep.classify(acc, &users[i], s, selected, now)
 		}
 	}
-	sort.Strings(rep.conflicts)
-	sort.Strings(rep.invalid)
+	slices.Sort(rep.conflicts)
+	slices.Sort(rep.invalid)
 	return rep
 }
 
@@ -285,7 +285,7 @@ func (rep *subjectReport) noteConflict(idx []int, users []dirsyncv1alpha1.Direct
 	if !relevant {
 		return
 	}
-	sort.Strings(ids)
+	slices.Sort(ids)
 	rep.conflicts = append(rep.conflicts, fmt.Sprintf("%s: %s", subjects[idx[0]], strings.Join(ids, ", ")))
 }
 

@@ -80,6 +80,8 @@ var faultCases = []faultCase{
 		reason: dirsyncv1alpha1.ReasonDeletionGuardTriggered, message: "no employees", guardHeld: true},
 	{name: "duplicated employee ids", fault: fakehr.Fault{Kind: fakehr.FaultDuplicateIDs},
 		reason: dirsyncv1alpha1.ReasonInvalidProviderResponse},
+	{name: "no answer until the request times out", fault: fakehr.Fault{Kind: fakehr.FaultHang},
+		reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: "time"}, // "timed out" or "timeout awaiting response headers"
 }
 
 func TestProviderFaultsChangeNothingAndBackOff(t *testing.T) {
@@ -281,8 +283,7 @@ func TestIDThatChangesCaseIsAnotherPerson(t *testing.T) {
 		t.Fatalf("userCount %d, want the held user counted too (%d)", d.Status.UserCount, len(h.srv.Company().Employees)+1)
 	}
 
-	d.Spec.DeletionGuard.MaxDeletePercent = ptr.To[int32](25)
-	must(t, k8sClient.Update(h.ctx, d))
+	update(t, d, func(d *dirsyncv1alpha1.Directory) { d.Spec.DeletionGuard.MaxDeletePercent = ptr.To[int32](25) })
 	h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	if _, ok := h.users()[oldID]; ok {
 		t.Fatalf("the user under the old id %s was not deleted once the guard allowed it", oldID)

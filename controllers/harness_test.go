@@ -30,6 +30,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
@@ -105,6 +106,20 @@ func newHarness(t *testing.T, pc providerCase, employees int, mutate func(*dirsy
 	must(t, k8sClient.Create(ctx, dir))
 	t.Cleanup(func() { _ = k8sClient.Delete(ctx, dir) })
 	return h
+}
+
+// update re-reads obj, applies mutate and writes it, retrying when the controller wrote the object
+// in between (a Get followed by an Update races with the controller's status writes).
+func update[T client.Object](t *testing.T, obj T, mutate func(T)) {
+	t.Helper()
+	key := client.ObjectKeyFromObject(obj)
+	must(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := k8sClient.Get(context.Background(), key, obj); err != nil {
+			return err
+		}
+		mutate(obj)
+		return k8sClient.Update(context.Background(), obj)
+	}))
 }
 
 func must(t *testing.T, err error) {

@@ -36,7 +36,7 @@ func groupByDepartmentAndLocation(d *dirsyncv1alpha1.Directory) {
 func groupsOfType(h *harness, t dirsyncv1alpha1.GroupType) map[string]dirsyncv1alpha1.DirectoryGroup {
 	h.t.Helper()
 	var l dirsyncv1alpha1.DirectoryGroupList
-	must(h.t, k8sClient.List(h.ctx, &l, client.InNamespace(h.ns), client.MatchingLabels{dirsyncv1alpha1.LabelGroupType: string(toLower(t))}))
+	must(h.t, k8sClient.List(h.ctx, &l, client.InNamespace(h.ns), client.MatchingLabels{dirsyncv1alpha1.LabelGroupType: toLower(t)}))
 	out := map[string]dirsyncv1alpha1.DirectoryGroup{}
 	for _, g := range l.Items {
 		if g.Spec.Type != t {
@@ -109,8 +109,9 @@ func scenarioGroupKindAddedAndRemoved(h *harness) {
 	if n := len(groupsOfType(h, dirsyncv1alpha1.GroupTypeLocation)); n != 0 {
 		h.t.Fatalf("%d location groups before Location was enabled", n)
 	}
-	d.Spec.GroupBy = []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeDepartment, dirsyncv1alpha1.GroupTypeLocation}
-	must(h.t, k8sClient.Update(h.ctx, d))
+	update(h.t, d, func(d *dirsyncv1alpha1.Directory) {
+		d.Spec.GroupBy = []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeDepartment, dirsyncv1alpha1.GroupTypeLocation}
+	})
 	h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	eventually(h.t, 10*time.Second, func() (bool, string) {
 		d = h.directory()
@@ -123,9 +124,9 @@ func scenarioGroupKindAddedAndRemoved(h *harness) {
 	}
 
 	// Removing the kind would delete every location group: more than 25% of the groups, so the guard holds it.
-	d = h.directory()
-	d.Spec.GroupBy = []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeDepartment}
-	must(h.t, k8sClient.Update(h.ctx, d))
+	update(h.t, h.directory(), func(d *dirsyncv1alpha1.Directory) {
+		d.Spec.GroupBy = []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeDepartment}
+	})
 	d = h.waitReason(dirsyncv1alpha1.ReasonDeletionGuardTriggered)
 	if held := d.Status.HeldDeletions; held == nil || int(held.Groups) != locations || held.Users != 0 || locations*100 <= 25*(locations+departments) {
 		h.t.Fatalf("held %+v, want the %d location groups of %d", held, locations, locations+departments)

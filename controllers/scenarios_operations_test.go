@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/utils/ptr"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
@@ -32,7 +34,7 @@ import (
 
 // Day-2 operations (issue 11): preview, approval of held deletions, and progress.
 
-func dryRunAtCreation(d *dirsyncv1alpha1.Directory) { d.Spec.DryRun = true }
+func dryRunAtCreation(d *dirsyncv1alpha1.Directory) { d.Spec.DryRun = ptr.To(true) }
 
 func scenarioDryRun(h *harness) {
 	d := h.waitReason(dirsyncv1alpha1.ReasonDryRun)
@@ -55,9 +57,7 @@ func scenarioDryRun(h *harness) {
 	if writes.count(h.ns) != 0 {
 		h.t.Fatal("a dry run wrote a user or group")
 	}
-	d = h.directory()
-	d.Spec.DryRun = false
-	must(h.t, k8sClient.Update(h.ctx, d))
+	update(h.t, h.directory(), func(d *dirsyncv1alpha1.Directory) { d.Spec.DryRun = ptr.To(false) })
 	d = h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	if d.Status.Plan != nil {
 		h.t.Fatalf("plan still shown after dryRun was turned off: %+v", d.Status.Plan)
@@ -87,7 +87,7 @@ func scenarioDryRunEvaluatesTheGuard(h *harness) {
 	n := len(h.users())
 	removed := removeHalf(h)
 	w := writes.count(h.ns)
-	d := syncWith(h, func(d *dirsyncv1alpha1.Directory) { d.Spec.DryRun = true })
+	d := syncWith(h, func(d *dirsyncv1alpha1.Directory) { d.Spec.DryRun = ptr.To(true) })
 	plan := d.Status.Plan
 	if ready(d).Reason != dirsyncv1alpha1.ReasonDryRun || plan == nil || !plan.GuardWouldHold || int(plan.Held) < len(removed) || plan.Delete != 0 {
 		h.t.Fatalf("Ready %+v, plan %+v; want the guard to hold %d deletions", ready(d), plan, len(removed))

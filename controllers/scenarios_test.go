@@ -245,8 +245,7 @@ func scenarioGuardMassDeletion(h *harness) {
 	}
 	h.waitEvent(dirsyncv1alpha1.ReasonDeletionGuardTriggered)
 
-	d.Spec.DeletionGuard.MaxDeletePercent = ptr.To[int32](60)
-	must(h.t, k8sClient.Update(h.ctx, d))
+	update(h.t, d, func(d *dirsyncv1alpha1.Directory) { d.Spec.DeletionGuard.MaxDeletePercent = ptr.To[int32](60) })
 	h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	if got := len(h.users()); got != len(all)-len(removed) {
 		h.t.Fatalf("after raising maxDeletePercent, %d users remain, want %d", got, len(all)-len(removed))
@@ -394,7 +393,7 @@ func scenarioSchedule(h *harness) {
 	if again := h.directory(); !again.Status.NextSyncTime.Equal(d.Status.NextSyncTime) {
 		h.t.Fatalf("a child event moved nextSyncTime from %v to %v", d.Status.NextSyncTime, again.Status.NextSyncTime)
 	}
-	testClock.SetTime(d.Status.NextSyncTime.Time.Add(time.Second))
+	testClock.SetTime(d.Status.NextSyncTime.Add(time.Second))
 	touchUser(h, "2")
 	eventually(h.t, 10*time.Second, func() (bool, string) {
 		now := h.directory()
@@ -448,8 +447,7 @@ func scenarioDeletedByHand(h *harness) {
 func scenarioSuspend(h *harness) {
 	d := h.waitReason(dirsyncv1alpha1.ReasonSynced)
 	n := len(h.users())
-	d.Spec.Suspend = true
-	must(h.t, k8sClient.Update(h.ctx, d))
+	update(h.t, d, func(d *dirsyncv1alpha1.Directory) { d.Spec.Suspend = ptr.To(true) })
 	eventually(h.t, 10*time.Second, func() (bool, string) {
 		c := ready(h.directory())
 		return c.Reason == dirsyncv1alpha1.ReasonSuspended, fmt.Sprintf("Ready reason %s", c.Reason)
@@ -460,8 +458,6 @@ func scenarioSuspend(h *harness) {
 	if h.srv.Requests() != requests || len(h.users()) != n {
 		h.t.Fatal("a suspended Directory called the provider or changed objects")
 	}
-	d = h.directory()
-	d.Spec.Suspend = false
-	must(h.t, k8sClient.Update(h.ctx, d))
+	update(h.t, h.directory(), func(d *dirsyncv1alpha1.Directory) { d.Spec.Suspend = ptr.To(false) })
 	h.waitReason(dirsyncv1alpha1.ReasonDeletionGuardTriggered) // resumes: the now-empty answer is held
 }

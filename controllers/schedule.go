@@ -65,7 +65,7 @@ func requestedAt(dir *dirsyncv1alpha1.Directory) string {
 // answered yet (a dry run does not answer approvals: they wait for the first real sync).
 func approvalPending(dir *dirsyncv1alpha1.Directory) bool {
 	a := dir.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions]
-	return a != "" && a != dir.Status.LastHandledApproval && !dir.Spec.DryRun
+	return a != "" && a != dir.Status.LastHandledApproval && !dir.IsDryRun()
 }
 
 // nextSync is when the sync after one that started at start is due: start + syncInterval after a

@@ -98,11 +98,11 @@ func compactMeta(m *metav1.ObjectMeta) {
 	m.Name = intern(m.Name) // shared with the members lists of groups
 	m.Namespace = intern(m.Namespace)
 	if len(m.Labels) > 0 {
-		labels := make(map[string]string, len(m.Labels))
+		shared := make(map[string]string, len(m.Labels))
 		for k, v := range m.Labels {
-			labels[intern(k)] = intern(v)
+			shared[intern(k)] = intern(v)
 		}
-		m.Labels = labels
+		m.Labels = shared
 	}
 	for i := range m.OwnerReferences {
 		r := &m.OwnerReferences[i]

@@ -36,14 +36,13 @@ import (
 const maxExamples = 10
 
 // setCondition sets c on obj, truncating the transition time to seconds; the time only moves when the
-// status changes. It reports whether anything changed. The caller fills ObservedGeneration where it
-// means something (the Directory); children leave it empty (see hasSynced).
-func setCondition(obj child, c metav1.Condition, now time.Time) bool {
+// status changes. The caller fills ObservedGeneration where it means something (the Directory);
+// children leave it empty (see hasSynced).
+func setCondition(obj child, c metav1.Condition, now time.Time) {
 	c.LastTransitionTime = metav1.NewTime(now.Truncate(time.Second))
 	conds := obj.GetConditions()
-	changed := meta.SetStatusCondition(&conds, c)
+	meta.SetStatusCondition(&conds, c)
 	obj.SetConditions(conds)
-	return changed
 }
 
 // failure is what a failed sync attempt tells the user: the Ready reason, an actionable message, and
@@ -51,6 +50,8 @@ func setCondition(obj child, c metav1.Condition, now time.Time) bool {
 type failure struct {
 	reason, message string
 	retryAfter      time.Duration
+	// unclassified is true when no rule knew the error (it backs off as ProviderUnavailable).
+	unclassified bool
 }
 
 // classify is the one place that decides what a sync error means. Every error a sync can meet — the
@@ -99,7 +100,7 @@ func classify(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure 
 		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: fmt.Sprintf(
 			"%s could not be reached or failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)}
 	default:
-		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: fmt.Sprintf(
+		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, unclassified: true, message: fmt.Sprintf(
 			"The sync from %s failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)}
 	}
 	f.message = provider.Redact(f.message, apiKey)
@@ -275,7 +276,7 @@ func markFailed(dir *dirsyncv1alpha1.Directory, f failure, now time.Time) {
 	st.ConsecutiveFailures++
 	next := metav1.NewTime(nextSync(st.LastSyncTime.Time, dir.SyncIntervalOrDefault().Duration, st.ConsecutiveFailures, f.retryAfter))
 	st.NextSyncTime = &next
-	if !dir.Spec.DryRun {
+	if !dir.IsDryRun() {
 		st.Plan = nil
 	}
 	setReady(dir, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: f.reason, Message: f.message}, now)

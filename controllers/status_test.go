@@ -26,9 +26,11 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider"
+	"github.com/dirsync/dirsync/internal/provider/fakehr"
 )
 
 func TestClassify(t *testing.T) {
@@ -137,5 +139,75 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// Every error the provider packages can return — each fault of each fake, met by the real client
+// built through the registry, and each factory refusal — is classified by a rule, never by the
+// fallback, and with the reason the fault calls for.
+func TestClassifyEveryProviderError(t *testing.T) {
+	want := map[fakehr.FaultKind]string{
+		fakehr.FaultUnauthorized:  dirsyncv1alpha1.ReasonInvalidCredentials,
+		fakehr.FaultServerError:   dirsyncv1alpha1.ReasonProviderUnavailable,
+		fakehr.FaultRateLimited:   dirsyncv1alpha1.ReasonRateLimited,
+		fakehr.FaultMalformedJSON: dirsyncv1alpha1.ReasonInvalidProviderResponse,
+		fakehr.FaultTruncatedBody: dirsyncv1alpha1.ReasonInvalidProviderResponse,
+		fakehr.FaultSlowBody:      dirsyncv1alpha1.ReasonProviderUnavailable,
+		fakehr.FaultMissingPage:   dirsyncv1alpha1.ReasonInvalidProviderResponse,
+		fakehr.FaultEmptyList:     "",                                        // a well-formed, empty answer: no error (the guard decides)
+		fakehr.FaultErrorEnvelope: dirsyncv1alpha1.ReasonProviderUnavailable, // Breathe HR: HTTP 500; Access People HR: Status 6
+		fakehr.FaultDuplicateIDs:  dirsyncv1alpha1.ReasonInvalidProviderResponse,
+		fakehr.FaultHang:          dirsyncv1alpha1.ReasonProviderUnavailable,
+	}
+	for _, pc := range providerCases {
+		for _, kind := range fakehr.FaultKinds {
+			t.Run(pc.name+"/"+string(kind), func(t *testing.T) {
+				wantReason, ok := want[kind]
+				if !ok {
+					t.Fatalf("fault kind %s has no expected reason in this table", kind)
+				}
+				srv := pc.start(fakehr.Generate(fakehr.GenerateOptions{Seed: 3, Employees: 120, IDs: pc.ids, Today: timeZero}))
+				t.Cleanup(srv.Close)
+				srv.InjectFault(fakehr.Fault{Kind: kind, Delay: 5 * time.Second, Message: "Unexpected failure: please try later"})
+				dir := testDirectory("")
+				dir.Spec.Provider, dir.Spec.Endpoint = pc.provider, srv.URL()
+				r := &DirectoryReconciler{Providers: testProviders(), Clock: clocktesting.NewFakeClock(timeZero),
+					AllowInsecureEndpoints: true, ProviderTimeout: 500 * time.Millisecond}
+				snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil)
+				if err == nil && snap != nil {
+					_, err = buildModel(dir, snap) // duplicates are the model's to refuse
+				}
+				got := ""
+				if err != nil {
+					f := classify(err, dir, srv.APIKey())
+					if f.unclassified {
+						t.Fatalf("%v fell through to the fallback", err)
+					}
+					got = f.reason
+				}
+				// Access People HR has no pages, so a missing page is no fault there.
+				noPages := kind == fakehr.FaultMissingPage && pc.provider == dirsyncv1alpha1.ProviderAccessPeopleHR
+				if got != wantReason && (!noPages || got != "") {
+					t.Fatalf("%s: reason %q (err %v), want %q", kind, got, err, wantReason)
+				}
+			})
+		}
+	}
+	for name, tc := range map[string]struct {
+		key, endpoint, want string
+	}{
+		"a key with white space":   {key: "two words", want: dirsyncv1alpha1.ReasonInvalidCredentials},
+		"an endpoint with a query": {key: "k", endpoint: "https://api.breathehr.com/v1?x=1", want: dirsyncv1alpha1.ReasonInvalidSpec},
+	} {
+		t.Run("factory/"+name, func(t *testing.T) {
+			dir := testDirectory("")
+			dir.Spec.Endpoint = tc.endpoint
+			r := &DirectoryReconciler{Providers: testProviders(), Clock: clocktesting.NewFakeClock(timeZero)}
+			_, err := r.fetch(t.Context(), dir, tc.key, nil)
+			f := classify(err, dir, tc.key)
+			if err == nil || f.unclassified || f.reason != tc.want || strings.Contains(f.message, "invalid response") {
+				t.Fatalf("factory error %v: %s %q, want %s", err, f.reason, f.message, tc.want)
+			}
+		})
 	}
 }

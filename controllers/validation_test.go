@@ -137,7 +137,7 @@ func TestAPIServerDefaultsAMinimalDirectory(t *testing.T) {
 	s := d.Spec
 	if s.CredentialsSecretRef.Key != "apiKey" || s.SyncInterval == nil || s.SyncInterval.Duration != 30*time.Minute ||
 		s.DeletionGuard.MaxDeletePercent == nil || *s.DeletionGuard.MaxDeletePercent != 25 ||
-		s.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyKeep || s.Suspend || s.Endpoint != "" || s.DryRun ||
+		s.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyKeep || s.Suspend != nil || s.Endpoint != "" || s.DryRun != nil ||
 		len(s.GroupBy) != 1 || s.GroupBy[0] != dirsyncv1alpha1.GroupTypeDepartment {
 		t.Fatalf("defaulted spec = %+v (maxDeletePercent %v)", s, s.DeletionGuard.MaxDeletePercent)
 	}

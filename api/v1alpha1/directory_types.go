@@ -65,15 +65,16 @@ type DeletionGuard struct {
 type DirectorySpec struct {
 	// provider is the HR system to read: BreatheHR or AccessPeopleHR.
 	// +required
-	Provider ProviderType `json:"provider"`
+	Provider ProviderType `json:"provider,omitempty"`
 
 	// credentialsSecretRef names the Secret, in this Directory's namespace, and the key in it that holds the provider's API key.
 	// +required
-	CredentialsSecretRef SecretKeyReference `json:"credentialsSecretRef"`
+	CredentialsSecretRef SecretKeyReference `json:"credentialsSecretRef,omitzero"`
 
 	// endpoint overrides the provider's default base URL, e.g. the Breathe HR sandbox https://api.sandbox.breathehr.info/v1.
 	// http:// is refused unless the manager runs with --allow-insecure-endpoints.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:XValidation:rule="isURL(self) && (self.startsWith('https://') || self.startsWith('http://')) && url(self).getHostname() != ''",message="endpoint must be an absolute http:// or https:// URL with a host, e.g. https://api.sandbox.breathehr.info/v1"
 	Endpoint string `json:"endpoint,omitempty"`
@@ -87,12 +88,12 @@ type DirectorySpec struct {
 
 	// suspend stops all provider calls while true; everything already materialized stays as it is.
 	// +optional
-	Suspend bool `json:"suspend,omitempty"`
+	Suspend *bool `json:"suspend,omitempty"`
 
 	// deletionGuard limits how many users one sync may delete.
 	// +optional
 	// +kubebuilder:default={}
-	DeletionGuard DeletionGuard `json:"deletionGuard,omitempty"`
+	DeletionGuard DeletionGuard `json:"deletionGuard,omitzero"`
 
 	// inactiveUserPolicy is Keep (materialize leavers with state Inactive) or Delete (remove a user's object once the provider marks them inactive).
 	// +optional
@@ -102,7 +103,7 @@ type DirectorySpec struct {
 	// dryRun makes every sync read the provider and compute its plan (status.plan) without writing any
 	// DirectoryUser or DirectoryGroup; Ready is then False with reason DryRun. Setting it to false applies at once.
 	// +optional
-	DryRun bool `json:"dryRun,omitempty"`
+	DryRun *bool `json:"dryRun,omitempty"`
 
 	// groupBy lists what DirectoryGroups are made of: Department (the default), Location, and Division
 	// (BreatheHR) or Company (AccessPeopleHR). Removing a kind deletes its groups through the deletion guard.
@@ -217,15 +218,16 @@ type DeletionApproval struct {
 
 // DirectoryStatus is what the operator last observed and did.
 type DirectoryStatus struct {
-	// observedGeneration is the generation of the spec that the last successful sync used.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: Ready is True (reason Synced) after a successful sync, and False with a reason that says what went wrong.
+	// conditions hold Ready, True (reason Synced) after a successful sync and False with a reason that
+	// says what went wrong, and Syncing, True while a long sync runs, with its progress.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the generation of the spec that the last successful sync used.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// lastSyncTime is when the last sync attempt started.
 	// +optional
@@ -304,16 +306,18 @@ type DirectoryStatus struct {
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 63",message="a Directory's name must be at most 63 characters: it is used as the dirsync.io/directory label value"
 type Directory struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's standard metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec says which HR system to read and how.
 	// +required
-	Spec DirectorySpec `json:"spec"`
+	Spec DirectorySpec `json:"spec,omitzero"`
 
 	// status is what the operator last observed and did.
 	// +optional
-	Status DirectoryStatus `json:"status,omitempty"`
+	Status DirectoryStatus `json:"status,omitzero"`
 }
 
 // +kubebuilder:object:root=true
@@ -339,6 +343,12 @@ func (d *Directory) SyncIntervalOrDefault() metav1.Duration {
 	return *d.Spec.SyncInterval
 }
 
+// IsSuspended reports whether spec.suspend is true.
+func (d *Directory) IsSuspended() bool { return d.Spec.Suspend != nil && *d.Spec.Suspend }
+
+// IsDryRun reports whether spec.dryRun is true.
+func (d *Directory) IsDryRun() bool { return d.Spec.DryRun != nil && *d.Spec.DryRun }
+
 // GroupByOrDefault returns spec.groupBy, or [Department] when it is unset (as the CRD defaults it).
 func (d *Directory) GroupByOrDefault() []GroupType {
 	if len(d.Spec.GroupBy) == 0 {
@@ -356,5 +366,5 @@ func (d *Directory) MaxDeletePercentOrDefault() int32 {
 }
 
 func init() {
-	SchemeBuilder.Register(&Directory{}, &DirectoryList{})
+	register(&Directory{}, &DirectoryList{})
 }

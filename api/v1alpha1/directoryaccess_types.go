@@ -66,18 +66,19 @@ const (
 type AccessRoleRef struct {
 	// kind is ClusterRole or Role. A Role is allowed only with exactly one target namespace (its own).
 	// +required
-	Kind AccessRoleKind `json:"kind"`
+	Kind AccessRoleKind `json:"kind,omitempty"`
 
 	// name is the name of the ClusterRole, or of the Role in the target namespace. It cannot be changed
 	// in a RoleBinding, so changing it replaces the managed RoleBindings.
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 }
 
 // AccessTarget says in which namespaces the role is bound. Cluster-wide bindings are out of scope for v1alpha1.
 // +kubebuilder:validation:XValidation:rule="(has(self.namespaces) && size(self.namespaces) > 0) || has(self.namespaceSelector)",message="set target.namespaces, target.namespaceSelector or both"
+// +kubebuilder:validation:MinProperties=1
 type AccessTarget struct {
 	// namespaces are the names of the namespaces to bind the role in, at most 10 (the admission policy
 	// checks its creator's rights in each; use namespaceSelector for more).
@@ -108,17 +109,17 @@ type AccessSubject struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
-	Template string `json:"template"`
+	Template string `json:"template,omitempty"`
 }
 
 // AccessLifecycle ties access to the employment dates the HR system holds. Dates are whole days in UTC.
 type AccessLifecycle struct {
-	// honourStartDate, when true (the default), binds no one before 00:00 UTC on their startDate.
+	// honourStartDate is whether, as by default, to bind no one before 00:00 UTC on their startDate.
 	// +optional
 	// +kubebuilder:default=true
 	HonourStartDate *bool `json:"honourStartDate,omitempty"`
 
-	// revokeAtEndDate, when true (the default), unbinds a person at 00:00 UTC after their endDate, even
+	// revokeAtEndDate is whether, as by default, to unbind a person at 00:00 UTC after their endDate, even
 	// while the HR system still says Active (e.g. a pending leaver) and even while the Directory is not
 	// Ready. Like every revocation the data causes, it passes the revocation guard.
 	// +optional
@@ -141,11 +142,11 @@ type RevocationGuard struct {
 
 // DirectoryAccessSpec binds the Active members of some DirectoryGroups to a role in some namespaces.
 // +kubebuilder:validation:XValidation:rule="(has(self.groups) && size(self.groups) > 0) || has(self.groupSelector)",message="set groups, groupSelector or both"
-// +kubebuilder:validation:XValidation:rule="self.roleRef.kind != 'Role' || (has(self.target.namespaces) && size(self.target.namespaces) == 1 && !has(self.target.namespaceSelector))",message="a Role can only be bound in exactly one namespace: set target.namespaces to that one namespace and no namespaceSelector",fieldPath=".roleRef.kind"
+// +kubebuilder:validation:XValidation:rule="self.roleRef.kind != 'Role' || (has(self.target) && has(self.target.namespaces) && size(self.target.namespaces) == 1 && !has(self.target.namespaceSelector))",message="a Role can only be bound in exactly one namespace: set target.namespaces to that one namespace and no namespaceSelector",fieldPath=".roleRef.kind"
 type DirectoryAccessSpec struct {
 	// directoryRef names the Directory, in this namespace, whose people and groups are used.
 	// +required
-	DirectoryRef DirectoryReference `json:"directoryRef"`
+	DirectoryRef DirectoryReference `json:"directoryRef,omitzero"`
 
 	// groups are names of DirectoryGroup objects of that Directory, in this namespace.
 	// +optional
@@ -159,30 +160,30 @@ type DirectoryAccessSpec struct {
 
 	// roleRef is the role to bind.
 	// +required
-	RoleRef AccessRoleRef `json:"roleRef"`
+	RoleRef AccessRoleRef `json:"roleRef,omitzero"`
 
-	// target says in which namespaces the role is bound.
+	// target says in which namespaces the role is bound: namespaces, namespaceSelector or both.
 	// +required
-	Target AccessTarget `json:"target"`
+	Target AccessTarget `json:"target,omitzero"`
 
 	// subject says how a person is rendered as an RBAC subject.
 	// +required
-	Subject AccessSubject `json:"subject"`
+	Subject AccessSubject `json:"subject,omitzero"`
 
 	// lifecycle ties access to startDate and endDate.
 	// +optional
 	// +kubebuilder:default={}
-	Lifecycle AccessLifecycle `json:"lifecycle,omitempty"`
+	Lifecycle AccessLifecycle `json:"lifecycle,omitzero"`
 
 	// revocationGuard holds bulk revocations.
 	// +optional
 	// +kubebuilder:default={}
-	RevocationGuard RevocationGuard `json:"revocationGuard,omitempty"`
+	RevocationGuard RevocationGuard `json:"revocationGuard,omitzero"`
 
-	// suspend, while true, makes dirsync change nothing: no grants and no revocations. Delete the
+	// suspend makes dirsync change nothing while true: no grants and no revocations. Delete the
 	// DirectoryAccess to remove the access it gave.
 	// +optional
-	Suspend bool `json:"suspend,omitempty"`
+	Suspend *bool `json:"suspend,omitempty"`
 }
 
 // AccessBinding is one RoleBinding a DirectoryAccess manages.
@@ -213,17 +214,17 @@ type AccessChange struct {
 
 // DirectoryAccessStatus is what dirsync last bound.
 type DirectoryAccessStatus struct {
-	// observedGeneration is the generation of the spec that the last successful reconcile used.
-	// +optional
-	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
-
-	// conditions: Ready is True (Bound) when every selected, eligible person is bound in every target
+	// conditions hold Ready, True (Bound) when every selected, eligible person is bound in every target
 	// namespace, and False with NotPermitted, SubjectConflict, RevocationHeld, DirectoryNotReady,
 	// Suspended or InvalidTemplate otherwise.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the generation of the spec that the last successful reconcile used.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// subjects is how many distinct subjects the DirectoryAccess binds.
 	// +optional
@@ -259,16 +260,18 @@ type DirectoryAccessStatus struct {
 // +kubebuilder:printcolumn:name="Subjects",type=integer,JSONPath=".status.subjects"
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
 type DirectoryAccess struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's standard metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec says who is bound to which role, where.
 	// +required
-	Spec DirectoryAccessSpec `json:"spec"`
+	Spec DirectoryAccessSpec `json:"spec,omitzero"`
 
 	// status is what dirsync last bound.
 	// +optional
-	Status DirectoryAccessStatus `json:"status,omitempty"`
+	Status DirectoryAccessStatus `json:"status,omitzero"`
 }
 
 // +kubebuilder:object:root=true
@@ -304,6 +307,9 @@ func (a *DirectoryAccess) MaxRevokePercentOrDefault() int32 {
 	return *a.Spec.RevocationGuard.MaxRevokePercent
 }
 
+// IsSuspended reports whether spec.suspend is true.
+func (a *DirectoryAccess) IsSuspended() bool { return a.Spec.Suspend != nil && *a.Spec.Suspend }
+
 func init() {
-	SchemeBuilder.Register(&DirectoryAccess{}, &DirectoryAccessList{})
+	register(&DirectoryAccess{}, &DirectoryAccessList{})
 }

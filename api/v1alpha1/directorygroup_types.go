@@ -42,7 +42,7 @@ var AllGroupTypes = []GroupType{GroupTypeDepartment, GroupTypeLocation, GroupTyp
 type DirectoryGroupSpec struct {
 	// directoryRef names the Directory this group came from.
 	// +required
-	DirectoryRef DirectoryReference `json:"directoryRef"`
+	DirectoryRef DirectoryReference `json:"directoryRef,omitzero"`
 
 	// type is what the group groups people by: Department, Location, Division or Company.
 	// +optional
@@ -53,10 +53,11 @@ type DirectoryGroupSpec struct {
 	// (Access People HR departments, locations and companies).
 	// +required
 	// +kubebuilder:validation:MinLength=1
-	ExternalID string `json:"externalID"`
+	ExternalID string `json:"externalID,omitempty"`
 
 	// displayName is the group's name.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	DisplayName string `json:"displayName,omitempty"`
 
 	// members are the sorted names of the DirectoryUser objects in this group.
@@ -68,15 +69,15 @@ type DirectoryGroupSpec struct {
 // DirectoryGroupStatus is the status of a DirectoryGroup. The operator writes it in the same request as
 // the spec (the kind has no status subresource), so it always describes the spec beside it.
 type DirectoryGroupStatus struct {
-	// memberCount is the number of members.
-	// +optional
-	MemberCount int32 `json:"memberCount,omitzero"`
-
-	// conditions: Synced is True (UpToDate) while the group matches the provider, and False (RemovedFromProvider) while its deletion is held by the deletion guard.
+	// conditions hold Synced, True (UpToDate) while the group matches the provider, and False (RemovedFromProvider) while its deletion is held by the deletion guard.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// memberCount is the number of members.
+	// +optional
+	MemberCount int32 `json:"memberCount,omitzero"`
 }
 
 // DirectoryGroup is one department (or location, division, company) of a Directory's HR system. It has
@@ -91,16 +92,18 @@ type DirectoryGroupStatus struct {
 // +kubebuilder:selectablefield:JSONPath=".spec.displayName"
 // +kubebuilder:selectablefield:JSONPath=".spec.type"
 type DirectoryGroup struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's standard metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is the group as the provider returned it.
 	// +required
-	Spec DirectoryGroupSpec `json:"spec"`
+	Spec DirectoryGroupSpec `json:"spec,omitzero"`
 
 	// status says whether the group still matches the provider.
 	// +optional
-	Status DirectoryGroupStatus `json:"status,omitempty"`
+	Status DirectoryGroupStatus `json:"status,omitzero"`
 }
 
 // +kubebuilder:object:root=true
@@ -119,5 +122,5 @@ func (g *DirectoryGroup) GetConditions() []metav1.Condition { return g.Status.Co
 func (g *DirectoryGroup) SetConditions(c []metav1.Condition) { g.Status.Conditions = c }
 
 func init() {
-	SchemeBuilder.Register(&DirectoryGroup{}, &DirectoryGroupList{})
+	register(&DirectoryGroup{}, &DirectoryGroupList{})
 }

@@ -36,39 +36,45 @@ const (
 type DirectoryUserSpec struct {
 	// directoryRef names the Directory this user came from.
 	// +required
-	DirectoryRef DirectoryReference `json:"directoryRef"`
+	DirectoryRef DirectoryReference `json:"directoryRef,omitzero"`
 
 	// externalID is the employee's id in the HR system.
 	// +required
 	// +kubebuilder:validation:MinLength=1
-	ExternalID string `json:"externalID"`
+	ExternalID string `json:"externalID,omitempty"`
 
 	// email is the employee's work e-mail address, as the provider sent it.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	Email string `json:"email,omitempty"`
 
 	// firstName is the employee's first name.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	FirstName string `json:"firstName,omitempty"`
 
 	// lastName is the employee's last name.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	LastName string `json:"lastName,omitempty"`
 
 	// displayName is the name to show: the known-as name if the provider has one, else first and last name.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	DisplayName string `json:"displayName,omitempty"`
 
 	// jobTitle is the employee's job title.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	JobTitle string `json:"jobTitle,omitempty"`
 
 	// state is Active or Inactive, mapped from the provider's status as documented in the README.
 	// +required
-	State UserState `json:"state"`
+	State UserState `json:"state,omitempty"`
 
 	// employmentStatus is the provider's own status text, e.g. "Current employee".
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	EmploymentStatus string `json:"employmentStatus,omitempty"`
 
 	// groups are the sorted names of the DirectoryGroup objects this user belongs to.
@@ -78,38 +84,47 @@ type DirectoryUserSpec struct {
 
 	// managerExternalID is the externalID of the employee's line manager.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	ManagerExternalID string `json:"managerExternalID,omitempty"`
 
 	// startDate is the employee's start date, YYYY-MM-DD; empty when unknown.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	StartDate string `json:"startDate,omitempty"`
 
 	// endDate is the employee's leaving date, YYYY-MM-DD; empty when unknown.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	EndDate string `json:"endDate,omitempty"`
 
 	// preferredName is the name the employee goes by (Breathe HR known_as, Access People HR KnownAs); absent when the provider has none.
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	PreferredName string `json:"preferredName,omitempty"`
 
 	// location is the name of the employee's work location (Breathe HR location, Access People HR Location).
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	Location string `json:"location,omitempty"`
 
 	// division is the name of the employee's division (Breathe HR division; Access People HR has none).
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	Division string `json:"division,omitempty"`
 
 	// company is the name of the employing company (Access People HR Company; Breathe HR has none).
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	Company string `json:"company,omitempty"`
 
 	// employmentType is the provider's employment type text, e.g. "Full Time" (Breathe HR full_or_part_time, Access People HR EmploymentType).
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	EmploymentType string `json:"employmentType,omitempty"`
 
 	// managerEmail is the line manager's work e-mail address (Access People HR ReportsToEmailAddress; Breathe HR line_manager.email when sent).
 	// +optional
+	// +kubebuilder:validation:MinLength=1
 	ManagerEmail string `json:"managerEmail,omitempty"`
 
 	// managerRef names the DirectoryUser of the employee's line manager in the same Directory; absent when the manager is not in the directory.
@@ -123,13 +138,13 @@ type UserReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 }
 
 // DirectoryUserStatus says whether a DirectoryUser matches the provider. The operator writes it in the
 // same request as the spec (the kind has no status subresource), so it always describes the spec beside it.
 type DirectoryUserStatus struct {
-	// conditions: Synced is True (UpToDate) while the object matches the provider, and False (RemovedFromProvider) while its deletion is held by the deletion guard.
+	// conditions hold Synced, True (UpToDate) while the object matches the provider, and False (RemovedFromProvider) while its deletion is held by the deletion guard.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -155,16 +170,18 @@ type DirectoryUserStatus struct {
 // +kubebuilder:selectablefield:JSONPath=".spec.employmentType"
 // +kubebuilder:selectablefield:JSONPath=".spec.managerRef.name"
 type DirectoryUser struct {
-	metav1.TypeMeta   `json:",inline"`
+	metav1.TypeMeta `json:",inline"`
+	// metadata is the object's standard metadata.
+	// +optional
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
 	// spec is the employee as the provider returned them.
 	// +required
-	Spec DirectoryUserSpec `json:"spec"`
+	Spec DirectoryUserSpec `json:"spec,omitzero"`
 
 	// status says whether the object still matches the provider.
 	// +optional
-	Status DirectoryUserStatus `json:"status,omitempty"`
+	Status DirectoryUserStatus `json:"status,omitzero"`
 }
 
 // +kubebuilder:object:root=true
@@ -183,5 +200,5 @@ func (u *DirectoryUser) GetConditions() []metav1.Condition { return u.Status.Con
 func (u *DirectoryUser) SetConditions(c []metav1.Condition) { u.Status.Conditions = c }
 
 func init() {
-	SchemeBuilder.Register(&DirectoryUser{}, &DirectoryUserList{})
+	register(&DirectoryUser{}, &DirectoryUserList{})
 }

@@ -21,7 +21,7 @@ type DirectoryReference struct {
 	// name is the name of the Directory.
 	// +required
 	// +kubebuilder:validation:MinLength=1
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 }
 
 // SecretKeyReference names a key of a Secret in the Directory's namespace. There is deliberately no
@@ -31,7 +31,7 @@ type SecretKeyReference struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	Name string `json:"name"`
+	Name string `json:"name,omitempty"`
 
 	// key is the key within the Secret's data that holds the provider's API key.
 	// +optional

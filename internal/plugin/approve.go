@@ -21,7 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -112,10 +112,10 @@ func approvable(dir *dirsyncv1alpha1.Directory) error {
 	switch {
 	case h == nil || h.ApprovalToken == "":
 		return fmt.Errorf("the Directory %s/%s holds no deletions: there is nothing to approve", dir.Namespace, dir.Name)
-	case dir.Spec.DryRun:
+	case dir.IsDryRun():
 		return fmt.Errorf("the Directory %s/%s is in dry run (spec.dryRun is true): the operator answers approvals only on a real sync; "+
 			"set spec.dryRun to false first", dir.Namespace, dir.Name)
-	case dir.Spec.Suspend:
+	case dir.IsSuspended():
 		return fmt.Errorf("the Directory %s/%s is suspended (spec.suspend is true): the operator answers no approval until it is resumed",
 			dir.Namespace, dir.Name)
 	case h.ApprovalToken == dir.Status.LastHandledApproval:
@@ -195,7 +195,7 @@ func latestApprovalEvent(events []corev1.Event, token string) string {
 	if len(matching) == 0 {
 		return ""
 	}
-	sort.SliceStable(matching, func(i, j int) bool { return eventTime(&matching[i]).Before(eventTime(&matching[j])) })
+	slices.SortStableFunc(matching, func(a, b corev1.Event) int { return eventTime(&a).Compare(eventTime(&b)) })
 	last := matching[len(matching)-1]
 	return last.Reason + ": " + last.Message
 }

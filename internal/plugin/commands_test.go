@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/utils/ptr"
+
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -182,7 +184,7 @@ func TestStatusCommand(t *testing.T) {
 	clk := clocktesting.NewFakePassiveClock(now)
 	ns, other := newNamespace(t), newNamespace(t)
 	createDirectory(t, ns, "acme", nil, heldStatus(now.Add(-3*time.Minute), "tok-acme"))
-	createDirectory(t, ns, "beta", func(s *dirsyncv1alpha1.DirectorySpec) { s.Suspend = true }, syncedStatus(now.Add(-time.Hour)))
+	createDirectory(t, ns, "beta", func(s *dirsyncv1alpha1.DirectorySpec) { s.Suspend = ptr.To(true) }, syncedStatus(now.Add(-time.Hour)))
 	createDirectory(t, other, "gamma", nil, dirsyncv1alpha1.DirectoryStatus{})
 	empty := newNamespace(t)
 
@@ -338,7 +340,7 @@ func TestSyncCommand(t *testing.T) {
 	})
 
 	t.Run("a suspended Directory is not annotated", func(t *testing.T) {
-		dir := createDirectory(t, ns, "paused", func(s *dirsyncv1alpha1.DirectorySpec) { s.Suspend = true }, syncedStatus(start))
+		dir := createDirectory(t, ns, "paused", func(s *dirsyncv1alpha1.DirectorySpec) { s.Suspend = ptr.To(true) }, syncedStatus(start))
 		r := runPlugin(t, nil, "", "sync", "paused", "-n", ns)
 		if r.code != 1 {
 			t.Fatalf("want exit code 1; %s", r)
@@ -473,7 +475,7 @@ func TestPlanCommand(t *testing.T) {
 	planned.Conditions[0] = cond(dirsyncv1alpha1.ConditionReady, metav1.ConditionFalse, dirsyncv1alpha1.ReasonDryRun, "Dry run.", now)
 	planned.Plan = &dirsyncv1alpha1.SyncPlan{Create: 2, Delete: 1, Summary: "would create 2 users and 0 groups, update 0, delete 1 user and 0 groups",
 		Examples: dirsyncv1alpha1.PlanExamples{Create: []string{"dry-a", "dry-b"}, Delete: []string{"dry-z"}}}
-	createDirectory(t, ns, "dry", func(s *dirsyncv1alpha1.DirectorySpec) { s.DryRun = true }, planned)
+	createDirectory(t, ns, "dry", func(s *dirsyncv1alpha1.DirectorySpec) { s.DryRun = ptr.To(true) }, planned)
 	createDirectory(t, ns, "wet", nil, syncedStatus(now))
 
 	r := runPlugin(t, clocktesting.NewFakePassiveClock(now), "", "plan", "dry", "-n", ns)

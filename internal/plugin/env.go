@@ -136,7 +136,7 @@ func (e *env) waitFor(ctx context.Context, key types.NamespacedName,
 	case ctx.Err() != nil:
 		return last, fmt.Errorf("interrupted while waiting: %w", ctx.Err())
 	case wait.Interrupted(err) && last == nil && lastErr != nil:
-		return nil, fmt.Errorf("%w after %s; the last read failed: %v", errTimeout, e.opts.timeout, lastErr)
+		return nil, fmt.Errorf("%w after %s; the last read failed: %w", errTimeout, e.opts.timeout, lastErr)
 	case wait.Interrupted(err):
 		return last, fmt.Errorf("%w after %s", errTimeout, e.opts.timeout)
 	}

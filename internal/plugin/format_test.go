@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/utils/ptr"
+
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -237,7 +239,7 @@ func TestFormatDetail(t *testing.T) {
 			name: "suspended and dry run",
 			dir: func() *dirsyncv1alpha1.Directory {
 				d := syncedDirectory()
-				d.Spec.Suspend, d.Spec.DryRun = true, true
+				d.Spec.Suspend, d.Spec.DryRun = ptr.To(true), ptr.To(true)
 				d.Status.Plan = &dirsyncv1alpha1.SyncPlan{Create: 3, Summary: "would create 3 users and 0 groups, update 0, delete 0"}
 				return d
 			},
@@ -287,7 +289,7 @@ func assertLines(t *testing.T, out string, want []string) {
 func TestFormatTable(t *testing.T) {
 	other := guardedDirectory()
 	other.Namespace, other.Name = "eng", "beta"
-	other.Spec.Suspend = true
+	other.Spec.Suspend = ptr.To(true)
 	dirs := []dirsyncv1alpha1.Directory{*syncedDirectory(), *other}
 
 	got := strings.Split(formatTable(dirs, false, testNow), "\n")
@@ -337,7 +339,7 @@ func TestFormatSyncOutcome(t *testing.T) {
 			name: "a dry run succeeds with its plan",
 			dir: func() *dirsyncv1alpha1.Directory {
 				d := syncedDirectory()
-				d.Spec.DryRun = true
+				d.Spec.DryRun = ptr.To(true)
 				d.Status.Conditions = []metav1.Condition{readyCond(metav1.ConditionFalse, dirsyncv1alpha1.ReasonDryRun, "Dry run.")}
 				d.Status.Plan = &dirsyncv1alpha1.SyncPlan{Create: 1, Summary: "would create 1 user and 0 groups, update 0, delete 0"}
 				return d
@@ -390,7 +392,7 @@ func errString(err error) string {
 func TestFormatPlan(t *testing.T) {
 	planned := func() *dirsyncv1alpha1.Directory {
 		d := syncedDirectory()
-		d.Spec.DryRun = true
+		d.Spec.DryRun = ptr.To(true)
 		d.Status.Plan = &dirsyncv1alpha1.SyncPlan{Create: 12, Delete: 2, Held: 2, GuardWouldHold: true,
 			Summary:  "would create 10 users and 2 groups, update 0, delete 2 users and 0 groups",
 			Examples: dirsyncv1alpha1.PlanExamples{Create: []string{"acme-a", "acme-b"}, Delete: []string{"acme-x", "acme-y"}, Held: []string{"acme-x", "acme-y"}}}
@@ -419,7 +421,7 @@ func TestFormatPlan(t *testing.T) {
 			name: "a plan left from an earlier dry run",
 			dir: func() *dirsyncv1alpha1.Directory {
 				d := planned()
-				d.Spec.DryRun = false
+				d.Spec.DryRun = ptr.To(false)
 				return d
 			},
 			want: []string{"spec.dryRun is false now: this plan is from an earlier dry run, and the next sync applies whatever the provider returns then."},
@@ -433,7 +435,7 @@ func TestFormatPlan(t *testing.T) {
 			name: "dry run without a plan yet",
 			dir: func() *dirsyncv1alpha1.Directory {
 				d := syncedDirectory()
-				d.Spec.DryRun = true
+				d.Spec.DryRun = ptr.To(true)
 				return d
 			},
 			wantErr: []string{"no plan yet", "kubectl dirsync sync acme -n hr"},
@@ -466,8 +468,8 @@ func TestApprovable(t *testing.T) {
 	}{
 		{"held deletions can be approved", func(*dirsyncv1alpha1.Directory) {}, ""},
 		{"nothing held", func(d *dirsyncv1alpha1.Directory) { d.Status.HeldDeletions = nil }, "holds no deletions"},
-		{"dry run", func(d *dirsyncv1alpha1.Directory) { d.Spec.DryRun = true }, "dry run"},
-		{"suspended", func(d *dirsyncv1alpha1.Directory) { d.Spec.Suspend = true }, "suspended"},
+		{"dry run", func(d *dirsyncv1alpha1.Directory) { d.Spec.DryRun = ptr.To(true) }, "dry run"},
+		{"suspended", func(d *dirsyncv1alpha1.Directory) { d.Spec.Suspend = ptr.To(true) }, "suspended"},
 		{"this token was already answered", func(d *dirsyncv1alpha1.Directory) { d.Status.LastHandledApproval = "tok123" }, "used once"},
 	}
 	for _, tt := range tests {

@@ -45,7 +45,7 @@ func patchDryRun(dir *dirsyncv1alpha1.Directory, on bool) string {
 // would hold the deletions, and how to apply it. Without a plan it returns an error that says how to get one.
 func formatPlan(dir *dirsyncv1alpha1.Directory, now time.Time) (string, error) {
 	p := dir.Status.Plan
-	if p == nil && !dir.Spec.DryRun {
+	if p == nil && !dir.IsDryRun() {
 		return "", fmt.Errorf("the Directory %s/%s has no plan: spec.dryRun is false, so its syncs apply changes instead of planning them.\n"+
 			"To see what a sync would do without writing anything, enable dry run:\n  %s\nthen run a sync and print its plan:\n"+
 			"  kubectl dirsync sync %s -n %s && kubectl dirsync plan %s -n %s",
@@ -83,7 +83,7 @@ func formatPlan(dir *dirsyncv1alpha1.Directory, now time.Time) (string, error) {
 		fmt.Fprintf(&b, "\nThe deletion guard would hold these deletions: applying deletes nothing until they are approved "+
 			"(kubectl dirsync approve %s -n %s) or spec.deletionGuard.maxDeletePercent is raised.\n", dir.Name, dir.Namespace)
 	}
-	if dir.Spec.DryRun {
+	if dir.IsDryRun() {
 		fmt.Fprintf(&b, "\nNothing was written. To apply, turn dry run off (the next sync then writes):\n  %s\n", patchDryRun(dir, false))
 	} else {
 		b.WriteString("\nspec.dryRun is false now: this plan is from an earlier dry run, and the next sync applies whatever the provider returns then.\n")

@@ -17,9 +17,10 @@ limitations under the License.
 package plugin
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -66,11 +67,8 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 // formatList is a table of the Directories, then each one's details, sorted by namespace and name.
 func formatList(dirs []dirsyncv1alpha1.Directory, allNamespaces bool, now time.Time) string {
 	dirs = append([]dirsyncv1alpha1.Directory(nil), dirs...)
-	sort.Slice(dirs, func(i, j int) bool {
-		if dirs[i].Namespace != dirs[j].Namespace {
-			return dirs[i].Namespace < dirs[j].Namespace
-		}
-		return dirs[i].Name < dirs[j].Name
+	slices.SortFunc(dirs, func(a, b dirsyncv1alpha1.Directory) int {
+		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
 	var b strings.Builder
 	b.WriteString(formatTable(dirs, allNamespaces, now))
@@ -110,7 +108,7 @@ func formatTable(dirs []dirsyncv1alpha1.Directory, allNamespaces bool, now time.
 // nextSyncCell is when the next sync is due, or why there is none.
 func nextSyncCell(d *dirsyncv1alpha1.Directory, now time.Time) string {
 	switch {
-	case d.Spec.Suspend:
+	case d.IsSuspended():
 		return "suspended"
 	case d.Status.NextSyncTime == nil:
 		return "-"
@@ -166,10 +164,10 @@ func formatDetail(d *dirsyncv1alpha1.Directory, now time.Time) string {
 // modeLine names the spec settings that change what a sync does, or "".
 func modeLine(d *dirsyncv1alpha1.Directory) string {
 	var modes []string
-	if d.Spec.Suspend {
+	if d.IsSuspended() {
 		modes = append(modes, "suspended (spec.suspend: no provider calls)")
 	}
-	if d.Spec.DryRun {
+	if d.IsDryRun() {
 		modes = append(modes, "dry run (spec.dryRun: syncs compute status.plan and write nothing)")
 	}
 	return strings.Join(modes, "; ")
@@ -180,7 +178,7 @@ func modeLine(d *dirsyncv1alpha1.Directory) string {
 func nextSyncLine(d *dirsyncv1alpha1.Directory, now time.Time) string {
 	every := shortDuration(d.SyncIntervalOrDefault().Duration)
 	switch {
-	case d.Spec.Suspend:
+	case d.IsSuspended():
 		return fmt.Sprintf("none while suspended (every %s otherwise)", every)
 	case d.Status.NextSyncTime == nil:
 		return fmt.Sprintf("as soon as the operator sees it (every %s)", every)

@@ -37,7 +37,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if dir.Spec.Suspend {
+	if dir.IsSuspended() {
 		return fmt.Errorf("the Directory %s/%s is suspended (spec.suspend is true), so the operator answers no sync request; resume it with:\n"+
 			"  kubectl patch dir %s -n %s --type merge -p '{\"spec\":{\"suspend\":false}}'", dir.Namespace, dir.Name, dir.Name, dir.Namespace)
 	}
@@ -52,7 +52,7 @@ func runSync(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.out, "Waiting up to %s for the operator to run it…\n", shortDuration(e.opts.timeout))
 	started := e.clock.Now()
 	dir, err = e.waitFor(ctx, client.ObjectKeyFromObject(dir), func(d *dirsyncv1alpha1.Directory) (bool, error) {
-		if d.Spec.Suspend {
+		if d.IsSuspended() {
 			return false, fmt.Errorf("the Directory %s/%s was suspended while waiting for the sync", d.Namespace, d.Name)
 		}
 		return d.Status.LastHandledSyncRequest == value && !isSyncing(d), nil

@@ -109,12 +109,13 @@ func (t *observingTransport) RoundTrip(req *http.Request) (*http.Response, error
 }
 
 // LimitBody returns a reader over r that fails with ErrBodyTooLarge (wrapped in ErrInvalidResponse)
-// once more than max bytes have been read; max <= 0 means DefaultMaxBodyBytes. n counts the bytes read.
-func LimitBody(r io.Reader, max int64, n *int64) io.Reader {
-	if max <= 0 {
-		max = DefaultMaxBodyBytes
+// once more than maxBytes bytes have been read; maxBytes <= 0 means DefaultMaxBodyBytes. n counts the
+// bytes read.
+func LimitBody(r io.Reader, maxBytes int64, n *int64) io.Reader {
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBodyBytes
 	}
-	return &limitedReader{r: r, left: max, n: n}
+	return &limitedReader{r: r, left: maxBytes, n: n}
 }
 
 type limitedReader struct {
@@ -129,7 +130,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 		return 0, l.err
 	}
 	if l.left <= 0 {
-		// Probe one byte: a body of exactly max bytes is fine.
+		// Probe one byte: a body of exactly maxBytes bytes is fine.
 		var one [1]byte
 		k, err := l.r.Read(one[:])
 		if k > 0 {

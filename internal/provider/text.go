@@ -43,17 +43,17 @@ func Redact(s, key string) string {
 	return b.String()
 }
 
-// OneLine trims s, turns control characters and runs of white space into one space, and cuts it to max
-// runes with an ellipsis: provider text made fit for an error message or a condition.
-func OneLine(s string, max int) string {
+// OneLine trims s, turns control characters and runs of white space into one space, and cuts it to
+// maxRunes runes with an ellipsis: provider text made fit for an error message or a condition.
+func OneLine(s string, maxRunes int) string {
 	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
 	}), " ")
-	if utf8.RuneCountInString(s) <= max {
+	if utf8.RuneCountInString(s) <= maxRunes {
 		return s
 	}
 	r := []rune(s)
-	return strings.TrimSpace(string(r[:max-1])) + "…"
+	return strings.TrimSpace(string(r[:maxRunes-1])) + "…"
 }
 
 // NormaliseSpace collapses runs of white space to one space and trims: how a name that serves as an

@@ -183,7 +183,7 @@ func benchDirectory(ns, endpoint string, suspend bool) *dirsyncv1alpha1.Director
 			CredentialsSecretRef: dirsyncv1alpha1.SecretKeyReference{Name: secretName},
 			Endpoint:             endpoint,
 			SyncInterval:         &metav1.Duration{Duration: time.Hour},
-			Suspend:              suspend,
+			Suspend:              &suspend,
 			InactiveUserPolicy:   dirsyncv1alpha1.InactiveUserPolicyKeep,
 		},
 	}

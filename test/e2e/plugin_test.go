@@ -32,6 +32,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/utils/ptr"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -238,7 +240,7 @@ func createDryRunDirectory(t *testing.T, ns, name string, hr *fakeHR) types.Name
 	dir := &dirsyncv1alpha1.Directory{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: dirsyncv1alpha1.DirectorySpec{Provider: dirsyncv1alpha1.ProviderBreatheHR,
-			CredentialsSecretRef: dirsyncv1alpha1.SecretKeyReference{Name: secret.Name}, Endpoint: hr.breatheURL, DryRun: true},
+			CredentialsSecretRef: dirsyncv1alpha1.SecretKeyReference{Name: secret.Name}, Endpoint: hr.breatheURL, DryRun: ptr.To(true)},
 	}
 	if err := k8s.Create(callCtx(t), dir); err != nil {
 		t.Fatalf("creating Directory %s/%s: %v", ns, name, err)

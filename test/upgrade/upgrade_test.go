@@ -159,7 +159,12 @@ func TestObjectsWrittenByThePreviousReleaseConverge(t *testing.T) {
 	mctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(mctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	})
 
 	d := forceSync(t, c, dir, "after-upgrade")
 	if ready := readyOf(d); ready == nil || ready.Reason != dirsyncv1alpha1.ReasonSynced {

@@ -53,16 +53,24 @@ func TestMain(m *testing.M) {
 	case "stubborn":
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ignoring SIGTERM")
-		select {}
+		waitForever()
 	case "controlplane":
 		if _, err := StartControlPlane(context.Background(), ControlPlaneOptions{Script: os.Getenv("CP_SCRIPT"), Dir: os.Getenv("CP_DIR")}); err != nil {
 			fmt.Println(err)
 			os.Exit(1)
 		}
 		fmt.Println("control plane started")
-		select {}
+		waitForever()
 	}
 	os.Exit(2)
+}
+
+// waitForever blocks until the process is killed. (A bare select{} would be reported as a
+// deadlock and exit 2 where nothing else runs, as in a binary built without cgo.)
+func waitForever() {
+	for {
+		time.Sleep(time.Hour)
+	}
 }
 
 // child is a Command running this test binary in the given child mode.

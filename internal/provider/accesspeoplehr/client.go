@@ -164,7 +164,7 @@ func transportError(err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL is known to the caller; keep the cause short
 	}
-	return fmt.Errorf("accesspeoplehr: the request failed: %v: %w", err, provider.ErrUnavailable)
+	return fmt.Errorf("accesspeoplehr: the request failed: %w: %w", err, provider.ErrUnavailable)
 }
 
 func isTimeout(err error) bool {

@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -88,7 +89,7 @@ func serveFile(t *testing.T, name string) *httptest.Server {
 
 func serveBody(t *testing.T, code int, body []byte) *httptest.Server {
 	t.Helper()
-	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
 		_, _ = w.Write(body)
@@ -123,8 +124,9 @@ func errClass(err error) string {
 	}[class]
 }
 
-// expectedFromCompany is what a fetch of c must return, given today.
-func expectedFromCompany(c fakehr.Company, today string) ([]provider.Employee, []provider.Department) {
+// expectedFromCompany is what a fetch of c must return. Its states come from the fake's own statuses,
+// which fakehr.Generate derived from the same day the test client's clock says (fixedNow).
+func expectedFromCompany(c fakehr.Company) ([]provider.Employee, []provider.Department) {
 	depts := map[string]bool{}
 	var emps []provider.Employee
 	for _, e := range c.Employees {
@@ -213,7 +215,7 @@ func TestFetchGeneratedCompanyEqualsCompany(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
 			}
-			wantEmps, wantDepts := expectedFromCompany(c, today(fixedNow))
+			wantEmps, wantDepts := expectedFromCompany(c)
 			diffEmployees(t, snap.Employees, wantEmps)
 			diffDepartments(t, snap.Departments, wantDepts)
 			if snap.Requests != 1 || s.Requests() != 1 {
@@ -403,7 +405,12 @@ func TestAllowlistIsTheStruct(t *testing.T) {
 	typ := reflect.TypeOf(apiEmployee{})
 	var got []string
 	for i := 0; i < typ.NumField(); i++ {
-		got = append(got, typ.Field(i).Name)
+		// The wire name decides what is decoded: the tag, or the Go name where there is none.
+		name := typ.Field(i).Name
+		if tag, ok := typ.Field(i).Tag.Lookup("json"); ok {
+			name, _, _ = strings.Cut(tag, ",")
+		}
+		got = append(got, name)
 		if typ.Field(i).Type != reflect.TypeOf(field{}) {
 			t.Errorf("field %s is %s; every allowlisted field must be a text field", typ.Field(i).Name, typ.Field(i).Type)
 		}
@@ -850,7 +857,7 @@ func TestTimeoutsAndConnectionErrors(t *testing.T) {
 		}
 	})
 	t.Run("no response headers before the context deadline", func(t *testing.T) {
-		ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ts := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			_, _ = io.Copy(io.Discard, r.Body) // lets the server notice the client hanging up
 			select {
 			case <-r.Context().Done():
@@ -872,6 +879,9 @@ func TestTimeoutsAndConnectionErrors(t *testing.T) {
 		_, err := newTestClient(t, base, 10*time.Second).Fetch(context.Background())
 		if !errors.Is(err, provider.ErrUnavailable) {
 			t.Fatalf("got %v, want ErrUnavailable", err)
+		}
+		if oe := new(net.OpError); !errors.As(err, &oe) {
+			t.Errorf("got %v, want the dial error wrapped too", err)
 		}
 		assertNoKey(t, err)
 	})
@@ -1113,7 +1123,8 @@ func TestWithoutKey(t *testing.T) {
 		})
 	}
 	clean := fmt.Errorf("clean: %w", provider.ErrUnavailable)
-	if withoutKey(clean, testKey) != clean {
-		t.Errorf("an error without the key was replaced")
+	// Kept means the same text and the same chain (errors.Is finds clean itself, not only its sentinel).
+	if got := withoutKey(clean, testKey); !errors.Is(got, clean) || got.Error() != clean.Error() {
+		t.Errorf("an error without the key was replaced: %v", got)
 	}
 }

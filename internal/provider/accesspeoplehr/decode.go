@@ -32,24 +32,24 @@ import (
 // apiEmployee is the privacy allowlist: the only parts of an employee record that are ever decoded.
 // Everything else in the record (DateOfBirth, NISNumber, Gender, Nationality, OtherName, ContactDetail with
 // the address, phones and personal e-mail, BankDetail, salary columns, histories…) is skipped by the
-// decoder and never exists in memory. Field names are the API's own spelling (EmployeeId, not
-// EmployeeID), which the decoder matches.
+// decoder and never exists in memory. The tags are the API's own spelling (EmployeeId, where the Go
+// field is EmployeeID).
 type apiEmployee struct {
-	EmployeeId            field
-	FirstName             field
-	LastName              field
-	KnownAs               field
-	EmailId               field
-	StartDate             field
-	LeavingDate           field
-	JobRole               field
-	Department            field
-	Location              field
-	Company               field
-	EmploymentType        field
-	ReportsTo             field
-	ReportsToEmployeeId   field
-	ReportsToEmailAddress field
+	EmployeeID            field `json:"EmployeeId"`
+	FirstName             field `json:"FirstName"`
+	LastName              field `json:"LastName"`
+	KnownAs               field `json:"KnownAs"`
+	EmailID               field `json:"EmailId"`
+	StartDate             field `json:"StartDate"`
+	LeavingDate           field `json:"LeavingDate"`
+	JobRole               field `json:"JobRole"`
+	Department            field `json:"Department"`
+	Location              field `json:"Location"`
+	Company               field `json:"Company"`
+	EmploymentType        field `json:"EmploymentType"`
+	ReportsTo             field `json:"ReportsTo"`
+	ReportsToEmployeeID   field `json:"ReportsToEmployeeId"`
+	ReportsToEmailAddress field `json:"ReportsToEmailAddress"`
 }
 
 // field is one allowlisted value. The API wraps values as {"DisplayValue": "…", "FieldHistory": […]}

@@ -18,7 +18,7 @@ package accesspeoplehr
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -103,7 +103,7 @@ func nameKey(s string) string { return strings.ToLower(normaliseName(s)) }
 // is never their own manager. Anything else is "".
 func (p *people) manager(r *apiEmployee, self string) string {
 	ok := func(id string) bool { return id != "" && id != self && p.ids[id] }
-	if id := r.ReportsToEmployeeId.text; ok(id) {
+	if id := r.ReportsToEmployeeID.text; ok(id) {
 		return id
 	}
 	if id := r.ReportsTo.text; ok(id) {
@@ -131,7 +131,7 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 	p := &people{ids: make(map[string]bool, len(recs)), byName: make(map[string]string, len(recs)),
 		byEmail: make(map[string]string, len(recs))}
 	for i := range recs {
-		id := recs[i].EmployeeId.text
+		id := recs[i].EmployeeID.text
 		if id == "" {
 			return nil, nil, invalid(fmt.Sprintf("employee record %d of %d has no EmployeeId", i+1, len(recs)))
 		}
@@ -140,19 +140,19 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 		}
 		p.ids[id] = true
 		addUnique(p.byName, nameKey(recs[i].FirstName.text+" "+recs[i].LastName.text), id)
-		addUnique(p.byEmail, strings.ToLower(validEmail(recs[i].EmailId.text)), id)
+		addUnique(p.byEmail, strings.ToLower(validEmail(recs[i].EmailID.text)), id)
 	}
 
 	emps := make([]provider.Employee, 0, len(recs))
 	depts := map[string]provider.Department{}
 	for i := range recs {
 		r := &recs[i]
-		id := r.EmployeeId.text
+		id := r.EmployeeID.text
 		end := normaliseDate(r.LeavingDate.text)
 		active, status := employmentState(end, today)
 		e := provider.Employee{
 			ExternalID:        id,
-			Email:             validEmail(r.EmailId.text),
+			Email:             validEmail(r.EmailID.text),
 			FirstName:         r.FirstName.text,
 			LastName:          r.LastName.text,
 			PreferredName:     r.KnownAs.text,
@@ -179,7 +179,7 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 	for _, d := range depts {
 		out = append(out, d)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ExternalID < out[j].ExternalID })
+	slices.SortFunc(out, func(a, b provider.Department) int { return strings.Compare(a.ExternalID, b.ExternalID) })
 	return emps, out, nil
 }
 

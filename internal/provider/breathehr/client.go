@@ -278,7 +278,7 @@ func (c *Client) getOnce(ctx context.Context, st *stats, u *url.URL, what string
 
 func (c *Client) transportError(ctx context.Context, what string, err error) error {
 	if errors.Is(err, provider.ErrRedirectRefused) {
-		return fmt.Errorf("breathehr: %s: %s, so the API key was not sent there; check the endpoint: %w",
+		return fmt.Errorf("breathehr: %s: %w, so the API key was not sent there; check the endpoint: %w",
 			what, provider.ErrRedirectRefused, provider.ErrInvalidResponse)
 	}
 	if ctx.Err() != nil {
@@ -332,7 +332,7 @@ func (c *Client) statusError(what string, resp *http.Response, st *stats) error 
 }
 
 // sanitise makes text safe to put in an error: the API key removed (any case), control characters and
-// runs of white space collapsed to one space, and at most max runes kept.
-func (c *Client) sanitise(s string, max int) string {
-	return provider.OneLine(provider.Redact(s, c.apiKey), max)
+// runs of white space collapsed to one space, and at most maxRunes runes kept.
+func (c *Client) sanitise(s string, maxRunes int) string {
+	return provider.OneLine(provider.Redact(s, c.apiKey), maxRunes)
 }

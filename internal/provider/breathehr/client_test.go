@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -240,8 +241,13 @@ func pageServer(t *testing.T, serve func(w http.ResponseWriter, r *http.Request,
 			fmt.Fprint(w, `{"departments": []}`)
 			return
 		}
-		var page int
-		fmt.Sscan(r.URL.Query().Get("page"), &page)
+		// The client always asks for a numbered page (pagination.go); anything else is a bug to report.
+		page, err := strconv.Atoi(r.URL.Query().Get("page"))
+		if err != nil {
+			t.Errorf("request %s: page is not a number: %v", r.URL.RequestURI(), err)
+			http.Error(w, "page is not a number", http.StatusBadRequest)
+			return
+		}
 		serve(w, r, page)
 	}))
 	t.Cleanup(srv.Close)
@@ -266,7 +272,7 @@ func TestFetchPaginationFailures(t *testing.T) {
 		{
 			name: "Total disagrees with the rows read",
 			serve: func(string) func(http.ResponseWriter, *http.Request, int) {
-				return func(w http.ResponseWriter, _ *http.Request, page int) {
+				return func(w http.ResponseWriter, _ *http.Request, _ int) {
 					w.Header().Set("Total", "150")
 					fmt.Fprint(w, employeesJSON(1, 40))
 				}
@@ -286,7 +292,7 @@ func TestFetchPaginationFailures(t *testing.T) {
 		{
 			name: "Total is not a number",
 			serve: func(string) func(http.ResponseWriter, *http.Request, int) {
-				return func(w http.ResponseWriter, _ *http.Request, page int) {
+				return func(w http.ResponseWriter, _ *http.Request, _ int) {
 					w.Header().Set("Total", "lots")
 					fmt.Fprint(w, employeesJSON(1, 3))
 				}
@@ -443,7 +449,7 @@ func TestKeyNeverSentToAnotherHost(t *testing.T) {
 				http.Redirect(w, r, rec.URL+"/v1/employees", http.StatusFound)
 			})
 			_, err := testClient(t, srv.URL+"/v1", hc).Fetch(context.Background())
-			if !errors.Is(err, provider.ErrInvalidResponse) || !strings.Contains(err.Error(), "refused a redirect") {
+			if !errors.Is(err, provider.ErrInvalidResponse) || !errors.Is(err, provider.ErrRedirectRefused) {
 				t.Fatalf("err = %v, want a refused redirect (ErrInvalidResponse)", err)
 			}
 			if rec.requests != 0 || rec.sawKey {

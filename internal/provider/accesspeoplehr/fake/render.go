@@ -101,13 +101,13 @@ type employmentDetail struct {
 // order and wrapping (vendor Swagger Result1GetList5Array; the golden fixture
 // ../testdata/peoplehr-getallemployeedetail.json).
 type record struct {
-	EmployeeId                  wrapped          `json:"EmployeeId"`
+	EmployeeID                  wrapped          `json:"EmployeeId"`
 	Title                       wrapped          `json:"Title"`
 	FirstName                   wrapped          `json:"FirstName"`
 	LastName                    wrapped          `json:"LastName"`
 	OtherName                   wrapped          `json:"OtherName"`
 	KnownAs                     wrapped          `json:"KnownAs"`
-	EmailId                     wrapped          `json:"EmailId"`
+	EmailID                     wrapped          `json:"EmailId"`
 	StartDate                   wrapped          `json:"StartDate"`
 	DateOfBirth                 wrapped          `json:"DateOfBirth"`
 	JobRole                     jobRole          `json:"JobRole"`
@@ -120,7 +120,7 @@ type record struct {
 	JobRoleChangeDate           plain            `json:"JobRoleChangeDate"`
 	ReportsTo                   effective        `json:"ReportsTo"`
 	ReportsToEffectiveDate      plain            `json:"ReportsToEffectiveDate"`
-	ReportsToEmployeeId         plain            `json:"ReportsToEmployeeId"`
+	ReportsToEmployeeID         plain            `json:"ReportsToEmployeeId"`
 	ReportsToEmailAddress       plain            `json:"ReportsToEmailAddress"`
 	NISNumber                   wrapped          `json:"NISNumber"`
 	Nationality                 wrapped          `json:"Nationality"`
@@ -189,13 +189,13 @@ func (s *Server) record(c *fakehr.Company, e, mgr *fakehr.Employee, leaving stri
 	}
 	start := s.date(e.StartDate)
 	r := record{
-		EmployeeId:                  w(e.ID),
+		EmployeeID:                  w(e.ID),
 		Title:                       w(""),
 		FirstName:                   w(e.FirstName),
 		LastName:                    w(e.LastName),
 		OtherName:                   w(e.MiddleName),
 		KnownAs:                     w(e.KnownAs),
-		EmailId:                     w(e.Email),
+		EmailID:                     w(e.Email),
 		StartDate:                   w(start),
 		DateOfBirth:                 w(s.date(e.DateOfBirth)),
 		JobRole:                     jobRole{DisplayValue: e.JobTitle, FieldHistoryForJobRole: []struct{}{}},
@@ -207,7 +207,7 @@ func (s *Server) record(c *fakehr.Company, e, mgr *fakehr.Employee, leaving stri
 		DepartmentEffectiveDate:     plain{start},
 		ReportsTo:                   eff(reportsTo),
 		ReportsToEffectiveDate:      plain{s.date(since)},
-		ReportsToEmployeeId:         plain{reportsToID},
+		ReportsToEmployeeID:         plain{reportsToID},
 		ReportsToEmailAddress:       plain{reportsToEmail},
 		NISNumber:                   w(e.NINumber),
 		Nationality:                 w(""),

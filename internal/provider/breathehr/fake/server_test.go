@@ -24,7 +24,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,7 +175,7 @@ func TestServerSendsTheRealShape(t *testing.T) {
 	}
 	fakes := rows(t, r, "employees")
 	for key := range golden.Employees[0] {
-		if !contains(realEmployeeKeys, key) {
+		if !slices.Contains(realEmployeeKeys, key) {
 			t.Errorf("the golden fixture has %q, which the fake does not send", key)
 		}
 		for _, g := range golden.Employees {
@@ -210,17 +210,6 @@ func keysInOrder(t *testing.T, obj json.RawMessage) []string {
 		}
 	}
 	return keys
-}
-
-func contains(list []string, s string) bool {
-	i := sort.SearchStrings(sorted(list), s)
-	return i < len(list) && sorted(list)[i] == s
-}
-
-func sorted(list []string) []string {
-	out := append([]string(nil), list...)
-	sort.Strings(out)
-	return out
 }
 
 func jsonType(v any) string {
@@ -391,18 +380,20 @@ func TestServerFaults(t *testing.T) {
 			t.Errorf("Requests = %d, want 1", s.Requests())
 		}
 	})
-	t.Run("Close ends a hang", func(t *testing.T) {
+	t.Run("Close ends a hang", func(_ *testing.T) {
 		s := NewServer(generated(5))
 		s.InjectFault(fakehr.Fault{Kind: fakehr.FaultHang})
-		done := make(chan error, 1)
+		// Only that the request ends matters: a hang ended by Close answers nothing, so the client
+		// may see an empty response or a closed connection.
+		done := make(chan struct{})
 		go func() {
+			defer close(done)
 			req, _ := http.NewRequest(http.MethodGet, s.URL()+"/employees", nil)
 			req.Header.Set("X-API-KEY", DefaultAPIKey)
 			resp, err := http.DefaultClient.Do(req)
 			if err == nil {
 				resp.Body.Close()
 			}
-			done <- err
 		}()
 		for s.Requests() == 0 {
 			time.Sleep(time.Millisecond)
