@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
@@ -290,7 +291,7 @@ func (c *cluster) manyFloor(ctx context.Context, r *manyRun, snaps []*provider.S
 			return err
 		}
 		d, _ := fleetDirectory(ns, i, "http://127.0.0.1:1/v1", "", time.Hour)
-		d.Spec.Suspend = true
+		d.Spec.Suspend = ptr.To(true)
 		if err := c.cl.Create(ctx, d); err != nil {
 			return err
 		}

@@ -176,7 +176,7 @@ func (s *Server) answer(r *http.Request) response {
 	if f, ok := s.TakeFault(func(k fakehr.FaultKind) bool { return applies(k, resource, q.page) }); ok {
 		return s.faultResponse(r, resource, q, f)
 	}
-	return s.listResponse(r, resource, q, s.listing(resource))
+	return s.page(r, resource, q)
 }
 
 // limited records this request for the rate-limit emulation and reports whether it is over the limit.

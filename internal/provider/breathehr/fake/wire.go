@@ -241,23 +241,48 @@ func renderEmployee(e fakehr.Employee, ix fakehr.Index, now time.Time) employeeJ
 
 // listing renders every row of a resource, in the company's order, in O(rows).
 func (s *Server) listing(resource string) []any {
-	var rows []any
+	rows, _ := s.window(resource, 0, -1)
+	return rows
+}
+
+// window renders the rows [start, end) of a resource (end < 0: to the last) and counts them all: a page
+// costs the rows it carries, so reading a listing of N rows page by page stays O(N) for the fake too.
+func (s *Server) window(resource string, start, end int) (rows []any, total int) {
 	s.Read(func(c *fakehr.Company) {
 		if resource == "departments" {
-			rows = make([]any, 0, len(c.Departments))
-			for _, d := range c.Departments {
+			total = len(c.Departments)
+			lo, hi := bounds(start, end, total)
+			rows = make([]any, 0, hi-lo)
+			for _, d := range c.Departments[lo:hi] {
 				rows = append(rows, refJSON{ID: wireID(d.ID), Name: d.Name})
 			}
 			return
 		}
+		total = len(c.Employees)
+		lo, hi := bounds(start, end, total)
 		ix := fakehr.NewIndex(c)
 		now := s.opts.now()
-		rows = make([]any, 0, len(c.Employees))
-		for _, e := range c.Employees {
+		rows = make([]any, 0, hi-lo)
+		for _, e := range c.Employees[lo:hi] {
 			rows = append(rows, renderEmployee(e, ix, now))
 		}
 	})
-	return rows
+	return rows, total
+}
+
+// bounds clamps [start, end) to [0, total]; end < 0 means total.
+func bounds(start, end, total int) (lo, hi int) {
+	if end < 0 || end > total {
+		end = total
+	}
+	return min(max(start, 0), end), end
+}
+
+// page renders one page of a resource.
+func (s *Server) page(r *http.Request, resource string, q query) response {
+	start := (q.page - 1) * q.perPage
+	rows, total := s.window(resource, start, start+q.perPage)
+	return s.pageResponse(r, resource, q, rows, total)
 }
 
 type query struct{ page, perPage int }
@@ -277,10 +302,15 @@ func pageQuery(r *http.Request, def int) query {
 // listResponse answers one page of rows with Total, Per-Page and Link headers.
 func (s *Server) listResponse(r *http.Request, resource string, q query, rows []any) response {
 	total := len(rows)
-	last := max(1, (total+q.perPage-1)/q.perPage)
 	start := min((q.page-1)*q.perPage, total)
 	end := min(start+q.perPage, total)
-	body, err := json.Marshal(map[string]any{resource: rows[start:end]})
+	return s.pageResponse(r, resource, q, rows[start:end], total)
+}
+
+// pageResponse answers one page, the rows it carries, of a listing of total rows.
+func (s *Server) pageResponse(r *http.Request, resource string, q query, rows []any, total int) response {
+	last := max(1, (total+q.perPage-1)/q.perPage)
+	body, err := json.Marshal(map[string]any{resource: rows})
 	if err != nil {
 		return errorResponse(http.StatusInternalServerError, "Internal server error")
 	}
@@ -377,7 +407,7 @@ func (s *Server) faultResponse(r *http.Request, resource string, q query, f fake
 		resp.fault = &f
 		return resp
 	default:
-		return s.listResponse(r, resource, q, s.listing(resource))
+		return s.page(r, resource, q)
 	}
 }
 
