@@ -42,7 +42,7 @@ import (
 )
 
 // Defaults of the client flags, measured by `make bench` (the defaults phase, bench/results.md): at 50
-// requests a second a first sync of 10,000 users takes about 3.5 minutes, and the API server's priority
+// requests a second a first sync of 10,000 users takes about 3.3 minutes, and the API server's priority
 // and fairness keeps another tenant's latency within its SLO meanwhile. Sixteen concurrent syncs keep
 // Directories whose provider hangs until the request timeout from delaying the others; the client's
 // QPS, shared by all of them, still bounds what the manager asks of the API server.
