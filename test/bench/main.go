@@ -109,6 +109,32 @@ type config struct {
 // allPhases are the phases in the order they run.
 var allPhases = []string{"sizes", "access", "defaults", "many"}
 
+// parseSizes reads -sizes: numbers of employees, each at least 100, sorted.
+func parseSizes(v string) ([]int, error) {
+	var sizes []int
+	for _, s := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 100 {
+			return nil, fmt.Errorf("-sizes: %q is not a number ≥ 100", s)
+		}
+		sizes = append(sizes, n)
+	}
+	slices.Sort(sizes)
+	return sizes, nil
+}
+
+// parsePhases reads -phases: known phase names.
+func parsePhases(v string) (map[string]bool, error) {
+	phases := map[string]bool{}
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); !slices.Contains(allPhases, p) {
+			return nil, fmt.Errorf("-phases: unknown phase %q (known: %s)", p, strings.Join(allPhases, ", "))
+		}
+		phases[p] = true
+	}
+	return phases, nil
+}
+
 func parseFlags() (config, error) {
 	var c config
 	var sizes, phases string
@@ -139,20 +165,12 @@ func parseFlags() (config, error) {
 	c.defaults.bindFlags()
 	c.many.bindFlags()
 	flag.Parse()
-	for _, s := range strings.Split(sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 100 {
-			return c, fmt.Errorf("-sizes: %q is not a number ≥ 100", s)
-		}
-		c.sizes = append(c.sizes, n)
+	var err error
+	if c.sizes, err = parseSizes(sizes); err != nil {
+		return c, err
 	}
-	slices.Sort(c.sizes)
-	c.phases = map[string]bool{}
-	for _, p := range strings.Split(phases, ",") {
-		if p = strings.TrimSpace(p); !slices.Contains(allPhases, p) {
-			return c, fmt.Errorf("-phases: unknown phase %q (known: %s)", p, strings.Join(allPhases, ", "))
-		}
-		c.phases[p] = true
+	if c.phases, err = parsePhases(phases); err != nil {
+		return c, err
 	}
 	if c.noopRuns < 1 || c.workers < 1 || c.departments < 2 || c.accessMembers < 1 {
 		return c, errors.New("-noop-runs, -workers and -access-members must be ≥ 1, -departments ≥ 2")
@@ -163,7 +181,7 @@ func parseFlags() (config, error) {
 	if err := c.many.check(); err != nil {
 		return c, err
 	}
-	root, err := filepath.Abs(c.root)
+	root, err := filepath.Abs(c.root) // err is declared above
 	if err != nil {
 		return c, err
 	}

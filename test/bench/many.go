@@ -217,43 +217,14 @@ func runMany(ctx context.Context, c *cluster) (*manyRun, error) {
 	if r.ProviderTimeout == 0 {
 		r.ProviderTimeout = provider.DefaultRequestTimeout
 	}
-	logf("many: reading the %d companies", m.directories)
-	snaps := make([]*provider.Snapshot, m.directories)
-	for i := range snaps {
-		var err error
-		if snaps[i], err = c.fetchFleet(ctx, i); err != nil {
-			return nil, fmt.Errorf("company %d: %w", i, err)
-		}
-		r.Objects += len(snaps[i].Employees) + len(snaps[i].Departments)
-		r.GroupCount += len(snaps[i].Departments)
+	if err := c.manyCompanies(ctx, r); err != nil { // the snapshots are not kept past the floor
+		return nil, err
 	}
-	if m.floor {
-		if err := c.manyFloor(ctx, r, snaps); err != nil {
-			return nil, err
-		}
-	}
-	snaps = nil //nolint:ineffassign,staticcheck // the floor's snapshots are not needed any more
 	if err := c.manySync(ctx, r); err != nil {
 		return nil, err
 	}
-	for i, syncs := range append([]int{r.Syncs}, m.fairnessSyncs...) {
-		if m.hanging == 0 {
-			break
-		}
-		if i > 0 {
-			c.stopManager()
-			if err := c.startManager(ctx, c.manyManager(syncs)); err != nil {
-				return nil, err
-			}
-		}
-		f, err := c.fairness(ctx, syncs, r.ProviderTimeout)
-		if err != nil {
-			return nil, fmt.Errorf("fairness with --max-concurrent-syncs=%d: %w", syncs, err)
-		}
-		r.Fairness = append(r.Fairness, f)
-		if i == 0 {
-			r.HWM, r.RSS = memKiB(c.manager.Pid())
-		}
+	if err := c.manyFairness(ctx, r); err != nil {
+		return nil, err
 	}
 	if r.HWM == 0 {
 		r.HWM, r.RSS = memKiB(c.manager.Pid())
@@ -261,6 +232,52 @@ func runMany(ctx context.Context, c *cluster) (*manyRun, error) {
 	c.stopManager()
 	r.Run.end()
 	return r, nil
+}
+
+// manyCompanies reads every company once (counting the objects) and, with -many-floor, writes the
+// same objects with a bare client.
+func (c *cluster) manyCompanies(ctx context.Context, r *manyRun) error {
+	m := c.cfg.many
+	logf("many: reading the %d companies", m.directories)
+	snaps := make([]*provider.Snapshot, m.directories)
+	for i := range snaps {
+		var err error
+		if snaps[i], err = c.fetchFleet(ctx, i); err != nil {
+			return fmt.Errorf("company %d: %w", i, err)
+		}
+		r.Objects += len(snaps[i].Employees) + len(snaps[i].Departments)
+		r.GroupCount += len(snaps[i].Departments)
+	}
+	if !m.floor {
+		return nil
+	}
+	return c.manyFloor(ctx, r, snaps)
+}
+
+// manyFairness runs the fairness part with the manager's default concurrency, then with each of
+// -fairness-syncs, and reads the manager's memory after the first.
+func (c *cluster) manyFairness(ctx context.Context, r *manyRun) error {
+	m := c.cfg.many
+	for i, syncs := range append([]int{r.Syncs}, m.fairnessSyncs...) {
+		if m.hanging == 0 {
+			break
+		}
+		if i > 0 {
+			c.stopManager()
+			if err := c.startManager(ctx, c.manyManager(syncs)); err != nil {
+				return err
+			}
+		}
+		f, err := c.fairness(ctx, syncs, r.ProviderTimeout)
+		if err != nil {
+			return fmt.Errorf("fairness with --max-concurrent-syncs=%d: %w", syncs, err)
+		}
+		r.Fairness = append(r.Fairness, f)
+		if i == 0 {
+			r.HWM, r.RSS = memKiB(c.manager.Pid())
+		}
+	}
+	return nil
 }
 
 // managerFlagDefault reads an int flag's default from the manager's -help.
@@ -445,7 +462,7 @@ func (c *cluster) watchFleet(ctx context.Context, timeout time.Duration, start f
 		}
 		yes, err := done(d)
 		if err != nil {
-			return false, fmt.Errorf("Directory %s/%s: %w", d.Namespace, d.Name, err)
+			return false, fmt.Errorf("the Directory %s/%s: %w", d.Namespace, d.Name, err)
 		}
 		key := d.Namespace + "/" + d.Name
 		if yes {
@@ -513,7 +530,7 @@ func (c *cluster) waitAllReady(ctx context.Context, ns string, dirs []client.Obj
 		}
 		yes, err := readyWith(d, users, "")
 		if err != nil {
-			return false, fmt.Errorf("Directory %s/%s: %w", d.Namespace, d.Name, err)
+			return false, fmt.Errorf("the Directory %s/%s: %w", d.Namespace, d.Name, err)
 		}
 		if yes {
 			ok[d.Name] = true

@@ -63,19 +63,11 @@ type syncResult struct {
 	CPU          cpuUse
 }
 
-// writes sums Writes over verbs (empty: all).
-func (s syncResult) writes(verbs ...string) int {
+// writes sums Writes over every kind and verb.
+func (s syncResult) writes() int {
 	t := 0.0
-	for k, v := range s.Writes {
-		if len(verbs) == 0 {
-			t += v
-			continue
-		}
-		for _, verb := range verbs {
-			if k == "DirectoryUser/"+verb || k == "DirectoryGroup/"+verb {
-				t += v
-			}
-		}
+	for _, v := range s.Writes {
+		t += v
 	}
 	return int(t)
 }

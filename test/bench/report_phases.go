@@ -94,8 +94,8 @@ func (f fairnessResult) worstDelay() time.Duration {
 func manyTargets(b *strings.Builder, m *manyRun) {
 	n := fmt.Sprintf("%d × %d", m.Directories, m.Users)
 	if m.Floor.Objects > 0 {
-		b.WriteString(fmt.Sprintf("| Many (%s): time until every Directory is Ready, ÷ the one-request floor (report) | %s, %s | reported |\n",
-			n, secs(m.Initial.Wall), ratio(m.Initial.Wall, m.Floor.CPU.Wall)))
+		fmt.Fprintf(b, "| Many (%s): time until every Directory is Ready, ÷ the one-request floor (report) | %s, %s | reported |\n",
+			n, secs(m.Initial.Wall), ratio(m.Initial.Wall, m.Floor.CPU.Wall))
 	}
 	peak := float64(m.HWM) / 1024
 	check(b, fmt.Sprintf("Many (%s): manager peak RSS ≤ %d MiB", n, targetManyRSSMiB), fmt.Sprintf("%.1f MiB", peak), peak <= targetManyRSSMiB)
@@ -108,8 +108,8 @@ func manyTargets(b *strings.Builder, m *manyRun) {
 		if i > 0 {
 			label = "for comparison"
 		}
-		b.WriteString(fmt.Sprintf("| Many: fairness, %d hanging Directories, --max-concurrent-syncs=%d (%s): the others' worst delay (report) | %s over %d scheduled syncs (syncInterval %s)%s | reported |\n",
-			f.Hanging, f.Syncs, label, secs(f.worstDelay()), len(f.Done), f.Interval, pendingNote(f)))
+		fmt.Fprintf(b, "| Many: fairness, %d hanging Directories, --max-concurrent-syncs=%d (%s): the others' worst delay (report) | %s over %d scheduled syncs (syncInterval %s)%s | reported |\n",
+			f.Hanging, f.Syncs, label, secs(f.worstDelay()), len(f.Done), f.Interval, pendingNote(f))
 	}
 }
 
