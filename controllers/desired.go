@@ -156,7 +156,7 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 	}
 	groupByKey := make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
 	for _, mg := range m.groups {
-		if name := groupNames[mg.key]; name != "" { // no free name (see assignNames): left out rather than guessed
+		if name := groupNames[mg.key]; name != "" { // no free name (see naming.Assign): left out rather than guessed
 			g := desiredGroup(dir, owner, name, mg)
 			d.groups[name] = g
 			groupByKey[mg.key] = g
