@@ -36,7 +36,6 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
@@ -288,12 +287,12 @@ func TestDirectoryAccessUnchangedDataWritesNothing(t *testing.T) {
 	// A change HR makes that matters to no binding (a new job title) reconciles the DirectoryAccess, which
 	// then writes nothing: no RoleBinding request and not even a permission review.
 	writes, reviews := accessWrites.snapshot(web)
-	before := accessReconciles(t)
+	before := reconciles(t, "directoryaccess")
 	aliceTitle := alice
 	w.srv.Update(func(c *fakehr.Company) { c.Employee(aliceTitle.id).JobTitle = "Principal Engineer" })
 	w.forceSync()
 	eventually(t, accessTimeout, func() (bool, string) {
-		return accessReconciles(t) > before, "no DirectoryAccess reconcile after the user changed"
+		return reconciles(t, "directoryaccess") > before, "no DirectoryAccess reconcile after the user changed"
 	})
 	w.waitAccess(key, dirsyncv1alpha1.ReasonBound)
 	if gotW, gotR := accessWrites.snapshot(web); gotW != writes || gotR != reviews {
@@ -710,27 +709,6 @@ func TestAPIServerValidatesDirectoryAccess(t *testing.T) {
 		a.Spec.RevocationGuard.MaxRevokePercent == nil {
 		t.Errorf("defaults not applied: %+v", a.Spec)
 	}
-}
-
-// accessReconciles is the DirectoryAccess controller's reconcile count, from controller-runtime's metrics.
-func accessReconciles(t *testing.T) float64 {
-	t.Helper()
-	families, err := metrics.Registry.Gather()
-	must(t, err)
-	var n float64
-	for _, f := range families {
-		if f.GetName() != "controller_runtime_reconcile_total" {
-			continue
-		}
-		for _, m := range f.GetMetric() {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "controller" && l.GetValue() == "directoryaccess" {
-					n += m.GetCounter().GetValue()
-				}
-			}
-		}
-	}
-	return n
 }
 
 // accessLog is the DirectoryAccess controller's share of the suite's log (the last 60 lines).

@@ -289,8 +289,9 @@ func (h *harness) expectMatchesProvider() {
 	}
 }
 
-// reconciles is the controller's reconcile count, from controller-runtime's own metrics.
-func reconciles(t *testing.T) float64 {
+// reconciles is a controller's reconcile count ("directory", "directoryaccess"), from controller-runtime's
+// own metrics.
+func reconciles(t *testing.T, controller string) float64 {
 	t.Helper()
 	families, err := metrics.Registry.Gather()
 	must(t, err)
@@ -301,7 +302,7 @@ func reconciles(t *testing.T) float64 {
 		}
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
-				if l.GetName() == "controller" && l.GetValue() == "directory" {
+				if l.GetName() == "controller" && l.GetValue() == controller {
 					n += m.GetCounter().GetValue()
 				}
 			}

@@ -373,14 +373,16 @@ func scenarioNoopResync(h *harness) {
 // the controller has reconciled at least once more.
 func touchUser(h *harness, value string) {
 	h.t.Helper()
-	before := reconciles(h.t)
+	before := reconciles(h.t, "directory")
 	for _, u := range h.users() {
 		patch := client.MergeFrom(u.DeepCopy())
 		u.Labels["example.com/touched"] = value
 		must(h.t, k8sClient.Patch(h.ctx, &u, patch))
 		break
 	}
-	eventually(h.t, 10*time.Second, func() (bool, string) { return reconciles(h.t) > before, "no reconcile after a child event" })
+	eventually(h.t, 10*time.Second, func() (bool, string) {
+		return reconciles(h.t, "directory") > before, "no reconcile after a child event"
+	})
 }
 
 func scenarioSchedule(h *harness) {
