@@ -81,7 +81,7 @@ var faultCases = []faultCase{
 	{name: "duplicated employee ids", fault: fakehr.Fault{Kind: fakehr.FaultDuplicateIDs},
 		reason: dirsyncv1alpha1.ReasonInvalidProviderResponse},
 	{name: "no answer until the request times out", fault: fakehr.Fault{Kind: fakehr.FaultHang},
-		reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: "time"}, // "timed out" or "timeout awaiting response headers"
+		reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: "timed out"},
 }
 
 func TestProviderFaultsChangeNothingAndBackOff(t *testing.T) {

@@ -289,6 +289,11 @@ func (c *Client) transportError(ctx context.Context, what string, err error) err
 	if ctx.Err() != nil {
 		return fmt.Errorf("breathehr: %s: %w: %w", what, provider.ErrUnavailable, ctx.Err())
 	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		// Go words a client timeout several ways ("awaiting headers", "request canceled"); say it one way.
+		return fmt.Errorf("breathehr: %s: timed out waiting for the response: %w", what, provider.ErrUnavailable)
+	}
 	cause := err
 	var ue *url.Error
 	if errors.As(err, &ue) {

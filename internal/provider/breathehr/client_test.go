@@ -503,7 +503,7 @@ var faultCases = []faultCase{
 	{name: "slow body past the timeout", fault: fakehr.Fault{Kind: fakehr.FaultSlowBody, Delay: time.Hour},
 		timeout: 300 * time.Millisecond, wantErr: provider.ErrUnavailable, wantInMsg: "timed out"},
 	{name: "hang past the timeout", fault: fakehr.Fault{Kind: fakehr.FaultHang},
-		timeout: 300 * time.Millisecond, wantErr: provider.ErrUnavailable, wantInMsg: "Client.Timeout exceeded"},
+		timeout: 300 * time.Millisecond, wantErr: provider.ErrUnavailable, wantInMsg: "timed out waiting for the response"},
 	{name: "missing page", fault: fakehr.Fault{Kind: fakehr.FaultMissingPage}, wantErr: provider.ErrInvalidResponse,
 		wantInMsg: "GET /v1/employees (page 2): HTTP 404", wantRequests: 3},
 	{name: "error envelope", fault: fakehr.Fault{Kind: fakehr.FaultErrorEnvelope, Message: "Account suspended: contact support"},
