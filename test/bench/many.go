@@ -30,7 +30,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
@@ -539,18 +538,11 @@ func (c *cluster) waitAllReady(ctx context.Context, ns string, dirs []client.Obj
 	})
 }
 
-// readyWith reports whether d's last sync answered request and succeeded with users users; a failed
-// sync is an error.
+// readyWith reports whether d's last sync answered request, for d's current generation, and succeeded
+// with users users; a failed sync is an error.
 func readyWith(d *dirsyncv1alpha1.Directory, users int, request string) (bool, error) {
-	if d.Status.LastSyncTime == nil || d.Status.LastHandledSyncRequest != request || d.Status.LastAttemptedGeneration != d.Generation {
+	if d.Status.LastAttemptedGeneration != d.Generation {
 		return false, nil
 	}
-	r := meta.FindStatusCondition(d.Status.Conditions, dirsyncv1alpha1.ConditionReady)
-	if r == nil {
-		return false, nil
-	}
-	if r.Status != metav1.ConditionTrue {
-		return false, fmt.Errorf("the sync failed: Ready=%s %s: %s", r.Status, r.Reason, r.Message)
-	}
-	return int(d.Status.UserCount) == users, nil
+	return readyAfter(users, request)(d)
 }
