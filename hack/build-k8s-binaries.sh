@@ -44,7 +44,7 @@ for bin in "${BINARIES[@]}"; do
 	fi
 	tmp=$OUT/.$bin.tmp.$$
 	trap 'rm -f "$tmp"' EXIT
-	echo "build-k8s-binaries: building $bin (k8s.io/kubernetes $VERSION) into $OUT; cold, kube-apiserver and kube-controller-manager take ~9 min each on 2 cores"
+	echo "build-k8s-binaries: building $bin (k8s.io/kubernetes $VERSION) into $OUT; cold, all three take about 6–9 minutes of compiling on 2 cores"
 	start=$SECONDS
 	go build "${flags[@]}" -o "$tmp" "$pkg"
 	mv -f "$tmp" "$OUT/$bin"

@@ -43,7 +43,7 @@ const (
 	ReasonInvalidProviderResponse = "InvalidProviderResponse"
 	// ReasonInsecureEndpoint: spec.endpoint is http:// and the manager does not allow insecure endpoints.
 	ReasonInsecureEndpoint = "InsecureEndpoint"
-	// ReasonDeletionGuardTriggered: the sync would delete too many users, so deletions are held.
+	// ReasonDeletionGuardTriggered: the sync would delete too many users or groups, so deletions are held.
 	ReasonDeletionGuardTriggered = "DeletionGuardTriggered"
 	// ReasonSuspended: spec.suspend is true; no provider calls are made.
 	ReasonSuspended = "Suspended"

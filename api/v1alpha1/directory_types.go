@@ -47,9 +47,10 @@ const (
 
 // DeletionGuard limits how much one sync may delete.
 type DeletionGuard struct {
-	// maxDeletePercent is the largest share of existing users, in percent, that one sync may delete.
-	// A sync that would delete more holds every deletion and sets Ready=False DeletionGuardTriggered.
-	// Deleting up to 3 users is never held by this rule (see the README), 0 holds every deletion
+	// maxDeletePercent is the largest share of existing users, in percent, that one sync may delete;
+	// when no user goes, the same share of existing groups. A sync that would delete more holds every
+	// deletion and sets Ready=False DeletionGuardTriggered. Deleting up to 3 users (or groups) is never
+	// held by this rule (see the README), 0 holds every deletion
 	// and 100 disables the guard. An empty answer from the provider is always held unless the guard is disabled.
 	// +optional
 	// +kubebuilder:default=25
@@ -90,7 +91,7 @@ type DirectorySpec struct {
 	// +optional
 	Suspend *bool `json:"suspend,omitempty"`
 
-	// deletionGuard limits how many users one sync may delete.
+	// deletionGuard limits how many users (or, when no user goes, groups) one sync may delete.
 	// +optional
 	// +kubebuilder:default={}
 	DeletionGuard DeletionGuard `json:"deletionGuard,omitzero"`

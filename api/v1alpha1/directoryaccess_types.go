@@ -216,7 +216,7 @@ type AccessChange struct {
 type DirectoryAccessStatus struct {
 	// conditions hold Ready, True (Bound) when every selected, eligible person is bound in every target
 	// namespace, and False with NotPermitted, SubjectConflict, RevocationHeld, DirectoryNotReady,
-	// Suspended or InvalidTemplate otherwise.
+	// Suspended, InvalidTemplate or InvalidSelector otherwise.
 	// +optional
 	// +listType=map
 	// +listMapKey=type

@@ -58,7 +58,8 @@ type DirectoryUserSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	LastName string `json:"lastName,omitempty"`
 
-	// displayName is the name to show: the known-as name if the provider has one, else first and last name.
+	// displayName is the name to show: the preferred (known-as) name if the provider has one, else the
+	// first name, followed by the last name.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	DisplayName string `json:"displayName,omitempty"`
