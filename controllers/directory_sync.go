@@ -321,7 +321,8 @@ func (r *DirectoryReconciler) guard(dir *dirsyncv1alpha1.Directory, d desiredSta
 	hold, msg := guardHolds(guardInput{
 		existingUsers: len(ex.users), departingUsers: len(dep.users),
 		existingGroups: len(ex.groups), departingGroups: len(dep.groups),
-		returned: d.returned, maxDeletePercent: dir.MaxDeletePercentOrDefault(),
+		returned: d.returned, vanished: vanishedKinds(dir.GroupByOrDefault(), ex, d),
+		maxDeletePercent: dir.MaxDeletePercentOrDefault(),
 	})
 	g := guardDecision{hold: hold, message: msg}
 	if hold {

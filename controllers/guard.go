@@ -61,15 +61,48 @@ type guardInput struct {
 	existingUsers, departingUsers   int
 	existingGroups, departingGroups int
 	// returned is how many employees the provider returned.
-	returned         int
+	returned int
+	// vanished are the group kinds still in spec.groupBy of which groups exist but the provider's data
+	// now has none (see vanishedKinds).
+	vanished         []dirsyncv1alpha1.GroupType
 	maxDeletePercent int32
+}
+
+// vanishedKinds lists, in groupBy order, the kinds of groupBy that have existing groups but no desired
+// one: the provider stopped sending that attribute for everyone, which is how a whole kind vanishes by
+// accident. A kind removed from groupBy is not listed: that removal is asked for, and the percentage
+// rule weighs it. Groups written before group kinds existed have no type and are departments.
+func vanishedKinds(groupBy []dirsyncv1alpha1.GroupType, ex existing, d desiredState) []dirsyncv1alpha1.GroupType {
+	existingOf, desiredOf := map[dirsyncv1alpha1.GroupType]int{}, map[dirsyncv1alpha1.GroupType]int{}
+	for _, g := range ex.groups {
+		existingOf[groupType(g)]++
+	}
+	for _, g := range d.groups {
+		desiredOf[groupType(g)]++
+	}
+	var out []dirsyncv1alpha1.GroupType
+	for _, k := range groupBy {
+		if existingOf[k] > 0 && desiredOf[k] == 0 {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func groupType(g *dirsyncv1alpha1.DirectoryGroup) dirsyncv1alpha1.GroupType {
+	if g.Spec.Type == "" {
+		return dirsyncv1alpha1.GroupTypeDepartment
+	}
+	return g.Spec.Type
 }
 
 // guardHolds says whether the deletion guard holds every deletion of a sync, and why. It holds when
 // users would go and either the provider returned no employees, or maxDeletePercent is 0, or more than
 // maxDeletePercent of the existing users and more than guardFloor users would go. When only groups would
 // go (a department restructure, or a group kind removed from spec.groupBy), the same percentage rule
-// applies to groups. maxDeletePercent 100 disables the guard.
+// applies to groups. Whatever the counts, it holds when a kind still in spec.groupBy would lose every
+// group (vanished): a whole kind vanishing is a provider accident until someone approves it.
+// maxDeletePercent 100 disables the guard.
 func guardHolds(in guardInput) (bool, string) {
 	if in.maxDeletePercent >= 100 || in.departingUsers+in.departingGroups == 0 {
 		return false, ""
@@ -82,6 +115,14 @@ func guardHolds(in guardInput) (bool, string) {
 	case pct == 0:
 		return true, "spec.deletionGuard.maxDeletePercent is 0, so no user or group was deleted. " +
 			"Approve the held deletions (status.heldDeletions) or raise maxDeletePercent to let removals through."
+	case len(in.vanished) > 0:
+		kinds := make([]string, len(in.vanished))
+		for i, k := range in.vanished {
+			kinds[i] = string(k)
+		}
+		return true, fmt.Sprintf("The provider's data has no %s groups any more while spec.groupBy still asks for them, so no user or group was deleted. "+
+			"Check the HR system; if that is right, approve the held deletions (status.heldDeletions) or remove the kind from spec.groupBy.",
+			strings.Join(kinds, " or "))
 	case in.departingUsers > 0:
 		if in.departingUsers > guardFloor && in.departingUsers*100 > pct*in.existingUsers {
 			return true, fmt.Sprintf("The provider no longer returns more than %d%% of the existing users, so no user or group was deleted. "+

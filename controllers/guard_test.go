@@ -46,12 +46,59 @@ func TestGuardHolds(t *testing.T) {
 		{name: "only groups go: a few is not held", in: guardInput{existingUsers: 200, returned: 200, existingGroups: 20, departingGroups: 3, maxDeletePercent: 25}},
 		{name: "only groups go, zero percent: held", in: guardInput{existingUsers: 200, returned: 200, existingGroups: 20, departingGroups: 1, maxDeletePercent: 0}, want: true},
 		{name: "users and groups go: users decide", in: guardInput{existingUsers: 200, departingUsers: 2, returned: 198, existingGroups: 20, departingGroups: 10, maxDeletePercent: 25}},
+		{name: "a kind vanishes: held under the floor", in: guardInput{existingUsers: 200, returned: 200, existingGroups: 43, departingGroups: 3,
+			vanished: []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeDivision}, maxDeletePercent: 25}, want: true},
+		{name: "a kind vanishes while a few users leave: held", in: guardInput{existingUsers: 200, departingUsers: 2, returned: 198, existingGroups: 45,
+			departingGroups: 5, vanished: []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeLocation}, maxDeletePercent: 25}, want: true},
+		{name: "a kind vanishes with the guard disabled: proceeds", in: guardInput{existingUsers: 200, returned: 200, existingGroups: 45, departingGroups: 5,
+			vanished: []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeLocation}, maxDeletePercent: 100}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, msg := guardHolds(tt.in)
 			if got != tt.want || (got && msg == "") || (!got && msg != "") {
 				t.Fatalf("guardHolds(%+v) = %v %q, want %v with a message when held", tt.in, got, msg, tt.want)
+			}
+		})
+	}
+}
+
+func TestVanishedKinds(t *testing.T) {
+	group := func(t dirsyncv1alpha1.GroupType, name string) *dirsyncv1alpha1.DirectoryGroup {
+		g := &dirsyncv1alpha1.DirectoryGroup{}
+		g.Name, g.Spec.Type = name, t
+		return g
+	}
+	dept, loc, div := dirsyncv1alpha1.GroupTypeDepartment, dirsyncv1alpha1.GroupTypeLocation, dirsyncv1alpha1.GroupTypeDivision
+	ex := existing{groups: []*dirsyncv1alpha1.DirectoryGroup{group("", "acme-eng"), group(loc, "acme-location-1"), group(loc, "acme-location-2"), group(div, "acme-division-1")}}
+	desired := func(gs ...*dirsyncv1alpha1.DirectoryGroup) desiredState {
+		d := desiredState{groups: map[string]*dirsyncv1alpha1.DirectoryGroup{}}
+		for _, g := range gs {
+			d.groups[g.Name] = g
+		}
+		return d
+	}
+	tests := []struct {
+		name    string
+		groupBy []dirsyncv1alpha1.GroupType
+		d       desiredState
+		want    []dirsyncv1alpha1.GroupType
+	}{
+		{name: "every kind still has groups", groupBy: []dirsyncv1alpha1.GroupType{dept, loc, div},
+			d: desired(group(dept, "acme-eng"), group(loc, "acme-location-3"), group(div, "acme-division-1"))},
+		{name: "locations vanish; untyped groups count as departments", groupBy: []dirsyncv1alpha1.GroupType{dept, loc, div},
+			d: desired(group(dept, "acme-eng"), group(div, "acme-division-1")), want: []dirsyncv1alpha1.GroupType{loc}},
+		{name: "two kinds vanish, in groupBy order", groupBy: []dirsyncv1alpha1.GroupType{div, dept, loc},
+			d: desired(group(dept, "acme-eng")), want: []dirsyncv1alpha1.GroupType{div, loc}},
+		{name: "a kind removed from groupBy has not vanished", groupBy: []dirsyncv1alpha1.GroupType{dept, div},
+			d: desired(group(dept, "acme-eng"), group(div, "acme-division-1"))},
+		{name: "a kind just added has nothing to lose", groupBy: []dirsyncv1alpha1.GroupType{dept, loc, div, dirsyncv1alpha1.GroupTypeCompany},
+			d: desired(group(dept, "acme-eng"), group(loc, "acme-location-1"), group(div, "acme-division-1"))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, vanishedKinds(tt.groupBy, ex, tt.d)); diff != "" {
+				t.Errorf("vanishedKinds (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -18,8 +18,10 @@ package controllers
 
 import (
 	"slices"
+	"strings"
 	"time"
 
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
@@ -142,6 +144,43 @@ func scenarioGroupKindAddedAndRemoved(h *harness) {
 		if l, ok := u.Labels[dirsyncv1alpha1.LabelLocation]; ok || slices.ContainsFunc(u.Spec.Groups, func(g string) bool { return g != "" && g == l }) {
 			h.t.Fatalf("user %s still carries the location label %q or group", u.Name, l)
 		}
+	}
+	h.expectMatchesProvider()
+}
+
+func scenarioGroupKindVanishes(h *harness) {
+	h.waitReason(dirsyncv1alpha1.ReasonSynced)
+	locations := len(groupsOfType(h, dirsyncv1alpha1.GroupTypeLocation))
+	if locations == 0 {
+		h.t.Fatal("the generated company has no locations")
+	}
+
+	// The provider stops sending anyone's location while spec.groupBy still asks for Location: whatever
+	// the counts, losing a whole kind is held until someone approves it. A percentage that the location
+	// groups stay under shows that it is not the percentage rule holding them.
+	h.srv.Update(func(c *fakehr.Company) {
+		for i := range c.Employees {
+			c.Employees[i].Location = fakehr.Ref{}
+		}
+	})
+	const pct = 90
+	if all := locations + len(groupsOfType(h, dirsyncv1alpha1.GroupTypeDepartment)); locations*100 > pct*all {
+		h.t.Fatalf("%d location groups of %d: the story needs fewer than %d%%", locations, all, pct)
+	}
+	syncWith(h, func(d *dirsyncv1alpha1.Directory) { d.Spec.DeletionGuard.MaxDeletePercent = ptr.To[int32](pct) })
+	d := h.waitReason(dirsyncv1alpha1.ReasonDeletionGuardTriggered)
+	if msg := ready(d).Message; !strings.Contains(msg, "no Location groups") {
+		h.t.Fatalf("Ready message does not name the vanished kind: %s", msg)
+	}
+	if held := d.Status.HeldDeletions; held == nil || int(held.Groups) != locations || held.Users != 0 {
+		h.t.Fatalf("held %+v, want the %d location groups", held, locations)
+	}
+	if n := len(groupsOfType(h, dirsyncv1alpha1.GroupTypeLocation)); n != locations {
+		h.t.Fatalf("%d of %d location groups remain while held", n, locations)
+	}
+	d = approve(h, d.Status.HeldDeletions.ApprovalToken)
+	if ready(d).Reason != dirsyncv1alpha1.ReasonSynced || len(groupsOfType(h, dirsyncv1alpha1.GroupTypeLocation)) != 0 {
+		h.t.Fatalf("after approving: Ready %+v, %d location groups", ready(d), len(groupsOfType(h, dirsyncv1alpha1.GroupTypeLocation)))
 	}
 	h.expectMatchesProvider()
 }

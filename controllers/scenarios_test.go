@@ -65,6 +65,7 @@ var scenarios = []scenario{
 	{"a quick unchanged resync writes one Directory status and no child", scenarioQuickResyncWritesOneStatus, nil},
 	{"a location change moves the user between location groups", scenarioLocationChange, groupByDepartmentAndLocation},
 	{"a group kind added creates its groups, removed is held then approved", scenarioGroupKindAddedAndRemoved, nil},
+	{"a group kind whose data vanishes is held, whatever the counts", scenarioGroupKindVanishes, groupByDepartmentAndLocation},
 	{"a manager leaving keeps or clears the reports' managerRef as the provider says", scenarioManagerLeaves, nil},
 }
 

@@ -50,8 +50,8 @@ type DeletionGuard struct {
 	// maxDeletePercent is the largest share of existing users, in percent, that one sync may delete;
 	// when no user goes, the same share of existing groups. A sync that would delete more holds every
 	// deletion and sets Ready=False DeletionGuardTriggered. Deleting up to 3 users (or groups) is never
-	// held by this rule (see the README), 0 holds every deletion
-	// and 100 disables the guard. An empty answer from the provider is always held unless the guard is disabled.
+	// held by this rule. An empty answer from the provider, or a kind of spec.groupBy losing every one of
+	// its groups, is always held (see the README). 0 holds every deletion and 100 disables the guard.
 	// +optional
 	// +kubebuilder:default=25
 	// +kubebuilder:validation:Minimum=0
