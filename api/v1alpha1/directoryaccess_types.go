@@ -196,17 +196,17 @@ type AccessBinding struct {
 	Name string `json:"name"`
 	// subjects is how many subjects it binds.
 	// +optional
-	Subjects int32 `json:"subjects"`
+	Subjects int32 `json:"subjects,omitzero"`
 }
 
 // AccessChange counts what the last reconcile that changed a RoleBinding did.
 type AccessChange struct {
 	// granted is how many subjects it added, over all RoleBindings.
 	// +optional
-	Granted int32 `json:"granted"`
+	Granted int32 `json:"granted,omitzero"`
 	// revoked is how many subjects it removed, over all RoleBindings (deleted RoleBindings included).
 	// +optional
-	Revoked int32 `json:"revoked"`
+	Revoked int32 `json:"revoked,omitzero"`
 	// time is when it happened.
 	// +optional
 	Time *metav1.Time `json:"time,omitempty"`
@@ -228,7 +228,7 @@ type DirectoryAccessStatus struct {
 
 	// subjects is how many distinct subjects the DirectoryAccess binds.
 	// +optional
-	Subjects int32 `json:"subjects"`
+	Subjects int32 `json:"subjects,omitzero"`
 
 	// heldRevocations is how many subjects the revocation guard keeps bound although the data says they should go.
 	// +optional
