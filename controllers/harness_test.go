@@ -22,10 +22,12 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -35,6 +37,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/provider"
 	apfake "github.com/dirsync/dirsync/internal/provider/accesspeoplehr/fake"
 	breathefake "github.com/dirsync/dirsync/internal/provider/breathehr/fake"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
@@ -261,8 +264,8 @@ func (h *harness) expectMatchesProvider() {
 		if u.Spec.State != wantState || u.Labels[dirsyncv1alpha1.LabelState] != stateLabel(wantState) {
 			h.t.Fatalf("user %s state %s label %s, want %s", e.ID, u.Spec.State, u.Labels[dirsyncv1alpha1.LabelState], wantState)
 		}
-		if u.Spec.FirstName != e.FirstName || u.Spec.LastName != e.LastName || u.Spec.Email != e.Email || u.Spec.JobTitle != e.JobTitle {
-			h.t.Fatalf("user %s = %+v, employee %+v", e.ID, u.Spec, e)
+		if diff := cmp.Diff(h.wantCopied(c, e), copied(u)); diff != "" {
+			h.t.Fatalf("user of employee %s (-want +got):\n%s", e.ID, diff)
 		}
 		if c := meta.FindStatusCondition(u.Status.Conditions, dirsyncv1alpha1.ConditionSynced); c == nil || c.Reason != dirsyncv1alpha1.ReasonUpToDate || c.ObservedGeneration != 0 {
 			h.t.Fatalf("user %s status %+v", e.ID, u.Status)
@@ -287,6 +290,39 @@ func (h *harness) expectMatchesProvider() {
 			h.t.Fatalf("group %q has members %v but no employee is in that department", name, g.Spec.Members)
 		}
 	}
+}
+
+// copiedFields are what a DirectoryUser takes from its employee, and its readable name.
+type copiedFields struct {
+	Name                                            string
+	FirstName, LastName, PreferredName, DisplayName string
+	Email, JobTitle, Location, Division, Company    string
+	EmploymentType, ManagerEmail                    string
+}
+
+func copied(u dirsyncv1alpha1.DirectoryUser) copiedFields {
+	s := u.Spec
+	return copiedFields{Name: u.Name, FirstName: s.FirstName, LastName: s.LastName, PreferredName: s.PreferredName,
+		DisplayName: s.DisplayName, Email: s.Email, JobTitle: s.JobTitle, Location: s.Location, Division: s.Division,
+		Company: s.Company, EmploymentType: s.EmploymentType, ManagerEmail: s.ManagerEmail}
+}
+
+// wantCopied is what the fake's employee e should become: the name <directory>-<id> lower-cased (the
+// fakes' ids are valid name parts and never collide), the work attributes each provider sends (Breathe
+// HR a division, Access People HR a company), and the manager's e-mail when the manager is in c.
+func (h *harness) wantCopied(c fakehr.Company, e fakehr.Employee) copiedFields {
+	w := copiedFields{Name: strings.ToLower(h.key.Name + "-" + e.ID), FirstName: e.FirstName, LastName: e.LastName,
+		PreferredName: e.KnownAs, DisplayName: provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
+		Email: e.Email, JobTitle: e.JobTitle, Location: e.Location.Name, EmploymentType: e.EmploymentType}
+	if h.pc.provider == dirsyncv1alpha1.ProviderBreatheHR {
+		w.Division = e.Division.Name
+	} else {
+		w.Company = e.Company
+	}
+	if m := c.Employee(e.ManagerID); e.ManagerID != "" && m != nil {
+		w.ManagerEmail = m.Email
+	}
+	return w
 }
 
 // reconciles is a controller's reconcile count ("directory", "directoryaccess"), from controller-runtime's
