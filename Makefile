@@ -1,6 +1,10 @@
 # Image URL to use all building/pushing image targets
 IMG ?= controller:latest
 
+# VERSION names the build in the User-Agent of provider requests (internal/provider.Version).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION_LDFLAGS = -X github.com/dirsync/dirsync/internal/provider.Version=$(VERSION)
+
 # CONTAINER_TOOL defines the container tool to be used for building images.
 # Be aware that the target commands are only tested with Docker which is
 # scaffolded by default. However, you might want to replace it to use other
@@ -116,7 +120,7 @@ docker-check: ## Run the Dockerfile's go build line without Docker and check the
 
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager (bin/manager), the fake HR server (bin/fakehr) and the kubectl plugin (bin/kubectl-dirsync).
-	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/fakehr ./cmd/fakehr
 	go build -o $(LOCALBIN)/kubectl-dirsync ./cmd/kubectl-dirsync
 
@@ -137,7 +141,7 @@ bench: ## Run the benchmarks (hack/bench.sh).
 # More info: https://docs.docker.com/develop/develop-images/build_enhancements/
 .PHONY: docker-build
 docker-build: ## Build docker image with the manager.
-	$(CONTAINER_TOOL) build -t ${IMG} .
+	$(CONTAINER_TOOL) build --build-arg VERSION=$(VERSION) -t ${IMG} .
 
 .PHONY: docker-push
 docker-push: ## Push docker image with the manager.

@@ -195,17 +195,19 @@ func TestNewAffiliation(t *testing.T) {
 }
 
 func TestUserAgent(t *testing.T) {
-	defer func(v string) { Version = v }(Version)
-	tests := []struct{ version, want string }{
+	tests := []struct{ version, stamped, want string }{
 		{version: "dev", want: "dirsync/dev"},
 		{version: "v1.2.3", want: "dirsync/v1.2.3"},
 		{version: "v1.2.3 (dirty)\n", want: "dirsync/v1.2.3dirty"},
 		{version: "", want: "dirsync/dev"},
+		{version: "dev", stamped: "(devel)", want: "dirsync/dev"},
+		{version: "dev", stamped: "v0.2.0", want: "dirsync/v0.2.0"},
+		{version: "", stamped: "v0.0.0-20261127200000-0123456789ab+dirty", want: "dirsync/v0.0.0-20261127200000-0123456789ab+dirty"},
+		{version: "v1.2.3", stamped: "v0.2.0", want: "dirsync/v1.2.3"},
 	}
 	for _, tt := range tests {
-		Version = tt.version
-		if got := UserAgent(); got != tt.want {
-			t.Errorf("Version %q: UserAgent() = %q, want %q", tt.version, got, tt.want)
+		if got := userAgent(tt.version, tt.stamped); got != tt.want {
+			t.Errorf("userAgent(%q, %q) = %q, want %q", tt.version, tt.stamped, got, tt.want)
 		}
 	}
 }

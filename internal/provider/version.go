@@ -16,22 +16,43 @@ limitations under the License.
 
 package provider
 
-import "strings"
+import (
+	"runtime/debug"
+	"strings"
+	"sync"
+)
 
-// Version is dirsync's version, sent in every provider request's User-Agent. Release builds set it with
-// -ldflags "-X github.com/dirsync/dirsync/internal/provider.Version=v1.2.3"; it is "dev" otherwise.
+// Version is dirsync's version, sent in every provider request's User-Agent. The Dockerfile sets it with
+// -ldflags "-X github.com/dirsync/dirsync/internal/provider.Version=v1.2.3" (build argument VERSION).
+// Left at "dev", the version Go stamped into the binary is used instead: the module version for `go
+// install …@v1.2.3`, or the commit for a build in a git checkout (Go 1.24 and later).
 var Version = "dev"
 
-// UserAgent is the User-Agent header of every provider request: "dirsync/<Version>". Access People HR sits
-// behind a CDN reported to block some default agents, so neither client sends Go's default. Characters
-// that cannot appear in a product token are dropped from Version.
-func UserAgent() string {
+// stamped is the main module's version from the binary's build information, or "".
+var stamped = sync.OnceValue(func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		return bi.Main.Version
+	}
+	return ""
+})
+
+// UserAgent is the User-Agent header of every provider request: "dirsync/<version>". Access People HR sits
+// behind a CDN reported to block some default agents, so neither client sends Go's default.
+func UserAgent() string { return userAgent(Version, stamped()) }
+
+// userAgent is "dirsync/" and version, or the stamped module version when version is "dev" or empty and
+// Go stamped one ("(devel)" is Go saying it did not). Characters that cannot appear in a product token
+// are dropped.
+func userAgent(version, stamped string) string {
+	if (version == "" || version == "dev") && stamped != "" && stamped != "(devel)" {
+		version = stamped
+	}
 	v := strings.Map(func(r rune) rune {
 		if r > 0x20 && r < 0x7f && !strings.ContainsRune(`()<>@,;:\"/[]?={}`, r) {
 			return r
 		}
 		return -1
-	}, Version)
+	}, version)
 	if v == "" {
 		v = "dev"
 	}
