@@ -125,10 +125,14 @@ func scenarioApproveHeldDeletions(h *harness) {
 
 	// The exact held set's token deletes exactly it, once.
 	token := d.Status.HeldDeletions.ApprovalToken
+	heldAt := d.Status.LastSyncTime
 	d = approve(h, token)
 	if ready(d).Reason != dirsyncv1alpha1.ReasonSynced || d.Status.HeldDeletions != nil || d.Status.LastApproval == nil ||
 		d.Status.LastApproval.Token != token || int(d.Status.LastApproval.Users) != len(removed)+1 {
 		h.t.Fatalf("after approval: Ready %+v, held %+v, lastApproval %+v", ready(d), d.Status.HeldDeletions, d.Status.LastApproval)
+	}
+	if at := d.Status.LastApproval.ApprovedAt; at.IsZero() || at.Before(heldAt) {
+		h.t.Fatalf("lastApproval.approvedAt = %v, want the approving sync's time, not before the held sync's %v", at, heldAt)
 	}
 	h.waitEvent("DeletionsApproved")
 	h.expectMatchesProvider()

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
@@ -62,6 +63,17 @@ func TestDecide(t *testing.T) {
 			secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
 		{name: "due exactly at nextSyncTime", dir: synced(nil), secret: "100", now: timeZero.Add(30 * time.Minute), wantSync: true, wantTrigger: "schedule"},
 		{name: "overdue after a restart", dir: synced(nil), secret: "100", now: timeZero.Add(5 * time.Hour), wantSync: true, wantTrigger: "schedule"},
+		{name: "an approval pending: sync now", dir: synced(func(d *dirsyncv1alpha1.Directory) { d.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions] = "abc" }),
+			secret: "100", now: timeZero.Add(time.Minute), wantSync: true, wantTrigger: "approval"},
+		{name: "an approval answered: wait", dir: synced(func(d *dirsyncv1alpha1.Directory) {
+			d.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions], d.Status.LastHandledApproval = "abc", "abc"
+		}), secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
+		{name: "an approval pending after a failed sync waits for the retry", dir: synced(func(d *dirsyncv1alpha1.Directory) {
+			d.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions], d.Status.ConsecutiveFailures = "abc", 1
+		}), secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
+		{name: "an approval in a dry run waits for the first real sync", dir: synced(func(d *dirsyncv1alpha1.Directory) {
+			d.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions], d.Spec.DryRun = "abc", ptr.To(true)
+		}), secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
