@@ -90,7 +90,7 @@ func (p *progress) reading(name string) func(done, total int) {
 		if total > 0 {
 			p.set(dirsyncv1alpha1.ReasonReadingProvider, fmt.Sprintf("Reading %s: read %s of %s pages.", name, thousands(done), thousands(total)))
 		} else {
-			p.set(dirsyncv1alpha1.ReasonReadingProvider, fmt.Sprintf("Reading %s: read %s pages.", name, thousands(done)))
+			p.set(dirsyncv1alpha1.ReasonReadingProvider, fmt.Sprintf("Reading %s: read %s %s.", name, thousands(done), plural(done, "page", "pages")))
 		}
 	}
 }
@@ -124,6 +124,13 @@ func (p *progress) publish() {
 	// reconcile's copy, or the server would take it as a precondition and refuse the patch.
 	p.published.Status = cur.Status
 	p.shown = p.reason + p.message
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // thousands formats n with commas: 6000 → "6,000".

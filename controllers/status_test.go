@@ -142,6 +142,26 @@ func TestThousands(t *testing.T) {
 	}
 }
 
+// The Syncing messages a sync's two progress callbacks record for the next tick to publish.
+func TestProgressMessages(t *testing.T) {
+	p := &progress{}
+	tests := []struct {
+		report              func()
+		reason, wantMessage string
+	}{
+		{func() { p.reading("Breathe HR")(40, 101) }, dirsyncv1alpha1.ReasonReadingProvider, "Reading Breathe HR: read 40 of 101 pages."},
+		{func() { p.reading("Access People HR")(1, 0) }, dirsyncv1alpha1.ReasonReadingProvider, "Reading Access People HR: read 1 page."},
+		{func() { p.reading("Breathe HR")(2, 0) }, dirsyncv1alpha1.ReasonReadingProvider, "Reading Breathe HR: read 2 pages."},
+		{func() { p.applied(20000)(6000) }, dirsyncv1alpha1.ReasonApplying, "Applying: applied 6,000 of 20,000 changes."},
+	}
+	for _, tt := range tests {
+		tt.report()
+		if p.reason != tt.reason || p.message != tt.wantMessage {
+			t.Errorf("Syncing %s %q, want %s %q", p.reason, p.message, tt.reason, tt.wantMessage)
+		}
+	}
+}
+
 // Every error the provider packages can return — each fault of each fake, met by the real client
 // built through the registry, and each factory refusal — is classified by a rule, never by the
 // fallback, and with the reason the fault calls for.
