@@ -22,7 +22,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/naming"
 	"github.com/dirsync/dirsync/internal/provider"
 	apfake "github.com/dirsync/dirsync/internal/provider/accesspeoplehr/fake"
 	breathefake "github.com/dirsync/dirsync/internal/provider/breathehr/fake"
@@ -264,7 +264,7 @@ func (h *harness) expectMatchesProvider() {
 		if u.Spec.State != wantState || u.Labels[dirsyncv1alpha1.LabelState] != stateLabel(wantState) {
 			h.t.Fatalf("user %s state %s label %s, want %s", e.ID, u.Spec.State, u.Labels[dirsyncv1alpha1.LabelState], wantState)
 		}
-		if diff := cmp.Diff(h.wantCopied(c, e), copied(u)); diff != "" {
+		if diff := cmp.Diff(h.wantCopied(c, e, u.Name), copied(u)); diff != "" {
 			h.t.Fatalf("user of employee %s (-want +got):\n%s", e.ID, diff)
 		}
 		if c := meta.FindStatusCondition(u.Status.Conditions, dirsyncv1alpha1.ConditionSynced); c == nil || c.Reason != dirsyncv1alpha1.ReasonUpToDate || c.ObservedGeneration != 0 {
@@ -307,11 +307,16 @@ func copied(u dirsyncv1alpha1.DirectoryUser) copiedFields {
 		Company: s.Company, EmploymentType: s.EmploymentType, ManagerEmail: s.ManagerEmail}
 }
 
-// wantCopied is what the fake's employee e should become: the name <directory>-<id> lower-cased (the
-// fakes' ids are valid name parts and never collide), the work attributes each provider sends (Breathe
-// HR a division, Access People HR a company), and the manager's e-mail when the manager is in c.
-func (h *harness) wantCopied(c fakehr.Company, e fakehr.Employee) copiedFields {
-	w := copiedFields{Name: strings.ToLower(h.key.Name + "-" + e.ID), FirstName: e.FirstName, LastName: e.LastName,
+// wantCopied is what the fake's employee e should become: the readable name <directory>-<id> lower-cased,
+// or its hashed fallback when the object has that (only when the readable name was taken when the user
+// was created, as by a held user whose id differs only in case); the work attributes each provider sends
+// (Breathe HR a division, Access People HR a company); the manager's e-mail when the manager is in c.
+func (h *harness) wantCopied(c fakehr.Company, e fakehr.Employee, name string) copiedFields {
+	want, _ := naming.Plain(h.key.Name, e.ID)
+	if hashed := naming.Hashed(h.key.Name, e.ID, e.ID); name == hashed {
+		want = hashed
+	}
+	w := copiedFields{Name: want, FirstName: e.FirstName, LastName: e.LastName,
 		PreferredName: e.KnownAs, DisplayName: provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
 		Email: e.Email, JobTitle: e.JobTitle, Location: e.Location.Name, EmploymentType: e.EmploymentType}
 	if h.pc.provider == dirsyncv1alpha1.ProviderBreatheHR {
