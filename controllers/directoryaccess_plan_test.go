@@ -23,6 +23,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -240,14 +242,14 @@ func TestPlanAccess(t *testing.T) {
 			}
 			p := planAccess(acc, accessInput{directory: tt.dir, data: accessData{users: tt.users}, namespaces: tt.ns, existing: tt.existing,
 				settling: tt.settling}, accessNow)
-			if got := accOps(p.ops); fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Errorf("ops\n got %v\nwant %v", got, tt.want)
+			if diff := cmp.Diff(tt.want, accOps(p.ops), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("ops (-want +got):\n%s", diff)
 			}
 			if p.held != tt.wantHeld {
 				t.Errorf("held %d, want %d", p.held, tt.wantHeld)
 			}
-			if fmt.Sprint(accReasons(p.problems)) != fmt.Sprint(tt.reasons) {
-				t.Errorf("problems %v, want reasons %v", p.problems, tt.reasons)
+			if diff := cmp.Diff(tt.reasons, accReasons(p.problems), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("problem reasons (-want +got):\n%s\nproblems: %v", diff, p.problems)
 			}
 			if p.denied != tt.denied || p.fatal != tt.wantFatal {
 				t.Errorf("denied %v fatal %v, want %v %v", p.denied, p.fatal, tt.denied, tt.wantFatal)
@@ -321,8 +323,8 @@ func TestRevocationsOnlyGrantsNothing(t *testing.T) {
 		"old":  "keep [oidc:alice@x.io]",
 		"gone": "delete []",
 	} // "new" would be a create: dropped
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("revocationsOnly\n got %v\nwant %v", got, want)
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("revocationsOnly (-want +got):\n%s", diff)
 	}
 }
 

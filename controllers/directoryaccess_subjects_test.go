@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/utils/ptr"
@@ -104,8 +106,8 @@ func TestParseSubjectTemplate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if fmt.Sprint(st.fields) != fmt.Sprint(tt.wantFields) {
-				t.Errorf("fields %v, want %v", st.fields, tt.wantFields)
+			if diff := cmp.Diff(tt.wantFields, st.fields, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("fields (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -212,17 +214,17 @@ func TestComputeSubjects(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := computeSubjects(acc, st, map[string]bool{"acme-eng": true}, tt.users, accessNow)
-			if got := sets.List(sets.KeySet(rep.desired)); fmt.Sprint(got) != fmt.Sprint(tt.want) && len(got)+len(tt.want) > 0 {
-				t.Errorf("desired %v, want %v", got, tt.want)
+			if diff := cmp.Diff(tt.want, sets.List(sets.KeySet(rep.desired)), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("desired (-want +got):\n%s", diff)
 			}
-			if got := sets.List(sets.KeySet(rep.endDated)); fmt.Sprint(got) != fmt.Sprint(tt.wantEndDated) && len(got)+len(tt.wantEndDated) > 0 {
-				t.Errorf("endDated %v, want %v", got, tt.wantEndDated)
+			if diff := cmp.Diff(tt.wantEndDated, sets.List(sets.KeySet(rep.endDated)), cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("endDated (-want +got):\n%s", diff)
 			}
-			if fmt.Sprint(rep.conflicts) != fmt.Sprint(tt.wantConflicts) && len(rep.conflicts)+len(tt.wantConflicts) > 0 {
-				t.Errorf("conflicts %q, want %q", rep.conflicts, tt.wantConflicts)
+			if diff := cmp.Diff(tt.wantConflicts, rep.conflicts, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("conflicts (-want +got):\n%s", diff)
 			}
-			if fmt.Sprint(rep.invalid) != fmt.Sprint(tt.wantInvalid) && len(rep.invalid)+len(tt.wantInvalid) > 0 {
-				t.Errorf("invalid %q, want %q", rep.invalid, tt.wantInvalid)
+			if diff := cmp.Diff(tt.wantInvalid, rep.invalid, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("invalid (-want +got):\n%s", diff)
 			}
 			next := ""
 			if !rep.next.IsZero() {

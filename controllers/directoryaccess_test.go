@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -240,10 +241,23 @@ func TestDirectoryAccessBindsActiveMembersAndRevokesALeaver(t *testing.T) {
 	want := []string{alice.subject(), bob.subject()} // active members of Engineering, sorted; erin left, carol is in Sales
 	for _, ns := range []string{web, api} {
 		rb := w.waitSubjects(key, ns, want)
-		if rb.RoleRef != (rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "edit"}) ||
-			rb.Labels[dirsyncv1alpha1.LabelManagedBy] != "dirsync" || rb.Labels[dirsyncv1alpha1.LabelAccess] != key.Namespace+"."+key.Name ||
-			rb.Subjects[0].Kind != rbacv1.UserKind || rb.Subjects[0].APIGroup != rbacv1.GroupName {
-			t.Errorf("RoleBinding %s/%s = roleRef %+v labels %v subjects %+v", ns, rb.Name, rb.RoleRef, rb.Labels, rb.Subjects)
+		type binding struct {
+			RoleRef                      rbacv1.RoleRef
+			ManagedBy, Access            string // labels
+			SubjectKind, SubjectAPIGroup string // of the first subject
+		}
+		wantRB := binding{
+			RoleRef:   rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "edit"},
+			ManagedBy: "dirsync", Access: key.Namespace + "." + key.Name,
+			SubjectKind: rbacv1.UserKind, SubjectAPIGroup: rbacv1.GroupName,
+		}
+		gotRB := binding{
+			RoleRef:   rb.RoleRef,
+			ManagedBy: rb.Labels[dirsyncv1alpha1.LabelManagedBy], Access: rb.Labels[dirsyncv1alpha1.LabelAccess],
+			SubjectKind: rb.Subjects[0].Kind, SubjectAPIGroup: rb.Subjects[0].APIGroup,
+		}
+		if diff := cmp.Diff(wantRB, gotRB); diff != "" {
+			t.Errorf("RoleBinding %s/%s (-want +got):\n%s", ns, rb.Name, diff)
 		}
 	}
 	if a.Status.Subjects != 2 || len(a.Status.Bindings) != 2 || a.Status.Bindings[0].Subjects != 2 ||

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -271,8 +272,9 @@ func TestIDThatChangesCaseIsAnotherPerson(t *testing.T) {
 	if renamed.Name == old.Name || !isDNSName(renamed.Name) || !isDNSName(old.Name) {
 		t.Fatalf("object names %q (%s) and %q (%s) must be distinct DNS-1123 names", old.Name, oldID, renamed.Name, newID)
 	}
-	if renamed.Spec.Email != old.Spec.Email || renamed.Spec.FirstName != old.Spec.FirstName {
-		t.Fatalf("the user under the new id = %+v, want the same person as %+v", renamed.Spec, old.Spec)
+	type person struct{ Email, FirstName string }
+	if diff := cmp.Diff(person{old.Spec.Email, old.Spec.FirstName}, person{renamed.Spec.Email, renamed.Spec.FirstName}); diff != "" {
+		t.Fatalf("the user under the new id %s is not the same person as under %s (-old +new):\n%s", newID, oldID, diff)
 	}
 	for _, g := range old.Spec.Groups { // the held user keeps its memberships while it is held
 		if members := h.groupsByName()[g].Spec.Members; !containsString(members, old.Name) || !containsString(members, renamed.Name) {
@@ -435,7 +437,7 @@ func (c children) expectUnchanged(h *harness) {
 			h.t.Fatalf("user %s was deleted or replaced", id)
 		}
 		if !equality.Semantic.DeepEqual(now.Spec, was.Spec) {
-			h.t.Fatalf("user %s spec changed: %+v → %+v", id, was.Spec, now.Spec)
+			h.t.Fatalf("user %s spec changed (-was +now):\n%s", id, cmp.Diff(was.Spec, now.Spec))
 		}
 	}
 	for name, was := range c.groups {
@@ -444,7 +446,7 @@ func (c children) expectUnchanged(h *harness) {
 			h.t.Fatalf("group %q was deleted or replaced", name)
 		}
 		if !equality.Semantic.DeepEqual(now.Spec, was.Spec) {
-			h.t.Fatalf("group %q spec changed: %+v → %+v", name, was.Spec, now.Spec)
+			h.t.Fatalf("group %q spec changed (-was +now):\n%s", name, cmp.Diff(was.Spec, now.Spec))
 		}
 	}
 }

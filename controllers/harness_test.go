@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -281,8 +282,11 @@ func (h *harness) expectMatchesProvider() {
 			h.t.Fatalf("department %q has no DirectoryGroup; have %v", dept, slices.Sorted(maps.Keys(groups)))
 		}
 		slices.Sort(members)
-		if fmt.Sprint(g.Spec.Members) != fmt.Sprint(members) || g.Status.MemberCount != int32(len(members)) {
-			h.t.Fatalf("group %q members %v (%d), want %v", dept, g.Spec.Members, g.Status.MemberCount, members)
+		if diff := cmp.Diff(members, g.Spec.Members, cmpopts.EquateEmpty()); diff != "" {
+			h.t.Fatalf("group %q members (-want +got):\n%s", dept, diff)
+		}
+		if g.Status.MemberCount != int32(len(members)) {
+			h.t.Fatalf("group %q memberCount %d, want %d", dept, g.Status.MemberCount, len(members))
 		}
 	}
 	for name, g := range groups {

@@ -21,6 +21,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -81,8 +83,11 @@ func expectLocations(h *harness) {
 	}
 	for name, g := range locations {
 		slices.Sort(members[name])
-		if !slices.Equal(g.Spec.Members, members[name]) || int(g.Status.MemberCount) != len(members[name]) {
-			h.t.Fatalf("location %q members %v, want %v", name, g.Spec.Members, members[name])
+		if diff := cmp.Diff(members[name], g.Spec.Members, cmpopts.EquateEmpty()); diff != "" {
+			h.t.Fatalf("location %q members (-want +got):\n%s", name, diff)
+		}
+		if int(g.Status.MemberCount) != len(members[name]) {
+			h.t.Fatalf("location %q memberCount %d, want %d", name, g.Status.MemberCount, len(members[name]))
 		}
 	}
 }

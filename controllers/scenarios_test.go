@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -365,8 +366,8 @@ func scenarioNoopResync(h *harness) {
 		h.t.Fatalf("an unchanged resync made %d writes to users and groups", got)
 	}
 	want := dirsyncv1alpha1.SyncChanges{Unchanged: int32(total)}
-	if *d.Status.LastSyncChanges != want {
-		h.t.Fatalf("lastSyncChanges = %+v, want %+v", *d.Status.LastSyncChanges, want)
+	if diff := cmp.Diff(want, *d.Status.LastSyncChanges); diff != "" {
+		h.t.Fatalf("lastSyncChanges (-want +got):\n%s", diff)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
@@ -78,8 +79,9 @@ func TestDecide(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := decide(tt.dir, tt.secret, tt.now)
-			if got.syncNow != tt.wantSync || got.trigger != tt.wantTrigger || got.wait != tt.wantWait {
-				t.Fatalf("decide = %+v, want sync %v trigger %q wait %s", got, tt.wantSync, tt.wantTrigger, tt.wantWait)
+			want := decision{syncNow: tt.wantSync, trigger: tt.wantTrigger, wait: tt.wantWait}
+			if diff := cmp.Diff(want, got, cmp.AllowUnexported(decision{})); diff != "" {
+				t.Fatalf("decide (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -24,10 +24,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -137,12 +139,37 @@ func TestAPIServerDefaultsAMinimalDirectory(t *testing.T) {
 	t.Cleanup(func() { _ = k8sClient.Delete(ctx, u) })
 	d := &dirsyncv1alpha1.Directory{}
 	must(t, k8sClient.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, d))
+	// The fields the API server defaults, or must leave unset.
+	type defaulted struct {
+		CredentialsKey     string
+		SyncInterval       *metav1.Duration
+		MaxDeletePercent   *int32
+		InactiveUserPolicy dirsyncv1alpha1.InactiveUserPolicy
+		Suspend            *bool
+		Endpoint           string
+		DryRun             *bool
+		GroupBy            []dirsyncv1alpha1.GroupType
+	}
+	want := defaulted{
+		CredentialsKey:     "apiKey",
+		SyncInterval:       &metav1.Duration{Duration: 30 * time.Minute},
+		MaxDeletePercent:   ptr.To[int32](25),
+		InactiveUserPolicy: dirsyncv1alpha1.InactiveUserPolicyKeep,
+		GroupBy:            []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeDepartment},
+	}
 	s := d.Spec
-	if s.CredentialsSecretRef.Key != "apiKey" || s.SyncInterval == nil || s.SyncInterval.Duration != 30*time.Minute ||
-		s.DeletionGuard.MaxDeletePercent == nil || *s.DeletionGuard.MaxDeletePercent != 25 ||
-		s.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyKeep || s.Suspend != nil || s.Endpoint != "" || s.DryRun != nil ||
-		len(s.GroupBy) != 1 || s.GroupBy[0] != dirsyncv1alpha1.GroupTypeDepartment {
-		t.Fatalf("defaulted spec = %+v (maxDeletePercent %v)", s, s.DeletionGuard.MaxDeletePercent)
+	got := defaulted{
+		CredentialsKey:     s.CredentialsSecretRef.Key,
+		SyncInterval:       s.SyncInterval,
+		MaxDeletePercent:   s.DeletionGuard.MaxDeletePercent,
+		InactiveUserPolicy: s.InactiveUserPolicy,
+		Suspend:            s.Suspend,
+		Endpoint:           s.Endpoint,
+		DryRun:             s.DryRun,
+		GroupBy:            s.GroupBy,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("defaulted spec (-want +got):\n%s", diff)
 	}
 }
 

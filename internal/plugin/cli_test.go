@@ -110,8 +110,11 @@ func TestEveryCommandTakesKubectlFlags(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if *inv.config.KubeConfig != "/k" || *inv.config.Context != "c" || *inv.config.Impersonate != "me" || *inv.config.APIServer != "https://h" {
-			t.Errorf("%s: the kubeconfig flags were not bound: %+v", c.name, inv.config)
+		type bound struct{ KubeConfig, Context, Impersonate, APIServer string }
+		want := bound{KubeConfig: "/k", Context: "c", Impersonate: "me", APIServer: "https://h"}
+		got := bound{*inv.config.KubeConfig, *inv.config.Context, *inv.config.Impersonate, *inv.config.APIServer}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: the kubeconfig flags were not bound (-want +got):\n%s", c.name, diff)
 		}
 	}
 }

@@ -293,16 +293,17 @@ func TestFormatTable(t *testing.T) {
 	dirs := []dirsyncv1alpha1.Directory{*syncedDirectory(), *other}
 
 	got := strings.Split(formatTable(dirs, false, testNow), "\n")
-	if f := strings.Fields(got[0]); !cmp.Equal(f, []string{"NAME", "PROVIDER", "READY", "REASON", "USERS", "ACTIVE", "GROUPS", "HELD", "LAST", "SYNC", "NEXT", "SYNC"}) {
-		t.Errorf("header %q", got[0])
+	wantHeader := []string{"NAME", "PROVIDER", "READY", "REASON", "USERS", "ACTIVE", "GROUPS", "HELD", "LAST", "SYNC", "NEXT", "SYNC"}
+	if diff := cmp.Diff(wantHeader, strings.Fields(got[0])); diff != "" {
+		t.Errorf("header %q, fields (-want +got):\n%s", got[0], diff)
 	}
 	wantRows := [][]string{
 		{"acme", "BreatheHR", "True", "Synced", "200", "190", "12", "-", "3m", "ago", "in", "27m"},
 		{"beta", "BreatheHR", "False", "DeletionGuardTriggered", "200", "190", "12", "6", "3m", "ago", "suspended"},
 	}
 	for i, want := range wantRows {
-		if f := strings.Fields(got[i+1]); !cmp.Equal(f, want) {
-			t.Errorf("row %d = %q, want fields %q", i, got[i+1], want)
+		if diff := cmp.Diff(want, strings.Fields(got[i+1])); diff != "" {
+			t.Errorf("row %d %q, fields (-want +got):\n%s", i, got[i+1], diff)
 		}
 	}
 

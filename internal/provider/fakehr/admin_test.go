@@ -21,10 +21,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // memServer is the smallest Server: the shared State, recording what the admin API asks of it.
@@ -106,8 +107,8 @@ func TestAdminHandler(t *testing.T) {
 			case tt.wantFaults != nil:
 				wantFaults = append(before, tt.wantFaults...)
 			}
-			if !reflect.DeepEqual(wantFaults, s.faults) {
-				t.Errorf("faults = %+v, want %+v", s.faults, wantFaults)
+			if diff := cmp.Diff(wantFaults, s.faults); diff != "" {
+				t.Errorf("faults (-want +got):\n%s", diff)
 			}
 			wantKey := "old-key"
 			if tt.wantAPIKey != "" {
@@ -136,8 +137,8 @@ func TestAdminGenerateKeepsIDStyle(t *testing.T) {
 		got.Employees[i].StartDate, want.Employees[i].StartDate = "", ""
 		got.Employees[i].LeavingDate, want.Employees[i].LeavingDate = "", ""
 	}
-	if !reflect.DeepEqual(want, got) {
-		t.Errorf("company = %+v, want %+v", got, want)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("company (-want +got):\n%s", diff)
 	}
 }
 
@@ -155,8 +156,8 @@ func TestAdminCompanyRoundTrip(t *testing.T) {
 	if code, body := do(t, h, "PUT", "/admin/company", string(b)); code != 204 {
 		t.Fatalf("PUT company = %d %s", code, body)
 	}
-	if !reflect.DeepEqual(c, s.Company()) {
-		t.Errorf("stored company = %+v, want %+v", s.Company(), c)
+	if diff := cmp.Diff(c, s.Company()); diff != "" {
+		t.Errorf("stored company (-want +got):\n%s", diff)
 	}
 	code, body := do(t, h, "GET", "/admin/company", "")
 	if code != 200 {
@@ -166,8 +167,8 @@ func TestAdminCompanyRoundTrip(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(c, got) {
-		t.Errorf("GET company = %+v, want %+v", got, c)
+	if diff := cmp.Diff(c, got); diff != "" {
+		t.Errorf("GET company (-want +got):\n%s", diff)
 	}
 }
 
