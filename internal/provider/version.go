@@ -22,9 +22,9 @@ import (
 	"sync"
 )
 
-// Version is dirsync's version, sent in every provider request's User-Agent. The Dockerfile sets it with
-// -ldflags "-X github.com/dirsync/dirsync/internal/provider.Version=v1.2.3" (build argument VERSION).
-// Left at "dev", the version Go stamped into the binary is used instead: the module version for `go
+// Version is dirsync's version, sent in every provider request's User-Agent. make build and the Dockerfile
+// (build argument VERSION) set it with -ldflags "-X github.com/dirsync/dirsync/internal/provider.Version=…",
+// from git describe. Left at "dev", the version Go stamped into the binary is used instead: the module version for `go
 // install …@v1.2.3`, or the commit for a build in a git checkout (Go 1.24 and later).
 var Version = "dev"
 
