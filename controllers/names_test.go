@@ -57,3 +57,33 @@ func existingUser(name, id string) *dirsyncv1alpha1.DirectoryUser {
 	u.Name, u.Spec.ExternalID, u.Spec.State = name, id, dirsyncv1alpha1.UserStateActive
 	return u
 }
+
+// Every group kind draws its names from one set: a department whose id reads "location-1" and location
+// 1 would both be acme-location-1, so the one that comes second in key order gets the hashed name.
+func TestNameObjectsKeepsGroupKindsApart(t *testing.T) {
+	dir := testDirectory(dirsyncv1alpha1.InactiveUserPolicyKeep)
+	dir.Spec.GroupBy = []dirsyncv1alpha1.GroupType{dirsyncv1alpha1.GroupTypeDepartment, dirsyncv1alpha1.GroupTypeLocation}
+	snap := &provider.Snapshot{
+		Departments: []provider.Department{{ExternalID: "location-1", Name: "Location 1 team"}},
+		Employees: []provider.Employee{{ExternalID: "1", Active: true, DepartmentIDs: []string{"location-1"},
+			Location: provider.Affiliation{ID: "1", Name: "London"}}},
+	}
+	m, err := buildModel(dir, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, groups := nameObjects("acme", m, existing{}, nil, nil)
+	if len(groups) != 2 {
+		t.Fatalf("group names %v, want one department and one location", groups)
+	}
+	seen := map[string]string{}
+	for key, name := range groups {
+		if other, dup := seen[name]; dup {
+			t.Fatalf("groups %s and %s are both named %s", other, key, name)
+		}
+		seen[name] = key
+	}
+	if _, ok := seen["acme-location-1"]; !ok {
+		t.Errorf("neither group got the readable name acme-location-1: %v", groups)
+	}
+}
