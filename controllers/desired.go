@@ -52,10 +52,15 @@ type modelGroup struct {
 
 // groupKey identifies a group across syncs: its type and the provider's id for it.
 func groupKey(t dirsyncv1alpha1.GroupType, id string) string {
+	return string(typeOrDepartment(t)) + "/" + id
+}
+
+// typeOrDepartment is a group's type, Department for groups written before group types existed.
+func typeOrDepartment(t dirsyncv1alpha1.GroupType) dirsyncv1alpha1.GroupType {
 	if t == "" {
-		t = dirsyncv1alpha1.GroupTypeDepartment
+		return dirsyncv1alpha1.GroupTypeDepartment
 	}
-	return string(t) + "/" + id
+	return t
 }
 
 // buildModel checks the snapshot (no employee without an id, no id twice) and picks what the Directory
@@ -130,7 +135,7 @@ func (m *model) groupsOf(e *provider.Employee) []string {
 // nameBase is the prefix of a new group's name: the Directory's name for departments (as before group
 // types existed), and the Directory's name plus the type for the others, e.g. acme-location-london.
 func nameBase(dir string, t dirsyncv1alpha1.GroupType) string {
-	if t == dirsyncv1alpha1.GroupTypeDepartment || t == "" {
+	if typeOrDepartment(t) == dirsyncv1alpha1.GroupTypeDepartment {
 		return dir
 	}
 	return dir + "-" + strings.ToLower(string(t))

@@ -75,10 +75,10 @@ type guardInput struct {
 func vanishedKinds(groupBy []dirsyncv1alpha1.GroupType, ex existing, d desiredState) []dirsyncv1alpha1.GroupType {
 	existingOf, desiredOf := map[dirsyncv1alpha1.GroupType]int{}, map[dirsyncv1alpha1.GroupType]int{}
 	for _, g := range ex.groups {
-		existingOf[groupType(g)]++
+		existingOf[typeOrDepartment(g.Spec.Type)]++
 	}
 	for _, g := range d.groups {
-		desiredOf[groupType(g)]++
+		desiredOf[typeOrDepartment(g.Spec.Type)]++
 	}
 	var out []dirsyncv1alpha1.GroupType
 	for _, k := range groupBy {
@@ -87,13 +87,6 @@ func vanishedKinds(groupBy []dirsyncv1alpha1.GroupType, ex existing, d desiredSt
 		}
 	}
 	return out
-}
-
-func groupType(g *dirsyncv1alpha1.DirectoryGroup) dirsyncv1alpha1.GroupType {
-	if g.Spec.Type == "" {
-		return dirsyncv1alpha1.GroupTypeDepartment
-	}
-	return g.Spec.Type
 }
 
 // guardHolds says whether the deletion guard holds every deletion of a sync, and why. It holds when
