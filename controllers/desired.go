@@ -146,17 +146,31 @@ func nameBase(dir string, t dirsyncv1alpha1.GroupType) string {
 type desiredState struct {
 	users  map[string]*dirsyncv1alpha1.DirectoryUser
 	groups map[string]*dirsyncv1alpha1.DirectoryGroup
+	// matching are the names of desired users that exist exactly as desired (see desiredObjects): they
+	// are counted, not kept, so that a sync of a directory that barely changed never holds a second
+	// copy of every user next to the cache's.
+	matching map[string]bool
 	// returned is how many employees the provider returned, before inactiveUserPolicy.
 	returned int
 }
 
+// wantsUser reports whether the Directory should own a user of this name after the sync.
+func (d desiredState) wantsUser(name string) bool {
+	_, ok := d.users[name]
+	return ok || d.matching[name]
+}
+
 // desiredObjects builds the DirectoryUser and DirectoryGroup objects of the model, named by userNames
 // (externalID → name) and groupNames (group key → name). It copies only the allowlisted fields.
-// owner is the controller ownerReference every object gets (see ownerRef).
-func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, m model, userNames, groupNames map[string]string, now time.Time) desiredState {
+// owner is the controller ownerReference every object gets (see ownerRef). A finished user for which
+// matches (when not nil) returns true already exists exactly so: its name goes into d.matching and the
+// object is dropped at once. Groups are always kept (they are few, and a held deletion changes them).
+func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, m model, userNames, groupNames map[string]string,
+	now time.Time, matches func(*dirsyncv1alpha1.DirectoryUser) bool) desiredState {
 	d := desiredState{
-		users:    make(map[string]*dirsyncv1alpha1.DirectoryUser, len(m.employees)),
+		users:    make(map[string]*dirsyncv1alpha1.DirectoryUser),
 		groups:   make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups)),
+		matching: make(map[string]bool, len(m.employees)),
 		returned: m.returned,
 	}
 	groupByKey := make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
@@ -187,6 +201,10 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 		}
 		slices.Sort(u.Spec.Groups)
 		setCondition(u, upToDate(), now)
+		if matches != nil && matches(u) {
+			d.matching[name] = true
+			continue
+		}
 		d.users[name] = u
 	}
 	for _, g := range d.groups {

@@ -60,7 +60,19 @@ func testDesired(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Sn
 		t.Fatal(err)
 	}
 	users, groups := nameObjects(dir.Name, m, existing{}, nil, nil)
-	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero)
+	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero, nil)
+}
+
+// testDesiredAgainst is testDesired as the reconciler runs it against existing objects: the users that
+// already match are named in matching, not kept.
+func testDesiredAgainst(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, ex existing) desiredState {
+	t.Helper()
+	m, err := buildModel(dir, snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, groups := nameObjects(dir.Name, m, ex, nil, nil)
+	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero, matchesExisting(ex.users))
 }
 
 func testOwner(dir *dirsyncv1alpha1.Directory) metav1.OwnerReference {

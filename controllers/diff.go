@@ -133,21 +133,37 @@ type plan struct {
 // metadata (its annotations, other labels and owners stay), so it is one merge patch of what changed.
 func diff(d desiredState, ex existing, held bool, now time.Time) plan {
 	var p plan
-	diffKind(&p, d.users, ex.users, func(w, e *dirsyncv1alpha1.DirectoryUser) bool {
-		return equality.Semantic.DeepEqual(w.Spec, e.Spec)
-	}, held, now)
-	diffKind(&p, d.groups, ex.groups, func(w, e *dirsyncv1alpha1.DirectoryGroup) bool {
-		return w.Status.MemberCount == e.Status.MemberCount && equality.Semantic.DeepEqual(w.Spec, e.Spec)
-	}, held, now)
+	diffKind(&p, d.users, d.matching, ex.users, sameUser, held, now)
+	diffKind(&p, d.groups, nil, ex.groups, sameGroup, held, now)
 	return p
 }
 
+// sameUser and sameGroup compare what dirsync writes of an object besides its metadata and conditions.
+func sameUser(w, e *dirsyncv1alpha1.DirectoryUser) bool {
+	return equality.Semantic.DeepEqual(w.Spec, e.Spec)
+}
+
+func sameGroup(w, e *dirsyncv1alpha1.DirectoryGroup) bool {
+	return w.Status.MemberCount == e.Status.MemberCount && equality.Semantic.DeepEqual(w.Spec, e.Spec)
+}
+
+// upToDateAs reports whether ex needs no write to be w: the same spec, dirsync's labels and controller,
+// and the Synced condition as dirsync writes it for an object that matches the provider.
+func upToDateAs[P child](w, ex P, sameSpec func(w, e P) bool) bool {
+	return sameSpec(w, ex) && sameMeta(w, ex) && hasSynced(ex, metav1.ConditionTrue, dirsyncv1alpha1.ReasonUpToDate)
+}
+
 // diffKind adds the ops of one kind: nothing, an update, a hold or a deletion for each existing object,
-// and a creation for each desired one that does not exist.
-func diffKind[P child](p *plan, want map[string]P, existing []P, sameSpec func(w, e P) bool, held bool, now time.Time) {
+// and a creation for each desired one that does not exist. matching names desired objects already
+// found up to date (see desiredObjects), which are not in want.
+func diffKind[P child](p *plan, want map[string]P, matching map[string]bool, existing []P, sameSpec func(w, e P) bool, held bool, now time.Time) {
 	seen := make(map[string]bool, len(existing))
 	for _, ex := range existing {
 		seen[ex.GetName()] = true
+		if matching[ex.GetName()] {
+			p.unchanged++
+			continue
+		}
 		w, ok := want[ex.GetName()]
 		switch {
 		case !ok && !held:
@@ -158,7 +174,7 @@ func diffKind[P child](p *plan, want map[string]P, existing []P, sameSpec func(w
 			h := ex.DeepCopyObject().(P)
 			setCondition(h, removedFromProvider(), now)
 			p.ops = append(p.ops, newOp(opHold, h, ex))
-		case sameSpec(w, ex) && sameMeta(w, ex) && hasSynced(ex, metav1.ConditionTrue, dirsyncv1alpha1.ReasonUpToDate):
+		case upToDateAs(w, ex, sameSpec):
 			p.unchanged++
 		default:
 			adopt(w, ex, now)

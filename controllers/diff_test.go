@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -108,17 +109,41 @@ func TestDiff(t *testing.T) {
 			want: map[string]string{"acme-10": "update"}, wantUnchanged: 6},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ex := materialized(testDesired(t, dir, testSnapshot()))
-			if tt.change != nil {
-				tt.change(&ex)
-			}
-			p := diff(testDesired(t, dir, testSnapshot()), ex, tt.held, timeZero.Add(time.Hour))
-			if d := cmp.Diff(tt.want, kinds(p)); d != "" || p.unchanged != tt.wantUnchanged {
-				t.Fatalf("plan (-want +got):\n%s\nunchanged %d, want %d", d, p.unchanged, tt.wantUnchanged)
-			}
-		})
+		// Each case runs twice: with every desired user built and kept, and as the reconciler builds them,
+		// dropping at once the users that already match (desiredState.matching). Both must plan the same.
+		for _, dropMatching := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/dropMatching=%t", tt.name, dropMatching), func(t *testing.T) {
+				ex := materialized(testDesired(t, dir, testSnapshot()))
+				if tt.change != nil {
+					tt.change(&ex)
+				}
+				d := testDesired(t, dir, testSnapshot())
+				if dropMatching {
+					d = testDesiredAgainst(t, dir, testSnapshot(), ex)
+					for name := range d.users {
+						if k := kinds(diff(d, ex, tt.held, timeZero)); k[name] != "create" && k[name] != "update" {
+							t.Errorf("desired user %s was kept although it needs no write", name)
+						}
+					}
+				}
+				if got, want := names(departedFrom(d, ex).users), names(departedFrom(testDesired(t, dir, testSnapshot()), ex).users); !slices.Equal(got, want) {
+					t.Errorf("departed users %v, want %v", got, want)
+				}
+				p := diff(d, ex, tt.held, timeZero.Add(time.Hour))
+				if d := cmp.Diff(tt.want, kinds(p)); d != "" || p.unchanged != tt.wantUnchanged {
+					t.Fatalf("plan (-want +got):\n%s\nunchanged %d, want %d", d, p.unchanged, tt.wantUnchanged)
+				}
+			})
+		}
 	}
+}
+
+func names[P child](objs []P) []string {
+	var out []string
+	for _, o := range objs {
+		out = append(out, o.GetName())
+	}
+	return out
 }
 
 // An update is one merge patch from the existing object: it keeps the object's identity, annotations,

@@ -31,6 +31,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
@@ -71,6 +72,8 @@ type DirectoryReconciler struct {
 	ProgressEvery time.Duration
 
 	httpClients sync.Map // provider type → *http.Client, shared across syncs for connection reuse
+	// informers is the manager's cache, set by SetupWithManager: listChildren reads its index directly.
+	informers cache.Informers
 }
 
 // +kubebuilder:rbac:groups=dirsync.io,resources=directories,verbs=get;list;watch
@@ -147,6 +150,7 @@ func (r *DirectoryReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}); err != nil {
 		return err
 	}
+	r.informers = mgr.GetCache()
 	workers := r.MaxConcurrentSyncs
 	if workers <= 0 {
 		workers = 1

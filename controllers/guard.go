@@ -44,7 +44,7 @@ type departed struct {
 func departedFrom(d desiredState, ex existing) departed {
 	var out departed
 	for _, u := range ex.users {
-		if _, ok := d.users[u.Name]; !ok {
+		if !d.wantsUser(u.Name) {
 			out.users = append(out.users, u)
 		}
 	}

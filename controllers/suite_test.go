@@ -48,8 +48,9 @@ import (
 // The suite starts one API server (envtest) and one manager running the real reconciler for every
 // test in this package. Tests assert through k8sClient, which reads the API server directly.
 var (
-	k8sClient client.Client
-	mgrClient client.Client // the manager's cached client
+	k8sClient       client.Client
+	mgrClient       client.Client        // the manager's cached client
+	suiteReconciler *DirectoryReconciler // the suite manager's Directory controller
 	// watchClient watches objects for tests that must see every state, not poll.
 	watchClient client.WithWatch
 	testClock   = clocktesting.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
@@ -166,6 +167,7 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	suiteReconciler = r
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- mgr.Start(ctx) }()
