@@ -166,14 +166,15 @@ func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 	if id, dup := firstDuplicate(depts, func(d provider.Department) string { return d.ExternalID }); dup {
 		return nil, fmt.Errorf("breathehr: department id %s is listed twice: %w", id, provider.ErrInvalidResponse)
 	}
-	ws, err := listAll(ctx, c, st, "employees", decodeEmployeePage)
-	if err != nil {
+	m := newMapper(depts) // maps each page as it is read: the decoded pages are not all held at once
+	if err := eachPage(ctx, c, st, "employees", decodeEmployeePage, m.addPage); err != nil {
 		return nil, err
 	}
-	if id, dup := firstDuplicate(ws, func(w wireEmployee) string { return string(w.ID) }); dup {
+	emps := m.employees()
+	if id, dup := firstDuplicate(emps, func(e provider.Employee) string { return e.ExternalID }); dup {
 		return nil, fmt.Errorf("breathehr: employee id %s is listed twice: %w", id, provider.ErrInvalidResponse)
 	}
-	return &provider.Snapshot{Employees: toEmployees(ws, depts), Departments: depts, Requests: st.requests, Bytes: st.bytes}, nil
+	return &provider.Snapshot{Employees: emps, Departments: depts, Requests: st.requests, Bytes: st.bytes}, nil
 }
 
 func firstDuplicate[T any](items []T, id func(T) string) (string, bool) {

@@ -45,16 +45,67 @@ func IsActive(status string) bool {
 // listing, which resolves a department sent by name; a line manager sent by e-mail or name is resolved
 // against the employees themselves. Ids are already canonical.
 func toEmployees(ws []wireEmployee, depts []provider.Department) []provider.Employee {
-	ix := newIndex(ws, depts)
-	out := make([]provider.Employee, 0, len(ws))
-	for i := range ws {
-		out = append(out, toEmployee(&ws[i], ix))
-	}
-	return out
+	m := newMapper(depts)
+	m.addPage(ws)
+	return m.employees()
 }
 
-// toEmployee maps one decoded employee.
-func toEmployee(w *wireEmployee, ix *index) provider.Employee {
+// mapper maps employees page by page, as toEmployees does at once: each decoded employee is mapped as
+// its page arrives, and only the line managers sent without an id wait for the whole listing.
+type mapper struct {
+	deptByName map[string]string
+	out        []provider.Employee
+	// pending are the employees (index in out) whose line manager came without an id.
+	pending []pendingManager
+}
+
+type pendingManager struct {
+	i   int
+	ref wireRef
+}
+
+func newMapper(depts []provider.Department) *mapper {
+	m := &mapper{deptByName: map[string]string{}, out: []provider.Employee{}}
+	for _, d := range depts {
+		addUnique(m.deptByName, nameKey(d.Name), d.ExternalID)
+	}
+	return m
+}
+
+func (m *mapper) addPage(ws []wireEmployee) {
+	for i := range ws {
+		e := toEmployee(&ws[i], m.department(ws[i].Department))
+		if r := ws[i].LineManager; r.ID == "" && (r.Email != "" || r.Name != "" || r.FirstName != "" || r.LastName != "") {
+			m.pending = append(m.pending, pendingManager{i: len(m.out), ref: r})
+		}
+		m.out = append(m.out, e)
+	}
+}
+
+// employees resolves the pending line managers against every employee and returns them all.
+func (m *mapper) employees() []provider.Employee {
+	if len(m.pending) > 0 {
+		ix := newIndex(m.out)
+		for _, p := range m.pending {
+			if id := ix.manager(p.ref); id != m.out[p.i].ExternalID {
+				m.out[p.i].ManagerExternalID = id
+			}
+		}
+	}
+	return m.out
+}
+
+// department is the id of an employee's department: its id, or the listed department with its name.
+func (m *mapper) department(r wireRef) string {
+	if r.ID != "" {
+		return r.ID
+	}
+	return m.deptByName[nameKey(r.Name)]
+}
+
+// toEmployee maps one decoded employee in department dept. A line manager sent without an id is left
+// to the mapper.
+func toEmployee(w *wireEmployee, dept string) provider.Employee {
 	first := strings.TrimSpace(w.FirstName)
 	last := strings.TrimSpace(w.LastName)
 	known := strings.TrimSpace(w.KnownAs)
@@ -76,10 +127,10 @@ func toEmployee(w *wireEmployee, ix *index) provider.Employee {
 		Division:         provider.NewAffiliation(w.Division.ID, w.Division.Name),
 		ManagerEmail:     email(w.LineManager.Email),
 	}
-	if id := ix.department(w.Department); id != "" {
-		e.DepartmentIDs = []string{id}
+	if dept != "" {
+		e.DepartmentIDs = []string{dept}
 	}
-	if id := ix.manager(w.LineManager); id != e.ExternalID {
+	if id := w.LineManager.ID; id != e.ExternalID {
 		e.ManagerExternalID = id
 	}
 	return e
@@ -103,45 +154,34 @@ func email(s string) string {
 	return s
 }
 
-// index resolves references that came without an id: a department by name against the departments
-// listing, a line manager by work e-mail or by "first last" name against the employees. A name that
-// two share resolves to nothing.
+// index resolves a line manager that came without an id against the employees, by work e-mail or by
+// "first last" name. A name that two share resolves to nothing.
 type index struct {
-	deptByName map[string]string
-	byEmail    map[string]string
-	byName     map[string]string
+	byEmail map[string]string
+	byName  map[string]string
 }
 
 func nameKey(s string) string { return strings.ToLower(provider.NormaliseSpace(s)) }
 
-func newIndex(ws []wireEmployee, depts []provider.Department) *index {
-	ix := &index{deptByName: map[string]string{}, byEmail: map[string]string{}, byName: map[string]string{}}
-	add := func(m map[string]string, k, id string) {
-		if k == "" {
-			return
-		}
-		if _, dup := m[k]; dup {
-			m[k] = ""
-			return
-		}
-		m[k] = id
+// addUnique maps k to id, or to "" when k is already mapped (a name two share resolves to nothing).
+func addUnique(m map[string]string, k, id string) {
+	if k == "" {
+		return
 	}
-	for _, d := range depts {
-		add(ix.deptByName, nameKey(d.Name), d.ExternalID)
+	if _, dup := m[k]; dup {
+		m[k] = ""
+		return
 	}
-	for i := range ws {
-		add(ix.byEmail, strings.ToLower(email(ws[i].Email)), string(ws[i].ID))
-		add(ix.byName, nameKey(ws[i].FirstName+" "+ws[i].LastName), string(ws[i].ID))
-	}
-	return ix
+	m[k] = id
 }
 
-// department is the id of an employee's department: its id, or the listed department with its name.
-func (ix *index) department(r wireRef) string {
-	if r.ID != "" {
-		return r.ID
+func newIndex(emps []provider.Employee) *index {
+	ix := &index{byEmail: map[string]string{}, byName: map[string]string{}}
+	for i := range emps {
+		addUnique(ix.byEmail, strings.ToLower(email(emps[i].Email)), emps[i].ExternalID)
+		addUnique(ix.byName, nameKey(emps[i].FirstName+" "+emps[i].LastName), emps[i].ExternalID)
 	}
-	return ix.deptByName[nameKey(r.Name)]
+	return ix
 }
 
 // manager is the id of an employee's line manager: its id, or the employee with its e-mail, or with its

@@ -228,3 +228,33 @@ func TestValidDate(t *testing.T) {
 		}
 	}
 }
+
+// Employees are mapped page by page as they arrive; a line manager sent by e-mail or name resolves
+// against the whole listing, whatever page the manager is on, and the result is what mapping the
+// listing at once gives.
+func TestMapperResolvesManagersAcrossPages(t *testing.T) {
+	depts := []provider.Department{{ExternalID: "7", Name: "Engineering"}}
+	page1 := []wireEmployee{
+		{ID: "1", FirstName: "Ann", LastName: "Ash", Email: "ann@example.com", LineManager: wireRef{Email: "Cat@Example.com"},
+			Department: wireRef{Name: "engineering"}},
+		{ID: "2", FirstName: "Bob", LastName: "Birch", LineManager: wireRef{FirstName: "Cat", LastName: "Cole"}},
+	}
+	page2 := []wireEmployee{
+		{ID: "3", FirstName: "Cat", LastName: "Cole", Email: "cat@example.com", LineManager: wireRef{Name: "Cat Cole"}},
+	}
+	m := newMapper(depts)
+	m.addPage(page1)
+	m.addPage(page2)
+	got := m.employees()
+	for i, want := range []string{"3", "3", ""} {
+		if got[i].ManagerExternalID != want {
+			t.Errorf("employee %s: manager %q, want %q", got[i].ExternalID, got[i].ManagerExternalID, want)
+		}
+	}
+	if got[0].DepartmentIDs == nil || got[0].DepartmentIDs[0] != "7" {
+		t.Errorf("a department sent by name: %v, want [7]", got[0].DepartmentIDs)
+	}
+	if d := cmp.Diff(toEmployees(append(page1, page2...), depts), got); d != "" {
+		t.Errorf("page by page differs from all at once (-at once +by page):\n%s", d)
+	}
+}

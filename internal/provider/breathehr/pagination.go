@@ -35,38 +35,47 @@ import (
 // pages are requested by number until one holds fewer items than the page size (the Per-Page header,
 // else PerPage). A Total header, when sent, must be the same on every page and equal the final count.
 func listAll[T any](ctx context.Context, c *Client, st *stats, resource string, decode func([]byte) ([]T, error)) ([]T, error) {
-	l := &listing{c: c, resource: resource, first: c.resourceURL(resource, 1), total: -1, visited: map[string]bool{}}
 	var all []T
+	err := eachPage(ctx, c, st, resource, decode, func(items []T) { all = append(all, items...) })
+	return all, err
+}
+
+// eachPage reads every page of one listing as listAll does, handing each page's items to each as it is
+// read, so that a caller that maps them need not hold every decoded page at once.
+func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string, decode func([]byte) ([]T, error), each func([]T)) error {
+	l := &listing{c: c, resource: resource, first: c.resourceURL(resource, 1), total: -1, visited: map[string]bool{}}
+	read := 0
 	for n, u := 1, l.first; u != nil; n++ {
 		if n > c.maxPages {
-			return nil, fmt.Errorf("breathehr: GET %s: more than %d pages: %w", l.first.Path, c.maxPages, provider.ErrInvalidResponse)
+			return fmt.Errorf("breathehr: GET %s: more than %d pages: %w", l.first.Path, c.maxPages, provider.ErrInvalidResponse)
 		}
 		what := fmt.Sprintf("GET %s (page %d)", u.Path, n)
 		l.visited[pageKey(u)] = true
 		p, err := c.get(ctx, st, u, what)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		items, err := decode(p.body)
 		if err != nil {
-			return nil, fmt.Errorf("breathehr: %s: %w: %w", what, err, provider.ErrInvalidResponse)
+			return fmt.Errorf("breathehr: %s: %w: %w", what, err, provider.ErrInvalidResponse)
 		}
-		all = append(all, items...)
+		each(items)
+		read += len(items)
 		if err := l.checkTotal(p.header, what); err != nil {
-			return nil, err
+			return err
 		}
 		st.pages++
 		c.report(st, l.total, p.header)
 		if u, err = l.next(u, n, p.header, len(items), what); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if l.total >= 0 && l.total != len(all) {
-		return nil, fmt.Errorf("breathehr: GET %s: read %d %s but the Total header says %d: %w",
-			l.first.Path, len(all), resource, l.total, provider.ErrInvalidResponse)
+	if l.total >= 0 && l.total != read {
+		return fmt.Errorf("breathehr: GET %s: read %d %s but the Total header says %d: %w",
+			l.first.Path, read, resource, l.total, provider.ErrInvalidResponse)
 	}
 	st.pagesBefore = st.pages
-	return all, nil
+	return nil
 }
 
 // report tells the progress listener how many pages the fetch has read, and of how many when the
