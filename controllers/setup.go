@@ -17,6 +17,13 @@ limitations under the License.
 package controllers
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 	"unique"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -32,7 +39,8 @@ import (
 
 // CacheOptions is the manager's cache: objects without managedFields (a third of a small object's
 // size), limited to namespaces when any are given. Secrets are only ever watched as metadata. Users and
-// groups, by far the most numerous objects, also share their repeated strings (see compactChild).
+// groups, by far the most numerous objects, also share their repeated strings, labels, owners and
+// conditions (see compactChild).
 // RoleBindings are cached only when labelled app.kubernetes.io/managed-by=dirsync: the DirectoryAccess
 // controller never reads anyone else's, and a cluster's thousands of other bindings stay out of memory.
 func CacheOptions(namespaces []string) cache.Options {
@@ -61,10 +69,12 @@ func ClientOptions() client.Options {
 	return client.Options{Cache: &client.CacheOptions{EnableReadYourWritesConsistency: ptr.To(true)}}
 }
 
-// compactChild makes a cached user or group share the strings that thousands of objects repeat — the
-// namespace, label keys and values, the owner reference, the Directory's name, job titles, locations,
-// group and member names, condition texts — instead of each holding its own copy as decoded. The
-// object is not otherwise changed. (Interned strings are released when no object uses them.)
+// compactChild makes a cached user or group share what thousands of objects repeat instead of each
+// holding its own copy as decoded: the strings (the namespace, label keys and values, the Directory's
+// name, job titles, locations, group and member names, condition texts) and, whole, equal label maps,
+// owner reference lists and condition lists (a Directory's users carry a few dozen distinct ones). The
+// object is not otherwise changed. Cached objects are read-only, as every reader of the cache already
+// assumes (lists skip the deep copy; writes work on copies), so sharing them is safe.
 func compactChild(in any, err error) (any, error) {
 	if err != nil {
 		return in, err
@@ -83,13 +93,13 @@ func compactChild(in any, err error) (any, error) {
 		if s.ManagerRef != nil {
 			s.ManagerRef.Name = intern(s.ManagerRef.Name)
 		}
-		compactConditions(o.Status.Conditions)
+		o.Status.Conditions = sharedConditions.get(o.Status.Conditions)
 	case *dirsyncv1alpha1.DirectoryGroup:
 		compactMeta(&o.ObjectMeta)
 		o.Spec.DirectoryRef.Name = intern(o.Spec.DirectoryRef.Name)
 		o.Spec.Type = dirsyncv1alpha1.GroupType(intern(string(o.Spec.Type)))
 		internAll(o.Spec.Members)
-		compactConditions(o.Status.Conditions)
+		o.Status.Conditions = sharedConditions.get(o.Status.Conditions)
 	}
 	return in, nil
 }
@@ -97,26 +107,115 @@ func compactChild(in any, err error) (any, error) {
 func compactMeta(m *metav1.ObjectMeta) {
 	m.Name = intern(m.Name) // shared with the members lists of groups
 	m.Namespace = intern(m.Namespace)
-	if len(m.Labels) > 0 {
-		shared := make(map[string]string, len(m.Labels))
-		for k, v := range m.Labels {
-			shared[intern(k)] = intern(v)
-		}
-		m.Labels = shared
-	}
-	for i := range m.OwnerReferences {
-		r := &m.OwnerReferences[i]
-		r.APIVersion, r.Kind, r.Name = intern(r.APIVersion), intern(r.Kind), intern(r.Name)
-		r.UID = types.UID(intern(string(r.UID)))
-	}
+	m.Labels = sharedLabels.get(m.Labels)
+	m.OwnerReferences = sharedOwners.get(m.OwnerReferences)
 }
 
-func compactConditions(conds []metav1.Condition) {
-	for i := range conds {
-		c := &conds[i]
-		c.Type, c.Reason, c.Message = intern(c.Type), intern(c.Reason), intern(c.Message)
-		c.Status = metav1.ConditionStatus(intern(string(c.Status)))
+// shared hands out one instance of each distinct value of a map or slice type, keyed by a canonical
+// text of its content, so that equal values held by many cached objects are one in memory. It forgets
+// everything once it holds maxShared values (objects keep theirs; new ones start sharing afresh), so
+// values that no object holds any more cannot pile up over a long run.
+type shared[T any] struct {
+	key     func(T) string
+	compact func(T) T // a copy of the first value seen for a key, with its strings interned
+	mu      sync.Mutex
+	byKey   map[string]T
+}
+
+const maxShared = 50_000
+
+func (s *shared[T]) get(v T) T {
+	k := s.key(v)
+	if k == "" {
+		return v
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if got, ok := s.byKey[k]; ok {
+		return got
+	}
+	if s.byKey == nil || len(s.byKey) >= maxShared {
+		s.byKey = map[string]T{}
+	}
+	v = s.compact(v)
+	s.byKey[k] = v
+	return v
+}
+
+var (
+	sharedLabels = &shared[map[string]string]{
+		key: func(m map[string]string) string {
+			if len(m) == 0 {
+				return ""
+			}
+			var b strings.Builder
+			for _, k := range slices.Sorted(maps.Keys(m)) {
+				b.WriteString(k)
+				b.WriteByte(0)
+				b.WriteString(m[k])
+				b.WriteByte(0)
+			}
+			return b.String()
+		},
+		compact: func(m map[string]string) map[string]string {
+			out := make(map[string]string, len(m))
+			for k, v := range m {
+				out[intern(k)] = intern(v)
+			}
+			return out
+		},
+	}
+	sharedOwners = &shared[[]metav1.OwnerReference]{
+		key: func(refs []metav1.OwnerReference) string {
+			if len(refs) == 0 {
+				return ""
+			}
+			var b strings.Builder
+			for _, r := range refs {
+				fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", r.APIVersion, r.Kind, r.Name, r.UID, boolText(r.Controller), boolText(r.BlockOwnerDeletion))
+			}
+			return b.String()
+		},
+		compact: func(refs []metav1.OwnerReference) []metav1.OwnerReference {
+			out := slices.Clone(refs)
+			for i := range out {
+				r := &out[i]
+				r.APIVersion, r.Kind, r.Name = intern(r.APIVersion), intern(r.Kind), intern(r.Name)
+				r.UID = types.UID(intern(string(r.UID)))
+			}
+			return out
+		},
+	}
+	sharedConditions = &shared[[]metav1.Condition]{
+		key: func(conds []metav1.Condition) string {
+			if len(conds) == 0 {
+				return ""
+			}
+			var b strings.Builder
+			for _, c := range conds {
+				fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%s\x00%d\x00%s\x00", c.Type, c.Status, c.Reason, c.Message, c.ObservedGeneration,
+					c.LastTransitionTime.UTC().Format(time.RFC3339Nano))
+			}
+			return b.String()
+		},
+		compact: func(conds []metav1.Condition) []metav1.Condition {
+			out := slices.Clone(conds)
+			for i := range out {
+				c := &out[i]
+				c.Type, c.Reason, c.Message = intern(c.Type), intern(c.Reason), intern(c.Message)
+				c.Status = metav1.ConditionStatus(intern(string(c.Status)))
+			}
+			return out
+		},
+	}
+)
+
+// boolText is a *bool as text: "", "true" or "false".
+func boolText(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return strconv.FormatBool(*b)
 }
 
 func internAll(l []string) {
