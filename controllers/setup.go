@@ -17,13 +17,11 @@ limitations under the License.
 package controllers
 
 import (
-	"fmt"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unique"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -150,10 +148,7 @@ var (
 			}
 			var b strings.Builder
 			for _, k := range slices.Sorted(maps.Keys(m)) {
-				b.WriteString(k)
-				b.WriteByte(0)
-				b.WriteString(m[k])
-				b.WriteByte(0)
+				writeKey(&b, k, m[k])
 			}
 			return b.String()
 		},
@@ -172,7 +167,7 @@ var (
 			}
 			var b strings.Builder
 			for _, r := range refs {
-				fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00", r.APIVersion, r.Kind, r.Name, r.UID, boolText(r.Controller), boolText(r.BlockOwnerDeletion))
+				writeKey(&b, r.APIVersion, r.Kind, r.Name, string(r.UID), boolText(r.Controller), boolText(r.BlockOwnerDeletion))
 			}
 			return b.String()
 		},
@@ -193,8 +188,8 @@ var (
 			}
 			var b strings.Builder
 			for _, c := range conds {
-				fmt.Fprintf(&b, "%s\x00%s\x00%s\x00%s\x00%d\x00%s\x00", c.Type, c.Status, c.Reason, c.Message, c.ObservedGeneration,
-					c.LastTransitionTime.UTC().Format(time.RFC3339Nano))
+				writeKey(&b, c.Type, string(c.Status), c.Reason, c.Message, strconv.FormatInt(c.ObservedGeneration, 10),
+					strconv.FormatInt(c.LastTransitionTime.UnixNano(), 10))
 			}
 			return b.String()
 		},
@@ -209,6 +204,15 @@ var (
 		},
 	}
 )
+
+// writeKey writes each value prefixed by its length, so that different values never give the same text.
+func writeKey(b *strings.Builder, values ...string) {
+	for _, v := range values {
+		b.WriteString(strconv.Itoa(len(v)))
+		b.WriteByte(':')
+		b.WriteString(v)
+	}
+}
 
 // boolText is a *bool as text: "", "true" or "false".
 func boolText(b *bool) string {

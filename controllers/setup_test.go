@@ -59,7 +59,9 @@ func compacted(t *testing.T, u *dirsyncv1alpha1.DirectoryUser) *dirsyncv1alpha1.
 	return got
 }
 
-func sameMemory(a, b any) bool { return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer() }
+func sameMemory(a, b any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
 
 // Cached users share equal labels, owner references and conditions, whole, and nothing else.
 func TestCompactChildSharesEqualValues(t *testing.T) {
