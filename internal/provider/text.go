@@ -88,3 +88,16 @@ func NewAffiliation(id, name string) Affiliation {
 	}
 	return Affiliation{ID: id, Name: name}
 }
+
+// AddUnique maps k to id in an index that resolves a reference sent without an id (a name, an e-mail),
+// or to "" once a second id has k: a key two share resolves to nothing. An empty k is not added.
+func AddUnique(index map[string]string, k, id string) {
+	if k == "" {
+		return
+	}
+	if _, dup := index[k]; dup {
+		index[k] = ""
+		return
+	}
+	index[k] = id
+}

@@ -43,3 +43,14 @@ func TestOneLine(t *testing.T) {
 		t.Fatalf("OneLine cut = %q", got)
 	}
 }
+
+func TestAddUnique(t *testing.T) {
+	index := map[string]string{}
+	for _, kv := range [][2]string{{"ann ash", "1"}, {"bob birch", "2"}, {"ann ash", "3"}, {"", "4"}, {"ann ash", "5"}} {
+		AddUnique(index, kv[0], kv[1])
+	}
+	want := map[string]string{"ann ash": "", "bob birch": "2"}
+	if len(index) != len(want) || index["ann ash"] != "" || index["bob birch"] != "2" {
+		t.Fatalf("index %v, want %v (a shared key resolves to nothing, an empty key is not added)", index, want)
+	}
+}

@@ -139,8 +139,8 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 			return nil, nil, invalid(fmt.Sprintf("EmployeeId %q appears more than once", provider.OneLine(id, 64)))
 		}
 		p.ids[id] = true
-		addUnique(p.byName, nameKey(recs[i].FirstName.text+" "+recs[i].LastName.text), id)
-		addUnique(p.byEmail, strings.ToLower(validEmail(recs[i].EmailID.text)), id)
+		provider.AddUnique(p.byName, nameKey(recs[i].FirstName.text+" "+recs[i].LastName.text), id)
+		provider.AddUnique(p.byEmail, strings.ToLower(validEmail(recs[i].EmailID.text)), id)
 	}
 
 	emps := make([]provider.Employee, 0, len(recs))
@@ -181,16 +181,4 @@ func toSnapshot(recs []apiEmployee, today string) ([]provider.Employee, []provid
 	}
 	slices.SortFunc(out, func(a, b provider.Department) int { return strings.Compare(a.ExternalID, b.ExternalID) })
 	return emps, out, nil
-}
-
-// addUnique maps k to id, or to "" once a second id has k; an empty k is not added.
-func addUnique(m map[string]string, k, id string) {
-	if k == "" {
-		return
-	}
-	if _, dup := m[k]; dup {
-		m[k] = ""
-		return
-	}
-	m[k] = id
 }

@@ -67,7 +67,7 @@ type pendingManager struct {
 func newMapper(depts []provider.Department) *mapper {
 	m := &mapper{deptByName: map[string]string{}, out: []provider.Employee{}}
 	for _, d := range depts {
-		addUnique(m.deptByName, nameKey(d.Name), d.ExternalID)
+		provider.AddUnique(m.deptByName, nameKey(d.Name), d.ExternalID)
 	}
 	return m
 }
@@ -163,23 +163,11 @@ type index struct {
 
 func nameKey(s string) string { return strings.ToLower(provider.NormaliseSpace(s)) }
 
-// addUnique maps k to id, or to "" when k is already mapped (a name two share resolves to nothing).
-func addUnique(m map[string]string, k, id string) {
-	if k == "" {
-		return
-	}
-	if _, dup := m[k]; dup {
-		m[k] = ""
-		return
-	}
-	m[k] = id
-}
-
 func newIndex(emps []provider.Employee) *index {
 	ix := &index{byEmail: map[string]string{}, byName: map[string]string{}}
 	for i := range emps {
-		addUnique(ix.byEmail, strings.ToLower(email(emps[i].Email)), emps[i].ExternalID)
-		addUnique(ix.byName, nameKey(emps[i].FirstName+" "+emps[i].LastName), emps[i].ExternalID)
+		provider.AddUnique(ix.byEmail, strings.ToLower(email(emps[i].Email)), emps[i].ExternalID)
+		provider.AddUnique(ix.byName, nameKey(emps[i].FirstName+" "+emps[i].LastName), emps[i].ExternalID)
 	}
 	return ix
 }
