@@ -259,7 +259,7 @@ type indexedInformer interface{ GetIndexer() toolscache.Indexer }
 
 // cachedChildren returns the cached objects of the list's kind that the Directory controls, as the
 // cache's own pointers: a client List, even without deep copies, copies every object into the list's
-// value slice (about 750 bytes each, 7.5 MB for 10,000 users on every sync). The client's List, limited
+// value slice (a DirectoryUser is 608 bytes: 6 MB for 10,000 users on every sync). The client's List, limited
 // to one object, still runs first: it waits, as every read through the manager's client does, until
 // the cache has seen this process's own writes. Without an indexed informer it lists the usual way.
 func cachedChildren[P child](ctx context.Context, r *DirectoryReconciler, dir *dirsyncv1alpha1.Directory, list client.ObjectList) ([]P, error) {

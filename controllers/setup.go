@@ -162,14 +162,9 @@ var (
 	}
 	sharedOwners = &shared[[]metav1.OwnerReference]{
 		key: func(refs []metav1.OwnerReference) string {
-			if len(refs) == 0 {
-				return ""
-			}
-			var b strings.Builder
-			for _, r := range refs {
-				writeKey(&b, r.APIVersion, r.Kind, r.Name, string(r.UID), boolText(r.Controller), boolText(r.BlockOwnerDeletion))
-			}
-			return b.String()
+			return listKey(refs, func(r metav1.OwnerReference) []string {
+				return []string{r.APIVersion, r.Kind, r.Name, string(r.UID), boolText(r.Controller), boolText(r.BlockOwnerDeletion)}
+			})
 		},
 		compact: func(refs []metav1.OwnerReference) []metav1.OwnerReference {
 			out := slices.Clone(refs)
@@ -183,15 +178,10 @@ var (
 	}
 	sharedConditions = &shared[[]metav1.Condition]{
 		key: func(conds []metav1.Condition) string {
-			if len(conds) == 0 {
-				return ""
-			}
-			var b strings.Builder
-			for _, c := range conds {
-				writeKey(&b, c.Type, string(c.Status), c.Reason, c.Message, strconv.FormatInt(c.ObservedGeneration, 10),
-					strconv.FormatInt(c.LastTransitionTime.UnixNano(), 10))
-			}
-			return b.String()
+			return listKey(conds, func(c metav1.Condition) []string {
+				return []string{c.Type, string(c.Status), c.Reason, c.Message, strconv.FormatInt(c.ObservedGeneration, 10),
+					strconv.FormatInt(c.LastTransitionTime.UnixNano(), 10)}
+			})
 		},
 		compact: func(conds []metav1.Condition) []metav1.Condition {
 			out := slices.Clone(conds)
@@ -204,6 +194,18 @@ var (
 		},
 	}
 )
+
+// listKey is the sharing key of a list: every field of every item, as writeKey writes them; "" for none.
+func listKey[T any](items []T, fields func(T) []string) string {
+	if len(items) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, it := range items {
+		writeKey(&b, fields(it)...)
+	}
+	return b.String()
+}
 
 // writeKey writes each value prefixed by its length, so that different values never give the same text.
 func writeKey(b *strings.Builder, values ...string) {
