@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strings"
 	"time"
 
@@ -242,11 +241,11 @@ func matchesExisting(users []*dirsyncv1alpha1.DirectoryUser) func(*dirsyncv1alph
 
 // listChildren lists, from the cache and without copying, the users and groups this Directory controls.
 func (r *DirectoryReconciler) listChildren(ctx context.Context, dir *dirsyncv1alpha1.Directory) (existing, error) {
-	users, err := cachedChildren[*dirsyncv1alpha1.DirectoryUser](ctx, r, dir, &dirsyncv1alpha1.DirectoryUserList{})
+	users, err := cachedChildren(ctx, r, dir, &dirsyncv1alpha1.DirectoryUser{}, &dirsyncv1alpha1.DirectoryUserList{})
 	if err != nil {
 		return existing{}, fmt.Errorf("listing DirectoryUsers: %w", err)
 	}
-	groups, err := cachedChildren[*dirsyncv1alpha1.DirectoryGroup](ctx, r, dir, &dirsyncv1alpha1.DirectoryGroupList{})
+	groups, err := cachedChildren(ctx, r, dir, &dirsyncv1alpha1.DirectoryGroup{}, &dirsyncv1alpha1.DirectoryGroupList{})
 	if err != nil {
 		return existing{}, fmt.Errorf("listing DirectoryGroups: %w", err)
 	}
@@ -257,16 +256,16 @@ func (r *DirectoryReconciler) listChildren(ctx context.Context, dir *dirsyncv1al
 // all namespaces (a cache of several namespaces does not expose one).
 type indexedInformer interface{ GetIndexer() toolscache.Indexer }
 
-// cachedChildren returns the cached objects of the list's kind that the Directory controls, as the
+// cachedChildren returns the cached objects of kind's type (list is its list) that the Directory controls, as the
 // cache's own pointers: a client List, even without deep copies, copies every object into the list's
 // value slice (a DirectoryUser is 608 bytes: 6 MB for 10,000 users on every sync). The client's List, limited
 // to one object, still runs first: it waits, as every read through the manager's client does, until
 // the cache has seen this process's own writes. Without an indexed informer it lists the usual way.
-func cachedChildren[P child](ctx context.Context, r *DirectoryReconciler, dir *dirsyncv1alpha1.Directory, list client.ObjectList) ([]P, error) {
+func cachedChildren[P child](ctx context.Context, r *DirectoryReconciler, dir *dirsyncv1alpha1.Directory, kind P, list client.ObjectList) ([]P, error) {
 	sel := []client.ListOption{client.InNamespace(dir.Namespace), client.MatchingLabels{dirsyncv1alpha1.LabelDirectory: dir.Name}, client.UnsafeDisableDeepCopy}
 	var store toolscache.Indexer
 	if r.informers != nil {
-		inf, err := r.informers.GetInformer(ctx, newItem[P]())
+		inf, err := r.informers.GetInformer(ctx, kind)
 		if err != nil {
 			return nil, err
 		}
@@ -296,12 +295,6 @@ func cachedChildren[P child](ctx context.Context, r *DirectoryReconciler, dir *d
 		}
 	}
 	return out, nil
-}
-
-// newItem is a new, empty object of a child type.
-func newItem[P child]() P {
-	var p P
-	return reflect.New(reflect.TypeOf(p).Elem()).Interface().(P)
 }
 
 func isControlledBy(o client.Object, dir *dirsyncv1alpha1.Directory) bool {

@@ -175,11 +175,8 @@ func newIndex(emps []provider.Employee) *index {
 // manager is the id of an employee's line manager: its id, or the employee with its e-mail, or with its
 // name ("first last", or a bare name).
 func (ix *index) manager(r wireRef) string {
-	switch {
-	case r.ID != "":
-		return r.ID
-	case email(r.Email) != "":
-		if id := ix.byEmail[strings.ToLower(email(r.Email))]; id != "" {
+	if e := email(r.Email); e != "" {
+		if id := ix.byEmail[strings.ToLower(e)]; id != "" {
 			return id
 		}
 	}
