@@ -211,3 +211,19 @@ func TestUserAgent(t *testing.T) {
 		}
 	}
 }
+
+// Unclaimed offers every employee in order and keeps, in a new slice, only those not claimed.
+func TestUnclaimed(t *testing.T) {
+	emps := []Employee{{ExternalID: "1"}, {ExternalID: "2"}, {ExternalID: "3"}}
+	if got := Unclaimed(emps, nil); len(got) != 3 || &got[0] != &emps[0] {
+		t.Errorf("without a claim: %v, want the same slice", got)
+	}
+	var offered []string
+	got := Unclaimed(emps, func(e *Employee) bool { offered = append(offered, e.ExternalID); return e.ExternalID != "2" })
+	if len(got) != 1 || got[0].ExternalID != "2" || &got[0] == &emps[1] || strings.Join(offered, ",") != "1,2,3" {
+		t.Errorf("got %v (offered %v), want [2] in a new slice, all offered in order", got, offered)
+	}
+	if got := Unclaimed(emps, func(*Employee) bool { return true }); got == nil || len(got) != 0 {
+		t.Errorf("all claimed: %#v, want an empty, non-nil slice", got)
+	}
+}

@@ -47,6 +47,32 @@ type Config struct {
 	// Progress, when not nil, is told how many pages (or responses) the fetch has read, of how many
 	// (total 0 when unknown). It must be cheap; it is called on the fetching goroutine.
 	Progress func(done, total int)
+	// Claim, when not nil, is offered every employee once, when it is complete (mapped, its line manager
+	// resolved): as its page arrives, or after the whole listing when its manager must be looked up in it.
+	// An employee it returns true for is the caller's: it is left out of the Snapshot, and the caller must
+	// read the Snapshot together with what it claimed (the provider checks ids only among those it
+	// returns: the caller checks them across both). It runs on the fetching goroutine, must not keep the
+	// pointer, and sees employees of a fetch that may still fail: it may only take note, never act. It lets
+	// a caller that already holds most employees' data (an operator's cache) avoid holding a second copy.
+	Claim func(*Employee) bool
+}
+
+// Unclaimed offers each employee to claim (nil: none is claimed) and returns the others in a new slice,
+// so that the whole listing's memory can go once the caller drops it.
+func Unclaimed(emps []Employee, claim func(*Employee) bool) []Employee {
+	if claim == nil {
+		return emps
+	}
+	var out []Employee
+	for i := range emps {
+		if !claim(&emps[i]) {
+			out = append(out, emps[i])
+		}
+	}
+	if out == nil {
+		out = []Employee{}
+	}
+	return out
 }
 
 // Clock returns c.Now, or time.Now when it is unset.
@@ -118,6 +144,7 @@ type Department struct {
 
 // Snapshot is a complete read of one HR account.
 type Snapshot struct {
+	// Employees are every employee, but those a Config.Claim took.
 	Employees   []Employee
 	Departments []Department
 	// Requests is how many HTTP requests the fetch made, and Bytes how many response-body bytes it read.

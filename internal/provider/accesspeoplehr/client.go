@@ -59,6 +59,8 @@ type Client struct {
 	maxBody int64
 	// progress hears (1, 1) once the one response is read; nil when nobody listens.
 	progress func(done, total int)
+	// claim is provider.Config.Claim: offered every employee once the response is mapped.
+	claim func(*provider.Employee) bool
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -88,7 +90,8 @@ func newClient(cfg provider.Config) (*Client, error) {
 	if hc == nil {
 		hc = provider.NewHTTPClient(provider.HTTPOptions{})
 	}
-	return &Client{endpoint: base.JoinPath(EmployeePath), apiKey: key, http: provider.SameHostOnly(hc), now: cfg.Clock(), progress: cfg.Progress}, nil
+	return &Client{endpoint: base.JoinPath(EmployeePath), apiKey: key, http: provider.SameHostOnly(hc), now: cfg.Clock(), progress: cfg.Progress,
+		claim: cfg.Claim}, nil
 }
 
 // request is the body of the one call the client makes. Booleans are the strings "true"/"false".
@@ -143,7 +146,7 @@ func (c *Client) fetch(ctx context.Context) (*provider.Snapshot, error) {
 	if c.progress != nil {
 		c.progress(1, 1)
 	}
-	return &provider.Snapshot{Employees: emps, Departments: depts, Requests: 1, Bytes: n}, nil
+	return &provider.Snapshot{Employees: provider.Unclaimed(emps, c.claim), Departments: depts, Requests: 1, Bytes: n}, nil
 }
 
 // today is the calendar date of now in UTC, as YYYY-MM-DD.

@@ -75,6 +75,8 @@ type Client struct {
 	o        options
 	// progress hears pages read of the pages expected (0 while unknown); nil when nobody listens.
 	progress func(done, total int)
+	// claim is provider.Config.Claim: offered each employee as its page is mapped (see mapper).
+	claim func(*provider.Employee) bool
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -149,6 +151,7 @@ func newClient(cfg provider.Config, o options) (*Client, error) {
 		maxPages: MaxPages,
 		o:        o,
 		progress: cfg.Progress,
+		claim:    cfg.Claim,
 	}, nil
 }
 
@@ -167,6 +170,7 @@ func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 		return nil, fmt.Errorf("breathehr: department id %s is listed twice: %w", id, provider.ErrInvalidResponse)
 	}
 	m := newMapper(depts) // maps each page as it is read: the decoded pages are not all held at once
+	m.claim = c.claim
 	if err := eachPage(ctx, c, st, "employees", decodeEmployeePage, m.addPage); err != nil {
 		return nil, err
 	}

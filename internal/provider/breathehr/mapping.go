@@ -51,12 +51,17 @@ func toEmployees(ws []wireEmployee, depts []provider.Department) []provider.Empl
 }
 
 // mapper maps employees page by page, as toEmployees does at once: each decoded employee is mapped as
-// its page arrives, and only the line managers sent without an id wait for the whole listing.
+// its page arrives, and only the line managers sent without an id wait for the whole listing. With a
+// claim (provider.Config.Claim), each complete employee is offered to it at once, and one it takes is
+// not kept; only what resolving a pending line manager needs of it stays (its e-mail and name, indexed).
 type mapper struct {
 	deptByName map[string]string
 	out        []provider.Employee
 	// pending are the employees (index in out) whose line manager came without an id.
 	pending []pendingManager
+	claim   func(*provider.Employee) bool
+	// claimed indexes the claimed employees by e-mail and name, for the pending line managers.
+	claimed *index
 }
 
 type pendingManager struct {
@@ -77,22 +82,49 @@ func (m *mapper) addPage(ws []wireEmployee) {
 		e := toEmployee(&ws[i], m.department(ws[i].Department))
 		if r := ws[i].LineManager; r.ID == "" && (r.Email != "" || r.Name != "" || r.FirstName != "" || r.LastName != "") {
 			m.pending = append(m.pending, pendingManager{i: len(m.out), ref: r})
+		} else if m.claim != nil && m.claim(&e) {
+			if m.claimed == nil {
+				m.claimed = newIndex(nil)
+			}
+			m.claimed.add(&e)
+			continue
 		}
 		m.out = append(m.out, e)
 	}
 }
 
-// employees resolves the pending line managers against every employee and returns them all.
+// employees resolves the pending line managers against every employee (claimed ones included), offers
+// those employees to the claim, and returns all that were not claimed.
 func (m *mapper) employees() []provider.Employee {
-	if len(m.pending) > 0 {
-		ix := newIndex(m.out)
-		for _, p := range m.pending {
-			if id := ix.manager(p.ref); id != m.out[p.i].ExternalID {
-				m.out[p.i].ManagerExternalID = id
-			}
+	if len(m.pending) == 0 {
+		return m.out
+	}
+	ix := m.claimed
+	if ix == nil {
+		ix = newIndex(nil)
+	}
+	for i := range m.out {
+		ix.add(&m.out[i])
+	}
+	for _, p := range m.pending {
+		if id := ix.manager(p.ref); id != m.out[p.i].ExternalID {
+			m.out[p.i].ManagerExternalID = id
 		}
 	}
-	return m.out
+	if m.claim == nil {
+		return m.out
+	}
+	taken := make(map[int]bool, len(m.pending))
+	for _, p := range m.pending {
+		taken[p.i] = m.claim(&m.out[p.i])
+	}
+	kept := m.out[:0]
+	for i := range m.out {
+		if !taken[i] {
+			kept = append(kept, m.out[i])
+		}
+	}
+	return kept
 }
 
 // department is the id of an employee's department: its id, or the listed department with its name.
@@ -166,10 +198,15 @@ func nameKey(s string) string { return strings.ToLower(provider.NormaliseSpace(s
 func newIndex(emps []provider.Employee) *index {
 	ix := &index{byEmail: map[string]string{}, byName: map[string]string{}}
 	for i := range emps {
-		provider.AddUnique(ix.byEmail, strings.ToLower(email(emps[i].Email)), emps[i].ExternalID)
-		provider.AddUnique(ix.byName, nameKey(emps[i].FirstName+" "+emps[i].LastName), emps[i].ExternalID)
+		ix.add(&emps[i])
 	}
 	return ix
+}
+
+// add indexes one employee by work e-mail and "first last" name.
+func (ix *index) add(e *provider.Employee) {
+	provider.AddUnique(ix.byEmail, strings.ToLower(email(e.Email)), e.ExternalID)
+	provider.AddUnique(ix.byName, nameKey(e.FirstName+" "+e.LastName), e.ExternalID)
 }
 
 // manager is the id of an employee's line manager: its id, or the employee with its e-mail, or with its

@@ -19,6 +19,7 @@ package breathehr
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -256,5 +257,52 @@ func TestMapperResolvesManagersAcrossPages(t *testing.T) {
 	}
 	if d := cmp.Diff(toEmployees(append(page1, page2...), depts), got); d != "" {
 		t.Errorf("page by page differs from all at once (-at once +by page):\n%s", d)
+	}
+}
+
+// With a claim, each employee is offered once, complete: at once when its line manager came with an id,
+// after the whole listing when it came by e-mail or name, resolved also against employees claimed
+// before. The claimed ones are left out; the rest is what mapping without a claim gives.
+func TestMapperOffersCompleteEmployeesToTheClaim(t *testing.T) {
+	page1 := []wireEmployee{
+		{ID: "1", FirstName: "Ann", LastName: "Ash", Email: "ann@example.com"},
+		{ID: "2", FirstName: "Bob", LastName: "Birch", LineManager: wireRef{Email: "ANN@example.com"}},
+	}
+	page2 := []wireEmployee{
+		{ID: "3", FirstName: "Cat", LastName: "Cole", LineManager: wireRef{ID: "1"}},
+		{ID: "4", FirstName: "Dan", LastName: "Dunn", LineManager: wireRef{FirstName: "Ann", LastName: "Ash"}},
+	}
+	all := toEmployees(append(page1, page2...), nil)
+	var offered []provider.Employee
+	m := newMapper(nil)
+	m.claim = func(e *provider.Employee) bool {
+		offered = append(offered, *e)
+		return e.ExternalID == "1" || e.ExternalID == "2"
+	}
+	m.addPage(page1)
+	m.addPage(page2)
+	got := m.employees()
+	byID := func(emps []provider.Employee) map[string]provider.Employee {
+		out := map[string]provider.Employee{}
+		for _, e := range emps {
+			out[e.ExternalID] = e
+		}
+		return out
+	}
+	var ids []string
+	for _, e := range offered {
+		ids = append(ids, e.ExternalID)
+	}
+	if !slices.Equal(ids, []string{"1", "3", "2", "4"}) {
+		t.Errorf("offered %v, want 1 and 3 as their page arrived, then 2 and 4 (managers by e-mail and name)", ids)
+	}
+	if d := cmp.Diff(byID(all), byID(offered)); d != "" {
+		t.Errorf("offered employees differ from the mapping without a claim (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]provider.Employee{all[2], all[3]}, got); d != "" {
+		t.Errorf("unclaimed employees (-want +got):\n%s", d)
+	}
+	if byID(offered)["2"].ManagerExternalID != "1" || byID(offered)["4"].ManagerExternalID != "1" {
+		t.Errorf("managers sent by e-mail and name did not resolve to the claimed employee 1: %+v", offered)
 	}
 }
