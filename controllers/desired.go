@@ -33,11 +33,18 @@ import (
 // the employees it keeps (inactiveUserPolicy applied) and the groups of the kinds in spec.groupBy.
 type model struct {
 	employees []*provider.Employee
-	groups    []modelGroup
+	// claimed are the users of employees claimed while the provider was read (see claims): each is the
+	// cached object the employee matched, which stands in for it.
+	claimed []*dirsyncv1alpha1.DirectoryUser
+	groups  []modelGroup
 	// groupIndex maps a group key (see groupKey) to its index in groups.
 	groupIndex map[string]int
-	// memberOf maps an employee's externalID to the keys of its groups.
+	// memberOf maps an employee's externalID to the keys of its groups (claimed users: see claimedGroups).
 	memberOf map[string][]string
+	// claimedGroups maps the name of a claimed user's group (in its spec.groups) to the group's key.
+	claimedGroups map[string]string
+	// kept holds the externalID of every employee returned: true for those the model keeps.
+	kept map[string]bool
 	// returned is how many employees the provider returned, before inactiveUserPolicy.
 	returned int
 	// kinds are the group types in spec.groupBy.
@@ -65,32 +72,39 @@ func typeOrDepartment(t dirsyncv1alpha1.GroupType) dirsyncv1alpha1.GroupType {
 
 // buildModel checks the snapshot (no employee without an id, no id twice) and picks what the Directory
 // keeps. A duplicate or missing id makes the whole snapshot invalid: guessing would risk wrong deletions.
-func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot) (model, error) {
+// cl (nil: none) are the employees claimed while the snapshot was read; they count as returned and kept.
+// Their groups are added before the snapshot employees', with the names the groups have (the claimer
+// took only employees whose affiliations spell them so), so a group's display name stays put.
+func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, cl *claims) (model, error) {
 	m := model{groupIndex: map[string]int{}, memberOf: make(map[string][]string, len(snap.Employees)), returned: len(snap.Employees),
 		kinds: map[dirsyncv1alpha1.GroupType]bool{}}
 	for _, k := range dir.GroupByOrDefault() {
 		m.kinds[k] = true
 	}
-	if m.kinds[dirsyncv1alpha1.GroupTypeDepartment] {
-		for _, d := range snap.Departments {
-			if _, dup := m.groupIndex[groupKey(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID)]; dup {
-				return model{}, fmt.Errorf("%w: department id %q appears twice", provider.ErrInvalidResponse, d.ExternalID)
+	if err := m.addDepartments(snap.Departments); err != nil {
+		return model{}, err
+	}
+	if cl != nil {
+		m.returned += len(cl.users)
+	}
+	m.kept = make(map[string]bool, m.returned)
+	if cl != nil {
+		m.claimedGroups = map[string]string{}
+		for _, u := range cl.users {
+			if err := m.returns(u.Spec.ExternalID, true); err != nil {
+				return model{}, err
 			}
-			m.addGroup(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID, d.Name)
+			m.claimed = append(m.claimed, u)
+			m.addClaimedGroups(u, cl.groups)
 		}
 	}
 	keepInactive := dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete
-	seen := make(map[string]bool, len(snap.Employees))
 	for i := range snap.Employees {
 		e := &snap.Employees[i]
-		if e.ExternalID == "" {
-			return model{}, fmt.Errorf("%w: an employee has no id", provider.ErrInvalidResponse)
+		if err := m.returns(e.ExternalID, e.Active || keepInactive); err != nil {
+			return model{}, err
 		}
-		if seen[e.ExternalID] {
-			return model{}, fmt.Errorf("%w: employee id %q appears twice", provider.ErrInvalidResponse, e.ExternalID)
-		}
-		seen[e.ExternalID] = true
-		if e.Active || keepInactive {
+		if m.kept[e.ExternalID] {
 			m.employees = append(m.employees, e)
 			if keys := m.groupsOf(e); len(keys) > 0 {
 				m.memberOf[e.ExternalID] = keys
@@ -98,6 +112,47 @@ func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot) (model,
 		}
 	}
 	return m, nil
+}
+
+// addDepartments adds the listed departments, when the Directory groups by department.
+func (m *model) addDepartments(depts []provider.Department) error {
+	if !m.kinds[dirsyncv1alpha1.GroupTypeDepartment] {
+		return nil
+	}
+	for _, d := range depts {
+		if _, dup := m.groupIndex[groupKey(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID)]; dup {
+			return fmt.Errorf("%w: department id %q appears twice", provider.ErrInvalidResponse, d.ExternalID)
+		}
+		m.addGroup(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID, d.Name)
+	}
+	return nil
+}
+
+// returns records that the provider returned the employee id, which the model keeps or not; an empty
+// id, or one returned before, makes the snapshot invalid.
+func (m *model) returns(id string, keep bool) error {
+	if id == "" {
+		return fmt.Errorf("%w: an employee has no id", provider.ErrInvalidResponse)
+	}
+	if _, seen := m.kept[id]; seen {
+		return fmt.Errorf("%w: employee id %q appears twice", provider.ErrInvalidResponse, id)
+	}
+	m.kept[id] = keep
+	return nil
+}
+
+// addClaimedGroups adds the groups a claimed user is in (byName: the cached groups the claimer saw) that
+// are not in the model yet, each under the name it has.
+func (m *model) addClaimedGroups(u *dirsyncv1alpha1.DirectoryUser, byName map[string]*dirsyncv1alpha1.DirectoryGroup) {
+	for _, name := range u.Spec.Groups {
+		if _, done := m.claimedGroups[name]; done {
+			continue
+		}
+		if g := byName[name]; g != nil {
+			mg := membership(g.Spec.Type, g.Spec.ExternalID, g.Spec.DisplayName)
+			m.claimedGroups[name] = m.addGroup(mg.typ, mg.id, mg.display)
+		}
+	}
 }
 
 // addGroup adds a group of type t once and returns its key.
@@ -116,20 +171,39 @@ func (m *model) addGroup(t dirsyncv1alpha1.GroupType, id, display string) string
 // groupsOf adds the groups of the enabled kinds that e belongs to, and returns their keys.
 func (m *model) groupsOf(e *provider.Employee) []string {
 	var keys []string
-	if m.kinds[dirsyncv1alpha1.GroupTypeDepartment] {
+	for _, mg := range memberships(nil, m.kinds, e) {
+		keys = append(keys, m.addGroup(mg.typ, mg.id, mg.display))
+	}
+	return keys
+}
+
+// memberships appends to out the groups of the enabled kinds that e belongs to (without keys), in
+// order: its departments, then its location, division and company.
+func memberships(out []modelGroup, kinds map[dirsyncv1alpha1.GroupType]bool, e *provider.Employee) []modelGroup {
+	if kinds[dirsyncv1alpha1.GroupTypeDepartment] {
 		for _, id := range e.DepartmentIDs {
-			keys = append(keys, m.addGroup(dirsyncv1alpha1.GroupTypeDepartment, id, id))
+			out = append(out, membership(dirsyncv1alpha1.GroupTypeDepartment, id, ""))
 		}
 	}
 	for _, a := range []struct {
 		t dirsyncv1alpha1.GroupType
 		v provider.Affiliation
 	}{{dirsyncv1alpha1.GroupTypeLocation, e.Location}, {dirsyncv1alpha1.GroupTypeDivision, e.Division}, {dirsyncv1alpha1.GroupTypeCompany, e.Company}} {
-		if m.kinds[a.t] && a.v.ID != "" {
-			keys = append(keys, m.addGroup(a.t, a.v.ID, a.v.Name))
+		if kinds[a.t] && a.v.ID != "" {
+			out = append(out, membership(a.t, a.v.ID, a.v.Name))
 		}
 	}
-	return keys
+	return out
+}
+
+// membership is a group of type t and id as an employee's data names it: a department by its id (its
+// name comes from the departments listing), any other kind by the name sent with it, or its id.
+func membership(t dirsyncv1alpha1.GroupType, id, display string) modelGroup {
+	t = typeOrDepartment(t)
+	if t == dirsyncv1alpha1.GroupTypeDepartment || display == "" {
+		display = id
+	}
+	return modelGroup{id: id, display: display, typ: t}
 }
 
 // nameBase is the prefix of a new group's name: the Directory's name for departments (as before group
@@ -162,28 +236,43 @@ func (d desiredState) wantsUser(name string) bool {
 
 // desiredObjects builds the DirectoryUser and DirectoryGroup objects of the model, named by userNames
 // (externalID → name) and groupNames (group key → name). It copies only the allowlisted fields.
-// owner is the controller ownerReference every object gets (see ownerRef). A finished user for which
-// matches (when not nil) returns true already exists exactly so: its name goes into d.matching and the
-// object is dropped at once. Groups are always kept (they are few, and a held deletion changes them).
+// owner is the controller ownerReference every object gets (see ownerRef). A finished user that cached
+// (when not nil: the Directory's users as listed now) already holds exactly so goes, by name, into
+// d.matching and the object is dropped at once; so does a claimed user (m.claimed) that is still the
+// cached object and whose line manager assumption held. Groups are always kept (they are few, and a
+// held deletion changes them).
 func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, m model, userNames, groupNames map[string]string,
-	now time.Time, matches func(*dirsyncv1alpha1.DirectoryUser) bool) desiredState {
+	now time.Time, cached userIndex) desiredState {
 	d := desiredState{
 		users:    make(map[string]*dirsyncv1alpha1.DirectoryUser),
 		groups:   make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups)),
-		matching: make(map[string]bool, len(m.employees)),
+		matching: make(map[string]bool, len(cached)), // at most every existing user; none in a first sync
 		returned: m.returned,
 	}
-	groupByKey := make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
-	for _, mg := range m.groups {
-		if name := groupNames[mg.key]; name != "" { // no free name (see naming.Assign): left out rather than guessed
-			g := desiredGroup(dir, owner, name, mg)
-			d.groups[name] = g
-			groupByKey[mg.key] = g
+	groupByKey := desiredGroups(dir, owner, m, groupNames, d.groups)
+	manager := func(id, name string) string { // the name of the user's line manager, or ""
+		if mgr := userNames[id]; m.kept[id] && mgr != "" && mgr != name {
+			return mgr
 		}
+		return ""
 	}
-	kept := make(map[string]bool, len(m.employees))
-	for _, e := range m.employees {
-		kept[e.ExternalID] = true
+	keep := func(u *dirsyncv1alpha1.DirectoryUser) {
+		setCondition(u, upToDate(), now)
+		if cached != nil && cached.matches(u) {
+			d.matching[u.Name] = true
+			return
+		}
+		d.users[u.Name] = u
+	}
+	for _, c := range m.claimed {
+		if name := userNames[c.Spec.ExternalID]; name != "" {
+			groups := m.claimedMemberships(c, groupByKey)
+			if u := claimedUser(dir, owner, c, name, manager(c.Spec.ManagerExternalID, name), groups, cached); u != nil {
+				keep(u)
+			} else {
+				d.matching[name] = true
+			}
+		}
 	}
 	for _, e := range m.employees {
 		name := userNames[e.ExternalID]
@@ -191,7 +280,7 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 			continue
 		}
 		u := desiredUser(dir, owner, name, e)
-		if mgr := userNames[e.ManagerExternalID]; kept[e.ManagerExternalID] && mgr != "" && mgr != name {
+		if mgr := manager(e.ManagerExternalID, name); mgr != "" {
 			u.Spec.ManagerRef = &dirsyncv1alpha1.UserReference{Name: mgr}
 		}
 		for _, key := range m.memberOf[e.ExternalID] {
@@ -200,12 +289,7 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 			}
 		}
 		slices.Sort(u.Spec.Groups)
-		setCondition(u, upToDate(), now)
-		if matches != nil && matches(u) {
-			d.matching[name] = true
-			continue
-		}
-		d.users[name] = u
+		keep(u)
 	}
 	for _, g := range d.groups {
 		slices.Sort(g.Spec.Members)
@@ -213,6 +297,31 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 		setCondition(g, upToDate(), now)
 	}
 	return d
+}
+
+// desiredGroups builds the model's groups that have a name into byName, and returns them by key.
+func desiredGroups(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, m model, groupNames map[string]string,
+	byName map[string]*dirsyncv1alpha1.DirectoryGroup) map[string]*dirsyncv1alpha1.DirectoryGroup {
+	byKey := make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
+	for _, mg := range m.groups {
+		if name := groupNames[mg.key]; name != "" { // no free name (see naming.Assign): left out rather than guessed
+			g := desiredGroup(dir, owner, name, mg)
+			byName[name] = g
+			byKey[mg.key] = g
+		}
+	}
+	return byKey
+}
+
+// claimedMemberships are the desired groups (byKey) of a claimed user, in the order of its spec.groups.
+func (m *model) claimedMemberships(u *dirsyncv1alpha1.DirectoryUser, byKey map[string]*dirsyncv1alpha1.DirectoryGroup) []*dirsyncv1alpha1.DirectoryGroup {
+	var groups []*dirsyncv1alpha1.DirectoryGroup
+	for _, name := range u.Spec.Groups {
+		if g := byKey[m.claimedGroups[name]]; g != nil {
+			groups = append(groups, g)
+		}
+	}
+	return groups
 }
 
 func desiredGroup(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, name string, mg modelGroup) *dirsyncv1alpha1.DirectoryGroup {
@@ -232,16 +341,23 @@ func desiredGroup(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, n
 // join makes u a member of g: in the group's members, the user's groups, and the user's label for the
 // group's kind when the name fits a label value (the first group of a kind names it).
 func join(u *dirsyncv1alpha1.DirectoryUser, g *dirsyncv1alpha1.DirectoryGroup) {
-	if slices.Contains(u.Spec.Groups, g.Name) {
-		return
+	if joinUser(u, g) {
+		g.Spec.Members = append(g.Spec.Members, u.Name)
 	}
-	g.Spec.Members = append(g.Spec.Members, u.Name)
+}
+
+// joinUser is join's part on the user: it reports false when u already was in g.
+func joinUser(u *dirsyncv1alpha1.DirectoryUser, g *dirsyncv1alpha1.DirectoryGroup) bool {
+	if slices.Contains(u.Spec.Groups, g.Name) {
+		return false
+	}
 	u.Spec.Groups = append(u.Spec.Groups, g.Name)
 	if l := typeLabel(g.Spec.Type); l != "" && len(validation.IsValidLabelValue(g.Name)) == 0 {
 		if _, set := u.Labels[l]; !set {
 			u.Labels[l] = g.Name
 		}
 	}
+	return true
 }
 
 // typeLabel is the DirectoryUser label that names the user's group of type t.
@@ -267,35 +383,37 @@ var managedLabels = []string{
 }
 
 func desiredUser(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, name string, e *provider.Employee) *dirsyncv1alpha1.DirectoryUser {
+	u := &dirsyncv1alpha1.DirectoryUser{ObjectMeta: childMeta(dir, owner, name), Spec: userSpec(dir, e)}
+	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(u.Spec.State)
+	return u
+}
+
+// userSpec is the spec of e's DirectoryUser, without its manager reference and groups.
+func userSpec(dir *dirsyncv1alpha1.Directory, e *provider.Employee) dirsyncv1alpha1.DirectoryUserSpec {
 	state := dirsyncv1alpha1.UserStateInactive
 	if e.Active {
 		state = dirsyncv1alpha1.UserStateActive
 	}
-	u := &dirsyncv1alpha1.DirectoryUser{
-		ObjectMeta: childMeta(dir, owner, name),
-		Spec: dirsyncv1alpha1.DirectoryUserSpec{
-			DirectoryRef:      dirsyncv1alpha1.DirectoryReference{Name: dir.Name},
-			ExternalID:        e.ExternalID,
-			Email:             e.Email,
-			FirstName:         e.FirstName,
-			LastName:          e.LastName,
-			DisplayName:       e.DisplayName,
-			JobTitle:          e.JobTitle,
-			State:             state,
-			EmploymentStatus:  e.EmploymentStatus,
-			ManagerExternalID: e.ManagerExternalID,
-			StartDate:         e.StartDate,
-			EndDate:           e.EndDate,
-			PreferredName:     e.PreferredName,
-			Location:          e.Location.Name,
-			Division:          e.Division.Name,
-			Company:           e.Company.Name,
-			EmploymentType:    e.EmploymentType,
-			ManagerEmail:      e.ManagerEmail,
-		},
+	return dirsyncv1alpha1.DirectoryUserSpec{
+		DirectoryRef:      dirsyncv1alpha1.DirectoryReference{Name: dir.Name},
+		ExternalID:        e.ExternalID,
+		Email:             e.Email,
+		FirstName:         e.FirstName,
+		LastName:          e.LastName,
+		DisplayName:       e.DisplayName,
+		JobTitle:          e.JobTitle,
+		State:             state,
+		EmploymentStatus:  e.EmploymentStatus,
+		ManagerExternalID: e.ManagerExternalID,
+		StartDate:         e.StartDate,
+		EndDate:           e.EndDate,
+		PreferredName:     e.PreferredName,
+		Location:          e.Location.Name,
+		Division:          e.Division.Name,
+		Company:           e.Company.Name,
+		EmploymentType:    e.EmploymentType,
+		ManagerEmail:      e.ManagerEmail,
 	}
-	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(state)
-	return u
 }
 
 // stateLabel is the value of the dirsync.io/state label for a state.

@@ -55,7 +55,7 @@ func testSnapshot() *provider.Snapshot {
 // testDesired runs the pure pipeline on a snapshot: model, names (nothing exists yet), desired objects.
 func testDesired(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot) desiredState {
 	t.Helper()
-	m, err := buildModel(dir, snap)
+	m, err := buildModel(dir, snap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,12 +67,27 @@ func testDesired(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Sn
 // already match are named in matching, not kept.
 func testDesiredAgainst(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, ex existing) desiredState {
 	t.Helper()
-	m, err := buildModel(dir, snap)
+	m, err := buildModel(dir, snap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	users, groups := nameObjects(dir.Name, m, ex, nil, nil)
-	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero, matchesExisting(ex.users))
+	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero, indexUsers(ex.users))
+}
+
+// testDesiredClaimed is testDesired as the reconciler runs it when the cache holds the Directory's
+// objects: before (the objects listed before the fetch) decide which employees are claimed as they
+// arrive, after (listed once the provider answered) name and match the rest. It also returns the claims.
+func testDesiredClaimed(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, before, after existing) (desiredState, *claims) {
+	t.Helper()
+	claim, cl := newClaimer(dir, testOwner(dir), before)
+	snap.Employees = provider.Unclaimed(snap.Employees, claim)
+	m, err := buildModel(dir, snap, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, groups := nameObjects(dir.Name, m, after, nil, nil)
+	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero, indexUsers(after.users)), cl
 }
 
 func testOwner(dir *dirsyncv1alpha1.Directory) metav1.OwnerReference {
@@ -238,12 +253,12 @@ func TestGroupLabelOnlyWhenTheNameFits(t *testing.T) {
 func TestBuildModelRejectsDuplicateIDs(t *testing.T) {
 	snap := testSnapshot()
 	snap.Employees = append(snap.Employees, snap.Employees[0])
-	if _, err := buildModel(testDirectory(""), snap); err == nil || !strings.Contains(err.Error(), "1001") {
+	if _, err := buildModel(testDirectory(""), snap, nil); err == nil || !strings.Contains(err.Error(), "1001") {
 		t.Fatalf("err = %v, want a duplicate-id error naming 1001", err)
 	}
 	snap = testSnapshot()
 	snap.Departments = append(snap.Departments, snap.Departments[0])
-	if _, err := buildModel(testDirectory(""), snap); err == nil || !strings.Contains(err.Error(), "10") {
+	if _, err := buildModel(testDirectory(""), snap, nil); err == nil || !strings.Contains(err.Error(), "10") {
 		t.Fatalf("err = %v, want a duplicate-department error", err)
 	}
 	snap = testSnapshot()

@@ -47,6 +47,8 @@ var (
 type existing struct {
 	users  []*dirsyncv1alpha1.DirectoryUser
 	groups []*dirsyncv1alpha1.DirectoryGroup
+	// cached is true when the objects are the cache's own (see cachedChildren), not copies made for the list.
+	cached bool
 }
 
 // opKind is what the sync does to one object. Every op is exactly one write request.
@@ -140,11 +142,11 @@ func diff(d desiredState, ex existing, held bool, now time.Time) plan {
 
 // sameUser and sameGroup compare what dirsync writes of an object besides its metadata and conditions.
 func sameUser(w, e *dirsyncv1alpha1.DirectoryUser) bool {
-	return equality.Semantic.DeepEqual(w.Spec, e.Spec)
+	return equality.Semantic.DeepEqual(&w.Spec, &e.Spec) // pointers: no copy of either spec
 }
 
 func sameGroup(w, e *dirsyncv1alpha1.DirectoryGroup) bool {
-	return w.Status.MemberCount == e.Status.MemberCount && equality.Semantic.DeepEqual(w.Spec, e.Spec)
+	return w.Status.MemberCount == e.Status.MemberCount && equality.Semantic.DeepEqual(&w.Spec, &e.Spec)
 }
 
 // upToDateAs reports whether ex needs no write to be w: the same spec, dirsync's labels and controller,
@@ -157,9 +159,11 @@ func upToDateAs[P child](w, ex P, sameSpec func(w, e P) bool) bool {
 // and a creation for each desired one that does not exist. matching names desired objects already
 // found up to date (see desiredObjects), which are not in want.
 func diffKind[P child](p *plan, want map[string]P, matching map[string]bool, existing []P, sameSpec func(w, e P) bool, held bool, now time.Time) {
-	seen := make(map[string]bool, len(existing))
+	seen := make(map[string]bool, len(want)) // the desired objects that exist: few, in a resync
 	for _, ex := range existing {
-		seen[ex.GetName()] = true
+		if _, ok := want[ex.GetName()]; ok {
+			seen[ex.GetName()] = true
+		}
 		if matching[ex.GetName()] {
 			p.unchanged++
 			continue

@@ -109,17 +109,21 @@ func TestDiff(t *testing.T) {
 			want: map[string]string{"acme-10": "update"}, wantUnchanged: 6},
 	}
 	for _, tt := range tests {
-		// Each case runs twice: with every desired user built and kept, and as the reconciler builds them,
-		// dropping at once the users that already match (desiredState.matching). Both must plan the same.
-		for _, dropMatching := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/dropMatching=%t", tt.name, dropMatching), func(t *testing.T) {
+		// Each case runs three times: with every desired user built and kept; as the reconciler builds them
+		// from a full snapshot, dropping at once the users that already match (desiredState.matching); and
+		// as it reads the provider, claiming those employees as they arrive (see newClaimer). All must plan
+		// the same.
+		for _, mode := range []string{"kept", "dropMatching", "claimed"} {
+			t.Run(fmt.Sprintf("%s/%s", tt.name, mode), func(t *testing.T) {
 				ex := materialized(testDesired(t, dir, testSnapshot()))
 				if tt.change != nil {
 					tt.change(&ex)
 				}
 				d := testDesired(t, dir, testSnapshot())
-				if dropMatching {
-					d = testDesiredAgainst(t, dir, testSnapshot(), ex)
+				if mode != "kept" {
+					if d = testDesiredAgainst(t, dir, testSnapshot(), ex); mode == "claimed" {
+						d, _ = testDesiredClaimed(t, dir, testSnapshot(), ex, ex)
+					}
 					for name := range d.users {
 						if k := kinds(diff(d, ex, tt.held, timeZero)); k[name] != "create" && k[name] != "update" {
 							t.Errorf("desired user %s was kept although it needs no write", name)

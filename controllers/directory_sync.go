@@ -141,24 +141,38 @@ func (r *DirectoryReconciler) readAPIKey(ctx context.Context, dir *dirsyncv1alph
 	return value, nil
 }
 
-// fetchAndApply reads the whole directory from the provider, then materializes it.
+// fetchAndApply reads the whole directory from the provider, then materializes it. The employees whose
+// users are already up to date are claimed as they arrive (see newClaimer), so that the snapshot holds
+// only what changed; that needs the cache's own objects, read before the fetch.
 func (r *DirectoryReconciler) fetchAndApply(ctx context.Context, dir *dirsyncv1alpha1.Directory, prog *progress, apiKey string, now time.Time) (syncOutcome, error) {
 	name := providerName(dir.Spec.Provider)
 	prog.set(dirsyncv1alpha1.ReasonReadingProvider, "Reading "+name+".")
-	snap, err := r.fetch(ctx, dir, apiKey, prog.reading(name))
+	var claim func(*provider.Employee) bool
+	var cl *claims
+	if ex, err := r.listChildren(ctx, dir); err != nil {
+		return syncOutcome{}, err
+	} else if ex.cached {
+		owner, err := r.ownerRef(dir)
+		if err != nil {
+			return syncOutcome{}, err
+		}
+		claim, cl = newClaimer(dir, owner, ex)
+	}
+	snap, err := r.fetch(ctx, dir, apiKey, prog.reading(name), claim)
 	if err != nil {
 		return syncOutcome{}, err
 	}
 	requests, bytes := snap.Requests, snap.Bytes
-	out, err := r.materialize(ctx, dir, snap, prog, now) // the snapshot is not needed once the objects are built
+	out, err := r.materialize(ctx, dir, snap, cl, prog, now) // the snapshot is not needed once the objects are built
 	out.requests, out.bytes = requests, bytes
 	return out, err
 }
 
 // fetch builds the provider client for one sync and reads the whole directory.
-// progress, when not nil, hears how many pages were read.
-func (r *DirectoryReconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, progress func(done, total int)) (*provider.Snapshot, error) {
-	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Progress: progress}
+// progress, when not nil, hears how many pages were read; claim, when not nil, is offered each employee.
+func (r *DirectoryReconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, progress func(done, total int),
+	claim func(*provider.Employee) bool) (*provider.Snapshot, error) {
+	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Progress: progress, Claim: claim}
 	if dir.Spec.Endpoint != "" {
 		u, err := url.Parse(dir.Spec.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
@@ -194,8 +208,8 @@ func (r *DirectoryReconciler) httpClient(t dirsyncv1alpha1.ProviderType) *http.C
 
 // materialize turns the snapshot into objects, finds what departed, lets the deletion guard (and an
 // approval) decide on deletions, and writes only the difference — or, in dry run, reports it.
-func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, prog *progress, now time.Time) (syncOutcome, error) {
-	m, err := buildModel(dir, snap)
+func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, cl *claims, prog *progress, now time.Time) (syncOutcome, error) {
+	m, err := buildModel(dir, snap, cl)
 	if err != nil {
 		return syncOutcome{}, err
 	}
@@ -211,7 +225,7 @@ func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alp
 	if err != nil {
 		return syncOutcome{}, err
 	}
-	desired := desiredObjects(dir, owner, m, userNames, groupNames, now, matchesExisting(ex.users))
+	desired := desiredObjects(dir, owner, m, userNames, groupNames, now, indexUsers(ex.users))
 	dep := departedFrom(desired, ex)
 	g := r.guard(dir, desired, ex, dep, now)
 	if g.hold {
@@ -227,29 +241,17 @@ func (r *DirectoryReconciler) materialize(ctx context.Context, dir *dirsyncv1alp
 	return out, err
 }
 
-// matchesExisting reports whether a desired user exists, in the given list, exactly as desired.
-func matchesExisting(users []*dirsyncv1alpha1.DirectoryUser) func(*dirsyncv1alpha1.DirectoryUser) bool {
-	byName := make(map[string]*dirsyncv1alpha1.DirectoryUser, len(users))
-	for _, u := range users {
-		byName[u.Name] = u
-	}
-	return func(w *dirsyncv1alpha1.DirectoryUser) bool {
-		ex := byName[w.Name]
-		return ex != nil && upToDateAs(w, ex, sameUser)
-	}
-}
-
 // listChildren lists, from the cache and without copying, the users and groups this Directory controls.
 func (r *DirectoryReconciler) listChildren(ctx context.Context, dir *dirsyncv1alpha1.Directory) (existing, error) {
-	users, err := cachedChildren(ctx, r, dir, &dirsyncv1alpha1.DirectoryUser{}, &dirsyncv1alpha1.DirectoryUserList{})
+	users, own, err := cachedChildren(ctx, r, dir, &dirsyncv1alpha1.DirectoryUser{}, &dirsyncv1alpha1.DirectoryUserList{})
 	if err != nil {
 		return existing{}, fmt.Errorf("listing DirectoryUsers: %w", err)
 	}
-	groups, err := cachedChildren(ctx, r, dir, &dirsyncv1alpha1.DirectoryGroup{}, &dirsyncv1alpha1.DirectoryGroupList{})
+	groups, _, err := cachedChildren(ctx, r, dir, &dirsyncv1alpha1.DirectoryGroup{}, &dirsyncv1alpha1.DirectoryGroupList{})
 	if err != nil {
 		return existing{}, fmt.Errorf("listing DirectoryGroups: %w", err)
 	}
-	return existing{users: users, groups: groups}, nil
+	return existing{users: users, groups: groups, cached: own}, nil
 }
 
 // indexedInformer is an informer whose store can be read directly: the manager's cache when it watches
@@ -260,14 +262,15 @@ type indexedInformer interface{ GetIndexer() toolscache.Indexer }
 // cache's own pointers: a client List, even without deep copies, copies every object into the list's
 // value slice (a DirectoryUser is 608 bytes: 6 MB for 10,000 users on every sync). The client's List, limited
 // to one object, still runs first: it waits, as every read through the manager's client does, until
-// the cache has seen this process's own writes. Without an indexed informer it lists the usual way.
-func cachedChildren[P child](ctx context.Context, r *DirectoryReconciler, dir *dirsyncv1alpha1.Directory, kind P, list client.ObjectList) ([]P, error) {
+// the cache has seen this process's own writes. Without an indexed informer it lists the usual way, and
+// own is false: the objects are copies, made for this list.
+func cachedChildren[P child](ctx context.Context, r *DirectoryReconciler, dir *dirsyncv1alpha1.Directory, kind P, list client.ObjectList) (objs []P, own bool, err error) {
 	sel := []client.ListOption{client.InNamespace(dir.Namespace), client.MatchingLabels{dirsyncv1alpha1.LabelDirectory: dir.Name}, client.UnsafeDisableDeepCopy}
 	var store toolscache.Indexer
 	if r.informers != nil {
 		inf, err := r.informers.GetInformer(ctx, kind)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if i, ok := inf.(indexedInformer); ok {
 			store = i.GetIndexer()
@@ -275,26 +278,25 @@ func cachedChildren[P child](ctx context.Context, r *DirectoryReconciler, dir *d
 		}
 	}
 	if err := r.Client.List(ctx, list, sel...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	var objs []any
+	var items []any
 	if store != nil {
-		var err error
-		if objs, err = store.ByIndex(toolscache.NamespaceIndex, dir.Namespace); err != nil {
-			return nil, err
+		if items, err = store.ByIndex(toolscache.NamespaceIndex, dir.Namespace); err != nil {
+			return nil, false, err
 		}
 	} else {
-		if err := meta.EachListItem(list, func(o runtime.Object) error { objs = append(objs, o); return nil }); err != nil {
-			return nil, err
+		if err := meta.EachListItem(list, func(o runtime.Object) error { items = append(items, o); return nil }); err != nil {
+			return nil, false, err
 		}
 	}
-	out := make([]P, 0, len(objs))
-	for _, o := range objs {
+	objs = make([]P, 0, len(items))
+	for _, o := range items {
 		if c, ok := o.(P); ok && c.GetLabels()[dirsyncv1alpha1.LabelDirectory] == dir.Name && isControlledBy(c, dir) {
-			out = append(out, c)
+			objs = append(objs, c)
 		}
 	}
-	return out, nil
+	return objs, store != nil, nil
 }
 
 func isControlledBy(o client.Object, dir *dirsyncv1alpha1.Directory) bool {

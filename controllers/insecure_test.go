@@ -47,7 +47,7 @@ func TestInsecureEndpointIsRefusedBeforeAnyRequest(t *testing.T) {
 				Spec: dirsyncv1alpha1.DirectorySpec{Provider: pc.provider, Endpoint: srv.URL(),
 					CredentialsSecretRef: dirsyncv1alpha1.SecretKeyReference{Name: "hr-key"}},
 			}
-			snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil)
+			snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil, nil)
 			f := classify(err, dir, srv.APIKey())
 			reason, message := f.reason, f.message
 			if snap != nil || reason != dirsyncv1alpha1.ReasonInsecureEndpoint {
@@ -62,7 +62,7 @@ func TestInsecureEndpointIsRefusedBeforeAnyRequest(t *testing.T) {
 
 			// The same reconciler with the flag on reaches the fake: the flag alone is the gate.
 			r.AllowInsecureEndpoints = true
-			if snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil); err != nil || len(snap.Employees) != 5 || srv.Requests() == 0 {
+			if snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil, nil); err != nil || len(snap.Employees) != 5 || srv.Requests() == 0 {
 				t.Fatalf("with AllowInsecureEndpoints: %v, %v", snap, err)
 			}
 		})

@@ -30,10 +30,8 @@ import (
 // name: the name of the existing object with that externalID (names never change), or a new name that
 // neither this Directory's objects nor, per taken, anything else in the namespace has.
 func nameObjects(dir string, m model, ex existing, takenUsers, takenGroups func(string) bool) (users, groups map[string]string) {
-	users = make(map[string]string, len(m.employees))
-	usedUsers := make(map[string]bool, len(ex.users))
+	users = make(map[string]string, len(ex.users)+len(m.employees))
 	for _, u := range ex.users { // of two objects claiming one id, the first keeps it; the other departs
-		usedUsers[u.Name] = true
 		if _, dup := users[u.Spec.ExternalID]; !dup {
 			users[u.Spec.ExternalID] = u.Name
 		}
@@ -47,6 +45,11 @@ func nameObjects(dir string, m model, ex existing, takenUsers, takenGroups func(
 		}
 	}
 	var newUsers, newGroups []naming.Request
+	for _, c := range m.claimed { // only when its object went while the provider was read
+		if _, ok := users[c.Spec.ExternalID]; !ok {
+			newUsers = append(newUsers, naming.Request{Base: dir, ID: c.Spec.ExternalID, Key: c.Spec.ExternalID})
+		}
+	}
 	for _, e := range m.employees {
 		if _, ok := users[e.ExternalID]; !ok {
 			newUsers = append(newUsers, naming.Request{Base: dir, ID: e.ExternalID, Key: e.ExternalID})
@@ -57,7 +60,11 @@ func nameObjects(dir string, m model, ex existing, takenUsers, takenGroups func(
 			newGroups = append(newGroups, naming.Request{Base: nameBase(dir, g.typ), ID: g.id, Key: g.key})
 		}
 	}
-	if len(newUsers) > 0 {
+	if len(newUsers) > 0 { // the names in use are collected only then: a resync rarely names anyone
+		usedUsers := make(map[string]bool, len(ex.users))
+		for _, u := range ex.users {
+			usedUsers[u.Name] = true
+		}
 		maps.Copy(users, naming.Assign(newUsers, usedUsers, takenUsers))
 	}
 	if len(newGroups) > 0 {

@@ -34,7 +34,7 @@ func TestNameObjectsKeepsExistingNames(t *testing.T) {
 			{ExternalID: "PW2", Active: true},
 		},
 	}
-	m, err := buildModel(dir, snap)
+	m, err := buildModel(dir, snap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestNameObjectsKeepsGroupKindsApart(t *testing.T) {
 		Employees: []provider.Employee{{ExternalID: "1", Active: true, DepartmentIDs: []string{"location-1"},
 			Location: provider.Affiliation{ID: "1", Name: "London"}}},
 	}
-	m, err := buildModel(dir, snap)
+	m, err := buildModel(dir, snap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -193,9 +193,9 @@ func TestClassifyEveryProviderError(t *testing.T) {
 				dir.Spec.Provider, dir.Spec.Endpoint = pc.provider, srv.URL()
 				r := &DirectoryReconciler{Providers: testProviders(), Clock: clocktesting.NewFakeClock(timeZero),
 					AllowInsecureEndpoints: true, ProviderTimeout: 500 * time.Millisecond}
-				snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil)
+				snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil, nil)
 				if err == nil && snap != nil {
-					_, err = buildModel(dir, snap) // duplicates are the model's to refuse
+					_, err = buildModel(dir, snap, nil) // duplicates are the model's to refuse
 				}
 				got := ""
 				if err != nil {
@@ -223,7 +223,7 @@ func TestClassifyEveryProviderError(t *testing.T) {
 			dir := testDirectory("")
 			dir.Spec.Endpoint = tc.endpoint
 			r := &DirectoryReconciler{Providers: testProviders(), Clock: clocktesting.NewFakeClock(timeZero)}
-			_, err := r.fetch(t.Context(), dir, tc.key, nil)
+			_, err := r.fetch(t.Context(), dir, tc.key, nil, nil)
 			f := classify(err, dir, tc.key)
 			if err == nil || f.unclassified || f.reason != tc.want || strings.Contains(f.message, "invalid response") {
 				t.Fatalf("factory error %v: %s %q, want %s", err, f.reason, f.message, tc.want)
