@@ -98,6 +98,9 @@ func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Di
 
 // write sends one op as one request.
 func (r *DirectoryReconciler) write(ctx context.Context, dir *dirsyncv1alpha1.Directory, o op) error {
+	if o.obj != nil {
+		ownMeta(o.obj)
+	}
 	switch o.kind {
 	case opCreate:
 		err := r.Client.Create(ctx, o.obj)

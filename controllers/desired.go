@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -262,6 +263,7 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 			d.matching[u.Name] = true
 			return
 		}
+		shareMeta(u)
 		d.users[u.Name] = u
 	}
 	for _, c := range m.claimed {
@@ -297,6 +299,24 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 		setCondition(g, upToDate(), now)
 	}
 	return d
+}
+
+// shareMeta makes a desired user hold the one shared instance of its labels, owner references and
+// conditions, as the cache's objects do (see compactChild): a first sync keeps every user it creates
+// until written, and they repeat a few dozen distinct values. Shared values are read-only: a write
+// gives the object its own copies first (see ownMeta).
+func shareMeta(u *dirsyncv1alpha1.DirectoryUser) {
+	u.Labels = sharedLabels.get(u.Labels)
+	u.OwnerReferences = sharedOwners.get(u.OwnerReferences)
+	u.Status.Conditions = sharedConditions.get(u.Status.Conditions)
+}
+
+// ownMeta gives an object about to be written its own labels, owner references and conditions: the
+// client decodes the API server's answer into the object it sent, which must not write shared values.
+func ownMeta(o child) {
+	o.SetLabels(maps.Clone(o.GetLabels()))
+	o.SetOwnerReferences(slices.Clone(o.GetOwnerReferences()))
+	o.SetConditions(slices.Clone(o.GetConditions()))
 }
 
 // desiredGroups builds the model's groups that have a name into byName, and returns them by key.

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -266,5 +267,31 @@ func TestBuildModelRejectsDuplicateIDs(t *testing.T) {
 	d := testDesired(t, testDirectory(""), snap)
 	if len(d.users) != 6 || d.users["acme-pw1"] == nil || d.users["acme-pw1"].Spec.ExternalID != "PW1" {
 		t.Fatalf("ids differing in case must both be kept, the first by exact id with the plain name: %v", slices.Sorted(maps.Keys(d.users)))
+	}
+}
+
+// Desired users to be written share equal labels, owner references and conditions (a first sync holds
+// every one until written); the object a write sends gets its own, so the answer the client decodes
+// into it cannot change another user's.
+func TestDesiredUsersShareMetaUntilWritten(t *testing.T) {
+	dir := testDirectory(dirsyncv1alpha1.InactiveUserPolicyKeep)
+	snap := testSnapshot()
+	snap.Employees[1].Active = true // 1001 and 1002: same department and state, so the same labels
+	d := testDesired(t, dir, snap)
+	a, b := d.users["acme-1001"], d.users["acme-1002"]
+	same := func(x, y any) bool { return reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer() }
+	if !same(a.Labels, b.Labels) || !same(a.OwnerReferences, b.OwnerReferences) || !same(a.Status.Conditions, b.Status.Conditions) {
+		t.Fatal("equal labels, owner references or conditions of two desired users are not one instance")
+	}
+	before := b.DeepCopy()
+	ownMeta(a)
+	if same(a.Labels, b.Labels) || same(a.OwnerReferences, b.OwnerReferences) || same(a.Status.Conditions, b.Status.Conditions) {
+		t.Fatal("the object to write still shares its labels, owner references or conditions")
+	}
+	a.Labels["x"] = "y"
+	a.OwnerReferences[0].Name = "other"
+	a.Status.Conditions[0].Reason = "Other"
+	if d := cmp.Diff(before, b); d != "" {
+		t.Fatalf("writing into one user's metadata changed another's:\n%s", d)
 	}
 }
