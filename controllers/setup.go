@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"unique"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -69,7 +68,7 @@ func ClientOptions() client.Options {
 
 // compactChild makes a cached user or group share what thousands of objects repeat instead of each
 // holding its own copy as decoded: the strings (the namespace, label keys and values, the Directory's
-// name, job titles, locations, group and member names, condition texts) and, whole, equal label maps,
+// name, job titles, locations, dates, managers, group names, condition texts) and, whole, equal label maps,
 // owner reference lists and condition lists (a Directory's users carry a few dozen distinct ones). The
 // object is not otherwise changed. Cached objects are read-only, as every reader of the cache already
 // assumes (lists skip the deep copy; writes work on copies), so sharing them is safe.
@@ -96,14 +95,12 @@ func compactChild(in any, err error) (any, error) {
 		compactMeta(&o.ObjectMeta)
 		o.Spec.DirectoryRef.Name = intern(o.Spec.DirectoryRef.Name)
 		o.Spec.Type = dirsyncv1alpha1.GroupType(intern(string(o.Spec.Type)))
-		internAll(o.Spec.Members)
 		o.Status.Conditions = sharedConditions.get(o.Status.Conditions)
 	}
 	return in, nil
 }
 
 func compactMeta(m *metav1.ObjectMeta) {
-	m.Name = intern(m.Name) // shared with the members lists of groups
 	m.Namespace = intern(m.Namespace)
 	m.Labels = sharedLabels.get(m.Labels)
 	m.OwnerReferences = sharedOwners.get(m.OwnerReferences)
@@ -230,9 +227,28 @@ func internAll(l []string) {
 	}
 }
 
+// intern returns the one copy of s that the cache shares. The copies are held strongly (a handle-less
+// unique.Make shares only until the next garbage collection), and forgotten all at once past maxShared,
+// like shared's values. It is for strings that repeat across objects: a string each object has its own
+// of (a name, an e-mail address) would only add a table entry.
 func intern(s string) string {
 	if s == "" {
 		return s
 	}
-	return unique.Make(s).Value()
+	interned.mu.Lock()
+	defer interned.mu.Unlock()
+	if c, ok := interned.byValue[s]; ok {
+		return c
+	}
+	if interned.byValue == nil || len(interned.byValue) >= maxShared {
+		interned.byValue = map[string]string{}
+	}
+	c := strings.Clone(s) // not a part of a larger string that the table would keep alive
+	interned.byValue[c] = c
+	return c
+}
+
+var interned struct {
+	mu      sync.Mutex
+	byValue map[string]string
 }

@@ -18,9 +18,12 @@ package controllers
 
 import (
 	"reflect"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -96,5 +99,19 @@ func TestSharedForgetsWhenFull(t *testing.T) {
 	s.get(map[string]string{"n": "new"})
 	if got := s.get(map[string]string{"n": "0"}); sameMemory(got, first) || len(s.byKey) != 2 {
 		t.Fatalf("after it was full: the first value still shared %t, %d held, want 2", sameMemory(got, first), len(s.byKey))
+	}
+}
+
+// Interned strings stay shared across garbage collections: one copy for every object that repeats them.
+func TestInternKeepsOneCopy(t *testing.T) {
+	title := func() string { return strings.Repeat("Engineer", 2) } // a new string each time, as decoded
+	first := intern(title())
+	runtime.GC()
+	runtime.GC()
+	if again := intern(title()); unsafe.StringData(again) != unsafe.StringData(first) {
+		t.Fatal("an interned string got a second copy after a garbage collection")
+	}
+	if intern("") != "" {
+		t.Fatal("the empty string changed")
 	}
 }
