@@ -162,9 +162,13 @@ func (r *DirectoryReconciler) fetchAndApply(ctx context.Context, dir *dirsyncv1a
 	if err != nil {
 		return syncOutcome{}, err
 	}
-	requests, bytes := snap.Requests, snap.Bytes
+	requests, bytes, employees := snap.Requests, snap.Bytes, len(snap.Employees)
+	if cl != nil {
+		employees += len(cl.users)
+	}
 	out, err := r.materialize(ctx, dir, snap, cl, prog, now) // the snapshot is not needed once the objects are built
 	out.requests, out.bytes = requests, bytes
+	releaseMemory.after(employees, time.Now())
 	return out, err
 }
 
