@@ -17,6 +17,7 @@ limitations under the License.
 package breathehr
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/dirsync/dirsync/internal/provider"
@@ -46,7 +47,7 @@ func IsActive(status string) bool {
 // against the employees themselves. Ids are already canonical.
 func toEmployees(ws []wireEmployee, depts []provider.Department) []provider.Employee {
 	m := newMapper(depts)
-	m.addPage(ws)
+	m.addPage(ws, -1)
 	return m.employees()
 }
 
@@ -60,6 +61,8 @@ type mapper struct {
 	// pending are the employees (index in out) whose line manager came without an id.
 	pending []pendingManager
 	claim   func(*provider.Employee) bool
+	// seen counts the employees mapped so far.
+	seen int
 	// claimed indexes the claimed employees by e-mail and name, for the pending line managers.
 	claimed *index
 }
@@ -77,7 +80,12 @@ func newMapper(depts []provider.Department) *mapper {
 	return m
 }
 
-func (m *mapper) addPage(ws []wireEmployee) {
+// addPage maps one page of the listing, whose Total header says total (-1: not sent).
+func (m *mapper) addPage(ws []wireEmployee, total int) {
+	if m.seen > 0 && len(m.out) == m.seen && total > cap(m.out) {
+		m.out = slices.Grow(m.out, total-len(m.out)) // nothing claimed so far (a first sync): room for all at once
+	}
+	m.seen += len(ws)
 	for i := range ws {
 		e := toEmployee(&ws[i], m.department(ws[i].Department))
 		if r := ws[i].LineManager; r.ID == "" && (r.Email != "" || r.Name != "" || r.FirstName != "" || r.LastName != "") {

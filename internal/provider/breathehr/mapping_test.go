@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -244,8 +245,8 @@ func TestMapperResolvesManagersAcrossPages(t *testing.T) {
 		{ID: "3", FirstName: "Cat", LastName: "Cole", Email: "cat@example.com", LineManager: wireRef{Name: "Cat Cole"}},
 	}
 	m := newMapper(depts)
-	m.addPage(page1)
-	m.addPage(page2)
+	m.addPage(page1, -1)
+	m.addPage(page2, -1)
 	got := m.employees()
 	for i, want := range []string{"3", "3", ""} {
 		if got[i].ManagerExternalID != want {
@@ -279,8 +280,8 @@ func TestMapperOffersCompleteEmployeesToTheClaim(t *testing.T) {
 		offered = append(offered, *e)
 		return e.ExternalID == "1" || e.ExternalID == "2"
 	}
-	m.addPage(page1)
-	m.addPage(page2)
+	m.addPage(page1, -1)
+	m.addPage(page2, -1)
 	got := m.employees()
 	byID := func(emps []provider.Employee) map[string]provider.Employee {
 		out := map[string]provider.Employee{}
@@ -304,5 +305,31 @@ func TestMapperOffersCompleteEmployeesToTheClaim(t *testing.T) {
 	}
 	if byID(offered)["2"].ManagerExternalID != "1" || byID(offered)["4"].ManagerExternalID != "1" {
 		t.Errorf("managers sent by e-mail and name did not resolve to the claimed employee 1: %+v", offered)
+	}
+}
+
+// A listing whose first page claimed nothing (a first sync) gets room for the Total header's count at
+// once, instead of growing page by page; one whose employees are claimed keeps only what it returns.
+func TestMapperMakesRoomForTheTotalWhenNothingIsClaimed(t *testing.T) {
+	page := func(from int) []wireEmployee {
+		var ws []wireEmployee
+		for i := from; i < from+100; i++ {
+			ws = append(ws, wireEmployee{ID: wireID(strconv.Itoa(i)), FirstName: "P", LastName: strconv.Itoa(i)})
+		}
+		return ws
+	}
+	const total = 1000
+	m := newMapper(nil)
+	m.addPage(page(0), total)
+	m.addPage(page(100), total)
+	if c := cap(m.out); c < total || c > total+total/4 {
+		t.Errorf("capacity %d after the second page, want about %d", c, total)
+	}
+	claimed := newMapper(nil)
+	claimed.claim = func(e *provider.Employee) bool { return e.ExternalID != "150" }
+	claimed.addPage(page(0), total)
+	claimed.addPage(page(100), total)
+	if got := claimed.employees(); len(got) != 1 || cap(claimed.out) > 10 {
+		t.Errorf("with claims: %d employees, capacity %d; want 1 and a small one", len(got), cap(claimed.out))
 	}
 }

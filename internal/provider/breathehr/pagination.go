@@ -36,13 +36,14 @@ import (
 // else PerPage). A Total header, when sent, must be the same on every page and equal the final count.
 func listAll[T any](ctx context.Context, c *Client, st *stats, resource string, decode func([]byte) ([]T, error)) ([]T, error) {
 	var all []T
-	err := eachPage(ctx, c, st, resource, decode, func(items []T) { all = append(all, items...) })
+	err := eachPage(ctx, c, st, resource, decode, func(items []T, _ int) { all = append(all, items...) })
 	return all, err
 }
 
 // eachPage reads every page of one listing as listAll does, handing each page's items to each as it is
-// read, so that a caller that maps them need not hold every decoded page at once.
-func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string, decode func([]byte) ([]T, error), each func([]T)) error {
+// read, with the listing's Total header (-1 when none was sent), so that a caller that maps them need
+// not hold every decoded page at once.
+func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string, decode func([]byte) ([]T, error), each func(items []T, total int)) error {
 	l := &listing{c: c, resource: resource, first: c.resourceURL(resource, 1), total: -1, visited: map[string]bool{}}
 	read := 0
 	for n, u := 1, l.first; u != nil; n++ {
@@ -59,11 +60,11 @@ func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string,
 		if err != nil {
 			return fmt.Errorf("breathehr: %s: %w: %w", what, err, provider.ErrInvalidResponse)
 		}
-		each(items)
-		read += len(items)
 		if err := l.checkTotal(p.header, what); err != nil {
 			return err
 		}
+		each(items, l.total)
+		read += len(items)
 		st.pages++
 		c.report(st, l.total, p.header)
 		if u, err = l.next(u, n, p.header, len(items), what); err != nil {
