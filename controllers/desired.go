@@ -40,10 +40,8 @@ type model struct {
 	groups  []modelGroup
 	// groupIndex maps a group key (see groupKey) to its index in groups.
 	groupIndex map[string]int
-	// memberOf maps an employee's externalID to the keys of its groups (claimed users: see claimedGroups).
-	memberOf map[string][]string
-	// claimedGroups maps the name of a claimed user's group (in its spec.groups) to the group's key.
-	claimedGroups map[string]string
+	// claimedGroups maps the name of a claimed user's group (in its spec.groups) to the group.
+	claimedGroups map[string]groupID
 	// kept holds the externalID of every employee returned: true for those the model keeps.
 	kept map[string]bool
 	// returned is how many employees the provider returned, before inactiveUserPolicy.
@@ -77,7 +75,7 @@ func typeOrDepartment(t dirsyncv1alpha1.GroupType) dirsyncv1alpha1.GroupType {
 // Their groups are added before the snapshot employees', with the names the groups have (the claimer
 // took only employees whose affiliations spell them so), so a group's display name stays put.
 func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, cl *claims) (model, error) {
-	m := model{groupIndex: map[string]int{}, memberOf: make(map[string][]string, len(snap.Employees)), returned: len(snap.Employees),
+	m := model{groupIndex: map[string]int{}, returned: len(snap.Employees),
 		kinds: map[dirsyncv1alpha1.GroupType]bool{}}
 	for _, k := range dir.GroupByOrDefault() {
 		m.kinds[k] = true
@@ -90,7 +88,7 @@ func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, cl *cla
 	}
 	m.kept = make(map[string]bool, m.returned)
 	if cl != nil {
-		m.claimedGroups = map[string]string{}
+		m.claimedGroups = map[string]groupID{}
 		for _, u := range cl.users {
 			if err := m.returns(u.Spec.ExternalID, true); err != nil {
 				return model{}, err
@@ -107,9 +105,7 @@ func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, cl *cla
 		}
 		if m.kept[e.ExternalID] {
 			m.employees = append(m.employees, e)
-			if keys := m.groupsOf(e); len(keys) > 0 {
-				m.memberOf[e.ExternalID] = keys
-			}
+			m.addGroupsOf(e)
 		}
 	}
 	return m, nil
@@ -151,13 +147,14 @@ func (m *model) addClaimedGroups(u *dirsyncv1alpha1.DirectoryUser, byName map[st
 		}
 		if g := byName[name]; g != nil {
 			mg := membership(g.Spec.Type, g.Spec.ExternalID, g.Spec.DisplayName)
-			m.claimedGroups[name] = m.addGroup(mg.typ, mg.id, mg.display)
+			m.addGroup(mg.typ, mg.id, mg.display)
+			m.claimedGroups[name] = groupID{mg.typ, mg.id}
 		}
 	}
 }
 
-// addGroup adds a group of type t once and returns its key.
-func (m *model) addGroup(t dirsyncv1alpha1.GroupType, id, display string) string {
+// addGroup adds a group of type t once.
+func (m *model) addGroup(t dirsyncv1alpha1.GroupType, id, display string) {
 	key := groupKey(t, id)
 	if _, ok := m.groupIndex[key]; !ok {
 		if display == "" {
@@ -166,16 +163,13 @@ func (m *model) addGroup(t dirsyncv1alpha1.GroupType, id, display string) string
 		m.groupIndex[key] = len(m.groups)
 		m.groups = append(m.groups, modelGroup{key: key, id: id, display: display, typ: t})
 	}
-	return key
 }
 
-// groupsOf adds the groups of the enabled kinds that e belongs to, and returns their keys.
-func (m *model) groupsOf(e *provider.Employee) []string {
-	var keys []string
+// addGroupsOf adds the groups of the enabled kinds that e belongs to.
+func (m *model) addGroupsOf(e *provider.Employee) {
 	for _, mg := range memberships(nil, m.kinds, e) {
-		keys = append(keys, m.addGroup(mg.typ, mg.id, mg.display))
+		m.addGroup(mg.typ, mg.id, mg.display)
 	}
-	return keys
 }
 
 // memberships appends to out the groups of the enabled kinds that e belongs to (without keys), in
@@ -276,6 +270,7 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 			}
 		}
 	}
+	var groups []modelGroup
 	for _, e := range m.employees {
 		name := userNames[e.ExternalID]
 		if name == "" {
@@ -285,8 +280,9 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 		if mgr := manager(e.ManagerExternalID, name); mgr != "" {
 			u.Spec.ManagerRef = &dirsyncv1alpha1.UserReference{Name: mgr}
 		}
-		for _, key := range m.memberOf[e.ExternalID] {
-			if g := groupByKey[key]; g != nil {
+		groups = memberships(groups[:0], m.kinds, e) // the groups buildModel added for e
+		for _, mg := range groups {
+			if g := groupByKey[groupID{mg.typ, mg.id}]; g != nil {
 				join(u, g)
 			}
 		}
@@ -319,26 +315,26 @@ func ownMeta(o child) {
 	o.SetConditions(slices.Clone(o.GetConditions()))
 }
 
-// desiredGroups builds the model's groups that have a name into byName, and returns them by key.
+// desiredGroups builds the model's groups that have a name into byName, and returns them by type and id.
 func desiredGroups(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, m model, groupNames map[string]string,
-	byName map[string]*dirsyncv1alpha1.DirectoryGroup) map[string]*dirsyncv1alpha1.DirectoryGroup {
-	byKey := make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
+	byName map[string]*dirsyncv1alpha1.DirectoryGroup) map[groupID]*dirsyncv1alpha1.DirectoryGroup {
+	byKey := make(map[groupID]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
 	for _, mg := range m.groups {
 		if name := groupNames[mg.key]; name != "" { // no free name (see naming.Assign): left out rather than guessed
 			g := desiredGroup(dir, owner, name, mg)
 			byName[name] = g
-			byKey[mg.key] = g
+			byKey[groupID{mg.typ, mg.id}] = g
 		}
 	}
 	return byKey
 }
 
 // claimedMemberships are the desired groups (byKey) of a claimed user, in the order of its spec.groups.
-func (m *model) claimedMemberships(u *dirsyncv1alpha1.DirectoryUser, byKey map[string]*dirsyncv1alpha1.DirectoryGroup) []*dirsyncv1alpha1.DirectoryGroup {
+func (m *model) claimedMemberships(u *dirsyncv1alpha1.DirectoryUser, byKey map[groupID]*dirsyncv1alpha1.DirectoryGroup) []*dirsyncv1alpha1.DirectoryGroup {
 	var groups []*dirsyncv1alpha1.DirectoryGroup
 	for _, name := range u.Spec.Groups {
-		if g := byKey[m.claimedGroups[name]]; g != nil {
-			groups = append(groups, g)
+		if id, ok := m.claimedGroups[name]; ok && byKey[id] != nil {
+			groups = append(groups, byKey[id])
 		}
 	}
 	return groups
