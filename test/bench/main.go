@@ -19,13 +19,14 @@ limitations under the License.
 // the phases that -phases names, in this order:
 //
 //   - sizes: for each size N (-sizes), in one namespace at a time:
-//     1. floor: a bare controller-runtime client creates the operator's N users and its groups, one
-//     request each carrying its status (the operator's one write per object), with the same
-//     parallelism, unthrottled; then again with an informer watching the writes, as the manager's
-//     cache does (-watched-floor);
-//     2. peer: `kubectl apply --server-side -f` of the same N users (spec only);
-//     3. initial sync: the manager (client limits raised, providers unpaced) from creating the
-//     Directory to Ready=True with every user and group;
+//     1. peer: `kubectl apply --server-side -f` of the same N users (spec only);
+//     2. floor, watched: a bare controller-runtime client creates the operator's N users and its
+//     groups, one request each carrying its status (the operator's one write per object), with the
+//     same parallelism, unthrottled, with an informer watching the writes as the manager's cache does
+//     (-watched-floor);
+//     3. -pairs times: the floor (the same writes, unwatched), then the initial sync: the manager
+//     (client limits raised, providers unpaced) from creating the Directory to Ready=True with every
+//     user and group (the report compares the pair with the median ratio);
 //     4. no-op resyncs forced with dirsync.io/sync-requested-at, with unchanged provider data;
 //     5. 1% churn through the fake's admin API, then a forced sync;
 //     6. the manager's memory above an idle manager, and the provider's requests and bytes per sync;
@@ -54,6 +55,7 @@ limitations under the License.
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,6 +98,7 @@ type config struct {
 	qps          float64
 	burst        int
 	noopRuns     int
+	pairs        int
 	managerArgs  []string
 	watchedFloor bool
 	peer         bool
@@ -157,6 +160,7 @@ func parseFlags() (config, error) {
 	flag.Func("manager-arg", "one more flag for every manager the bench starts, e.g. -manager-arg=--pprof-bind-address=127.0.0.1:6065 (repeatable)",
 		func(v string) error { c.managerArgs = append(c.managerArgs, v); return nil })
 	flag.IntVar(&c.noopRuns, "noop-runs", 3, "no-op resyncs per size (the report shows the median)")
+	flag.IntVar(&c.pairs, "pairs", 3, "floor + initial sync pairs per size, run back to back (the report compares the pair with the median ratio and lists every pair)")
 	flag.BoolVar(&c.watchedFloor, "watched-floor", true, "also run the floor with an informer watching the writes, as the manager's cache does (the cost of being a controller)")
 	flag.BoolVar(&c.peer, "peer", true, "run the peer (kubectl apply) phase; off only to iterate quickly")
 	flag.DurationVar(&c.timeout, "timeout", 100*time.Minute, "give up (and stop everything) after this long")
@@ -172,8 +176,8 @@ func parseFlags() (config, error) {
 	if c.phases, err = parsePhases(phases); err != nil {
 		return c, err
 	}
-	if c.noopRuns < 1 || c.workers < 1 || c.departments < 2 || c.accessMembers < 1 {
-		return c, errors.New("-noop-runs, -workers and -access-members must be ≥ 1, -departments ≥ 2")
+	if c.noopRuns < 1 || c.pairs < 1 || c.workers < 1 || c.departments < 2 || c.accessMembers < 1 {
+		return c, errors.New("-noop-runs, -pairs, -workers and -access-members must be ≥ 1, -departments ≥ 2")
 	}
 	if err := c.defaults.parse(); err != nil {
 		return c, err
@@ -408,13 +412,16 @@ type sizeResult struct {
 	Floor, Peer        writeResult
 	FloorWatched       writeResult // zero unless -watched-floor
 	Initial            syncResult
-	Noop               []syncResult
-	ChurnPlan          churnPlan
-	Churn              syncResult
-	HWM, RSS           int64  // manager, KiB, after the churn sync
-	Idle               memUse // manager, KiB, started and idle (before the Directory)
-	InitialHWM         int64  // manager, KiB, VmHWM right after the initial sync
-	Parity             int    // objects of the initial sync compared with the floor's (all equal)
+	// Pairs are every floor and initial sync, run back to back (-pairs); Floor and Initial are the
+	// pair whose ratio is the median.
+	Pairs      []syncPair
+	Noop       []syncResult
+	ChurnPlan  churnPlan
+	Churn      syncResult
+	HWM, RSS   int64  // manager, KiB, after the churn sync
+	Idle       memUse // manager, KiB, started and idle (before the Directory)
+	InitialHWM int64  // manager, KiB, VmHWM right after the initial sync
+	Parity     int    // objects of the initial sync compared with the floor's (all equal)
 }
 
 // runSize measures one N: the fake serves N employees, every phase runs in its own namespace, and
@@ -439,7 +446,7 @@ func runSize(ctx context.Context, c *cluster, n int) (*sizeResult, error) {
 	if err := measureWrites(ctx, c, r, snap); err != nil {
 		return nil, err
 	}
-	if r.Initial, err = c.initialSync(ctx); err != nil {
+	if err := measurePairs(ctx, c, r, snap); err != nil {
 		return nil, err
 	}
 	r.Idle = c.idle
@@ -457,9 +464,7 @@ func runSize(ctx context.Context, c *cluster, n int) (*sizeResult, error) {
 	return r, c.emptyNamespace(ctx, nsSync)
 }
 
-// measureWrites runs the peer, the watched floor and the floor, each in its own namespace, emptied
-// after. The floor runs last, right before the initial sync, so that the two compared phases see
-// the same cluster (etcd history, API server caches).
+// measureWrites runs the peer and the watched floor, each in its own namespace, emptied after.
 func measureWrites(ctx context.Context, c *cluster, r *sizeResult, snap *provider.Snapshot) error {
 	var err error
 	if c.cfg.peer {
@@ -475,10 +480,55 @@ func measureWrites(ctx context.Context, c *cluster, r *sizeResult, snap *provide
 			return err
 		}
 	}
-	if r.Floor, err = c.floor(ctx, snap, false); err != nil {
-		return err
+	return nil
+}
+
+// syncPair is one floor and the initial sync run right after it.
+type syncPair struct {
+	Floor   writeResult
+	Initial syncResult
+}
+
+func (p syncPair) ratio() float64 { return p.Initial.Wall.Seconds() / p.Floor.CPU.Wall.Seconds() }
+
+// measurePairs runs the floor and then the initial sync, -pairs times: each floor right before its
+// sync so that both see the same cluster (etcd history, API server caches, the machine's load at the
+// time). Between pairs the manager is stopped and its objects deleted; the last pair's manager stays
+// for the steady-state phases. Both times vary from run to run on a shared machine (by a quarter on
+// this one), so one pair proves little; r.Floor and r.Initial are the pair with the median ratio.
+func measurePairs(ctx context.Context, c *cluster, r *sizeResult, snap *provider.Snapshot) error {
+	for i := range c.cfg.pairs {
+		if i > 0 {
+			c.stopManager()
+			if err := c.emptyNamespace(ctx, nsSync); err != nil {
+				return err
+			}
+		}
+		var p syncPair
+		var err error
+		if p.Floor, err = c.floor(ctx, snap, false); err != nil {
+			return err
+		}
+		if err := c.emptyNamespace(ctx, nsFloor); err != nil {
+			return err
+		}
+		if p.Initial, err = c.initialSync(ctx); err != nil {
+			return err
+		}
+		logf("N=%d: pair %d of %d: floor %s, initial sync %s (%.2f×)", c.n, i+1, c.cfg.pairs,
+			p.Floor.CPU.Wall.Round(time.Millisecond), p.Initial.Wall.Round(time.Millisecond), p.ratio())
+		r.Pairs = append(r.Pairs, p)
 	}
-	return c.emptyNamespace(ctx, nsFloor)
+	m := medianPair(r.Pairs)
+	r.Floor, r.Initial = m.Floor, m.Initial
+	return nil
+}
+
+// medianPair is the pair whose ratio is the median (the lower middle one of an even number).
+func medianPair(pairs []syncPair) syncPair {
+	sorted := slices.Clone(pairs)
+	slices.SortStableFunc(sorted, func(a, b syncPair) int { return cmp.Compare(a.ratio(), b.ratio()) })
+	return sorted[(len(sorted)-1)/2]
 }
 
 // measureSteadyState runs the no-op resyncs, the provider-only fetches and the churn sync.
