@@ -86,6 +86,59 @@ type wireRef struct {
 func (r *wireRef) UnmarshalJSON(b []byte) error {
 	*r = wireRef{}
 	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '{' && r.fromPlainObject(b) {
+		return nil
+	}
+	r.decode(b)
+	return nil
+}
+
+// fromPlainObject reads the fields of obj, a valid JSON object, the way decode does, without a nested
+// json.Unmarshal per object (four per employee: the listing's largest cost in allocations). It reports
+// false, having set nothing, when a key is not plain (escapes or non-ASCII, which encoding/json
+// unescapes or folds in ways this does not): decode then reads obj.
+func (r *wireRef) fromPlainObject(obj []byte) bool {
+	var id, name, first, last, email []byte
+	ok := eachMember(obj, func(key, val []byte) bool {
+		switch k := key[1 : len(key)-1]; {
+		case !isPlainASCII(k):
+			return false
+		case asciiEqualFold(k, "id"):
+			id = val
+		case asciiEqualFold(k, "name"):
+			name = val
+		case asciiEqualFold(k, "first_name"):
+			first = val
+		case asciiEqualFold(k, "last_name"):
+			last = val
+		case asciiEqualFold(k, "email"):
+			email = val
+		}
+		return true
+	})
+	if !ok {
+		return false
+	}
+	var wid wireID
+	if len(id) > 0 && wid.UnmarshalJSON(id) == nil {
+		r.ID = string(wid)
+	}
+	for _, f := range []struct {
+		raw []byte
+		to  *string
+	}{{name, &r.Name}, {first, &r.FirstName}, {last, &r.LastName}, {email, &r.Email}} {
+		if len(f.raw) > 0 {
+			var t wireText
+			_ = t.UnmarshalJSON(f.raw)
+			*f.to = string(t)
+		}
+	}
+	return true
+}
+
+// decode is UnmarshalJSON through encoding/json, for any value.
+func (r *wireRef) decode(b []byte) {
+	*r = wireRef{}
 	if len(b) > 0 && b[0] == '{' {
 		var o struct {
 			ID        json.RawMessage `json:"id"`
@@ -95,23 +148,23 @@ func (r *wireRef) UnmarshalJSON(b []byte) error {
 			Email     wireText        `json:"email"`
 		}
 		if json.Unmarshal(b, &o) != nil {
-			return nil
+			return
 		}
 		var id wireID
 		if len(o.ID) > 0 && id.UnmarshalJSON(o.ID) == nil {
 			r.ID = string(id)
 		}
 		r.Name, r.FirstName, r.LastName, r.Email = string(o.Name), string(o.FirstName), string(o.LastName), string(o.Email)
-		return nil
+		return
 	}
 	var id wireID
 	if len(b) > 0 && b[0] != '"' && id.UnmarshalJSON(b) == nil {
 		r.ID = string(id) // a bare number
-		return nil
+		return
 	}
 	var s string
 	if json.Unmarshal(b, &s) != nil {
-		return nil
+		return
 	}
 	s = strings.TrimSpace(s)
 	switch {
@@ -122,7 +175,6 @@ func (r *wireRef) UnmarshalJSON(b []byte) error {
 	default:
 		r.Name = s
 	}
-	return nil
 }
 
 // wireText is a trimmed string; null, a number, an object or anything else that is not a string reads as
@@ -131,11 +183,21 @@ type wireText string
 
 // UnmarshalJSON implements json.Unmarshaler. It never fails.
 func (t *wireText) UnmarshalJSON(b []byte) error {
+	if s, ok := plainString(b); ok {
+		*t = wireText(strings.TrimSpace(s))
+		return nil
+	}
+	t.decode(b)
+	return nil
+}
+
+// decode is UnmarshalJSON through encoding/json, for any value.
+func (t *wireText) decode(b []byte) {
 	*t = ""
 	var s string
 	if json.Unmarshal(b, &s) == nil {
 		*t = wireText(strings.TrimSpace(s))
-		return nil
+		return
 	}
 	var o struct {
 		Name string `json:"name"`
@@ -143,7 +205,6 @@ func (t *wireText) UnmarshalJSON(b []byte) error {
 	if bytes.HasPrefix(bytes.TrimSpace(b), []byte("{")) && json.Unmarshal(b, &o) == nil {
 		*t = wireText(strings.TrimSpace(o.Name))
 	}
-	return nil
 }
 
 var (
@@ -264,8 +325,8 @@ type wireDate string
 // UnmarshalJSON implements json.Unmarshaler.
 func (d *wireDate) UnmarshalJSON(b []byte) error {
 	*d = ""
-	var s string
-	if json.Unmarshal(b, &s) != nil {
+	s, ok := plainString(b)
+	if !ok && json.Unmarshal(b, &s) != nil {
 		return nil
 	}
 	*d = wireDate(validDate(s))
