@@ -281,6 +281,7 @@ func run(cfg config) (err error) {
 		return err
 	}
 	res.Machine.Wall = time.Since(started)
+	res.Machine.LoadEnd = loadAvg()
 	res.Machine.Phases = phaseList(cfg.phases)
 	return writeResults(cfg, res)
 }
