@@ -28,13 +28,10 @@ func plainString(b []byte) (s string, ok bool) {
 	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
 		return "", false
 	}
-	in := b[1 : len(b)-1]
-	for _, c := range in {
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return "", false
-		}
+	if in := b[1 : len(b)-1]; isPlainASCII(in) {
+		return string(in), true
 	}
-	return string(in), true
+	return "", false
 }
 
 // isPlainASCII reports whether b is printable ASCII without quotes or backslashes.
