@@ -6,7 +6,7 @@
 # DIRSYNC_BENCH_UNPACED_PROVIDERS=1 turns Breathe HR pacing off against the fake; the shipped manager
 # cannot), and bin/fakehr, makes sure the control plane binaries are in bin/k8s (make envtest), then
 # runs the benchmark, which starts a local control plane (hack/control-plane.sh), bin/fakehr and the
-# manager, runs the phases (sizes, access, defaults, many: about 50 minutes in all on 2 cores), prints
+# manager, runs the phases (sizes, access, defaults, many: about an hour in all on 2 cores), prints
 # the report and writes it to bench/results.md, with every phase's figures in bench/results.json. A run
 # of some phases (BENCH_PHASES) keeps the others' figures from bench/results.json. Everything it starts
 # is stopped when it ends, also on failure or Ctrl-C.
