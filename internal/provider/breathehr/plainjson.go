@@ -65,15 +65,22 @@ func asciiEqualFold(b []byte, s string) bool {
 	return true
 }
 
-// eachMember calls f with the key (quotes included) and the value of each member of obj, a valid JSON
+// eachMember calls f with the key (quotes included) and the value of each member of obj, a JSON
 // object, in order, and stops when f returns false; it reports whether every call returned true. obj
-// must be valid JSON (as the bytes encoding/json hands an UnmarshalJSON method are): it is not checked.
+// should be valid JSON (as the bytes encoding/json hands an UnmarshalJSON method are): it is not
+// validated, but a malformed key or a missing colon stops it with false rather than a panic.
 func eachMember(obj []byte, f func(key, val []byte) bool) bool {
 	i := skipSpace(obj, 1)
 	for i < len(obj) && obj[i] != '}' {
+		if obj[i] != '"' {
+			return false
+		}
 		k := endOfString(obj, i)
 		key := obj[i:k]
-		i = skipSpace(obj, skipSpace(obj, k)+1) // past the colon
+		if i = skipSpace(obj, k); len(key) < 2 || i >= len(obj) || obj[i] != ':' {
+			return false
+		}
+		i = skipSpace(obj, i+1)
 		v := endOfValue(obj, i)
 		if !f(key, obj[i:v]) {
 			return false

@@ -83,6 +83,9 @@ func TestWireRefPlainObject(t *testing.T) {
 		{`{"id": "x", "name": 5, "extra": {"id": 9}}`, wireRef{}, true},
 		{`{"id": null, "name": "Zoë"}`, wireRef{Name: "Zoë"}, true},
 		{`{"n\u0061me": "Ops", "id": 3}`, wireRef{ID: "3", Name: "Ops"}, false},
+		{`{"`, wireRef{}, false}, // never from encoding/json, which validates first: no panic, nothing read
+		{`{"id": 1, "name"`, wireRef{}, false},
+		{`{id: 1}`, wireRef{}, false},
 	} {
 		var r wireRef
 		if plain := r.fromPlainObject([]byte(tc.in)); plain != tc.plain {
@@ -107,6 +110,10 @@ func FuzzPlainJSON(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if !json.Valid(b) {
+			if len(b) > 0 && b[0] == '{' {
+				var r wireRef
+				r.fromPlainObject(b) // must not panic on what encoding/json would never hand it
+			}
 			return
 		}
 		var text, textSlow wireText
