@@ -80,7 +80,7 @@ func BaseURL(name string, u *url.URL, def string) (*url.URL, error) {
 
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
-	return err == nil && isDigits(p) && n > 0 && n < 65536
+	return err == nil && IsDigits(p) && n > 0 && n < 65536
 }
 
 // SameOrigin reports whether a and b have the same scheme, host name (ignoring case) and effective port
@@ -117,7 +117,7 @@ func RetryAfter(v string, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
-	if isDigits(v) {
+	if IsDigits(v) {
 		if len(v) > 6 { // over 11 days
 			return MaxRetryAfter
 		}
@@ -139,16 +139,4 @@ func RetryAfter(v string, now time.Time) time.Duration {
 		d += time.Second - r
 	}
 	return min(d, MaxRetryAfter)
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

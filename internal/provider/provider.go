@@ -29,8 +29,9 @@ import (
 
 // Provider reads one HR account.
 type Provider interface {
-	// Fetch returns every employee (leavers included) and every department, or an error.
-	// It is all or nothing: a partial list is never returned, because the caller deletes what is missing.
+	// Fetch returns every employee (leavers included) that Config.Claim did not take, and every
+	// department, or an error. It is all or nothing: a partial list is never returned, because the
+	// caller deletes what is missing.
 	Fetch(ctx context.Context) (*Snapshot, error)
 }
 
@@ -47,13 +48,24 @@ type Config struct {
 	// Progress, when not nil, is told how many pages (or responses) the fetch has read, of how many
 	// (total 0 when unknown). It must be cheap; it is called on the fetching goroutine.
 	Progress func(done, total int)
-	// Claim, when not nil, is offered every employee once, when it is complete (mapped, its line manager
-	// resolved): as its page arrives, or after the whole listing when its manager must be looked up in it.
-	// An employee it returns true for is the caller's: it is left out of the Snapshot, and the caller must
-	// read the Snapshot together with what it claimed (the provider checks ids only among those it
-	// returns: the caller checks them across both). It runs on the fetching goroutine, must not keep the
-	// pointer, and sees employees of a fetch that may still fail: it may only take note, never act. It lets
-	// a caller that already holds most employees' data (an operator's cache) avoid holding a second copy.
+	// Claim, when not nil, lets the caller take employees off the Snapshot as they are read, so that it
+	// never holds a second copy of data it already has (the operator's cache holds most employees'
+	// DirectoryUsers, up to date). What it means for a provider, including a new one:
+	//
+	//   - offer every employee the listing returns to Claim exactly once, when it is complete (mapped to
+	//     the allowlisted fields, its line manager resolved): as its page arrives, or after the whole
+	//     listing when its manager must be looked up in it;
+	//   - leave out of Snapshot.Employees every employee Claim returned true for, and keep every other:
+	//     with a Claim, a Snapshot is "every employee not claimed", and the caller reads it together
+	//     with what it claimed;
+	//   - still check ids (none empty, none twice) among the employees it returns; the caller checks
+	//     them across both;
+	//   - call Claim on the fetching goroutine. Claim must not keep the pointer, and it sees employees of
+	//     a fetch that may still fail: the caller only takes note, and acts once Fetch has returned.
+	//
+	// Without a Claim (nil), the Snapshot holds every employee. Unclaimed does the filtering for a
+	// provider that reads the whole listing first; TestProvidersOfferEveryEmployeeToTheClaim in
+	// controllers/directory checks every registered provider against this contract.
 	Claim func(*Employee) bool
 }
 
@@ -144,7 +156,7 @@ type Department struct {
 
 // Snapshot is a complete read of one HR account.
 type Snapshot struct {
-	// Employees are every employee, but those a Config.Claim took.
+	// Employees are every employee the provider returned, except those Config.Claim took (see there).
 	Employees   []Employee
 	Departments []Department
 	// Requests is how many HTTP requests the fetch made, and Bytes how many response-body bytes it read.

@@ -101,3 +101,17 @@ func AddUnique(index map[string]string, k, id string) {
 	}
 	index[k] = id
 }
+
+// IsDigits reports whether s is one or more ASCII digits: how a numeric id or a Retry-After in seconds
+// is recognised.
+func IsDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

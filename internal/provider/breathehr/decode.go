@@ -168,7 +168,7 @@ func (r *wireRef) decode(b []byte) {
 	}
 	s = strings.TrimSpace(s)
 	switch {
-	case isDigits(s) && id.UnmarshalJSON([]byte(s)) == nil:
+	case provider.IsDigits(s) && id.UnmarshalJSON([]byte(s)) == nil:
 		r.ID = string(id)
 	case strings.Contains(s, "@"):
 		r.Email = s
@@ -302,7 +302,7 @@ func (id *wireID) UnmarshalJSON(b []byte) error {
 		}
 		s = strings.TrimSpace(str)
 	}
-	if isDigits(s) {
+	if provider.IsDigits(s) {
 		n, err := strconv.ParseUint(s, 10, 64)
 		if err != nil || n == 0 {
 			return errInvalidID
@@ -377,16 +377,4 @@ func errorText(body []byte) string {
 		}
 	}
 	return ""
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

@@ -266,7 +266,7 @@ func FuzzDecodeEmployees(f *testing.F) {
 			return
 		}
 		for _, e := range emps {
-			if e.ExternalID == "" || !isDigits(e.ExternalID) || e.ExternalID[0] == '0' {
+			if e.ExternalID == "" || !provider.IsDigits(e.ExternalID) || e.ExternalID[0] == '0' {
 				t.Fatalf("employee with a bad ExternalID %q", e.ExternalID)
 			}
 			for _, d := range []string{e.StartDate, e.EndDate} {
@@ -275,7 +275,7 @@ func FuzzDecodeEmployees(f *testing.F) {
 				}
 			}
 			for _, id := range append(e.DepartmentIDs, e.ManagerExternalID) {
-				if id != "" && !isDigits(id) {
+				if id != "" && !provider.IsDigits(id) {
 					t.Fatalf("bad reference id %q", id)
 				}
 			}
