@@ -14,11 +14,14 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package controllers holds the Directory reconciler. Reconcile is a table of contents; the work is
-// done by pure functions (names, desired, diff, guard, schedule, status) that are table-tested, and by
-// directory_sync.go, which fetches from the provider and applies only the difference.
+// Package controllers holds the manager's cache and client options (CacheOptions, ClientOptions), the
+// one place cmd/manager, the tests and the benchmark take them from. The controllers are below it:
 //
-// It also holds the DirectoryAccess reconciler (directoryaccess_*.go), built the same way: the pure
-// core is directoryaccess_subjects.go (templates, who is bound), directoryaccess_plan.go (bindings,
-// the revocation guard, the operations) and directoryaccess_status.go.
+//   - directory: the Directory reconciler (HR system → DirectoryUser and DirectoryGroup objects);
+//   - directoryaccess: the DirectoryAccess reconciler (DirectoryGroups → RoleBindings);
+//   - internal/verdict: what both share (conditions, the guards' percentage rule, the status write);
+//   - internal/compact: how the cache and a sync's desired users share memory.
+//
+// The two controller packages never import each other (a depguard rule in .golangci.yml); only the
+// DirectoryAccess stories' test files run a Directory controller, end to end.
 package controllers

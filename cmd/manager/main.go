@@ -38,6 +38,8 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers"
+	"github.com/dirsync/dirsync/controllers/directory"
+	"github.com/dirsync/dirsync/controllers/directoryaccess"
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/registry"
 )
@@ -135,7 +137,7 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	r := &controllers.DirectoryReconciler{
+	r := &directory.DirectoryReconciler{
 		Client:                 mgr.GetClient(),
 		APIReader:              mgr.GetAPIReader(),
 		Scheme:                 mgr.GetScheme(),
@@ -150,7 +152,7 @@ func run(o options) error {
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Directory controller: %w", err)
 	}
-	if err := (&controllers.DirectoryAccessReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
+	if err := (&directoryaccess.DirectoryAccessReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
 		Recorder: mgr.GetEventRecorder("dirsync"), WatchNamespaces: watchNamespaces(o)}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the DirectoryAccess controller: %w", err)
 	}

@@ -46,6 +46,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/testenv"
 	"github.com/dirsync/dirsync/test/utils"
 )
 
@@ -67,21 +68,19 @@ const (
 // of the watched processes has exited. cond's string describes what it saw, for the failure message.
 func eventually(t *testing.T, timeout time.Duration, what string, cond func(ctx context.Context) (bool, string), watch ...*utils.Process) {
 	t.Helper()
-	var last string
-	err := wait.PollUntilContextTimeout(context.Background(), pollInterval, timeout, true, func(context.Context) (bool, error) {
+	err := testenv.Poll(pollInterval, timeout, func(context.Context) (bool, string, error) {
 		for _, p := range watch {
 			if p.Exited() {
-				return false, p.ExitedError()
+				return false, "", p.ExitedError()
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		defer cancel()
 		ok, state := cond(ctx)
-		last = state
-		return ok, nil
+		return ok, state, nil
 	})
 	if err != nil {
-		t.Fatalf("waiting up to %s for %s: %v; last seen: %s", timeout, what, err, last)
+		t.Fatalf("waiting up to %s for %s: %v", timeout, what, err)
 	}
 }
 
@@ -138,14 +137,11 @@ var (
 // TestAPIKeyNeverInManagerOutput; the control plane goes away at the end of the run.
 func newNamespace(t *testing.T, prefix string) string {
 	t.Helper()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: prefix}}
-	if err := k8s.Create(callCtx(t), ns); err != nil {
-		t.Fatalf("creating a namespace: %v", err)
-	}
+	ns := testenv.NewNamespace(t, k8s, prefix)
 	testNamespacesMu.Lock()
-	testNamespaces = append(testNamespaces, ns.Name)
+	testNamespaces = append(testNamespaces, ns)
 	testNamespacesMu.Unlock()
-	return ns.Name
+	return ns
 }
 
 // createDirectory creates the Secret <name>-api-key holding canaryKey and a Breathe HR Directory

@@ -22,14 +22,12 @@ limitations under the License.
 package upgrade
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,43 +36,24 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	"k8s.io/apimachinery/pkg/util/wait"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
-	"github.com/dirsync/dirsync/controllers"
+	"github.com/dirsync/dirsync/controllers/directory"
 	"github.com/dirsync/dirsync/internal/provider"
 	apfake "github.com/dirsync/dirsync/internal/provider/accesspeoplehr/fake"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
 	"github.com/dirsync/dirsync/internal/provider/registry"
+	"github.com/dirsync/dirsync/internal/testenv"
 )
-
-func assets(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir
-	}
-	matches, _ := filepath.Glob(filepath.Join("..", "..", "bin", "k8s", "*", "kube-apiserver"))
-	if len(matches) == 0 {
-		if os.Getenv("DIRSYNC_REQUIRE_ENVTEST") != "" {
-			t.Fatal("envtest binaries not found and DIRSYNC_REQUIRE_ENVTEST is set: run 'make envtest'")
-		}
-		t.Skip("envtest binaries not found: run 'make envtest' (or set KUBEBUILDER_ASSETS) to run this test")
-	}
-	abs, _ := filepath.Abs(filepath.Dir(matches[0]))
-	return abs
-}
 
 // v01ObjectName is how the previous release named objects: the id when it was already a valid name
 // part, otherwise the sanitised id plus a hash of the exact id.
@@ -101,16 +80,15 @@ func v01ObjectName(directory, id string) string {
 }
 
 func TestObjectsWrittenByThePreviousReleaseConverge(t *testing.T) {
-	env := &envtest.Environment{BinaryAssetsDirectory: assets(t),
+	testenv.Require(t)
+	env := &envtest.Environment{BinaryAssetsDirectory: testenv.Assets(),
 		CRDDirectoryPaths: []string{filepath.Join("testdata", "crds-v0.1")}, ErrorIfCRDPathMissing: true}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	scheme := runtime.NewScheme()
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(dirsyncv1alpha1.AddToScheme(scheme))
+	scheme := testenv.Scheme()
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		t.Fatal(err)
@@ -143,31 +121,22 @@ func TestObjectsWrittenByThePreviousReleaseConverge(t *testing.T) {
 	var writes atomic.Int64
 	mgrCfg := rest.CopyConfig(cfg)
 	mgrCfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-		return roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		return testenv.RoundTripperFunc(func(r *http.Request) (*http.Response, error) {
 			if r.Method != http.MethodGet && (strings.Contains(r.URL.Path, "/directoryusers") || strings.Contains(r.URL.Path, "/directorygroups")) {
 				writes.Add(1)
 			}
 			return rt.RoundTrip(r)
 		})
 	})
-	mgr, err := ctrl.NewManager(mgrCfg, ctrl.Options{Scheme: scheme, Metrics: metricsserver.Options{BindAddress: "0"},
-		HealthProbeBindAddress: "0", Cache: controllers.CacheOptions(nil), Client: controllers.ClientOptions()})
-	must(t, err)
-	r := &controllers.DirectoryReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
-		Providers: registry.Default(), Clock: clock, Recorder: mgr.GetEventRecorder("dirsync"), AllowInsecureEndpoints: true}
-	must(t, r.SetupWithManager(mgr))
-	mctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(mctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("manager: %v", err)
-		}
+	stop, err := testenv.StartManager(mgrCfg, scheme, func(mgr ctrl.Manager) error {
+		return (&directory.DirectoryReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
+			Providers: registry.Default(), Clock: clock, Recorder: mgr.GetEventRecorder("dirsync"), AllowInsecureEndpoints: true}).SetupWithManager(mgr)
 	})
+	must(t, err)
+	t.Cleanup(stop)
 
 	d := forceSync(t, c, dir, "after-upgrade")
-	if ready := readyOf(d); ready == nil || ready.Reason != dirsyncv1alpha1.ReasonSynced {
+	if ready := meta.FindStatusCondition(d.Status.Conditions, dirsyncv1alpha1.ConditionReady); ready == nil || ready.Reason != dirsyncv1alpha1.ReasonSynced {
 		t.Fatalf("Ready after the upgrade = %+v", ready)
 	}
 	objects := len(uids)
@@ -297,25 +266,13 @@ func forceSync(t *testing.T, c client.Client, dir *dirsyncv1alpha1.Directory, va
 	}
 	d.Annotations[dirsyncv1alpha1.AnnotationSyncRequestedAt] = value
 	must(t, c.Patch(t.Context(), d, patch))
-	err := wait.PollUntilContextTimeout(t.Context(), 50*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		if err := c.Get(ctx, client.ObjectKeyFromObject(dir), d); err != nil {
-			return false, err
+	testenv.Eventually(t, 30*time.Second, func() (bool, string) {
+		if err := c.Get(t.Context(), client.ObjectKeyFromObject(dir), d); err != nil {
+			return false, err.Error()
 		}
-		return d.Status.LastHandledSyncRequest == value, nil
+		return d.Status.LastHandledSyncRequest == value, fmt.Sprintf("sync request %s not answered; status %+v", value, d.Status)
 	})
-	if err != nil {
-		t.Fatalf("sync request %s not answered: %v (status %+v)", value, err, d.Status)
-	}
 	return d
-}
-
-func readyOf(d *dirsyncv1alpha1.Directory) *metav1.Condition {
-	for i := range d.Status.Conditions {
-		if d.Status.Conditions[i].Type == dirsyncv1alpha1.ConditionReady {
-			return &d.Status.Conditions[i]
-		}
-	}
-	return nil
 }
 
 func sorted(s []string) []string {
@@ -344,7 +301,3 @@ func mustJSON(t *testing.T, v any) string {
 	must(t, err)
 	return string(b)
 }
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

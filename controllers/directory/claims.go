@@ -1,0 +1,204 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package directory
+
+import (
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/provider"
+)
+
+// claims are the employees a sync took from the provider's listing as it arrived (see newClaimer): those
+// whose DirectoryUser already existed exactly as desiredObjects would build it. Of each only that cached
+// object is kept, which holds all a sync needs of the employee (id, state, manager id, groups), so that a
+// resync of a directory that barely changed never holds the whole listing next to the cache.
+type claims struct {
+	// users are the cached objects the claimed employees matched, in the order they were claimed.
+	users []*dirsyncv1alpha1.DirectoryUser
+	// groups are the cached groups by name, as the claimer saw them: they key the claimed users' groups.
+	groups map[string]*dirsyncv1alpha1.DirectoryGroup
+}
+
+// newClaimer returns a provider.Config.Claim for one sync of dir, and the claims it collects. ex is what
+// the Directory controls, read before the fetch. It takes an employee the Directory keeps when the one
+// object with its id is up to date as desiredObjects would build it, assuming that the line manager, whose
+// object must exist, is still returned: desiredObjects checks that once the listing is complete, and
+// that the object is still the cached one. Groups must exist, and a location, division or company under
+// the name the employee's data gives it. Everything else stays in the snapshot, for the usual path.
+func newClaimer(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, ex existing) (func(*provider.Employee) bool, *claims) {
+	c := &claimer{dir: dir, owner: owner, kinds: map[dirsyncv1alpha1.GroupType]bool{},
+		keepInactive: dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete,
+		byID:         uniqueBy(ex.users, func(u *dirsyncv1alpha1.DirectoryUser) string { return u.Spec.ExternalID }),
+		byKey: uniqueBy(ex.groups, func(g *dirsyncv1alpha1.DirectoryGroup) groupID {
+			return groupID{typeOrDepartment(g.Spec.Type), g.Spec.ExternalID}
+		}),
+		scratch: &dirsyncv1alpha1.DirectoryUser{ObjectMeta: childMeta(dir, owner, "")},
+		claims: &claims{users: make([]*dirsyncv1alpha1.DirectoryUser, 0, len(ex.users)),
+			groups: make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(ex.groups))},
+	}
+	for _, k := range dir.GroupByOrDefault() {
+		c.kinds[k] = true
+	}
+	for _, g := range ex.groups {
+		c.claims.groups[g.Name] = g
+	}
+	return c.claim, c.claims
+}
+
+// claimer decides, employee by employee, what a sync claims (see newClaimer).
+type claimer struct {
+	dir          *dirsyncv1alpha1.Directory
+	owner        metav1.OwnerReference
+	kinds        map[dirsyncv1alpha1.GroupType]bool
+	keepInactive bool
+	// byID and byKey are the cached users by externalID and groups by type and id: nil where two objects
+	// share one.
+	byID   map[string]*dirsyncv1alpha1.DirectoryUser
+	byKey  map[groupID]*dirsyncv1alpha1.DirectoryGroup
+	claims *claims
+	// scratch, its manager reference and groups are reused for every employee: a resync compares
+	// thousands, and keeps none.
+	scratch *dirsyncv1alpha1.DirectoryUser
+	ref     dirsyncv1alpha1.UserReference
+	groups  []modelGroup
+}
+
+// groupID is a group's key (see groupKey) as a map key that needs no string built.
+type groupID struct {
+	typ dirsyncv1alpha1.GroupType
+	id  string
+}
+
+// uniqueBy maps objects by key; a key that two objects share maps to the zero value.
+func uniqueBy[T any, K comparable](objs []T, key func(T) K) map[K]T {
+	out := make(map[K]T, len(objs))
+	for _, o := range objs {
+		k := key(o)
+		if _, dup := out[k]; dup {
+			var zero T
+			out[k] = zero
+			continue
+		}
+		out[k] = o
+	}
+	return out
+}
+
+func (c *claimer) claim(e *provider.Employee) bool {
+	cached := c.byID[e.ExternalID]
+	if cached == nil || e.ExternalID == "" || (!e.Active && !c.keepInactive) {
+		return false
+	}
+	if u := c.desired(e, cached.Name); u == nil || !upToDateAs(u, cached, sameUser) {
+		return false
+	}
+	c.claims.users = append(c.claims.users, cached)
+	return true
+}
+
+// desired is the user desiredObjects would build for e, named name, if its line manager is returned; nil
+// when it would name a manager or a group that has no object yet. It is the claimer's scratch object,
+// valid until the next call.
+func (c *claimer) desired(e *provider.Employee, name string) *dirsyncv1alpha1.DirectoryUser {
+	u := c.scratch
+	u.Name = name
+	clear(u.Labels)
+	u.Labels[dirsyncv1alpha1.LabelDirectory] = c.dir.Name
+	groups := u.Spec.Groups[:0]
+	u.Spec = userSpec(c.dir, e) // as desiredUser builds it
+	u.Spec.Groups = groups
+	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(u.Spec.State)
+	if id := e.ManagerExternalID; id != "" {
+		mgr := c.byID[id]
+		if mgr == nil {
+			return nil
+		}
+		if mgr.Name != name {
+			c.ref.Name = mgr.Name
+			u.Spec.ManagerRef = &c.ref
+		}
+	}
+	c.groups = memberships(c.groups[:0], c.kinds, e)
+	for _, mg := range c.groups {
+		g := c.byKey[groupID{mg.typ, mg.id}]
+		if g == nil || (mg.typ != dirsyncv1alpha1.GroupTypeDepartment && g.Spec.DisplayName != mg.display) {
+			return nil
+		}
+		joinUser(u, g)
+	}
+	slices.Sort(u.Spec.Groups)
+	return u
+}
+
+// claimedUser is desiredObjects' part for a claimed user c, named name, in groups, with the line manager
+// named mgr ("" for none): nil when c is still the cached object (cached) and needs no write, else the
+// desired object, built from c (which matched the employee when claimed) as desiredUser would build it.
+// Either way the user joins its groups.
+func claimedUser(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, c *dirsyncv1alpha1.DirectoryUser, name, mgr string,
+	groups []*dirsyncv1alpha1.DirectoryGroup, cached userIndex) *dirsyncv1alpha1.DirectoryUser {
+	ref := c.Spec.ManagerRef
+	if name == c.Name && cached[name] == c && ((ref == nil && mgr == "") || (ref != nil && ref.Name == mgr)) && sameNames(groups, c.Spec.Groups) {
+		for _, g := range groups {
+			g.Spec.Members = append(g.Spec.Members, name)
+		}
+		return nil
+	}
+	u := &dirsyncv1alpha1.DirectoryUser{ObjectMeta: childMeta(dir, owner, name), Spec: *c.Spec.DeepCopy()}
+	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(u.Spec.State)
+	u.Spec.Groups, u.Spec.ManagerRef = nil, nil
+	if mgr != "" {
+		u.Spec.ManagerRef = &dirsyncv1alpha1.UserReference{Name: mgr}
+	}
+	for _, g := range groups {
+		join(u, g)
+	}
+	slices.Sort(u.Spec.Groups)
+	return u
+}
+
+// sameNames reports whether the groups are, in order, the given names.
+func sameNames(groups []*dirsyncv1alpha1.DirectoryGroup, names []string) bool {
+	if len(groups) != len(names) {
+		return false
+	}
+	for i, g := range groups {
+		if g.Name != names[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// userIndex is the Directory's users, as listed after the fetch, by name.
+type userIndex map[string]*dirsyncv1alpha1.DirectoryUser
+
+func indexUsers(users []*dirsyncv1alpha1.DirectoryUser) userIndex {
+	ix := make(userIndex, len(users))
+	for _, u := range users {
+		ix[u.Name] = u
+	}
+	return ix
+}
+
+// matches reports whether a desired user exists exactly as desired.
+func (ix userIndex) matches(w *dirsyncv1alpha1.DirectoryUser) bool {
+	ex := ix[w.Name]
+	return ex != nil && upToDateAs(w, ex, sameUser)
+}

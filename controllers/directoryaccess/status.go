@@ -1,0 +1,88 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package directoryaccess
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
+)
+
+// problemPriority orders the Ready reasons of a DirectoryAccess: the first problem names the reason,
+// and the message lists every problem in this order.
+var problemPriority = map[string]int{
+	dirsyncv1alpha1.ReasonInvalidSelector:   0,
+	dirsyncv1alpha1.ReasonNotPermitted:      1,
+	dirsyncv1alpha1.ReasonRevocationHeld:    2,
+	dirsyncv1alpha1.ReasonDirectoryNotReady: 3,
+	dirsyncv1alpha1.ReasonSubjectConflict:   4,
+	dirsyncv1alpha1.ReasonInvalidTemplate:   5,
+}
+
+// accessReady is the Ready condition for a reconcile that found these problems.
+func accessReady(problems []problem) metav1.Condition {
+	if len(problems) == 0 {
+		return metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: dirsyncv1alpha1.ReasonBound,
+			Message: "Every selected, eligible person is bound in every target namespace that exists."}
+	}
+	sorted := append([]problem(nil), problems...)
+	slices.SortStableFunc(sorted, func(a, b problem) int { return cmp.Compare(problemPriority[a.reason], problemPriority[b.reason]) })
+	msgs := make([]string, 0, len(sorted))
+	for _, p := range sorted {
+		msgs = append(msgs, p.message)
+	}
+	return metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: sorted[0].reason,
+		Message: strings.Join(msgs, " Also: ")}
+}
+
+// markAccess records a reconcile that reached the end: what is bound, what changed, and Ready. While
+// revocations wait for the data to settle (deferred), the guard has no verdict yet, so Ready and
+// heldRevocations keep what the last verdict said (unless there is no Ready condition yet).
+func markAccess(acc *dirsyncv1alpha1.DirectoryAccess, problems []problem, sum accessSummary, held, deferred int, next, now time.Time) {
+	st := &acc.Status
+	st.ObservedGeneration = acc.Generation
+	st.Subjects = int32(sum.subjects)
+	st.Bindings = sum.bindings
+	if sum.granted+sum.revoked > 0 {
+		t := metav1.NewTime(now.Truncate(time.Second))
+		st.LastChange = &dirsyncv1alpha1.AccessChange{Granted: int32(sum.granted), Revoked: int32(sum.revoked), Time: &t}
+	}
+	st.NextReviewTime = nil
+	if !next.IsZero() {
+		t := metav1.NewTime(next)
+		st.NextReviewTime = &t
+	}
+	if deferred > 0 && readyOf(acc) != nil {
+		return
+	}
+	st.HeldRevocations = int32(held)
+	verdict.Set(acc, accessReady(problems), now)
+}
+
+// markAccessSuspended sets Ready=False Suspended for the current generation and leaves everything else as it was.
+func markAccessSuspended(acc *dirsyncv1alpha1.DirectoryAccess, now time.Time) {
+	acc.Status.ObservedGeneration = acc.Generation
+	verdict.Set(acc, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonSuspended,
+		Message: "spec.suspend is true: dirsync changes no RoleBinding, so nobody is granted and nobody, not even a leaver, is revoked. " +
+			"Set it to false to resume, or delete the DirectoryAccess to remove the access it gave."}, now)
+}
