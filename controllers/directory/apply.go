@@ -33,24 +33,10 @@ import (
 // defaultWriteWorkers is how many writes one sync sends at once when WriteWorkers is unset.
 const defaultWriteWorkers = 8
 
-// ApplyError says that some of a sync's writes to the API server failed.
-type ApplyError struct {
-	// Failed and Total count the writes.
-	Failed, Total int
-	// First is the first failure, naming its object.
-	First error
-}
-
-func (e *ApplyError) Error() string {
-	return fmt.Sprintf("%d of %d writes failed; the first: %v", e.Failed, e.Total, e.First)
-}
-
-func (e *ApplyError) Unwrap() error { return e.First }
-
 // apply sends the plan's writes with bounded parallelism, one request each. Every op is attempted; ok[i]
-// says whether op i succeeded, and the error (an *ApplyError) counts the failures. progress, when not
+// says whether op i succeeded, and the error (an *applyError) counts the failures. progress, when not
 // nil, is called after each write with how many are done.
-func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Directory, p plan, progress func(done int)) (ok []bool, err error) {
+func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Directory, p childPlan, progress func(done int)) (ok []bool, err error) {
 	ok = make([]bool, len(p.ops))
 	workers := r.WriteWorkers
 	if workers <= 0 {
@@ -92,13 +78,13 @@ func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Di
 	close(next)
 	wg.Wait()
 	if failed > 0 {
-		return ok, &ApplyError{Failed: failed, Total: len(p.ops), First: first}
+		return ok, &applyError{failed: failed, total: len(p.ops), first: first}
 	}
 	return ok, nil
 }
 
 // write sends one op as one request.
-func (r *DirectoryReconciler) write(ctx context.Context, dir *dirsyncv1alpha1.Directory, o op) error {
+func (r *DirectoryReconciler) write(ctx context.Context, dir *dirsyncv1alpha1.Directory, o childOp) error {
 	if o.obj != nil {
 		compact.OwnMeta(o.obj)
 	}

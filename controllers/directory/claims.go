@@ -17,10 +17,6 @@ limitations under the License.
 package directory
 
 import (
-	"slices"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider"
 )
@@ -36,27 +32,28 @@ type claims struct {
 	groups map[string]*dirsyncv1alpha1.DirectoryGroup
 }
 
-// newClaimer returns a provider.Config.Claim for one sync of dir, and the claims it collects. ex is what
-// the Directory controls, read before the fetch. It takes an employee the Directory keeps when the one
-// object with its id is up to date as desiredObjects would build it, assuming that the line manager, whose
-// object must exist, is still returned: desiredObjects checks that once the listing is complete, and
-// that the object is still the cached one. Groups must exist, and a location, division or company under
-// the name the employee's data gives it. Everything else stays in the snapshot, for the usual path.
-func newClaimer(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, ex existing) (func(*provider.Employee) bool, *claims) {
-	c := &claimer{dir: dir, owner: owner, kinds: map[dirsyncv1alpha1.GroupType]bool{},
-		keepInactive: dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete,
-		byID:         uniqueBy(ex.users, func(u *dirsyncv1alpha1.DirectoryUser) string { return u.Spec.ExternalID }),
-		byKey: uniqueBy(ex.groups, func(g *dirsyncv1alpha1.DirectoryGroup) groupID {
+// newClaimer returns a provider.Config.Claim for one sync, and the claims it collects. b builds the
+// Directory's objects; ch is what the Directory controls, the cache's own objects read before the fetch.
+// It takes an employee the Directory keeps when the one object with its id is up to date as
+// desiredObjects would build it, assuming that the line manager, whose object must exist, is still
+// returned: desiredObjects checks that once the listing is complete, and that the object is still the
+// listed one. Groups must exist, and a location, division or company under the name the employee's data
+// gives it. Everything else stays in the snapshot, for the usual path.
+func newClaimer(b objectBuilder, ch children) (func(*provider.Employee) bool, *claims) {
+	c := &claimer{build: b, kinds: map[dirsyncv1alpha1.GroupType]bool{},
+		keepInactive: b.dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete,
+		byID:         uniqueBy(ch.users, func(u *dirsyncv1alpha1.DirectoryUser) string { return u.Spec.ExternalID }),
+		byKey: uniqueBy(ch.groups, func(g *dirsyncv1alpha1.DirectoryGroup) groupID {
 			return groupID{typeOrDepartment(g.Spec.Type), g.Spec.ExternalID}
 		}),
-		scratch: &dirsyncv1alpha1.DirectoryUser{ObjectMeta: childMeta(dir, owner, "")},
-		claims: &claims{users: make([]*dirsyncv1alpha1.DirectoryUser, 0, len(ex.users)),
-			groups: make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(ex.groups))},
+		scratch: &dirsyncv1alpha1.DirectoryUser{},
+		claims: &claims{users: make([]*dirsyncv1alpha1.DirectoryUser, 0, len(ch.users)),
+			groups: make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(ch.groups))},
 	}
-	for _, k := range dir.GroupByOrDefault() {
+	for _, k := range b.dir.GroupByOrDefault() {
 		c.kinds[k] = true
 	}
-	for _, g := range ex.groups {
+	for _, g := range ch.groups {
 		c.claims.groups[g.Name] = g
 	}
 	return c.claim, c.claims
@@ -64,8 +61,7 @@ func newClaimer(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, ex 
 
 // claimer decides, employee by employee, what a sync claims (see newClaimer).
 type claimer struct {
-	dir          *dirsyncv1alpha1.Directory
-	owner        metav1.OwnerReference
+	build        objectBuilder
 	kinds        map[dirsyncv1alpha1.GroupType]bool
 	keepInactive bool
 	// byID and byKey are the cached users by externalID and groups by type and id: nil where two objects
@@ -73,43 +69,24 @@ type claimer struct {
 	byID   map[string]*dirsyncv1alpha1.DirectoryUser
 	byKey  map[groupID]*dirsyncv1alpha1.DirectoryGroup
 	claims *claims
-	// scratch, its manager reference and groups are reused for every employee: a resync compares
+	// scratch, its data, manager reference and groups are reused for every employee: a resync compares
 	// thousands, and keeps none.
-	scratch *dirsyncv1alpha1.DirectoryUser
-	ref     dirsyncv1alpha1.UserReference
-	groups  []modelGroup
-}
-
-// groupID is a group's key (see groupKey) as a map key that needs no string built.
-type groupID struct {
-	typ dirsyncv1alpha1.GroupType
-	id  string
-}
-
-// uniqueBy maps objects by key; a key that two objects share maps to the zero value.
-func uniqueBy[T any, K comparable](objs []T, key func(T) K) map[K]T {
-	out := make(map[K]T, len(objs))
-	for _, o := range objs {
-		k := key(o)
-		if _, dup := out[k]; dup {
-			var zero T
-			out[k] = zero
-			continue
-		}
-		out[k] = o
-	}
-	return out
+	scratch    *dirsyncv1alpha1.DirectoryUser
+	data       dirsyncv1alpha1.DirectoryUserSpec
+	ref        dirsyncv1alpha1.UserReference
+	affiliated []modelGroup
+	groups     []*dirsyncv1alpha1.DirectoryGroup
 }
 
 func (c *claimer) claim(e *provider.Employee) bool {
-	cached := c.byID[e.ExternalID]
-	if cached == nil || e.ExternalID == "" || (!e.Active && !c.keepInactive) {
+	current := c.byID[e.ExternalID]
+	if current == nil || e.ExternalID == "" || (!e.Active && !c.keepInactive) {
 		return false
 	}
-	if u := c.desired(e, cached.Name); u == nil || !upToDateAs(u, cached, sameUser) {
+	if u := c.desired(e, current.Name); u == nil || !upToDateAs(u, current, sameUser) {
 		return false
 	}
-	c.claims.users = append(c.claims.users, cached)
+	c.claims.users = append(c.claims.users, current)
 	return true
 }
 
@@ -117,14 +94,7 @@ func (c *claimer) claim(e *provider.Employee) bool {
 // when it would name a manager or a group that has no object yet. It is the claimer's scratch object,
 // valid until the next call.
 func (c *claimer) desired(e *provider.Employee, name string) *dirsyncv1alpha1.DirectoryUser {
-	u := c.scratch
-	u.Name = name
-	clear(u.Labels)
-	u.Labels[dirsyncv1alpha1.LabelDirectory] = c.dir.Name
-	groups := u.Spec.Groups[:0]
-	u.Spec = userSpec(c.dir, e) // as desiredUser builds it
-	u.Spec.Groups = groups
-	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(u.Spec.State)
+	var manager *dirsyncv1alpha1.UserReference
 	if id := e.ManagerExternalID; id != "" {
 		mgr := c.byID[id]
 		if mgr == nil {
@@ -132,45 +102,49 @@ func (c *claimer) desired(e *provider.Employee, name string) *dirsyncv1alpha1.Di
 		}
 		if mgr.Name != name {
 			c.ref.Name = mgr.Name
-			u.Spec.ManagerRef = &c.ref
+			manager = &c.ref
 		}
 	}
-	c.groups = memberships(c.groups[:0], c.kinds, e)
-	for _, mg := range c.groups {
+	c.affiliated, c.groups = memberships(c.affiliated[:0], c.kinds, e), c.groups[:0]
+	for _, mg := range c.affiliated {
 		g := c.byKey[groupID{mg.typ, mg.id}]
 		if g == nil || (mg.typ != dirsyncv1alpha1.GroupTypeDepartment && g.Spec.DisplayName != mg.display) {
 			return nil
 		}
-		joinUser(u, g)
+		c.groups = append(c.groups, g)
 	}
-	slices.Sort(u.Spec.Groups)
-	return u
+	c.data = userSpec(c.build.dir, e)
+	c.build.user(c.scratch, name, &c.data, manager, c.groups, false)
+	return c.scratch
 }
 
 // claimedUser is desiredObjects' part for a claimed user c, named name, in groups, with the line manager
-// named mgr ("" for none): nil when c is still the cached object (cached) and needs no write, else the
-// desired object, built from c (which matched the employee when claimed) as desiredUser would build it.
-// Either way the user joins its groups.
-func claimedUser(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, c *dirsyncv1alpha1.DirectoryUser, name, mgr string,
-	groups []*dirsyncv1alpha1.DirectoryGroup, cached userIndex) *dirsyncv1alpha1.DirectoryUser {
+// named mgr ("" for none): nil when c is still the listed object and needs no write, else the desired
+// object, built from c's data (which matched the employee when claimed). Either way the user joins its
+// groups' members.
+func claimedUser(b objectBuilder, c *dirsyncv1alpha1.DirectoryUser, name, mgr string,
+	groups []*dirsyncv1alpha1.DirectoryGroup, listed userIndex) *dirsyncv1alpha1.DirectoryUser {
 	ref := c.Spec.ManagerRef
-	if name == c.Name && cached[name] == c && ((ref == nil && mgr == "") || (ref != nil && ref.Name == mgr)) && sameNames(groups, c.Spec.Groups) {
+	if name == c.Name && listed[name] == c && ((ref == nil && mgr == "") || (ref != nil && ref.Name == mgr)) && sameNames(groups, c.Spec.Groups) {
 		for _, g := range groups {
 			g.Spec.Members = append(g.Spec.Members, name)
 		}
 		return nil
 	}
-	u := &dirsyncv1alpha1.DirectoryUser{ObjectMeta: childMeta(dir, owner, name), Spec: *c.Spec.DeepCopy()}
-	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(u.Spec.State)
-	u.Spec.Groups, u.Spec.ManagerRef = nil, nil
-	if mgr != "" {
-		u.Spec.ManagerRef = &dirsyncv1alpha1.UserReference{Name: mgr}
-	}
-	for _, g := range groups {
-		join(u, g)
-	}
-	slices.Sort(u.Spec.Groups)
+	u := &dirsyncv1alpha1.DirectoryUser{}
+	b.user(u, name, &c.Spec, managerRef(mgr), groups, true)
 	return u
+}
+
+// claimedMemberships are the desired groups (byKey) of a claimed user, in the order of its spec.groups.
+func (m *model) claimedMemberships(u *dirsyncv1alpha1.DirectoryUser, byKey map[groupID]*dirsyncv1alpha1.DirectoryGroup) []*dirsyncv1alpha1.DirectoryGroup {
+	var groups []*dirsyncv1alpha1.DirectoryGroup
+	for _, name := range u.Spec.Groups {
+		if id, ok := m.claimedGroups[name]; ok && byKey[id] != nil {
+			groups = append(groups, byKey[id])
+		}
+	}
+	return groups
 }
 
 // sameNames reports whether the groups are, in order, the given names.

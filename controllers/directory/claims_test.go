@@ -55,7 +55,7 @@ func TestClaimedEmployeesPlanAsTheSnapshotWould(t *testing.T) {
 		// snapshot changes the provider's data after the objects were written; during changes the objects
 		// while the provider is read (after the claims, before the second listing).
 		snapshot    func(*provider.Snapshot) *provider.Snapshot
-		during      func(*existing)
+		during      func(*children)
 		wantClaimed []string
 		want        map[string]string
 	}{
@@ -67,15 +67,15 @@ func TestClaimedEmployeesPlanAsTheSnapshotWould(t *testing.T) {
 		}, wantClaimed: []string{"acme-1002", "acme-1003", "acme-1004"}, want: map[string]string{"acme-1001": "update"}},
 		{name: "a claimed user's line manager is no longer returned: its manager reference goes", snapshot: without("1001"),
 			wantClaimed: []string{"acme-1002", "acme-1003", "acme-1004"}, want: map[string]string{"acme-1001": "delete", "acme-1002": "update", "acme-10": "update"}},
-		{name: "a claimed user changed while the provider was read: restored", during: func(ex *existing) {
+		{name: "a claimed user changed while the provider was read: restored", during: func(ex *children) {
 			u := ex.users[0].DeepCopy()
 			u.Spec.JobTitle = "CEO"
 			ex.users[0] = u
 		}, wantClaimed: []string{"acme-1001", "acme-1002", "acme-1003", "acme-1004"}, want: map[string]string{"acme-1001": "update"}},
-		{name: "a claimed user was deleted while the provider was read: created again", during: func(ex *existing) {
+		{name: "a claimed user was deleted while the provider was read: created again", during: func(ex *children) {
 			ex.users = ex.users[1:]
 		}, wantClaimed: []string{"acme-1001", "acme-1002", "acme-1003", "acme-1004"}, want: map[string]string{"acme-1001": "create"}},
-		{name: "a claimed user's group was deleted while the provider was read: created again", during: func(ex *existing) {
+		{name: "a claimed user's group was deleted while the provider was read: created again", during: func(ex *children) {
 			ex.groups = ex.groups[1:]
 		}, wantClaimed: []string{"acme-1001", "acme-1002", "acme-1003", "acme-1004"}, want: map[string]string{"acme-10": "create"}},
 		{name: "a location spelled otherwise than its group's name is not claimed; the name stays",
@@ -95,7 +95,7 @@ func TestClaimedEmployeesPlanAsTheSnapshotWould(t *testing.T) {
 				written = located(written)
 			}
 			before := materialized(testDesired(t, dir, written))
-			after := existing{users: slices.Clone(before.users), groups: slices.Clone(before.groups)}
+			after := children{users: slices.Clone(before.users), groups: slices.Clone(before.groups)}
 			if tt.during != nil {
 				tt.during(&after)
 			}
@@ -128,7 +128,7 @@ func TestClaimedEmployeesPlanAsTheSnapshotWould(t *testing.T) {
 	}
 }
 
-func writtenObjects(p plan) map[string]child {
+func writtenObjects(p childPlan) map[string]child {
 	out := map[string]child{}
 	for _, o := range p.ops {
 		out[o.name] = o.obj
@@ -140,7 +140,7 @@ func writtenObjects(p plan) map[string]child {
 func TestClaimedDuplicateIsRefused(t *testing.T) {
 	dir := testDirectory(dirsyncv1alpha1.InactiveUserPolicyKeep)
 	ex := materialized(testDesired(t, dir, testSnapshot()))
-	claim, cl := newClaimer(dir, testOwner(dir), ex)
+	claim, cl := newClaimer(testBuilder(dir), ex)
 	snap := testSnapshot()
 	snap.Employees = provider.Unclaimed(append(snap.Employees, snap.Employees[2]), claim)
 	if len(snap.Employees) != 0 {
@@ -164,7 +164,7 @@ func TestClaimerLeavesWhatItCannotVouchFor(t *testing.T) {
 	snap.Employees[0].ManagerExternalID = "4242"       // no object for the manager
 	snap.Employees[3].DepartmentIDs = []string{"4343"} // no object for the group
 	var taken []string
-	claim, _ := newClaimer(del, testOwner(del), ex)
+	claim, _ := newClaimer(testBuilder(del), ex)
 	for i := range snap.Employees {
 		if claim(&snap.Employees[i]) {
 			taken = append(taken, snap.Employees[i].ExternalID)
@@ -174,7 +174,7 @@ func TestClaimerLeavesWhatItCannotVouchFor(t *testing.T) {
 		t.Fatalf("claimed %v, want none (1001 manager, 1002 inactive, 1003 twice, 1004 group)", taken)
 	}
 	// Without those reasons the same claimer takes them: the test above is not vacuous.
-	claim, _ = newClaimer(dir, testOwner(dir), materialized(testDesired(t, dir, testSnapshot())))
+	claim, _ = newClaimer(testBuilder(dir), materialized(testDesired(t, dir, testSnapshot())))
 	for _, e := range testSnapshot().Employees {
 		if !claim(&e) {
 			t.Errorf("employee %s was not claimed", e.ExternalID)

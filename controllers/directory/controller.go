@@ -14,6 +14,19 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
+// Package directory holds the Directory reconciler, which syncs an HR system into DirectoryUser and
+// DirectoryGroup objects. Reconcile reads as a table of contents; the work is done in phases:
+//
+//   - I/O: sync.go (one sync attempt, its syncScope: key → fetch → materialize), children.go (what the
+//     Directory controls, read from the cache; names taken by others), apply.go (the writes, in
+//     parallel), progress.go (the Syncing condition of a long sync), metrics.go, memory.go;
+//   - pure, table-tested leaves that use nothing of the I/O files (TestPureFilesAreLeaves): model.go
+//     (snapshot → model), claims.go (employees claimed while the provider is read), desired.go (model →
+//     desired objects, with the one user builder), names.go, keys.go, diff.go (desired vs existing →
+//     childPlan), guard.go (the deletion guard and approvals), schedule.go, status.go, errors.go (error
+//     types and reasonFor, the one classifier).
+//
+// directorytest is its story harness, for the tests of every controller that runs it.
 package directory
 
 import (
@@ -22,7 +35,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -40,6 +52,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 	"github.com/dirsync/dirsync/internal/provider/registry"
 )
 
@@ -56,8 +69,10 @@ type DirectoryReconciler struct {
 	Scheme *runtime.Scheme
 	// Providers builds a provider client per sync.
 	Providers registry.Registry
-	Clock     clock.PassiveClock
-	Recorder  recorder.EventRecorder
+	// Clock is the time of every decision: the schedule, conditions, provider dates, durations.
+	Clock clock.PassiveClock
+	// Recorder emits the Events of a sync (Warnings on error transitions, a summary when anything changed).
+	Recorder recorder.EventRecorder
 
 	// AllowInsecureEndpoints lets spec.endpoint be http:// (local fakes only).
 	AllowInsecureEndpoints bool
@@ -72,7 +87,7 @@ type DirectoryReconciler struct {
 	ProgressEvery time.Duration
 
 	httpClients sync.Map // provider type → *http.Client, shared across syncs for connection reuse
-	// informers is the manager's cache, set by SetupWithManager: listChildren reads its index directly.
+	// informers is the manager's cache, set by SetupWithManager: listChildren reads its store directly.
 	informers cache.Informers
 }
 
@@ -91,8 +106,8 @@ func (r *DirectoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	before := dir.DeepCopy()
-	defer func() { retErr = r.patchStatus(ctx, before, dir, retErr) }()
+	base := dir.DeepCopy() // the Directory as the server has it: the status patch starts from it
+	defer func() { retErr = r.writeStatus(ctx, base, dir, retErr) }()
 
 	now := r.Clock.Now()
 	if dir.IsSuspended() {
@@ -107,9 +122,10 @@ func (r *DirectoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 	if !d.syncNow {
 		return ctrl.Result{RequeueAfter: d.wait}, nil
 	}
-	p := r.startProgress(ctx, before)
-	r.sync(ctx, dir, p, secretVersion, d.trigger, now)
-	p.stop()
+	s := &syncScope{ctx: ctx, log: ctrl.LoggerFrom(ctx).WithValues("provider", dir.Spec.Provider, "trigger", d.trigger),
+		dir: dir, now: now, secretVersion: secretVersion, trigger: d.trigger, progress: r.startProgress(ctx, base)}
+	r.sync(s)
+	base = s.progress.stop() // the progress patches moved the server's status: the final patch starts there
 	return ctrl.Result{RequeueAfter: dir.Status.NextSyncTime.Sub(now)}, nil
 }
 
@@ -125,20 +141,12 @@ func (r *DirectoryReconciler) secretVersion(ctx context.Context, dir *dirsyncv1a
 	return meta.ResourceVersion, nil
 }
 
-// patchStatus writes the Directory's status once, only when it changed, as a merge patch. The manager's
-// client has read-your-writes consistency on, so the next reconcile sees this status, not a stale one.
-func (r *DirectoryReconciler) patchStatus(ctx context.Context, before, dir *dirsyncv1alpha1.Directory, retErr error) error {
+// writeStatus records the Directory's gauges and writes its status once, only when it changed, as a
+// merge patch from base (verdict.PatchStatus). The manager's client has read-your-writes consistency on,
+// so the next reconcile sees this status, not a stale one.
+func (r *DirectoryReconciler) writeStatus(ctx context.Context, base, dir *dirsyncv1alpha1.Directory, reconcileErr error) error {
 	recordDirectory(dir)
-	if equality.Semantic.DeepEqual(before.Status, dir.Status) {
-		return retErr
-	}
-	if err := r.Client.Status().Patch(ctx, dir, client.MergeFrom(before)); err != nil {
-		if retErr == nil {
-			return err
-		}
-		return retErr
-	}
-	return retErr
+	return verdict.PatchStatus(ctx, r.Client, base, dir, func(d *dirsyncv1alpha1.Directory) any { return &d.Status }, reconcileErr)
 }
 
 // SetupWithManager watches Directories (spec and annotation changes only, so status writes don't wake

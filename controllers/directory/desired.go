@@ -17,7 +17,6 @@ limitations under the License.
 package directory
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -27,188 +26,9 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/internal/compact"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 	"github.com/dirsync/dirsync/internal/provider"
 )
-
-// model is a provider snapshot reduced to what a Directory materializes, keyed by the provider's ids:
-// the employees it keeps (inactiveUserPolicy applied) and the groups of the kinds in spec.groupBy.
-type model struct {
-	employees []*provider.Employee
-	// claimed are the users of employees claimed while the provider was read (see claims): each is the
-	// cached object the employee matched, which stands in for it.
-	claimed []*dirsyncv1alpha1.DirectoryUser
-	groups  []modelGroup
-	// groupIndex maps a group key (see groupKey) to its index in groups.
-	groupIndex map[string]int
-	// claimedGroups maps the name of a claimed user's group (in its spec.groups) to the group.
-	claimedGroups map[string]groupID
-	// kept holds the externalID of every employee returned: true for those the model keeps.
-	kept map[string]bool
-	// returned is how many employees the provider returned, before inactiveUserPolicy.
-	returned int
-	// kinds are the group types in spec.groupBy.
-	kinds map[dirsyncv1alpha1.GroupType]bool
-}
-
-// modelGroup is one group the provider's data calls for.
-type modelGroup struct {
-	key, id, display string
-	typ              dirsyncv1alpha1.GroupType
-}
-
-// groupKey identifies a group across syncs: its type and the provider's id for it.
-func groupKey(t dirsyncv1alpha1.GroupType, id string) string {
-	return string(typeOrDepartment(t)) + "/" + id
-}
-
-// typeOrDepartment is a group's type, Department for groups written before group types existed.
-func typeOrDepartment(t dirsyncv1alpha1.GroupType) dirsyncv1alpha1.GroupType {
-	if t == "" {
-		return dirsyncv1alpha1.GroupTypeDepartment
-	}
-	return t
-}
-
-// buildModel checks the snapshot (no employee without an id, no id twice) and picks what the Directory
-// keeps. A duplicate or missing id makes the whole snapshot invalid: guessing would risk wrong deletions.
-// cl (nil: none) are the employees claimed while the snapshot was read; they count as returned and kept.
-// Their groups are added before the snapshot employees', with the names the groups have (the claimer
-// took only employees whose affiliations spell them so), so a group's display name stays put.
-func buildModel(dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, cl *claims) (model, error) {
-	m := model{groupIndex: map[string]int{}, returned: len(snap.Employees),
-		kinds: map[dirsyncv1alpha1.GroupType]bool{}}
-	for _, k := range dir.GroupByOrDefault() {
-		m.kinds[k] = true
-	}
-	if err := m.addDepartments(snap.Departments); err != nil {
-		return model{}, err
-	}
-	if cl != nil {
-		m.returned += len(cl.users)
-	}
-	m.kept = make(map[string]bool, m.returned)
-	if cl != nil {
-		m.claimedGroups = map[string]groupID{}
-		for _, u := range cl.users {
-			if err := m.returns(u.Spec.ExternalID, true); err != nil {
-				return model{}, err
-			}
-			m.claimed = append(m.claimed, u)
-			m.addClaimedGroups(u, cl.groups)
-		}
-	}
-	keepInactive := dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete
-	for i := range snap.Employees {
-		e := &snap.Employees[i]
-		if err := m.returns(e.ExternalID, e.Active || keepInactive); err != nil {
-			return model{}, err
-		}
-		if m.kept[e.ExternalID] {
-			m.employees = append(m.employees, e)
-			m.addGroupsOf(e)
-		}
-	}
-	return m, nil
-}
-
-// addDepartments adds the listed departments, when the Directory groups by department.
-func (m *model) addDepartments(depts []provider.Department) error {
-	if !m.kinds[dirsyncv1alpha1.GroupTypeDepartment] {
-		return nil
-	}
-	for _, d := range depts {
-		if _, dup := m.groupIndex[groupKey(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID)]; dup {
-			return fmt.Errorf("%w: department id %q appears twice", provider.ErrInvalidResponse, d.ExternalID)
-		}
-		m.addGroup(dirsyncv1alpha1.GroupTypeDepartment, d.ExternalID, d.Name)
-	}
-	return nil
-}
-
-// returns records that the provider returned the employee id, which the model keeps or not; an empty
-// id, or one returned before, makes the snapshot invalid.
-func (m *model) returns(id string, keep bool) error {
-	if id == "" {
-		return fmt.Errorf("%w: an employee has no id", provider.ErrInvalidResponse)
-	}
-	if _, seen := m.kept[id]; seen {
-		return fmt.Errorf("%w: employee id %q appears twice", provider.ErrInvalidResponse, id)
-	}
-	m.kept[id] = keep
-	return nil
-}
-
-// addClaimedGroups adds the groups a claimed user is in (byName: the cached groups the claimer saw) that
-// are not in the model yet, each under the name it has.
-func (m *model) addClaimedGroups(u *dirsyncv1alpha1.DirectoryUser, byName map[string]*dirsyncv1alpha1.DirectoryGroup) {
-	for _, name := range u.Spec.Groups {
-		if _, done := m.claimedGroups[name]; done {
-			continue
-		}
-		if g := byName[name]; g != nil {
-			mg := membership(g.Spec.Type, g.Spec.ExternalID, g.Spec.DisplayName)
-			m.addGroup(mg.typ, mg.id, mg.display)
-			m.claimedGroups[name] = groupID{mg.typ, mg.id}
-		}
-	}
-}
-
-// addGroup adds a group of type t once.
-func (m *model) addGroup(t dirsyncv1alpha1.GroupType, id, display string) {
-	key := groupKey(t, id)
-	if _, ok := m.groupIndex[key]; !ok {
-		if display == "" {
-			display = id
-		}
-		m.groupIndex[key] = len(m.groups)
-		m.groups = append(m.groups, modelGroup{key: key, id: id, display: display, typ: t})
-	}
-}
-
-// addGroupsOf adds the groups of the enabled kinds that e belongs to.
-func (m *model) addGroupsOf(e *provider.Employee) {
-	for _, mg := range memberships(nil, m.kinds, e) {
-		m.addGroup(mg.typ, mg.id, mg.display)
-	}
-}
-
-// memberships appends to out the groups of the enabled kinds that e belongs to (without keys), in
-// order: its departments, then its location, division and company.
-func memberships(out []modelGroup, kinds map[dirsyncv1alpha1.GroupType]bool, e *provider.Employee) []modelGroup {
-	if kinds[dirsyncv1alpha1.GroupTypeDepartment] {
-		for _, id := range e.DepartmentIDs {
-			out = append(out, membership(dirsyncv1alpha1.GroupTypeDepartment, id, ""))
-		}
-	}
-	for _, a := range []struct {
-		t dirsyncv1alpha1.GroupType
-		v provider.Affiliation
-	}{{dirsyncv1alpha1.GroupTypeLocation, e.Location}, {dirsyncv1alpha1.GroupTypeDivision, e.Division}, {dirsyncv1alpha1.GroupTypeCompany, e.Company}} {
-		if kinds[a.t] && a.v.ID != "" {
-			out = append(out, membership(a.t, a.v.ID, a.v.Name))
-		}
-	}
-	return out
-}
-
-// membership is a group of type t and id as an employee's data names it: a department by its id (its
-// name comes from the departments listing), any other kind by the name sent with it, or its id.
-func membership(t dirsyncv1alpha1.GroupType, id, display string) modelGroup {
-	t = typeOrDepartment(t)
-	if t == dirsyncv1alpha1.GroupTypeDepartment || display == "" {
-		display = id
-	}
-	return modelGroup{id: id, display: display, typ: t}
-}
-
-// nameBase is the prefix of a new group's name: the Directory's name for departments (as before group
-// types existed), and the Directory's name plus the type for the others, e.g. acme-location-london.
-func nameBase(dir string, t dirsyncv1alpha1.GroupType) string {
-	if typeOrDepartment(t) == dirsyncv1alpha1.GroupTypeDepartment {
-		return dir
-	}
-	return dir + "-" + strings.ToLower(string(t))
-}
 
 // desiredState is every object a Directory should own after a sync, keyed by object name. Built at once,
 // it lets the model and the names go before the writes start; each object is dropped once written.
@@ -229,31 +49,79 @@ func (d desiredState) wantsUser(name string) bool {
 	return ok || d.matching[name]
 }
 
-// desiredObjects builds the DirectoryUser and DirectoryGroup objects of the model, named by userNames
-// (externalID → name) and groupNames (group key → name). It copies only the allowlisted fields.
-// owner is the controller ownerReference every object gets (see ownerRef). A finished user that cached
-// (when not nil: the Directory's users as listed now) already holds exactly so goes, by name, into
-// d.matching and the object is dropped at once; so does a claimed user (m.claimed) that is still the
-// cached object and whose line manager assumption held. Groups are always kept (they are few, and a
-// held deletion changes them).
-func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, m model, userNames, groupNames map[string]string,
-	now time.Time, cached userIndex) desiredState {
+// objectNames are the object names of a sync's model (see nameObjects): users by externalID, groups by
+// group key.
+type objectNames struct {
+	users, groups map[string]string
+}
+
+// objectBuilder builds the objects a Directory owns: every one carries the directory label and the
+// Directory's controller ownerReference (owner, built once per sync).
+type objectBuilder struct {
+	dir   *dirsyncv1alpha1.Directory
+	owner metav1.OwnerReference
+}
+
+// user is the one builder of a desired DirectoryUser, for every path a sync takes: an employee of the
+// snapshot (desiredObjects), a claimed employee whose cached user must be written again (claimedUser),
+// and the claimer's comparison of an employee with its cached user while the provider is read (into a
+// scratch object it reuses). It makes u the user named name whose provider data is data (a spec as
+// userSpec gives it; data's groups and manager reference are ignored, and data is not changed), whose
+// line manager is manager (nil for none), in groups, in that order (the first group of a kind names the
+// user's label for it). addMember says whether u also enters the groups' members: desired groups take
+// it; the cached groups the claimer compares against are never changed. u is a new object, or one user
+// built before, whose labels map and groups slice it reuses.
+func (b objectBuilder) user(u *dirsyncv1alpha1.DirectoryUser, name string, data *dirsyncv1alpha1.DirectoryUserSpec,
+	manager *dirsyncv1alpha1.UserReference, groups []*dirsyncv1alpha1.DirectoryGroup, addMember bool) {
+	if u.Labels == nil {
+		u.ObjectMeta = b.meta(name)
+	} else {
+		u.Name = name
+		clear(u.Labels)
+		u.Labels[dirsyncv1alpha1.LabelDirectory] = b.dir.Name
+	}
+	names := u.Spec.Groups[:0]
+	u.Spec = *data
+	u.Spec.Groups, u.Spec.ManagerRef = names, manager
+	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(u.Spec.State)
+	for _, g := range groups {
+		if joinUser(u, g) && addMember {
+			g.Spec.Members = append(g.Spec.Members, u.Name)
+		}
+	}
+	slices.Sort(u.Spec.Groups)
+}
+
+// managerRef is the reference to the line manager's user named name, or nil for "".
+func managerRef(name string) *dirsyncv1alpha1.UserReference {
+	if name == "" {
+		return nil
+	}
+	return &dirsyncv1alpha1.UserReference{Name: name}
+}
+
+// desiredObjects builds the DirectoryUser and DirectoryGroup objects of the model, named by names. It
+// copies only the allowlisted fields. A finished user that listed (when not nil: the Directory's users as
+// listed now) already holds exactly so goes, by name, into d.matching and the object is dropped at once;
+// so does a claimed user (m.claimed) that is still the listed object and whose line manager assumption
+// held. Groups are always kept (they are few, and a held deletion changes them).
+func desiredObjects(b objectBuilder, m model, names objectNames, now time.Time, listed userIndex) desiredState {
 	d := desiredState{
 		users:    make(map[string]*dirsyncv1alpha1.DirectoryUser),
 		groups:   make(map[string]*dirsyncv1alpha1.DirectoryGroup, len(m.groups)),
-		matching: make(map[string]bool, len(cached)), // at most every existing user; none in a first sync
+		matching: make(map[string]bool, len(listed)), // at most every existing user; none in a first sync
 		returned: m.returned,
 	}
-	groupByKey := desiredGroups(dir, owner, m, groupNames, d.groups)
+	groupByKey := b.desiredGroups(m, names.groups, d.groups)
 	manager := func(id, name string) string { // the name of the user's line manager, or ""
-		if mgr := userNames[id]; m.kept[id] && mgr != "" && mgr != name {
+		if mgr := names.users[id]; m.kept[id] && mgr != "" && mgr != name {
 			return mgr
 		}
 		return ""
 	}
 	keep := func(u *dirsyncv1alpha1.DirectoryUser) {
-		setCondition(u, upToDate(), now)
-		if cached != nil && cached.matches(u) {
+		verdict.SetUnobserved(u, upToDate(), now)
+		if listed != nil && listed.matches(u) {
 			d.matching[u.Name] = true
 			return
 		}
@@ -261,49 +129,48 @@ func desiredObjects(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference,
 		d.users[u.Name] = u
 	}
 	for _, c := range m.claimed {
-		if name := userNames[c.Spec.ExternalID]; name != "" {
+		if name := names.users[c.Spec.ExternalID]; name != "" {
 			groups := m.claimedMemberships(c, groupByKey)
-			if u := claimedUser(dir, owner, c, name, manager(c.Spec.ManagerExternalID, name), groups, cached); u != nil {
+			if u := claimedUser(b, c, name, manager(c.Spec.ManagerExternalID, name), groups, listed); u != nil {
 				keep(u)
 			} else {
 				d.matching[name] = true
 			}
 		}
 	}
-	var groups []modelGroup
+	var kinds []modelGroup
+	var groups []*dirsyncv1alpha1.DirectoryGroup
 	for _, e := range m.employees {
-		name := userNames[e.ExternalID]
+		name := names.users[e.ExternalID]
 		if name == "" {
 			continue
 		}
-		u := desiredUser(dir, owner, name, e)
-		if mgr := manager(e.ManagerExternalID, name); mgr != "" {
-			u.Spec.ManagerRef = &dirsyncv1alpha1.UserReference{Name: mgr}
-		}
-		groups = memberships(groups[:0], m.kinds, e) // the groups buildModel added for e
-		for _, mg := range groups {
+		kinds, groups = memberships(kinds[:0], m.kinds, e), groups[:0] // the groups buildModel added for e
+		for _, mg := range kinds {
 			if g := groupByKey[groupID{mg.typ, mg.id}]; g != nil {
-				join(u, g)
+				groups = append(groups, g)
 			}
 		}
-		slices.Sort(u.Spec.Groups)
+		data := userSpec(b.dir, e)
+		u := &dirsyncv1alpha1.DirectoryUser{}
+		b.user(u, name, &data, managerRef(manager(e.ManagerExternalID, name)), groups, true)
 		keep(u)
 	}
 	for _, g := range d.groups {
 		slices.Sort(g.Spec.Members)
 		g.Status.MemberCount = int32(len(g.Spec.Members))
-		setCondition(g, upToDate(), now)
+		verdict.SetUnobserved(g, upToDate(), now)
 	}
 	return d
 }
 
 // desiredGroups builds the model's groups that have a name into byName, and returns them by type and id.
-func desiredGroups(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, m model, groupNames map[string]string,
+func (b objectBuilder) desiredGroups(m model, groupNames map[string]string,
 	byName map[string]*dirsyncv1alpha1.DirectoryGroup) map[groupID]*dirsyncv1alpha1.DirectoryGroup {
 	byKey := make(map[groupID]*dirsyncv1alpha1.DirectoryGroup, len(m.groups))
 	for _, mg := range m.groups {
 		if name := groupNames[mg.key]; name != "" { // no free name (see naming.Assign): left out rather than guessed
-			g := desiredGroup(dir, owner, name, mg)
+			g := b.group(name, mg)
 			byName[name] = g
 			byKey[groupID{mg.typ, mg.id}] = g
 		}
@@ -311,22 +178,12 @@ func desiredGroups(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, 
 	return byKey
 }
 
-// claimedMemberships are the desired groups (byKey) of a claimed user, in the order of its spec.groups.
-func (m *model) claimedMemberships(u *dirsyncv1alpha1.DirectoryUser, byKey map[groupID]*dirsyncv1alpha1.DirectoryGroup) []*dirsyncv1alpha1.DirectoryGroup {
-	var groups []*dirsyncv1alpha1.DirectoryGroup
-	for _, name := range u.Spec.Groups {
-		if id, ok := m.claimedGroups[name]; ok && byKey[id] != nil {
-			groups = append(groups, byKey[id])
-		}
-	}
-	return groups
-}
-
-func desiredGroup(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, name string, mg modelGroup) *dirsyncv1alpha1.DirectoryGroup {
+// group is the DirectoryGroup named name of the model's group mg, without members.
+func (b objectBuilder) group(name string, mg modelGroup) *dirsyncv1alpha1.DirectoryGroup {
 	g := &dirsyncv1alpha1.DirectoryGroup{
-		ObjectMeta: childMeta(dir, owner, name),
+		ObjectMeta: b.meta(name),
 		Spec: dirsyncv1alpha1.DirectoryGroupSpec{
-			DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: dir.Name},
+			DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: b.dir.Name},
 			Type:         mg.typ,
 			ExternalID:   mg.id,
 			DisplayName:  mg.display,
@@ -336,15 +193,8 @@ func desiredGroup(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, n
 	return g
 }
 
-// join makes u a member of g: in the group's members, the user's groups, and the user's label for the
-// group's kind when the name fits a label value (the first group of a kind names it).
-func join(u *dirsyncv1alpha1.DirectoryUser, g *dirsyncv1alpha1.DirectoryGroup) {
-	if joinUser(u, g) {
-		g.Spec.Members = append(g.Spec.Members, u.Name)
-	}
-}
-
-// joinUser is join's part on the user: it reports false when u already was in g.
+// joinUser puts g in u's groups, and in the user's label for the group's kind when the name fits a label
+// value (the first group of a kind names it): it reports false when u already was in g.
 func joinUser(u *dirsyncv1alpha1.DirectoryUser, g *dirsyncv1alpha1.DirectoryGroup) bool {
 	if slices.Contains(u.Spec.Groups, g.Name) {
 		return false
@@ -378,12 +228,6 @@ func typeLabel(t dirsyncv1alpha1.GroupType) string {
 var managedLabels = []string{
 	dirsyncv1alpha1.LabelDirectory, dirsyncv1alpha1.LabelState, dirsyncv1alpha1.LabelGroupType,
 	dirsyncv1alpha1.LabelDepartment, dirsyncv1alpha1.LabelLocation, dirsyncv1alpha1.LabelDivision, dirsyncv1alpha1.LabelCompany,
-}
-
-func desiredUser(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, name string, e *provider.Employee) *dirsyncv1alpha1.DirectoryUser {
-	u := &dirsyncv1alpha1.DirectoryUser{ObjectMeta: childMeta(dir, owner, name), Spec: userSpec(dir, e)}
-	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(u.Spec.State)
-	return u
 }
 
 // userSpec is the spec of e's DirectoryUser, without its manager reference and groups.
@@ -422,13 +266,13 @@ func stateLabel(s dirsyncv1alpha1.UserState) string {
 	return "inactive"
 }
 
-// childMeta is the metadata every owned object carries: the directory label and the Directory's
-// controller ownerReference, so that deleting the Directory garbage-collects its users and groups.
-func childMeta(dir *dirsyncv1alpha1.Directory, owner metav1.OwnerReference, name string) metav1.ObjectMeta {
+// meta is the metadata every owned object carries: the directory label and the Directory's controller
+// ownerReference, so that deleting the Directory garbage-collects its users and groups.
+func (b objectBuilder) meta(name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{
 		Name:            name,
-		Namespace:       dir.Namespace,
-		Labels:          map[string]string{dirsyncv1alpha1.LabelDirectory: dir.Name},
-		OwnerReferences: []metav1.OwnerReference{owner},
+		Namespace:       b.dir.Namespace,
+		Labels:          map[string]string{dirsyncv1alpha1.LabelDirectory: b.dir.Name},
+		OwnerReferences: []metav1.OwnerReference{b.owner},
 	}
 }

@@ -61,39 +61,44 @@ func testDesired(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Sn
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, groups := nameObjects(dir.Name, m, existing{}, nil, nil)
-	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero, nil)
+	names := nameObjects(dir.Name, m, children{}, nil, nil)
+	return desiredObjects(testBuilder(dir), m, names, timeZero, nil)
 }
 
 // testDesiredAgainst is testDesired as the reconciler runs it against existing objects: the users that
 // already match are named in matching, not kept.
-func testDesiredAgainst(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, ex existing) desiredState {
+func testDesiredAgainst(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, ex children) desiredState {
 	t.Helper()
 	m, err := buildModel(dir, snap, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, groups := nameObjects(dir.Name, m, ex, nil, nil)
-	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero, indexUsers(ex.users))
+	names := nameObjects(dir.Name, m, ex, nil, nil)
+	return desiredObjects(testBuilder(dir), m, names, timeZero, indexUsers(ex.users))
 }
 
 // testDesiredClaimed is testDesired as the reconciler runs it when the cache holds the Directory's
 // objects: before (the objects listed before the fetch) decide which employees are claimed as they
 // arrive, after (listed once the provider answered) name and match the rest. It also returns the claims.
-func testDesiredClaimed(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, before, after existing) (desiredState, *claims) {
+func testDesiredClaimed(t *testing.T, dir *dirsyncv1alpha1.Directory, snap *provider.Snapshot, before, after children) (desiredState, *claims) {
 	t.Helper()
-	claim, cl := newClaimer(dir, testOwner(dir), before)
+	claim, cl := newClaimer(testBuilder(dir), before)
 	snap.Employees = provider.Unclaimed(snap.Employees, claim)
 	m, err := buildModel(dir, snap, cl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	users, groups := nameObjects(dir.Name, m, after, nil, nil)
-	return desiredObjects(dir, testOwner(dir), m, users, groups, timeZero, indexUsers(after.users)), cl
+	names := nameObjects(dir.Name, m, after, nil, nil)
+	return desiredObjects(testBuilder(dir), m, names, timeZero, indexUsers(after.users)), cl
 }
 
 func testOwner(dir *dirsyncv1alpha1.Directory) metav1.OwnerReference {
 	return *metav1.NewControllerRef(dir, dirsyncv1alpha1.GroupVersion.WithKind("Directory"))
+}
+
+// testBuilder builds dir's objects, as a sync does.
+func testBuilder(dir *dirsyncv1alpha1.Directory) objectBuilder {
+	return objectBuilder{dir: dir, owner: testOwner(dir)}
 }
 
 func TestDesiredObjects(t *testing.T) {

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 // child is a DirectoryUser or a DirectoryGroup: an object with conditions that a Directory controls.
@@ -43,12 +44,19 @@ var (
 	_ child = &dirsyncv1alpha1.DirectoryGroup{}
 )
 
-// existing is what a Directory controls now, read from the cache without copying: never modify it.
-type existing struct {
+// children is what a Directory controls now, read from the cache without copying: never modify it.
+type children struct {
 	users  []*dirsyncv1alpha1.DirectoryUser
 	groups []*dirsyncv1alpha1.DirectoryGroup
-	// cached is true when the objects are the cache's own (see cachedChildren), not copies made for the list.
-	cached bool
+	// cacheOwned is true when the objects are the cache's own (see listControlled), not copies made for
+	// the list: only those can be claimed from while the provider is read.
+	cacheOwned bool
+}
+
+// isControlledBy reports whether dir is o's controller (by UID).
+func isControlledBy(o client.Object, dir *dirsyncv1alpha1.Directory) bool {
+	ref := metav1.GetControllerOf(o)
+	return ref != nil && ref.UID == dir.UID
 }
 
 // opKind is what the sync does to one object. Every op is exactly one write request.
@@ -75,10 +83,10 @@ func (k opKind) String() string {
 	return "unknown"
 }
 
-// op is one write. obj is what to write (nil for deletions, and dropped once written, so a sync never
-// holds every written object at once); base is the existing object the patch or deletion starts from
-// (nil for creations). name, user and the deltas describe the op for counting without obj.
-type op struct {
+// childOp is one write to a child. obj is what to write (nil for deletions, and dropped once written, so
+// a sync never holds every written object at once); base is the existing object the patch or deletion
+// starts from (nil for creations). name, user and the deltas describe the op for counting without obj.
+type childOp struct {
 	kind opKind
 	obj  child
 	base child
@@ -88,9 +96,9 @@ type op struct {
 	users, groups, active int32
 }
 
-// newOp describes a write of w (nil for a deletion) over ex (nil for a creation).
-func newOp(kind opKind, w, ex child) op {
-	o := op{kind: kind, obj: w, base: ex}
+// newChildOp describes a write of w (nil for a deletion) over ex (nil for a creation).
+func newChildOp(kind opKind, w, ex child) childOp {
+	o := childOp{kind: kind, obj: w, base: ex}
 	subject := w
 	if subject == nil {
 		subject = ex
@@ -123,9 +131,10 @@ func counts(c child) (users, groups, active int32) {
 	return 1, 0, 0
 }
 
-// plan is the difference between what the provider returned and what the cluster holds.
-type plan struct {
-	ops       []op
+// childPlan is the difference between what the provider returned and what the cluster holds: the
+// writes to the Directory's users and groups. (The API's SyncPlan is its summary in a dry run.)
+type childPlan struct {
+	ops       []childOp
 	unchanged int
 }
 
@@ -133,10 +142,10 @@ type plan struct {
 // only the writes needed; objects that already match are counted, not written. Departed objects are
 // deleted, or marked RemovedFromProvider when the guard holds. An update carries the existing object's
 // metadata (its annotations, other labels and owners stay), so it is one merge patch of what changed.
-func diff(d desiredState, ex existing, held bool, now time.Time) plan {
-	var p plan
-	diffKind(&p, d.users, d.matching, ex.users, sameUser, held, now)
-	diffKind(&p, d.groups, nil, ex.groups, sameGroup, held, now)
+func diff(d desiredState, ch children, held bool, now time.Time) childPlan {
+	var p childPlan
+	diffKind(&p, d.users, d.matching, ch.users, sameUser, held, now)
+	diffKind(&p, d.groups, nil, ch.groups, sameGroup, held, now)
 	return p
 }
 
@@ -158,9 +167,9 @@ func upToDateAs[P child](w, ex P, sameSpec func(w, e P) bool) bool {
 // diffKind adds the ops of one kind: nothing, an update, a hold or a deletion for each existing object,
 // and a creation for each desired one that does not exist. matching names desired objects already
 // found up to date (see desiredObjects), which are not in want.
-func diffKind[P child](p *plan, want map[string]P, matching map[string]bool, existing []P, sameSpec func(w, e P) bool, held bool, now time.Time) {
+func diffKind[P child](p *childPlan, want map[string]P, matching map[string]bool, current []P, sameSpec func(w, e P) bool, held bool, now time.Time) {
 	seen := make(map[string]bool, len(want)) // the desired objects that exist: few, in a resync
-	for _, ex := range existing {
+	for _, ex := range current {
 		if _, ok := want[ex.GetName()]; ok {
 			seen[ex.GetName()] = true
 		}
@@ -171,23 +180,23 @@ func diffKind[P child](p *plan, want map[string]P, matching map[string]bool, exi
 		w, ok := want[ex.GetName()]
 		switch {
 		case !ok && !held:
-			p.ops = append(p.ops, newOp(opDelete, nil, ex))
+			p.ops = append(p.ops, newChildOp(opDelete, nil, ex))
 		case !ok && hasSynced(ex, metav1.ConditionFalse, dirsyncv1alpha1.ReasonRemovedFromProvider):
 			p.unchanged++ // already held
 		case !ok:
 			h := ex.DeepCopyObject().(P)
-			setCondition(h, removedFromProvider(), now)
-			p.ops = append(p.ops, newOp(opHold, h, ex))
+			verdict.SetUnobserved(h, removedFromProvider(), now)
+			p.ops = append(p.ops, newChildOp(opHold, h, ex))
 		case upToDateAs(w, ex, sameSpec):
 			p.unchanged++
 		default:
 			adopt(w, ex, now)
-			p.ops = append(p.ops, newOp(opUpdate, w, ex))
+			p.ops = append(p.ops, newChildOp(opUpdate, w, ex))
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		if !seen[name] {
-			p.ops = append(p.ops, newOp(opCreate, want[name], nil))
+			p.ops = append(p.ops, newChildOp(opCreate, want[name], nil))
 		}
 	}
 }
@@ -212,7 +221,7 @@ func adopt(w, ex child, now time.Time) {
 	*w.GetObjectMeta().(*metav1.ObjectMeta) = *m
 	w.SetConditions(slices.Clone(ex.GetConditions()))
 	if c != nil {
-		setCondition(w, *c, now)
+		verdict.SetUnobserved(w, *c, now)
 	}
 }
 

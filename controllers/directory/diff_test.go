@@ -27,11 +27,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 // materialized returns the objects as they would exist after a sync of d, plus a label someone else added.
-func materialized(d desiredState) existing {
-	var ex existing
+func materialized(d desiredState) children {
+	var ex children
 	for _, name := range slices.Sorted(maps.Keys(d.users)) {
 		u := d.users[name].DeepCopy()
 		u.Generation = 1
@@ -46,7 +47,7 @@ func materialized(d desiredState) existing {
 	return ex
 }
 
-func kinds(p plan) map[string]string {
+func kinds(p childPlan) map[string]string {
 	out := map[string]string{}
 	for _, o := range p.ops {
 		out[o.name] = o.kind.String()
@@ -58,23 +59,23 @@ func TestDiff(t *testing.T) {
 	dir := testDirectory(dirsyncv1alpha1.InactiveUserPolicyKeep)
 	tests := []struct {
 		name          string
-		change        func(ex *existing)
+		change        func(ex *children)
 		held          bool
 		want          map[string]string
 		wantUnchanged int
 	}{
 		{name: "unchanged data writes nothing", want: map[string]string{}, wantUnchanged: 7},
-		{name: "nothing exists yet: create everything", change: func(ex *existing) { *ex = existing{} },
+		{name: "nothing exists yet: create everything", change: func(ex *children) { *ex = children{} },
 			want: map[string]string{"acme-1001": "create", "acme-1002": "create", "acme-1003": "create", "acme-1004": "create",
 				"acme-10": "create", "acme-11": "create", "acme-99": "create"}},
-		{name: "another writer changed a field: restore it", change: func(ex *existing) { ex.users[0].Spec.JobTitle = "CEO" },
+		{name: "another writer changed a field: restore it", change: func(ex *children) { ex.users[0].Spec.JobTitle = "CEO" },
 			want: map[string]string{"acme-1001": "update"}, wantUnchanged: 6},
-		{name: "state label removed: restore it", change: func(ex *existing) { delete(ex.users[1].Labels, dirsyncv1alpha1.LabelState) },
+		{name: "state label removed: restore it", change: func(ex *children) { delete(ex.users[1].Labels, dirsyncv1alpha1.LabelState) },
 			want: map[string]string{"acme-1002": "update"}, wantUnchanged: 6},
-		{name: "a stale managed label is removed", change: func(ex *existing) { ex.users[2].Labels[dirsyncv1alpha1.LabelLocation] = "acme-location-old" },
+		{name: "a stale managed label is removed", change: func(ex *children) { ex.users[2].Labels[dirsyncv1alpha1.LabelLocation] = "acme-location-old" },
 			want: map[string]string{"acme-1003": "update"}, wantUnchanged: 6},
 		{name: "object written by the old version (condition with observedGeneration) converges",
-			change: func(ex *existing) {
+			change: func(ex *children) {
 				c := ex.users[2].Status.Conditions[0]
 				c.ObservedGeneration = 1
 				ex.users[2].Status.Conditions = []metav1.Condition{c}
@@ -82,7 +83,7 @@ func TestDiff(t *testing.T) {
 			},
 			want: map[string]string{"acme-1003": "update", "acme-10": "update"}, wantUnchanged: 5},
 		{name: "provider no longer returns a user or group: delete",
-			change: func(ex *existing) {
+			change: func(ex *children) {
 				extra := ex.users[0].DeepCopy()
 				extra.Name = "acme-2000"
 				gextra := ex.groups[0].DeepCopy()
@@ -91,21 +92,21 @@ func TestDiff(t *testing.T) {
 			},
 			want: map[string]string{"acme-2000": "delete", "acme-77": "delete"}, wantUnchanged: 7},
 		{name: "held: departed objects are marked, once",
-			change: func(ex *existing) {
+			change: func(ex *children) {
 				extra := ex.users[0].DeepCopy()
 				extra.Name = "acme-2000"
 				already := ex.users[0].DeepCopy()
 				already.Name = "acme-2001"
-				setCondition(already, removedFromProvider(), timeZero)
+				verdict.SetUnobserved(already, removedFromProvider(), timeZero)
 				ex.users = append(ex.users, extra, already)
 			},
 			held: true, want: map[string]string{"acme-2000": "hold"}, wantUnchanged: 8},
 		{name: "foreign controller on the object: take it back",
-			change: func(ex *existing) {
+			change: func(ex *children) {
 				ex.users[3].OwnerReferences = []metav1.OwnerReference{{UID: "other", Controller: new(bool)}}
 			},
 			want: map[string]string{"acme-1004": "update"}, wantUnchanged: 6},
-		{name: "member count drifted: restore it", change: func(ex *existing) { ex.groups[0].Status.MemberCount = 9 },
+		{name: "member count drifted: restore it", change: func(ex *children) { ex.groups[0].Status.MemberCount = 9 },
 			want: map[string]string{"acme-10": "update"}, wantUnchanged: 6},
 	}
 	for _, tt := range tests {

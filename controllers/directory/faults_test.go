@@ -416,19 +416,19 @@ func countEvents(h *harness, reason string) int {
 	return n
 }
 
-// children is a copy of a Directory's users and groups, to prove later that nothing changed.
-type children struct {
+// savedChildren is a copy of a Directory's users and groups, to prove later that nothing changed.
+type savedChildren struct {
 	users  map[string]dirsyncv1alpha1.DirectoryUser
 	groups map[string]dirsyncv1alpha1.DirectoryGroup
 }
 
-func snapshotChildren(h *harness) children {
+func snapshotChildren(h *harness) savedChildren {
 	h.T.Helper()
-	return children{users: h.Users(), groups: h.Groups()}
+	return savedChildren{users: h.Users(), groups: h.Groups()}
 }
 
 // expectUnchanged checks that every user and group still exists, as the same object, with the same spec.
-func (c children) expectUnchanged(h *harness) {
+func (c savedChildren) expectUnchanged(h *harness) {
 	h.T.Helper()
 	users, groups := h.Users(), h.Groups()
 	if len(users) != len(c.users) || len(groups) != len(c.groups) {

@@ -22,6 +22,9 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/internal/verdict"
@@ -38,14 +41,14 @@ type departed struct {
 }
 
 // departedFrom lists the existing objects whose names desired does not have.
-func departedFrom(d desiredState, ex existing) departed {
+func departedFrom(d desiredState, ch children) departed {
 	var out departed
-	for _, u := range ex.users {
+	for _, u := range ch.users {
 		if !d.wantsUser(u.Name) {
 			out.users = append(out.users, u)
 		}
 	}
-	for _, g := range ex.groups {
+	for _, g := range ch.groups {
 		if _, ok := d.groups[g.Name]; !ok {
 			out.groups = append(out.groups, g)
 		}
@@ -69,9 +72,9 @@ type guardInput struct {
 // one: the provider stopped sending that attribute for everyone, which is how a whole kind vanishes by
 // accident. A kind removed from groupBy is not listed: that removal is asked for, and the percentage
 // rule weighs it. Groups written before group kinds existed have no type and are departments.
-func vanishedKinds(groupBy []dirsyncv1alpha1.GroupType, ex existing, d desiredState) []dirsyncv1alpha1.GroupType {
+func vanishedKinds(groupBy []dirsyncv1alpha1.GroupType, ch children, d desiredState) []dirsyncv1alpha1.GroupType {
 	existingOf, desiredOf := map[dirsyncv1alpha1.GroupType]int{}, map[dirsyncv1alpha1.GroupType]int{}
-	for _, g := range ex.groups {
+	for _, g := range ch.groups {
 		existingOf[typeOrDepartment(g.Spec.Type)]++
 	}
 	for _, g := range d.groups {
@@ -123,6 +126,61 @@ func guardHolds(in guardInput) (bool, string) {
 			"so no group was deleted. If that is right, approve the held deletions (status.heldDeletions) or raise spec.deletionGuard.maxDeletePercent.", pct)
 	}
 	return false, ""
+}
+
+// guardDecision is what the deletion guard and any approval decided for one sync.
+type guardDecision struct {
+	// hold is true when departed objects stay, marked RemovedFromProvider.
+	hold    bool
+	message string
+	// held describes the held set (also when an approval released it, for the record).
+	held *dirsyncv1alpha1.HeldDeletions
+	// approval is the answer to a dirsync.io/approve-deletions token no sync had answered (token).
+	approval approvalAnswer
+	token    string
+}
+
+// approvalAnswer is how a sync answered an approval of held deletions.
+type approvalAnswer int
+
+const (
+	approvalNone      approvalAnswer = iota // no new token
+	approvalNotNeeded                       // the guard holds nothing now
+	approvalRejected                        // the token is not the held set's
+	approvalAccepted                        // the token released exactly the held set
+)
+
+// decideGuard asks the deletion guard about the departed set and answers a pending approval: a token
+// that matches the held set releases it (once), recorded in status.lastApproval; any other token deletes
+// nothing. Either way the token is answered (status.lastHandledApproval); the caller says why in an Event.
+// A dry run answers no approval.
+func decideGuard(dir *dirsyncv1alpha1.Directory, d desiredState, ch children, dep departed, now time.Time) guardDecision {
+	hold, msg := guardHolds(guardInput{
+		existingUsers: len(ch.users), departingUsers: len(dep.users),
+		existingGroups: len(ch.groups), departingGroups: len(dep.groups),
+		returned: d.returned, vanished: vanishedKinds(dir.GroupByOrDefault(), ch, d),
+		maxDeletePercent: dir.MaxDeletePercentOrDefault(),
+	})
+	g := guardDecision{hold: hold, message: msg}
+	if hold {
+		g.held = heldDeletions(dep)
+	}
+	token := dir.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions]
+	if token == "" || token == dir.Status.LastHandledApproval || dir.IsDryRun() {
+		return g
+	}
+	dir.Status.LastHandledApproval, g.token = token, token
+	switch {
+	case !hold:
+		g.approval = approvalNotNeeded
+	case token != g.held.ApprovalToken:
+		g.approval = approvalRejected
+	default:
+		g.hold, g.approval = false, approvalAccepted
+		dir.Status.LastApproval = &dirsyncv1alpha1.DeletionApproval{Token: token, ApprovedAt: metav1.NewTime(now.Truncate(time.Second)),
+			Users: g.held.Users, Groups: g.held.Groups}
+	}
+	return g
 }
 
 // keepHeldMemberships puts every departed user back into the members of the desired groups its spec

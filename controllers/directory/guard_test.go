@@ -70,7 +70,7 @@ func TestVanishedKinds(t *testing.T) {
 		return g
 	}
 	dept, loc, div := dirsyncv1alpha1.GroupTypeDepartment, dirsyncv1alpha1.GroupTypeLocation, dirsyncv1alpha1.GroupTypeDivision
-	ex := existing{groups: []*dirsyncv1alpha1.DirectoryGroup{group("", "acme-eng"), group(loc, "acme-location-1"), group(loc, "acme-location-2"), group(div, "acme-division-1")}}
+	ex := children{groups: []*dirsyncv1alpha1.DirectoryGroup{group("", "acme-eng"), group(loc, "acme-location-1"), group(loc, "acme-location-2"), group(div, "acme-division-1")}}
 	desired := func(gs ...*dirsyncv1alpha1.DirectoryGroup) desiredState {
 		d := desiredState{groups: map[string]*dirsyncv1alpha1.DirectoryGroup{}}
 		for _, g := range gs {

@@ -51,7 +51,7 @@ func TestInsecureEndpointIsRefusedBeforeAnyRequest(t *testing.T) {
 					CredentialsSecretRef: dirsyncv1alpha1.SecretKeyReference{Name: "hr-key"}},
 			}
 			snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil, nil)
-			f := classify(err, dir, srv.APIKey())
+			f := reasonFor(err, dir, srv.APIKey())
 			reason, message := f.reason, f.message
 			if snap != nil || reason != dirsyncv1alpha1.ReasonInsecureEndpoint {
 				t.Fatalf("fetch = %v, %v → %s; want InsecureEndpoint", snap, err, reason)

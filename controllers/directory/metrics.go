@@ -18,13 +18,14 @@ package directory
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 // Metrics served on the manager's metrics endpoint. Labels stay low-cardinality: no user names.
@@ -109,7 +110,7 @@ func recordDirectory(dir *dirsyncv1alpha1.Directory) {
 	}
 	heldDeletionsGauge.WithLabelValues(ns, name, "DirectoryUser").Set(float64(users))
 	heldDeletionsGauge.WithLabelValues(ns, name, "DirectoryGroup").Set(float64(groups))
-	c := meta.FindStatusCondition(st.Conditions, dirsyncv1alpha1.ConditionReady)
+	c := verdict.Ready(dir)
 	if c == nil {
 		return
 	}
@@ -119,6 +120,13 @@ func recordDirectory(dir *dirsyncv1alpha1.Directory) {
 	}
 	directoryReady.DeletePartialMatch(prometheus.Labels{"namespace": ns, "directory": name})
 	directoryReady.WithLabelValues(ns, name, string(dir.Spec.Provider), c.Reason).Set(value)
+}
+
+// recordSync counts one sync attempt, which ended with result (the Ready reason) after duration.
+func recordSync(dir *dirsyncv1alpha1.Directory, result string, duration time.Duration) {
+	p := string(dir.Spec.Provider)
+	syncsTotal.WithLabelValues(dir.Namespace, dir.Name, p, result).Inc()
+	syncDuration.WithLabelValues(dir.Namespace, dir.Name, p).Observe(duration.Seconds())
 }
 
 // observeProviderResponse counts one provider HTTP request.

@@ -36,7 +36,7 @@ func TestEveryMetricIsRegistered(t *testing.T) {
 	dir.Namespace, dir.Name = "ns", "d"
 	dir.Status.HeldDeletions = &dirsyncv1alpha1.HeldDeletions{Users: 4}
 	markAttempt(dir, "1", timeZero)
-	markSucceeded(dir, syncOutcome{users: 3, active: 2}, timeZero)
+	markSynced(dir, syncOutcome{users: 3, active: 2}, timeZero)
 	recordDirectory(dir)
 	families, err := metrics.Registry.Gather()
 	if err != nil {

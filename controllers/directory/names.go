@@ -29,16 +29,16 @@ import (
 // nameObjects maps every employee (by externalID) and group (by group key) of the model to its object
 // name: the name of the existing object with that externalID (names never change), or a new name that
 // neither this Directory's objects nor, per taken, anything else in the namespace has.
-func nameObjects(dir string, m model, ex existing, takenUsers, takenGroups func(string) bool) (users, groups map[string]string) {
-	users = make(map[string]string, len(ex.users)+len(m.employees))
-	for _, u := range ex.users { // of two objects claiming one id, the first keeps it; the other departs
+func nameObjects(dir string, m model, ch children, takenUsers, takenGroups func(string) bool) objectNames {
+	users := make(map[string]string, len(ch.users)+len(m.employees))
+	for _, u := range ch.users { // of two objects claiming one id, the first keeps it; the other departs
 		if _, dup := users[u.Spec.ExternalID]; !dup {
 			users[u.Spec.ExternalID] = u.Name
 		}
 	}
-	groups = make(map[string]string, len(m.groups))
-	usedGroups := make(map[string]bool, len(ex.groups))
-	for _, g := range ex.groups {
+	groups := make(map[string]string, len(m.groups))
+	usedGroups := make(map[string]bool, len(ch.groups))
+	for _, g := range ch.groups {
 		usedGroups[g.Name] = true
 		if key := groupKey(g.Spec.Type, g.Spec.ExternalID); groups[key] == "" {
 			groups[key] = g.Name
@@ -61,8 +61,8 @@ func nameObjects(dir string, m model, ex existing, takenUsers, takenGroups func(
 		}
 	}
 	if len(newUsers) > 0 { // the names in use are collected only then: a resync rarely names anyone
-		usedUsers := make(map[string]bool, len(ex.users))
-		for _, u := range ex.users {
+		usedUsers := make(map[string]bool, len(ch.users))
+		for _, u := range ch.users {
 			usedUsers[u.Name] = true
 		}
 		maps.Copy(users, naming.Assign(newUsers, usedUsers, takenUsers))
@@ -70,5 +70,5 @@ func nameObjects(dir string, m model, ex existing, takenUsers, takenGroups func(
 	if len(newGroups) > 0 {
 		maps.Copy(groups, naming.Assign(newGroups, usedGroups, takenGroups))
 	}
-	return users, groups
+	return objectNames{users: users, groups: groups}
 }

@@ -42,7 +42,8 @@ func TestNameObjectsKeepsExistingNames(t *testing.T) {
 	dup := existingUser("acme-pw1-zzzz", "PW1") // a second object claiming the same id departs
 	oldGroup := &dirsyncv1alpha1.DirectoryGroup{}
 	oldGroup.Name, oldGroup.Spec.ExternalID = "acme-customer-success-dcc1cc4103", "Customer Success" // no type: written before types existed
-	users, groups := nameObjects("acme", m, existing{users: []*dirsyncv1alpha1.DirectoryUser{old, dup}, groups: []*dirsyncv1alpha1.DirectoryGroup{oldGroup}}, nil, nil)
+	names := nameObjects("acme", m, children{users: []*dirsyncv1alpha1.DirectoryUser{old, dup}, groups: []*dirsyncv1alpha1.DirectoryGroup{oldGroup}}, nil, nil)
+	users, groups := names.users, names.groups
 	want := map[string]string{"PW1": "acme-pw1-d43bc6e771", "PW2": "acme-pw2"}
 	if d := cmp.Diff(want, users); d != "" {
 		t.Fatalf("user names (-want +got):\n%s", d)
@@ -72,7 +73,7 @@ func TestNameObjectsKeepsGroupKindsApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, groups := nameObjects("acme", m, existing{}, nil, nil)
+	groups := nameObjects("acme", m, children{}, nil, nil).groups
 	if len(groups) != 2 {
 		t.Fatalf("group names %v, want one department and one location", groups)
 	}

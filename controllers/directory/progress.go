@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 // defaultProgressEvery is how long a sync runs before its progress shows in the Syncing condition, and
@@ -37,12 +38,14 @@ const defaultProgressEvery = 5 * time.Second
 // progress publishes a long sync's progress as Syncing=True with a message such as "read 40 of 101
 // pages" or "applied 6,000 of 20,000 changes". A sync that ends within ProgressEvery writes nothing
 // extra; a longer one writes at most one status patch per ProgressEvery while it runs. Each mid-sync
-// patch also moves the baseline of the reconcile's final status patch (published), so that final
-// patch sets Syncing=False over what the server has.
+// patch moves what the server has (published), which stop returns: the reconcile's final status patch
+// starts from it, so that it sets Syncing=False over what the server has.
 type progress struct {
-	r         *DirectoryReconciler
-	ctx       context.Context
-	published *dirsyncv1alpha1.Directory // the status the server has; the final patch starts from it
+	r   *DirectoryReconciler
+	ctx context.Context
+	// published is the Directory as the server has it: a copy of the reconcile's base, with the status
+	// each mid-sync patch wrote. Only the publishing goroutine changes it, until stop returns it.
+	published *dirsyncv1alpha1.Directory
 
 	mu              sync.Mutex
 	reason, message string
@@ -51,13 +54,14 @@ type progress struct {
 	done            sync.WaitGroup
 }
 
-// startProgress starts publishing for a sync of the Directory whose last published state is published.
-func (r *DirectoryReconciler) startProgress(ctx context.Context, published *dirsyncv1alpha1.Directory) *progress {
+// startProgress starts publishing for a sync of the Directory whose state on the server is base (which
+// it does not change).
+func (r *DirectoryReconciler) startProgress(ctx context.Context, base *dirsyncv1alpha1.Directory) *progress {
 	every := r.ProgressEvery
 	if every <= 0 {
 		every = defaultProgressEvery
 	}
-	p := &progress{r: r, ctx: ctx, published: published, stopped: make(chan struct{})}
+	p := &progress{r: r, ctx: ctx, published: base.DeepCopy(), stopped: make(chan struct{})}
 	p.done.Add(1)
 	go func() {
 		defer p.done.Done()
@@ -101,10 +105,12 @@ func (p *progress) applied(total int) func(done int) {
 	}
 }
 
-// stop ends publishing; after it returns, p.published is what the server has.
-func (p *progress) stop() {
+// stop ends publishing and returns the Directory as the server has it now: the base of the reconcile's
+// status patch.
+func (p *progress) stop() *dirsyncv1alpha1.Directory {
 	close(p.stopped)
 	p.done.Wait()
+	return p.published
 }
 
 func (p *progress) publish() {
@@ -114,8 +120,8 @@ func (p *progress) publish() {
 		return
 	}
 	cur := p.published.DeepCopy()
-	setCondition(cur, metav1.Condition{Type: dirsyncv1alpha1.ConditionSyncing, Status: metav1.ConditionTrue, Reason: p.reason,
-		Message: p.message, ObservedGeneration: cur.Generation}, p.r.Clock.Now())
+	verdict.Set(cur, metav1.Condition{Type: dirsyncv1alpha1.ConditionSyncing, Status: metav1.ConditionTrue, Reason: p.reason,
+		Message: p.message}, p.r.Clock.Now())
 	if err := p.r.Client.Status().Patch(p.ctx, cur, client.MergeFrom(p.published)); err != nil {
 		ctrl.LoggerFrom(p.ctx).V(1).Info("Publishing sync progress failed", "error", err.Error())
 		return

@@ -17,109 +17,23 @@ limitations under the License.
 package directory
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
-	"github.com/dirsync/dirsync/internal/provider"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 // maxExamples is how many object names a dry-run plan shows per kind of change.
 const maxExamples = 10
 
-// setCondition sets c on obj, truncating the transition time to seconds; the time only moves when the
-// status changes. The caller fills ObservedGeneration where it means something (the Directory);
-// children leave it empty (see hasSynced).
-func setCondition(obj child, c metav1.Condition, now time.Time) {
-	c.LastTransitionTime = metav1.NewTime(now.Truncate(time.Second))
-	conds := obj.GetConditions()
-	meta.SetStatusCondition(&conds, c)
-	obj.SetConditions(conds)
-}
-
-// failure is what a failed sync attempt tells the user: the Ready reason, an actionable message, and
-// how long the provider asked to wait.
-type failure struct {
-	reason, message string
-	retryAfter      time.Duration
-	// unclassified is true when no rule knew the error (it backs off as ProviderUnavailable).
-	unclassified bool
-}
-
-// classify is the one place that decides what a sync error means. Every error a sync can meet — the
-// Secret, the spec, each provider package's sentinel errors, context errors, writes to the API server —
-// maps to a Ready reason and a message that says what to do. Nothing falls through to a workqueue retry:
-// the caller backs off on the Directory's own schedule whatever the reason. The message is deterministic
-// apart from the error text and never contains the API key: apiKey is redacted from it.
-func classify(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure {
-	ref := dir.Spec.CredentialsSecretRef
-	name := providerName(dir.Spec.Provider)
-	var (
-		se  *SecretError
-		ie  *InsecureEndpointError
-		is  *InvalidSpecError
-		ae  *ApplyError
-		rl  *provider.RateLimitedError
-		api apierrors.APIStatus
-		f   failure
-	)
-	switch {
-	case errors.As(err, &se):
-		f = failure{reason: dirsyncv1alpha1.ReasonSecretNotFound, message: se.Message}
-	case errors.As(err, &ie):
-		f = failure{reason: dirsyncv1alpha1.ReasonInsecureEndpoint, message: ie.Error()}
-	case errors.As(err, &is), errors.Is(err, provider.ErrInvalidConfig):
-		f = failure{reason: dirsyncv1alpha1.ReasonInvalidSpec, message: fmt.Sprintf(
-			"The Directory's spec cannot be used with %s, so no request was sent: %v. Fix spec.endpoint (or remove it to use the provider's default).", name, err)}
-	case errors.As(err, &ae):
-		f = failure{reason: dirsyncv1alpha1.ReasonApplyFailed, message: fmt.Sprintf(
-			"The directory was read from %s, but writing it to the cluster failed: %v. Check that object (another owner, a ResourceQuota, "+
-				"an admission policy); the rest was written, and the sync is retried with backoff.", name, err)}
-	case errors.Is(err, provider.ErrUnauthorized):
-		f = failure{reason: dirsyncv1alpha1.ReasonInvalidCredentials, message: fmt.Sprintf(
-			"%s rejected the API key in Secret %s (key %s): %v. Create a new key in %s and update the Secret; the next sync starts within seconds.",
-			name, ref.Name, ref.KeyOrDefault(), err, name)}
-	case errors.As(err, &rl):
-		f = failure{reason: dirsyncv1alpha1.ReasonRateLimited, retryAfter: rl.RetryAfter, message: fmt.Sprintf(
-			"%s is rate limiting requests; the next attempt waits until status.nextSyncTime. If this persists, another client may share the API key, or raise spec.syncInterval.", name)}
-	case errors.Is(err, provider.ErrInvalidResponse):
-		f = failure{reason: dirsyncv1alpha1.ReasonInvalidProviderResponse, message: fmt.Sprintf(
-			"%s sent a response that is not a complete directory, so nothing was changed: %v. Check spec.endpoint; the sync is retried with backoff.", name, err)}
-	case errors.As(err, &api):
-		f = failure{reason: dirsyncv1alpha1.ReasonApplyFailed, message: fmt.Sprintf(
-			"Reading or writing the cluster failed, so nothing more was changed: %v. The sync is retried with backoff.", err)}
-	case errors.Is(err, provider.ErrUnavailable), errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: fmt.Sprintf(
-			"%s could not be reached or failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)}
-	default:
-		f = failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, unclassified: true, message: fmt.Sprintf(
-			"The sync from %s failed, so nothing was changed: %v. The sync is retried with backoff.", name, err)}
-	}
-	f.message = provider.Redact(f.message, apiKey)
-	return f
-}
-
-// providerName is the product name users know.
-func providerName(t dirsyncv1alpha1.ProviderType) string {
-	switch t {
-	case dirsyncv1alpha1.ProviderBreatheHR:
-		return "Breathe HR"
-	case dirsyncv1alpha1.ProviderAccessPeopleHR:
-		return "Access People HR"
-	}
-	return string(t)
-}
-
+// readyReason is the reason of the Directory's Ready condition, or "".
 func readyReason(dir *dirsyncv1alpha1.Directory) string {
-	if c := meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady); c != nil {
+	if c := verdict.Ready(dir); c != nil {
 		return c.Reason
 	}
 	return ""
@@ -142,9 +56,9 @@ type syncOutcome struct {
 }
 
 // outcome counts what exists after the plan's writes (ok[i]: op i succeeded) and what changed.
-func outcome(p plan, ok []bool, ex existing, g guardDecision) syncOutcome {
-	out := syncOutcome{counted: true, users: int32(len(ex.users)), groups: int32(len(ex.groups))}
-	for _, u := range ex.users {
+func outcome(p childPlan, ok []bool, ch children, g guardDecision) syncOutcome {
+	out := syncOutcome{counted: true, users: int32(len(ch.users)), groups: int32(len(ch.groups))}
+	for _, u := range ch.users {
 		_, _, a := counts(u)
 		out.active += a
 	}
@@ -170,8 +84,8 @@ func outcome(p plan, ok []bool, ex existing, g guardDecision) syncOutcome {
 }
 
 // dryRunOutcome reports a plan without applying it: the counts stay what exists.
-func dryRunOutcome(dir *dirsyncv1alpha1.Directory, p plan, ex existing, g guardDecision) syncOutcome {
-	out := outcome(p, make([]bool, len(p.ops)), ex, g)
+func dryRunOutcome(dir *dirsyncv1alpha1.Directory, p childPlan, ch children, g guardDecision) syncOutcome {
+	out := outcome(p, make([]bool, len(p.ops)), ch, g)
 	pl := &dirsyncv1alpha1.SyncPlan{GuardWouldHold: g.hold}
 	var users, groups [4]int // counts by opKind, per object kind
 	for _, o := range p.ops {
@@ -241,9 +155,9 @@ func setCounts(dir *dirsyncv1alpha1.Directory, out syncOutcome) {
 	dir.Status.UserCount, dir.Status.ActiveUserCount, dir.Status.GroupCount = out.users, out.active, out.groups
 }
 
-// markSucceeded writes a sync's counts, schedule, held deletions, plan and Ready condition: Synced,
+// markSynced writes a sync's counts, schedule, held deletions, plan and Ready condition: Synced,
 // DeletionGuardTriggered while the guard holds, or DryRun.
-func markSucceeded(dir *dirsyncv1alpha1.Directory, out syncOutcome, now time.Time) {
+func markSynced(dir *dirsyncv1alpha1.Directory, out syncOutcome, now time.Time) {
 	st := &dir.Status
 	st.ObservedGeneration = dir.Generation
 	st.LastSuccessfulSyncTime = st.LastSyncTime
@@ -291,13 +205,12 @@ func markSuspended(dir *dirsyncv1alpha1.Directory, now time.Time) {
 // setReady sets the Ready condition for the current generation, and Syncing=False: no sync is running
 // once a Ready verdict is written.
 func setReady(dir *dirsyncv1alpha1.Directory, c metav1.Condition, now time.Time) {
-	c.ObservedGeneration = dir.Generation
-	setCondition(dir, c, now)
-	setCondition(dir, idle(dir), now)
+	verdict.Set(dir, c, now)
+	verdict.Set(dir, notSyncing(), now)
 }
 
-// idle is the Syncing condition between syncs.
-func idle(dir *dirsyncv1alpha1.Directory) metav1.Condition {
+// notSyncing is the Syncing condition between syncs.
+func notSyncing() metav1.Condition {
 	return metav1.Condition{Type: dirsyncv1alpha1.ConditionSyncing, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonIdle,
-		Message: "No sync is running.", ObservedGeneration: dir.Generation}
+		Message: "No sync is running."}
 }

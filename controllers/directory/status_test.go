@@ -41,9 +41,9 @@ func TestClassify(t *testing.T) {
 		err                             error
 		wantRetryAfter                  time.Duration
 	}{
-		{name: "missing Secret", err: &SecretError{Message: "Secret hr/key does not exist"}, wantReason: dirsyncv1alpha1.ReasonSecretNotFound, wantInMessage: "does not exist"},
-		{name: "insecure endpoint", err: &InsecureEndpointError{Endpoint: "http://x"}, wantReason: dirsyncv1alpha1.ReasonInsecureEndpoint, wantInMessage: "--allow-insecure-endpoints"},
-		{name: "spec the provider cannot use", err: &InvalidSpecError{Message: "spec.endpoint is not an absolute http(s) URL"}, wantReason: dirsyncv1alpha1.ReasonInvalidSpec, wantInMessage: "no request was sent"},
+		{name: "missing Secret", err: &secretError{message: "Secret hr/key does not exist"}, wantReason: dirsyncv1alpha1.ReasonSecretNotFound, wantInMessage: "does not exist"},
+		{name: "insecure endpoint", err: &insecureEndpointError{endpoint: "http://x"}, wantReason: dirsyncv1alpha1.ReasonInsecureEndpoint, wantInMessage: "--allow-insecure-endpoints"},
+		{name: "spec the provider cannot use", err: &invalidSpecError{message: "spec.endpoint is not an absolute http(s) URL"}, wantReason: dirsyncv1alpha1.ReasonInvalidSpec, wantInMessage: "no request was sent"},
 		{name: "provider factory refuses the config", err: fmt.Errorf("base URL has a query: %w", provider.ErrInvalidConfig), wantReason: dirsyncv1alpha1.ReasonInvalidSpec, wantInMessage: "base URL has a query"},
 		{name: "malformed key: no request sent", err: fmt.Errorf("the API key contains white space: %w", provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "white space"},
 		{name: "401", err: fmt.Errorf("GET /employees: HTTP 401: %w", provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "update the Secret"},
@@ -51,7 +51,7 @@ func TestClassify(t *testing.T) {
 		{name: "bad JSON", err: fmt.Errorf("decoding: %w", provider.ErrInvalidResponse), wantReason: dirsyncv1alpha1.ReasonInvalidProviderResponse, wantInMessage: "nothing was changed"},
 		{name: "5xx", err: fmt.Errorf("HTTP 503: %w", provider.ErrUnavailable), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "HTTP 503"},
 		{name: "timeout", err: fmt.Errorf("GET: %w", context.DeadlineExceeded), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "deadline"},
-		{name: "writes failed", err: &ApplyError{Failed: 2, Total: 9, First: errors.New(`creating DirectoryUser hr/acme-1: denied by policy "no-ceo"`)},
+		{name: "writes failed", err: &applyError{failed: 2, total: 9, first: errors.New(`creating DirectoryUser hr/acme-1: denied by policy "no-ceo"`)},
 			wantReason: dirsyncv1alpha1.ReasonApplyFailed, wantInMessage: `2 of 9 writes failed; the first: creating DirectoryUser hr/acme-1: denied by policy "no-ceo"`},
 		{name: "the cluster failed", err: fmt.Errorf("listing DirectoryUsers: %w", apierrors.NewServiceUnavailable("etcd")), wantReason: dirsyncv1alpha1.ReasonApplyFailed, wantInMessage: "etcd"},
 		{name: "provider echoes the key", err: fmt.Errorf("bad key %s: %w", key, provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "[redacted]"},
@@ -60,7 +60,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := classify(tt.err, testDirectory(""), key)
+			f := reasonFor(tt.err, testDirectory(""), key)
 			if f.reason != tt.wantReason || !strings.Contains(f.message, tt.wantInMessage) || f.retryAfter != tt.wantRetryAfter {
 				t.Fatalf("classify = %s %q %s, want %s containing %q, retry after %s", f.reason, f.message, f.retryAfter, tt.wantReason, tt.wantInMessage, tt.wantRetryAfter)
 			}
@@ -85,7 +85,7 @@ func TestMarkFailedThenSucceeded(t *testing.T) {
 		t.Fatal("a failure must not record observedGeneration or a successful sync")
 	}
 	markAttempt(dir, "7", timeZero.Add(2*time.Minute))
-	markSucceeded(dir, syncOutcome{users: 3, active: 2, groups: 1}, timeZero.Add(2*time.Minute))
+	markSynced(dir, syncOutcome{users: 3, active: 2, groups: 1}, timeZero.Add(2*time.Minute))
 	c := meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady)
 	if c.Reason != dirsyncv1alpha1.ReasonSynced || dir.Status.ConsecutiveFailures != 0 || dir.Status.ObservedGeneration != dir.Generation ||
 		!dir.Status.NextSyncTime.Time.Equal(timeZero.Add(32*time.Minute)) || dir.Status.UserCount != 3 || dir.Status.ActiveUserCount != 2 {
@@ -97,9 +97,9 @@ func TestMarkFailedThenSucceeded(t *testing.T) {
 func TestApplyFailedIsReadyFalseWithCounts(t *testing.T) {
 	dir := testDirectory("")
 	markAttempt(dir, "7", timeZero)
-	markSucceeded(dir, syncOutcome{users: 1}, timeZero)
+	markSynced(dir, syncOutcome{users: 1}, timeZero)
 	markAttempt(dir, "7", timeZero.Add(time.Hour))
-	f := classify(&ApplyError{Failed: 1, Total: 3, First: errors.New("creating DirectoryUser hr/acme-2: quota exceeded")}, dir, "")
+	f := reasonFor(&applyError{failed: 1, total: 3, first: errors.New("creating DirectoryUser hr/acme-2: quota exceeded")}, dir, "")
 	setCounts(dir, syncOutcome{users: 2, active: 2, groups: 1})
 	markFailed(dir, f, timeZero.Add(time.Hour))
 	c := meta.FindStatusCondition(dir.Status.Conditions, dirsyncv1alpha1.ConditionReady)
@@ -200,7 +200,7 @@ func TestClassifyEveryProviderError(t *testing.T) {
 				}
 				got := ""
 				if err != nil {
-					f := classify(err, dir, srv.APIKey())
+					f := reasonFor(err, dir, srv.APIKey())
 					if f.unclassified {
 						t.Fatalf("%v fell through to the fallback", err)
 					}
@@ -225,7 +225,7 @@ func TestClassifyEveryProviderError(t *testing.T) {
 			dir.Spec.Endpoint = tc.endpoint
 			r := &DirectoryReconciler{Providers: directorytest.Providers(), Clock: clocktesting.NewFakeClock(timeZero)}
 			_, err := r.fetch(t.Context(), dir, tc.key, nil, nil)
-			f := classify(err, dir, tc.key)
+			f := reasonFor(err, dir, tc.key)
 			if err == nil || f.unclassified || f.reason != tc.want || strings.Contains(f.message, "invalid response") {
 				t.Fatalf("factory error %v: %s %q, want %s", err, f.reason, f.message, tc.want)
 			}

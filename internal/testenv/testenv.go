@@ -67,7 +67,9 @@ const RequireEnv = "DIRSYNC_REQUIRE_ENVTEST"
 const missingHint = "envtest binaries not found: run 'make envtest' (or set KUBEBUILDER_ASSETS)"
 
 // Assets is the directory holding the control-plane binaries: KUBEBUILDER_ASSETS when set, else the
-// bin/k8s/<version> directory of the module that `make envtest` fills; "" when there is none.
+// bin/k8s/<version> directory of the module that `make envtest` fills; "" when there is none. When it
+// finds them in bin/, it also sets KUBEBUILDER_ASSETS: envtest reads that variable before anything else,
+// and `make test SKIP_ENVTEST=1` sets it empty.
 func Assets() string {
 	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
 		return dir
@@ -80,7 +82,9 @@ func Assets() string {
 	if len(matches) == 0 {
 		return ""
 	}
-	return filepath.Dir(matches[0])
+	dir := filepath.Dir(matches[0])
+	_ = os.Setenv("KUBEBUILDER_ASSETS", dir)
+	return dir
 }
 
 // Root is the module root: the nearest directory at or above the working directory (a test runs in
