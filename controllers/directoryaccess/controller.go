@@ -22,7 +22,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/clock"
@@ -30,12 +29,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 const (
@@ -58,14 +58,19 @@ type DirectoryAccessReconciler struct {
 	// APIReader reads uncached: to tell whether a RoleBinding that dirsync wants to create exists
 	// without its label.
 	APIReader client.Reader
-	Clock     clock.PassiveClock
-	Recorder  recorder.EventRecorder
+	// Clock is the time of every decision: lifecycle dates, conditions, and when the directory data has
+	// settled (see userChanges).
+	Clock clock.PassiveClock
+	// Recorder emits one Normal Event per reconcile that changed RoleBindings, and a Warning when Ready
+	// turns False or changes reason.
+	Recorder recorder.EventRecorder
 	// WatchNamespaces are the namespaces the manager watches; empty means all, and then Namespaces
 	// are watched too (for spec.target.namespaceSelector).
 	WatchNamespaces []string
 	// NotPermittedRetry is how often a NotPermitted DirectoryAccess checks its permissions again; zero means 15s.
 	NotPermittedRetry time.Duration
 
+	// changes are the DirectoryUser changes seen and not yet handled, per DirectoryAccess (settle.go).
 	changes  userChanges
 	reviewer client.Client // uncached, for SelfSubjectAccessReviews (the cached client would wait for them in a cache)
 }
@@ -88,110 +93,67 @@ func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	changes := r.changes.state(req.NamespacedName)
+	changes := r.changes.state(req.NamespacedName) // before anything is read: a later change requeues
 	if acc.DeletionTimestamp.IsZero() {
 		if err := r.ensureFinalizer(ctx, acc); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
-	before := acc.DeepCopy()
-	defer func() { retErr = r.patchStatus(ctx, before, acc, retErr) }()
+	base := acc.DeepCopy() // the DirectoryAccess as the server has it: the status patch starts from it
+	defer func() {
+		retErr = verdict.PatchStatus(ctx, r.Client, base, acc, func(a *dirsyncv1alpha1.DirectoryAccess) any { return &a.Status }, retErr)
+	}()
 
 	now := r.Clock.Now()
 	switch {
 	case !acc.DeletionTimestamp.IsZero():
 		return r.finalize(ctx, acc, now)
 	case acc.IsSuspended():
-		markAccessSuspended(acc, now)
+		markSuspended(acc, now)
 		return ctrl.Result{}, nil
 	}
-	in, err := r.observe(ctx, acc)
+	return r.bind(&accessScope{ctx: ctx, key: req.NamespacedName, acc: acc, base: base, now: now, changes: changes})
+}
+
+// accessScope is one reconcile of a DirectoryAccess that binds: what it started with, handed from phase
+// to phase (observe → plan → authorize → apply → status, events and settle).
+type accessScope struct {
+	ctx context.Context
+	key types.NamespacedName
+	acc *dirsyncv1alpha1.DirectoryAccess
+	// base is the DirectoryAccess as the reconcile read it: its Ready is the one before this reconcile.
+	base *dirsyncv1alpha1.DirectoryAccess
+	now  time.Time
+	// changes are the DirectoryUser changes noted when the reconcile started (see userChanges).
+	changes changeState
+}
+
+// bind plans the RoleBindings from the directory data, checks that dirsync may write them, writes the
+// difference and records the verdict.
+func (r *DirectoryAccessReconciler) bind(s *accessScope) (ctrl.Result, error) {
+	in, err := r.observe(s.ctx, s.acc)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	in.settling = !changes.hasLast || time.Since(changes.last) < revocationSettle
-	p := planAccess(acc, in, now)
+	in.settling = s.changes.settling(s.now)
+	p := planAccess(s.acc, in, s.now)
 	if p.fatal {
-		markAccess(acc, p.problems, summarize(keepAll(in.existing)), 0, 0, time.Time{}, now)
+		markReconciled(s.acc, reconcileResult{problems: p.problems, summary: summarize(keepAll(in.bindings))}, s.now)
 		return ctrl.Result{}, nil
 	}
-	ops, denied, err := r.authorize(ctx, acc, p)
+	ops, denied, err := r.authorize(s.ctx, s.acc, p)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	sum, err := r.applyOps(ctx, ops)
+	sum, err := r.applyOps(s.ctx, ops)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	r.trackSettle(req.NamespacedName, changes, p, sum)
-	markAccess(acc, append(denied, p.problems...), sum, p.held, p.deferred, p.next, now)
-	r.recordEvents(acc, before, sum, p)
-	accessSubjects.WithLabelValues(acc.Namespace, acc.Name).Set(float64(sum.subjects))
-	return r.requeue(p, len(denied) > 0, r.changes.state(req.NamespacedName).last, now), nil
-}
-
-// trackSettle keeps the settle wait going while revocations are deferred (starting one when no
-// DirectoryUser change explains them), and otherwise closes it, observing the revocation latency.
-func (r *DirectoryAccessReconciler) trackSettle(key types.NamespacedName, changes changeState, p accessPlan, sum accessSummary) {
-	switch {
-	case p.deferred > 0 && !changes.hasLast:
-		r.changes.hold(key, time.Now())
-	case p.deferred == 0 && changes.hasLast:
-		if sum.revoked > 0 && changes.hasFirst {
-			accessRevocationSeconds.Observe(time.Since(changes.first).Seconds())
-		}
-		r.changes.handled(key, changes.last)
-	}
-}
-
-// requeue is when to look again without an event: once the directory data has settled if revocations
-// wait for it, at the next startDate/endDate boundary (a second after it, so that the clock has passed
-// it), and soon while something is not permitted.
-func (r *DirectoryAccessReconciler) requeue(p accessPlan, denied bool, lastChange, now time.Time) ctrl.Result {
-	retry := r.NotPermittedRetry
-	if retry <= 0 {
-		retry = defaultNotPermittedRetry
-	}
-	res := accessRequeue(p.next, denied || p.denied, retry, now)
-	if settle := time.Until(lastChange.Add(revocationSettle)); p.deferred > 0 && (res.RequeueAfter == 0 || settle < res.RequeueAfter) {
-		res.RequeueAfter = max(settle, 10*time.Millisecond)
-	}
-	return res
-}
-
-// accessRequeue is the requeue for the next startDate/endDate boundary (a second after it, so that the
-// clock has passed it), or after retry while something is not permitted, whichever comes first.
-func accessRequeue(next time.Time, denied bool, retry time.Duration, now time.Time) ctrl.Result {
-	var after time.Duration
-	if !next.IsZero() {
-		after = next.Sub(now) + time.Second
-	}
-	if denied && (after == 0 || after > retry) {
-		after = retry
-	}
-	return ctrl.Result{RequeueAfter: after}
-}
-
-// ensureFinalizer adds the finalizer that lets dirsync delete the RoleBindings (in other namespaces,
-// so no ownerReference can) before the DirectoryAccess goes.
-func (r *DirectoryAccessReconciler) ensureFinalizer(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess) error {
-	if controllerutil.ContainsFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings) {
-		return nil
-	}
-	patch := client.MergeFrom(acc.DeepCopy())
-	controllerutil.AddFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings)
-	return r.Client.Patch(ctx, acc, patch)
-}
-
-// patchStatus writes the status once, only when it changed, as a merge patch.
-func (r *DirectoryAccessReconciler) patchStatus(ctx context.Context, before, acc *dirsyncv1alpha1.DirectoryAccess, retErr error) error {
-	if equality.Semantic.DeepEqual(before.Status, acc.Status) {
-		return retErr
-	}
-	if err := r.Client.Status().Patch(ctx, acc, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) && retErr == nil {
-		return err
-	}
-	return retErr
+	r.trackSettle(s.key, s.changes, p, sum)
+	markReconciled(s.acc, reconcileResult{problems: append(denied, p.problems...), summary: sum, held: p.held, deferred: p.deferred, next: p.next}, s.now)
+	r.recordEvents(s.acc, s.base, sum, p)
+	accessSubjects.WithLabelValues(s.acc.Namespace, s.acc.Name).Set(float64(sum.subjects))
+	return r.requeue(p, len(denied) > 0, r.changes.state(s.key).last, s.now), nil
 }
 
 // SetupWithManager watches DirectoryAccesses (spec changes and deletion), the DirectoryUsers, DirectoryGroups

@@ -17,8 +17,6 @@ limitations under the License.
 package directoryaccess
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -68,14 +66,14 @@ type accessInput struct {
 	directory  *dirsyncv1alpha1.Directory // nil when it does not exist
 	data       accessData
 	namespaces namespaceView
-	existing   []rbacv1.RoleBinding // every RoleBinding labelled as this DirectoryAccess's
+	bindings   []rbacv1.RoleBinding // every RoleBinding labelled as this DirectoryAccess's
 	// settling is set while DirectoryUser changes of the Directory are still arriving (the last one
 	// less than revocationSettle ago): a sync's changes are then not all in yet.
 	settling bool
 }
 
-// accessPlan is what one reconcile does, and what the status will say about it.
-type accessPlan struct {
+// plan is what one reconcile does to the RoleBindings, and what the status will say about it.
+type plan struct {
 	ops      []bindingOp
 	problems []problem // in the order the Ready condition reports them
 	// fatal problems stop all writes (a template or selector that does not parse).
@@ -90,31 +88,31 @@ type accessPlan struct {
 
 // planAccess computes the RoleBindings a DirectoryAccess should have and the operations that get
 // there. It reads no clock, client or cache: now and the input are all it knows.
-func planAccess(acc *dirsyncv1alpha1.DirectoryAccess, in accessInput, now time.Time) accessPlan {
+func planAccess(acc *dirsyncv1alpha1.DirectoryAccess, in accessInput, now time.Time) plan {
 	st, err := parseSubjectTemplate(acc.Spec.Subject.Template)
 	if err != nil {
-		return accessPlan{fatal: true, problems: []problem{{dirsyncv1alpha1.ReasonInvalidTemplate, err.Error() + "."}}}
+		return plan{fatal: true, problems: []problem{{dirsyncv1alpha1.ReasonInvalidTemplate, err.Error() + "."}}}
 	}
 	selected, err := selectedGroups(&acc.Spec, in.data.groups)
 	if err != nil {
-		return accessPlan{fatal: true, problems: []problem{{dirsyncv1alpha1.ReasonInvalidSelector, err.Error() + "."}}}
+		return plan{fatal: true, problems: []problem{{dirsyncv1alpha1.ReasonInvalidSelector, err.Error() + "."}}}
 	}
 	targets, targetProblems, err := targetNamespaces(acc.Spec.Target, in.namespaces)
 	if err != nil {
-		return accessPlan{fatal: true, problems: []problem{{dirsyncv1alpha1.ReasonInvalidSelector, err.Error() + "."}}}
+		return plan{fatal: true, problems: []problem{{dirsyncv1alpha1.ReasonInvalidSelector, err.Error() + "."}}}
 	}
 	rep := computeSubjects(acc, st, selected, in.data.users, now)
 	frozen := directoryFrozen(in.directory)
-	bound := boundSubjects(in.existing)
+	bound := boundSubjects(in.bindings)
 	subjects, held, deferred := guardedSubjects(acc, rep, bound, frozen, in.settling)
 
-	p := accessPlan{held: held, deferred: deferred, next: rep.next, denied: len(targetProblems) > 0}
+	p := plan{held: held, deferred: deferred, next: rep.next, denied: len(targetProblems) > 0}
 	for s := range bound {
 		if rep.endDated[s] {
 			p.endDated++
 		}
 	}
-	p.ops = bindingOps(acc, targets, in.existing, subjects, frozen)
+	p.ops = bindingOps(acc, targets, in.bindings, subjects, frozen)
 	p.problems = append(p.problems, targetProblems...)
 	if held > 0 {
 		p.problems = append(p.problems, problem{dirsyncv1alpha1.ReasonRevocationHeld, fmt.Sprintf(
@@ -187,6 +185,9 @@ func guardedSubjects(acc *dirsyncv1alpha1.DirectoryAccess, rep subjectReport, bo
 		}
 	}
 	guarded := bound.Difference(target)
+	// observedGeneration is the generation of the last reconcile that reached its verdict (markReconciled,
+	// markSuspended): when the spec changed since, the bound set was planned from another spec, and what
+	// it loses now is the spec change's doing, not the data's.
 	dataDriven := acc.Status.ObservedGeneration == acc.Generation
 	if !dataDriven {
 		return target, 0, 0
@@ -351,40 +352,6 @@ func desiredAccessBinding(acc *dirsyncv1alpha1.DirectoryAccess, ns string, subje
 	return rb
 }
 
-// accessBindingName is the name of a DirectoryAccess's RoleBinding in every namespace:
-// dirsync-<name>-<hash of namespace/name>, so that two DirectoryAccesses of the same name in different
-// namespaces never share a RoleBinding. At most 57 characters.
-func accessBindingName(acc *dirsyncv1alpha1.DirectoryAccess) string {
-	name := acc.Name
-	if len(name) > 40 {
-		name = strings.TrimRight(name[:40], ".-")
-	}
-	return "dirsync-" + name + "-" + shortHash(acc.Namespace+"/"+acc.Name)
-}
-
-// accessLabelValue is the dirsync.io/access label value: "<namespace>.<name>", or, when that exceeds
-// a label value's 63 characters, its first 54 characters and a hash of the whole.
-func accessLabelValue(namespace, name string) string {
-	v := namespace + "." + name
-	if len(v) <= 63 {
-		return v
-	}
-	return v[:54] + "-" + shortHash(v)
-}
-
-func shortHash(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:4])
-}
-
-// capList joins at most 10 items and says how many more there are.
-func capList(items []string, sep string) string {
-	if len(items) <= 10 {
-		return strings.Join(items, sep)
-	}
-	return strings.Join(items[:10], sep) + fmt.Sprintf("%s and %d more", sep, len(items)-10)
-}
-
 // revocationsOnly turns a plan into one that grants nothing: creates are dropped, and a RoleBinding
 // in a namespace where allowed says dirsync may write keeps only those of its subjects that remain
 // desired (a roleRef change waits). Used when some namespace is out of reach, so that no one gains
@@ -443,4 +410,13 @@ func summarize(ops []bindingOp) accessSummary {
 	s.subjects = all.Len()
 	slices.SortStableFunc(s.bindings, func(a, b dirsyncv1alpha1.AccessBinding) int { return strings.Compare(a.Namespace, b.Namespace) })
 	return s
+}
+
+// keepAll is a plan that leaves every existing RoleBinding as it is.
+func keepAll(existing []rbacv1.RoleBinding) []bindingOp {
+	ops := make([]bindingOp, 0, len(existing))
+	for i := range existing {
+		ops = append(ops, bindingOp{verb: verbKeep, ns: existing[i].Namespace, existing: &existing[i]})
+	}
+	return ops
 }

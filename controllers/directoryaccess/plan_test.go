@@ -32,6 +32,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 // accDirectory is Directory hr/acme with the given Ready status and reason ("" status: no condition).
@@ -240,7 +242,7 @@ func TestPlanAccess(t *testing.T) {
 			if acc == nil {
 				acc = accAccess()
 			}
-			p := planAccess(acc, accessInput{directory: tt.dir, data: accessData{users: tt.users}, namespaces: tt.ns, existing: tt.existing,
+			p := planAccess(acc, accessInput{directory: tt.dir, data: accessData{users: tt.users}, namespaces: tt.ns, bindings: tt.existing,
 				settling: tt.settling}, accessNow)
 			if diff := cmp.Diff(tt.want, accOps(p.ops), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("ops (-want +got):\n%s", diff)
@@ -291,7 +293,7 @@ func TestRevocationsOnlyGrantsNothing(t *testing.T) {
 		data: accessData{users: []dirsyncv1alpha1.DirectoryUser{
 			accUser("1002", "bob@x.io", dirsyncv1alpha1.UserStateActive, "acme-eng"),
 			accUser("1003", "carol@x.io", dirsyncv1alpha1.UserStateActive, "acme-eng")}},
-		namespaces: accNamespaces("web", "api", "new", "old"), existing: existing}, accessNow)
+		namespaces: accNamespaces("web", "api", "new", "old"), bindings: existing}, accessNow)
 	denied := map[string]bool{"old": true}
 	got := accOps(revocationsOnly(p.ops, func(ns string) bool { return !denied[ns] }))
 	want := accOutcome{
@@ -381,16 +383,16 @@ func TestAccessRequeue(t *testing.T) {
 	}
 }
 
-func TestMarkAccessKeepsTheGuardsVerdictWhileRevocationsWait(t *testing.T) {
+func TestMarkReconciledKeepsTheGuardsVerdictWhileRevocationsWait(t *testing.T) {
 	acc := accAccess()
 	held := []problem{{dirsyncv1alpha1.ReasonRevocationHeld, "held."}}
-	markAccess(acc, held, accessSummary{subjects: 10}, 6, 0, time.Time{}, accessNow)
-	markAccess(acc, nil, accessSummary{subjects: 10}, 0, 6, time.Time{}, accessNow.Add(time.Minute)) // waiting: no verdict
-	if c := readyOf(acc); c.Reason != dirsyncv1alpha1.ReasonRevocationHeld || acc.Status.HeldRevocations != 6 {
+	markReconciled(acc, reconcileResult{problems: held, summary: accessSummary{subjects: 10}, held: 6}, accessNow)
+	markReconciled(acc, reconcileResult{summary: accessSummary{subjects: 10}, deferred: 6}, accessNow.Add(time.Minute)) // waiting: no verdict
+	if c := verdict.Ready(acc); c.Reason != dirsyncv1alpha1.ReasonRevocationHeld || acc.Status.HeldRevocations != 6 {
 		t.Errorf("while revocations wait: Ready %s, heldRevocations %d; want RevocationHeld and 6 kept", c.Reason, acc.Status.HeldRevocations)
 	}
-	markAccess(acc, nil, accessSummary{subjects: 4}, 0, 0, time.Time{}, accessNow.Add(2*time.Minute)) // let through
-	if c := readyOf(acc); c.Reason != dirsyncv1alpha1.ReasonBound || acc.Status.HeldRevocations != 0 || acc.Status.Subjects != 4 {
+	markReconciled(acc, reconcileResult{summary: accessSummary{subjects: 4}}, accessNow.Add(2*time.Minute)) // let through
+	if c := verdict.Ready(acc); c.Reason != dirsyncv1alpha1.ReasonBound || acc.Status.HeldRevocations != 0 || acc.Status.Subjects != 4 {
 		t.Errorf("after the verdict: Ready %s, heldRevocations %d, subjects %d", c.Reason, acc.Status.HeldRevocations, acc.Status.Subjects)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/internal/verdict"
@@ -55,12 +56,27 @@ func accessReady(problems []problem) metav1.Condition {
 		Message: strings.Join(msgs, " Also: ")}
 }
 
-// markAccess records a reconcile that reached the end: what is bound, what changed, and Ready. While
-// revocations wait for the data to settle (deferred), the guard has no verdict yet, so Ready and
-// heldRevocations keep what the last verdict said (unless there is no Ready condition yet).
-func markAccess(acc *dirsyncv1alpha1.DirectoryAccess, problems []problem, sum accessSummary, held, deferred int, next, now time.Time) {
+// reconcileResult is what a reconcile that reached its verdict found and left behind.
+type reconcileResult struct {
+	// problems are why the DirectoryAccess is not (fully) Ready; none when it is.
+	problems []problem
+	// summary is what the RoleBindings hold after the reconcile's writes.
+	summary accessSummary
+	// held revocations the guard holds; deferred revocations waiting for the directory data to settle.
+	held, deferred int
+	// next is the next startDate/endDate boundary; zero when none.
+	next time.Time
+}
+
+// markReconciled records a reconcile that reached its verdict: what is bound, what changed, and Ready,
+// for the generation it planned (observedGeneration, which the revocation guard reads back: see
+// guardedSubjects). While revocations wait for the data to settle (deferred), the guard has no verdict
+// yet, so Ready and heldRevocations keep what the last verdict said (unless there is no Ready condition
+// yet).
+func markReconciled(acc *dirsyncv1alpha1.DirectoryAccess, res reconcileResult, now time.Time) {
 	st := &acc.Status
 	st.ObservedGeneration = acc.Generation
+	sum := res.summary
 	st.Subjects = int32(sum.subjects)
 	st.Bindings = sum.bindings
 	if sum.granted+sum.revoked > 0 {
@@ -68,21 +84,35 @@ func markAccess(acc *dirsyncv1alpha1.DirectoryAccess, problems []problem, sum ac
 		st.LastChange = &dirsyncv1alpha1.AccessChange{Granted: int32(sum.granted), Revoked: int32(sum.revoked), Time: &t}
 	}
 	st.NextReviewTime = nil
-	if !next.IsZero() {
-		t := metav1.NewTime(next)
+	if !res.next.IsZero() {
+		t := metav1.NewTime(res.next)
 		st.NextReviewTime = &t
 	}
-	if deferred > 0 && readyOf(acc) != nil {
+	if res.deferred > 0 && verdict.Ready(acc) != nil {
 		return
 	}
-	st.HeldRevocations = int32(held)
-	verdict.Set(acc, accessReady(problems), now)
+	st.HeldRevocations = int32(res.held)
+	verdict.Set(acc, accessReady(res.problems), now)
 }
 
-// markAccessSuspended sets Ready=False Suspended for the current generation and leaves everything else as it was.
-func markAccessSuspended(acc *dirsyncv1alpha1.DirectoryAccess, now time.Time) {
+// markSuspended sets Ready=False Suspended for the current generation (observedGeneration: suspension is
+// the verdict) and leaves everything else as it was.
+func markSuspended(acc *dirsyncv1alpha1.DirectoryAccess, now time.Time) {
 	acc.Status.ObservedGeneration = acc.Generation
 	verdict.Set(acc, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonSuspended,
 		Message: "spec.suspend is true: dirsync changes no RoleBinding, so nobody is granted and nobody, not even a leaver, is revoked. " +
 			"Set it to false to resume, or delete the DirectoryAccess to remove the access it gave."}, now)
+}
+
+// accessRequeue is the requeue for the next startDate/endDate boundary (a second after it, so that the
+// clock has passed it), or after retry while something is not permitted, whichever comes first.
+func accessRequeue(next time.Time, denied bool, retry time.Duration, now time.Time) ctrl.Result {
+	var after time.Duration
+	if !next.IsZero() {
+		after = next.Sub(now) + time.Second
+	}
+	if denied && (after == 0 || after > retry) {
+		after = retry
+	}
+	return ctrl.Result{RequeueAfter: after}
 }

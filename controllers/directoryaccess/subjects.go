@@ -228,7 +228,7 @@ func computeSubjects(acc *dirsyncv1alpha1.DirectoryAccess, st *subjectTemplate, 
 	}
 	for i := range users {
 		if s := subjects[i]; s != "" && len(owners[strings.ToLower(s)]) == 1 {
-			rep.classify(acc, &users[i], s, selected, now)
+			rep.weigh(acc, &users[i], s, selected, now)
 		}
 	}
 	slices.Sort(rep.conflicts)
@@ -255,8 +255,8 @@ func (rep *subjectReport) renderAll(st *subjectTemplate, selected map[string]boo
 	return subjects, owners
 }
 
-// classify records what person u, who alone renders subject s, means for the bindings.
-func (rep *subjectReport) classify(acc *dirsyncv1alpha1.DirectoryAccess, u *dirsyncv1alpha1.DirectoryUser, s string, selected map[string]bool, now time.Time) {
+// weigh records what person u, who alone renders subject s, means for the bindings.
+func (rep *subjectReport) weigh(acc *dirsyncv1alpha1.DirectoryAccess, u *dirsyncv1alpha1.DirectoryUser, s string, selected map[string]bool, now time.Time) {
 	active := u.Spec.State == dirsyncv1alpha1.UserStateActive
 	if acc.RevokeAtEndDate() && ended(u.Spec.EndDate, now) {
 		rep.endDated[s] = true

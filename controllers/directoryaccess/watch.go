@@ -20,7 +20,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -87,7 +86,7 @@ func readyChanged() predicate.Funcs {
 // was seen for dirsync_access_revocation_seconds.
 func (r *DirectoryAccessReconciler) accessesForUser(ctx context.Context, o client.Object) []reconcile.Request {
 	reqs := r.accessesForDirectoryObject(ctx, o)
-	now := time.Now()
+	now := r.Clock.Now()
 	for _, req := range reqs {
 		r.changes.note(req.NamespacedName, now)
 	}

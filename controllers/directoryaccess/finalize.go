@@ -1,0 +1,83 @@
+/*
+Copyright 2026 The dirsync Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package directoryaccess
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+)
+
+// ensureFinalizer adds the finalizer that lets dirsync delete the RoleBindings (in other namespaces,
+// so no ownerReference can) before the DirectoryAccess goes.
+func (r *DirectoryAccessReconciler) ensureFinalizer(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess) error {
+	if controllerutil.ContainsFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings) {
+		return nil
+	}
+	patch := client.MergeFrom(acc.DeepCopy())
+	controllerutil.AddFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings)
+	return r.Client.Patch(ctx, acc, patch)
+}
+
+// finalize deletes every RoleBinding of a deleted DirectoryAccess, then removes the finalizer. Where
+// dirsync may not delete, the DirectoryAccess stays with Ready=False NotPermitted naming the namespaces.
+func (r *DirectoryAccessReconciler) finalize(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, now time.Time) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings) {
+		return ctrl.Result{}, nil
+	}
+	existing, err := r.managedBindings(ctx, acc)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	var failed []string
+	for i := range existing {
+		if err := r.deleteBinding(ctx, &existing[i]); apierrors.IsForbidden(err) {
+			failed = append(failed, existing[i].Namespace)
+		} else if err != nil {
+			return ctrl.Result{}, fmt.Errorf("deleting RoleBinding %s/%s: %w", existing[i].Namespace, existing[i].Name, err)
+		}
+	}
+	if len(failed) > 0 {
+		slices.Sort(failed)
+		verdict.Set(acc, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonNotPermitted,
+			Message: "The DirectoryAccess is being deleted, but dirsync may not delete its RoleBindings in these namespaces: " + capList(failed, ", ") +
+				". Bind dirsync-access-grantor there again, or delete the RoleBindings labelled " + dirsyncv1alpha1.LabelAccess + "=" +
+				accessLabelValue(acc.Namespace, acc.Name) + " yourself."}, now)
+		return r.requeue(plan{}, true, time.Time{}, now), nil
+	}
+	patch := client.MergeFrom(acc.DeepCopy())
+	controllerutil.RemoveFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings)
+	if err := r.Client.Patch(ctx, acc, patch); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	forgetAccessMetrics(client.ObjectKeyFromObject(acc))
+	ctrl.LoggerFrom(ctx).Info("Deleted the RoleBindings of a deleted DirectoryAccess", "directoryAccess", klog.KObj(acc), "deleted", len(existing))
+	return ctrl.Result{}, nil
+}
