@@ -46,7 +46,7 @@ limitations under the License.
 // Run it through `make bench` (hack/bench.sh builds the binaries and the control plane's first),
 // or after `make build envtest`:
 //
-//	go run -tags dirsync_bench ./test/bench -sizes=1000,10000 -phases=sizes -out=bench/results.md
+//	go run -tags dirsync_bench ./bench -sizes=1000,10000 -phases=sizes -out=bench/results.md
 //
 // The manager is given a pass-through proxy in front of the fake as its endpoint, so that the
 // provider's share of each sync is timed inside that sync.
@@ -232,7 +232,7 @@ func preflight(cfg config) error {
 		}
 	}
 	if !breathehr.PacingDisabled() {
-		return fmt.Errorf("the bench needs Breathe HR's pacing off: build test/bench and the manager with -tags dirsync_bench "+
+		return fmt.Errorf("the bench needs Breathe HR's pacing off: build bench and the manager with -tags dirsync_bench "+
 			"and run with %s=1 (make bench does both)", "DIRSYNC_BENCH_UNPACED_PROVIDERS")
 	}
 	return nil

@@ -117,7 +117,7 @@ func renderReport(cfg config, res *results) string {
 	var b strings.Builder
 	m := res.Machine
 	fmt.Fprintf(&b, "# dirsync benchmark results\n\n")
-	fmt.Fprintf(&b, "Written by `make bench` (hack/bench.sh → test/bench) on %s: this run measured the phases %s in %s. "+
+	fmt.Fprintf(&b, "Written by `make bench` (hack/bench.sh → bench) on %s: this run measured the phases %s in %s. "+
 		"Every phase keeps its figures in `bench/results.json`; a run of some phases (`BENCH_PHASES`) leaves the others' as they were, "+
 		"and each section below says when it was measured and how busy the machine was then. "+
 		"One local control plane (`hack/control-plane.sh`) serves every phase; each phase writes into namespaces of its own, emptied afterwards. "+

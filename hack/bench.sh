@@ -2,7 +2,7 @@
 # Copyright 2026 The dirsync Authors.
 # SPDX-License-Identifier: Apache-2.0
 #
-# `make bench`: builds the manager and the benchmark (test/bench) with the dirsync_bench tag (so that
+# `make bench`: builds the manager and the benchmark (bench/, beside its results) with the dirsync_bench tag (so that
 # DIRSYNC_BENCH_UNPACED_PROVIDERS=1 turns Breathe HR pacing off against the fake; the shipped manager
 # cannot), and bin/fakehr, makes sure the control plane binaries are in bin/k8s (make envtest), then
 # runs the benchmark, which starts a local control plane (hack/control-plane.sh), bin/fakehr and the
@@ -12,8 +12,8 @@
 # is stopped when it ends, also on failure or Ctrl-C.
 #
 # Environment: BENCH_PHASES (sizes,access,defaults,many), BENCH_SIZES (1000,10000), BENCH_OUT
-# (bench/results.md), BENCH_ARGS (more flags of test/bench, e.g. "-noop-runs=5"; see go run
-# ./test/bench -help), BENCH_KEEP (non-empty: keep the state dir and logs), BENCH_TIMEOUT (100m),
+# (bench/results.md), BENCH_ARGS (more flags of the benchmark, e.g. "-noop-runs=5"; see go run
+# ./bench -help), BENCH_KEEP (non-empty: keep the state dir and logs), BENCH_TIMEOUT (100m),
 # ENVTEST_ASSETS / K8S_BIN_DIR (bin/k8s/1.37.2-<os>-<arch>), KUBECTL (kubectl).
 set -euo pipefail
 
@@ -30,7 +30,7 @@ STARTED=$SECONDS
 say() { echo "bench: $*" >&2; }
 
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/dirsync-bench.XXXXXX")
-# proc_stop: the control plane's process helper (test/bench writes manager.pid and fakehr.pid next
+# proc_stop: the control plane's process helper (the benchmark writes manager.pid and fakehr.pid next
 # to the control plane's pid files, and fleet/fakehr.pid for the many phase's fake, through test/utils).
 # shellcheck source=hack/control-plane.sh
 source hack/control-plane.sh
@@ -62,7 +62,7 @@ say "building the bench manager, bin/fakehr and the benchmark"
 mkdir -p bin
 go build -tags dirsync_bench -o "$STATE/manager" ./cmd/manager
 go build -o bin/fakehr ./cmd/fakehr
-go build -tags dirsync_bench -o "$STATE/bench" ./test/bench
+go build -tags dirsync_bench -o "$STATE/bench" ./bench
 export DIRSYNC_BENCH_UNPACED_PROVIDERS=1
 
 if ! hack/envtest.sh have "$ASSETS"; then
@@ -72,7 +72,7 @@ fi
 
 KEEP=()
 [[ -z ${BENCH_KEEP:-} ]] || KEEP=(-keep)
-say "running: test/bench -phases=$PHASES -sizes=$SIZES -out=$OUT ${BENCH_ARGS:-}"
+say "running: bench -phases=$PHASES -sizes=$SIZES -out=$OUT ${BENCH_ARGS:-}"
 # shellcheck disable=SC2086 # BENCH_ARGS is a list of flags
 "$STATE/bench" -phases="$PHASES" -sizes="$SIZES" -out="$OUT" -state-dir="$STATE/run" -timeout="$TIMEOUT" \
 	-manager="$STATE/manager" -fakehr=bin/fakehr -control-plane=hack/control-plane.sh "${KEEP[@]}" ${BENCH_ARGS:-} "$@"

@@ -18,7 +18,7 @@ limitations under the License.
 // with a log file and an optional pid file that are stopped (SIGTERM, then SIGKILL) when the test is
 // done and killed by the kernel if the test binary dies first, the local control plane of
 // hack/control-plane.sh behind a watchdog that stops it even then, and kubectl. The e2e tests
-// (test/e2e) and the benchmark (test/bench) use it; it follows kubebuilder's test/utils.
+// (test/e2e) and the benchmark (bench) use it; it follows kubebuilder's test/utils.
 //
 // It has no testing.T in its API and imports only the standard library, so a benchmark's main, a
 // TestMain and hack/cptool can all use it, and it builds in a second.

@@ -21,7 +21,7 @@ package breathehr
 import "os"
 
 // BenchUnpacedEnv is the environment variable that turns pacing off in a binary built with the
-// dirsync_bench tag: the benchmark's manager and test/bench, whose fake Breathe HR has no rate limit.
+// dirsync_bench tag: the benchmark's manager and bench, whose fake Breathe HR has no rate limit.
 // Without the tag this file is not compiled, and the shipped manager has no way to turn pacing off.
 const BenchUnpacedEnv = "DIRSYNC_BENCH_UNPACED_PROVIDERS"
 
