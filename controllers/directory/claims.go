@@ -17,6 +17,8 @@ limitations under the License.
 package directory
 
 import (
+	"slices"
+
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider"
 )
@@ -149,15 +151,7 @@ func (m *model) claimedMemberships(u *dirsyncv1alpha1.DirectoryUser, byKey map[g
 
 // sameNames reports whether the groups are, in order, the given names.
 func sameNames(groups []*dirsyncv1alpha1.DirectoryGroup, names []string) bool {
-	if len(groups) != len(names) {
-		return false
-	}
-	for i, g := range groups {
-		if g.Name != names[i] {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(groups, names, func(g *dirsyncv1alpha1.DirectoryGroup, name string) bool { return g.Name == name })
 }
 
 // userIndex is the Directory's users, as listed after the fetch, by name.

@@ -19,6 +19,7 @@ package directoryaccess
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -76,15 +77,11 @@ func bindingName(op bindingOp) string {
 	return op.existing.Name
 }
 
-// mergeMaps returns base with every key of over set to over's value.
+// mergeMaps returns a copy of base with every key of over set to over's value.
 func mergeMaps(base, over map[string]string) map[string]string {
 	out := make(map[string]string, len(base)+len(over))
-	for k, v := range base {
-		out[k] = v
-	}
-	for k, v := range over {
-		out[k] = v
-	}
+	maps.Copy(out, base)
+	maps.Copy(out, over)
 	return out
 }
 

@@ -302,23 +302,11 @@ func compareBinding(existing, desired *rbacv1.RoleBinding) bindingOp {
 		op.verb = verbCreate
 	case existing.RoleRef != desired.RoleRef:
 		op.verb = verbReplace
-	case !sameSubjects(existing.Subjects, desired.Subjects) || !hasAll(existing.Labels, desired.Labels) ||
+	case !slices.Equal(existing.Subjects, desired.Subjects) || !hasAll(existing.Labels, desired.Labels) ||
 		!hasAll(existing.Annotations, desired.Annotations):
 		op.verb = verbPatch
 	}
 	return op
-}
-
-func sameSubjects(a, b []rbacv1.Subject) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // hasAll reports whether have contains every key of want with the same value.
