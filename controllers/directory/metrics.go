@@ -129,8 +129,8 @@ func recordSync(dir *dirsyncv1alpha1.Directory, result string, duration time.Dur
 	syncDuration.WithLabelValues(dir.Namespace, dir.Name, p).Observe(duration.Seconds())
 }
 
-// observeProviderResponse counts one provider HTTP request.
-func observeProviderResponse(providerType string) func(code int) {
+// countProviderResponse counts one provider HTTP request.
+func countProviderResponse(providerType string) func(code int) {
 	return func(code int) {
 		label := "error"
 		if code > 0 {

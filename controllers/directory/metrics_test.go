@@ -30,7 +30,7 @@ func TestEveryMetricIsRegistered(t *testing.T) {
 	syncDuration.WithLabelValues("ns", "d", "BreatheHR")
 	usersGauge.WithLabelValues("ns", "d", "active")
 	groupsGauge.WithLabelValues("ns", "d")
-	observeProviderResponse("BreatheHR")(200)
+	countProviderResponse("BreatheHR")(200)
 	objectWrites.WithLabelValues("DirectoryUser", "create")
 	dir := testDirectory("")
 	dir.Namespace, dir.Name = "ns", "d"

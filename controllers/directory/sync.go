@@ -210,7 +210,7 @@ func (r *DirectoryReconciler) httpClient(t dirsyncv1alpha1.ProviderType) *http.C
 		return c.(*http.Client)
 	}
 	c, _ := r.httpClients.LoadOrStore(t, provider.NewHTTPClient(provider.HTTPOptions{
-		Timeout: r.ProviderTimeout, OnResponse: observeProviderResponse(string(t)),
+		Timeout: r.ProviderTimeout, OnResponse: countProviderResponse(string(t)),
 	}))
 	return c.(*http.Client)
 }
