@@ -17,10 +17,7 @@ limitations under the License.
 package directory
 
 import (
-	"net/http"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -83,62 +80,4 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-// writeCounter counts the manager's write requests (POST, PUT, PATCH, DELETE) to DirectoryUser and
-// DirectoryGroup objects, and to Directory status, by namespace.
-type writeCounter struct {
-	mu          sync.Mutex
-	byNamespace map[string]int
-	status      map[string]int
-}
-
-func (w *writeCounter) wrap(rt http.RoundTripper) http.RoundTripper {
-	return testenv.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		if req.Method != http.MethodGet {
-			if ns, ok := childNamespace(req.URL.Path); ok {
-				w.mu.Lock()
-				w.byNamespace[ns]++
-				w.mu.Unlock()
-			}
-			if ns, ok := directoryStatusNamespace(req.URL.Path); ok {
-				w.mu.Lock()
-				w.status[ns]++
-				w.mu.Unlock()
-			}
-		}
-		return rt.RoundTrip(req)
-	})
-}
-
-func (w *writeCounter) count(ns string) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.byNamespace[ns]
-}
-
-func (w *writeCounter) statusCount(ns string) int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.status[ns]
-}
-
-// directoryStatusNamespace parses /apis/dirsync.io/v1alpha1/namespaces/<ns>/directories/<name>/status.
-func directoryStatusNamespace(path string) (string, bool) {
-	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	if len(parts) == 8 && parts[0] == "apis" && parts[1] == "dirsync.io" && parts[3] == "namespaces" &&
-		parts[5] == "directories" && parts[7] == "status" {
-		return parts[4], true
-	}
-	return "", false
-}
-
-// childNamespace parses /apis/dirsync.io/v1alpha1/namespaces/<ns>/directory{users,groups}[/...].
-func childNamespace(path string) (string, bool) {
-	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	if len(parts) >= 6 && parts[0] == "apis" && parts[1] == "dirsync.io" && parts[3] == "namespaces" &&
-		(parts[5] == "directoryusers" || parts[5] == "directorygroups") {
-		return parts[4], true
-	}
-	return "", false
 }

@@ -14,6 +14,19 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
+// Package directoryaccess holds the DirectoryAccess reconciler, which keeps one RoleBinding per target
+// namespace whose subjects are the eligible members of the selected DirectoryGroups. Reconcile reads as a
+// table of contents; one reconcile that binds runs through an accessScope:
+//
+//   - I/O: observe.go (the planner's input from the cache), authorize.go (SelfSubjectAccessReviews
+//     before any write), apply.go (the writes and their Events), finalize.go (the finalizer), settle.go
+//     (whether revocations wait for the directory data to settle, on the injected clock), watch.go
+//     (indexes, predicates, event mapping), metrics.go;
+//   - pure, table-tested leaves that use nothing of the I/O files (TestPureFilesAreLeaves): subjects.go
+//     (the subject template, who is bound), plan.go (bindings, the revocation guard, the operations),
+//     names.go, status.go.
+//
+// It never imports the Directory controller; its stories (access_test.go) run one, end to end.
 package directoryaccess
 
 import (

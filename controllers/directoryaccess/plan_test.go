@@ -21,19 +21,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
-
-	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 // accDirectory is Directory hr/acme with the given Ready status and reason ("" status: no condition).
@@ -319,80 +315,5 @@ func TestSummarize(t *testing.T) {
 	if s.granted != 3 || s.revoked != 2 || s.writes != 3 || s.subjects != 3 || len(s.bindings) != 2 ||
 		s.bindings[0] != (dirsyncv1alpha1.AccessBinding{Namespace: "api", Name: accessBindingName(acc), Subjects: 1}) {
 		t.Errorf("summary %+v", s)
-	}
-}
-
-func TestAccessNamesAreValidAndDistinct(t *testing.T) {
-	long := strings.Repeat("a", 250)
-	tests := []struct{ ns, name string }{{"hr", "eng"}, {"hr", long}, {strings.Repeat("n", 63), long}, {"hr2", "eng"}, {"hr", "eng.x"}}
-	seenNames, seenLabels := map[string]bool{}, map[string]bool{}
-	for _, tt := range tests {
-		acc := &dirsyncv1alpha1.DirectoryAccess{ObjectMeta: metav1.ObjectMeta{Namespace: tt.ns, Name: tt.name}}
-		n, l := accessBindingName(acc), accessLabelValue(tt.ns, tt.name)
-		if errs := validation.IsDNS1123Subdomain(n); len(errs) > 0 || len(n) > 63 {
-			t.Errorf("binding name %q: %v", n, errs)
-		}
-		if errs := validation.IsValidLabelValue(l); len(errs) > 0 {
-			t.Errorf("label value %q: %v", l, errs)
-		}
-		if seenNames[n] || seenLabels[l] {
-			t.Errorf("%s/%s: name %q or label %q is not distinct", tt.ns, tt.name, n, l)
-		}
-		seenNames[n], seenLabels[l] = true, true
-	}
-	if got := accessLabelValue("hr", "eng"); got != "hr.eng" {
-		t.Errorf("label value %q, want hr.eng (the contract's <namespace>.<name>)", got)
-	}
-}
-
-func TestAccessReadyOrdersProblems(t *testing.T) {
-	c := accessReady([]problem{{dirsyncv1alpha1.ReasonSubjectConflict, "conflict."}, {dirsyncv1alpha1.ReasonNotPermitted, "denied."}})
-	if c.Status != metav1.ConditionFalse || c.Reason != dirsyncv1alpha1.ReasonNotPermitted || c.Message != "denied. Also: conflict." {
-		t.Errorf("Ready = %+v", c)
-	}
-	if c := accessReady(nil); c.Status != metav1.ConditionTrue || c.Reason != dirsyncv1alpha1.ReasonBound {
-		t.Errorf("Ready without problems = %+v", c)
-	}
-	for reason := range problemPriority {
-		if reason == "" {
-			t.Error("empty reason in problemPriority")
-		}
-	}
-}
-
-func TestAccessRequeue(t *testing.T) {
-	next := accessNow.Add(3 * time.Hour)
-	tests := []struct {
-		name   string
-		next   time.Time
-		denied bool
-		want   time.Duration
-	}{
-		{name: "nothing scheduled", want: 0},
-		{name: "a boundary in 3h", next: next, want: 3*time.Hour + time.Second},
-		{name: "not permitted: soon", denied: true, want: defaultNotPermittedRetry},
-		{name: "not permitted and a boundary: the sooner", next: next, denied: true, want: defaultNotPermittedRetry},
-		{name: "not permitted and a boundary in 2s", next: accessNow.Add(2 * time.Second), denied: true, want: 3 * time.Second},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := accessRequeue(tt.next, tt.denied, defaultNotPermittedRetry, accessNow).RequeueAfter; got != tt.want {
-				t.Errorf("RequeueAfter %s, want %s", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestMarkReconciledKeepsTheGuardsVerdictWhileRevocationsWait(t *testing.T) {
-	acc := accAccess()
-	held := []problem{{dirsyncv1alpha1.ReasonRevocationHeld, "held."}}
-	markReconciled(acc, reconcileResult{problems: held, summary: accessSummary{subjects: 10}, held: 6}, accessNow)
-	markReconciled(acc, reconcileResult{summary: accessSummary{subjects: 10}, deferred: 6}, accessNow.Add(time.Minute)) // waiting: no verdict
-	if c := verdict.Ready(acc); c.Reason != dirsyncv1alpha1.ReasonRevocationHeld || acc.Status.HeldRevocations != 6 {
-		t.Errorf("while revocations wait: Ready %s, heldRevocations %d; want RevocationHeld and 6 kept", c.Reason, acc.Status.HeldRevocations)
-	}
-	markReconciled(acc, reconcileResult{summary: accessSummary{subjects: 4}}, accessNow.Add(2*time.Minute)) // let through
-	if c := verdict.Ready(acc); c.Reason != dirsyncv1alpha1.ReasonBound || acc.Status.HeldRevocations != 0 || acc.Status.Subjects != 4 {
-		t.Errorf("after the verdict: Ready %s, heldRevocations %d, subjects %d", c.Reason, acc.Status.HeldRevocations, acc.Status.Subjects)
 	}
 }

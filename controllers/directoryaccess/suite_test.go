@@ -19,12 +19,8 @@ package directoryaccess
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -150,50 +146,4 @@ func installAccessConfig(admin client.Client) error {
 		}
 	}
 	return nil
-}
-
-// shiftClock is the real clock moved by an offset a test sets: the controller's requeue timers run on
-// real time, so a test that needs a date boundary puts "now" a few seconds before it.
-type shiftClock struct{ offset atomic.Int64 }
-
-func (c *shiftClock) Now() time.Time                  { return time.Now().Add(time.Duration(c.offset.Load())).UTC() }
-func (c *shiftClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
-
-// setNow makes Now() return t now (and t+d after d).
-func (c *shiftClock) setNow(t time.Time) { c.offset.Store(int64(time.Until(t))) }
-func (c *shiftClock) reset()             { c.offset.Store(0) }
-
-// rbacWriteCounter counts the access manager's write requests to RoleBindings by namespace, and its
-// SelfSubjectAccessReviews.
-type rbacWriteCounter struct {
-	mu          sync.Mutex
-	byNamespace map[string]int
-	reviews     int
-}
-
-func (w *rbacWriteCounter) wrap(rt http.RoundTripper) http.RoundTripper {
-	return testenv.RoundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		if req.Method != http.MethodGet {
-			parts := strings.Split(strings.TrimPrefix(req.URL.Path, "/"), "/")
-			w.mu.Lock()
-			switch {
-			case len(parts) >= 6 && parts[1] == rbacv1.GroupName && parts[3] == "namespaces" && parts[5] == "rolebindings":
-				w.byNamespace[parts[4]]++
-			case strings.HasSuffix(req.URL.Path, "/selfsubjectaccessreviews"):
-				w.reviews++
-			}
-			w.mu.Unlock()
-		}
-		return rt.RoundTrip(req)
-	})
-}
-
-// snapshot returns the writes to RoleBindings in namespaces and the reviews so far.
-func (w *rbacWriteCounter) snapshot(namespaces ...string) (writes, reviews int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, ns := range namespaces {
-		writes += w.byNamespace[ns]
-	}
-	return writes, w.reviews
 }
