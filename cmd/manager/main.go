@@ -137,7 +137,7 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
 	}
-	r := &directory.DirectoryReconciler{
+	r := &directory.Reconciler{
 		Client:                 mgr.GetClient(),
 		APIReader:              mgr.GetAPIReader(),
 		Scheme:                 mgr.GetScheme(),
@@ -152,7 +152,7 @@ func run(o options) error {
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Directory controller: %w", err)
 	}
-	if err := (&directoryaccess.DirectoryAccessReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
+	if err := (&directoryaccess.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
 		Recorder: mgr.GetEventRecorder("dirsync"), WatchNamespaces: watchNamespaces(o)}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the DirectoryAccess controller: %w", err)
 	}

@@ -36,7 +36,7 @@ const defaultWriteWorkers = 8
 // apply sends the plan's writes with bounded parallelism, one request each. Every op is attempted; ok[i]
 // says whether op i succeeded, and the error (an *applyError) counts the failures. progress, when not
 // nil, is called after each write with how many are done.
-func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Directory, p childPlan, progress func(done int)) (ok []bool, err error) {
+func (r *Reconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Directory, p childPlan, progress func(done int)) (ok []bool, err error) {
 	ok = make([]bool, len(p.ops))
 	workers := r.WriteWorkers
 	if workers <= 0 {
@@ -84,7 +84,7 @@ func (r *DirectoryReconciler) apply(ctx context.Context, dir *dirsyncv1alpha1.Di
 }
 
 // write sends one op as one request.
-func (r *DirectoryReconciler) write(ctx context.Context, dir *dirsyncv1alpha1.Directory, o childOp) error {
+func (r *Reconciler) write(ctx context.Context, dir *dirsyncv1alpha1.Directory, o childOp) error {
 	if o.obj != nil {
 		compact.OwnMeta(o.obj)
 	}
@@ -117,7 +117,7 @@ func (r *DirectoryReconciler) write(ctx context.Context, dir *dirsyncv1alpha1.Di
 
 // createTaken explains a create that found its name taken although the cache did not show it: another
 // owner's object (the next sync, with the cache caught up, picks a free name) or our own not yet seen.
-func (r *DirectoryReconciler) createTaken(ctx context.Context, dir *dirsyncv1alpha1.Directory, desired child) error {
+func (r *Reconciler) createTaken(ctx context.Context, dir *dirsyncv1alpha1.Directory, desired child) error {
 	live := desired.DeepCopyObject().(child)
 	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), live); err != nil {
 		return r.wrapWrite(err, "reading", desired)
@@ -130,7 +130,7 @@ func (r *DirectoryReconciler) createTaken(ctx context.Context, dir *dirsyncv1alp
 }
 
 // kindOf is the object's kind, from the scheme.
-func (r *DirectoryReconciler) kindOf(o client.Object) string {
+func (r *Reconciler) kindOf(o client.Object) string {
 	gvk, err := apiutil.GVKForObject(o, r.Scheme)
 	if err != nil {
 		return fmt.Sprintf("%T", o)
@@ -138,11 +138,11 @@ func (r *DirectoryReconciler) kindOf(o client.Object) string {
 	return gvk.Kind
 }
 
-func (r *DirectoryReconciler) countWrite(o client.Object, verb string) {
+func (r *Reconciler) countWrite(o client.Object, verb string) {
 	objectWrites.WithLabelValues(r.kindOf(o), verb).Inc()
 }
 
-func (r *DirectoryReconciler) wrapWrite(err error, doing string, o client.Object) error {
+func (r *Reconciler) wrapWrite(err error, doing string, o client.Object) error {
 	if err == nil {
 		return nil
 	}

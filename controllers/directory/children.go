@@ -31,7 +31,7 @@ import (
 )
 
 // listChildren lists, from the cache and without copying, the users and groups this Directory controls.
-func (r *DirectoryReconciler) listChildren(ctx context.Context, dir *dirsyncv1alpha1.Directory) (children, error) {
+func (r *Reconciler) listChildren(ctx context.Context, dir *dirsyncv1alpha1.Directory) (children, error) {
 	users, own, err := listControlled(ctx, r, dir, &dirsyncv1alpha1.DirectoryUser{}, &dirsyncv1alpha1.DirectoryUserList{})
 	if err != nil {
 		return children{}, fmt.Errorf("listing DirectoryUsers: %w", err)
@@ -48,7 +48,7 @@ func (r *DirectoryReconciler) listChildren(ctx context.Context, dir *dirsyncv1al
 type indexedInformer interface{ GetIndexer() toolscache.Indexer }
 
 // store is the manager cache's store of kind's objects when it can be read directly, else nil.
-func (r *DirectoryReconciler) store(ctx context.Context, kind client.Object) (toolscache.Indexer, error) {
+func (r *Reconciler) store(ctx context.Context, kind client.Object) (toolscache.Indexer, error) {
 	if r.informers == nil {
 		return nil, nil
 	}
@@ -68,7 +68,7 @@ func (r *DirectoryReconciler) store(ctx context.Context, kind client.Object) (to
 // limited to one object, still runs first: it waits, as every read through the manager's client does,
 // until the cache has seen this process's own writes. Without a store to read (see store) it lists the
 // usual way, and own is false: the objects are copies, made for this list.
-func listControlled[P child](ctx context.Context, r *DirectoryReconciler, dir *dirsyncv1alpha1.Directory, kind P, list client.ObjectList) (objs []P, own bool, err error) {
+func listControlled[P child](ctx context.Context, r *Reconciler, dir *dirsyncv1alpha1.Directory, kind P, list client.ObjectList) (objs []P, own bool, err error) {
 	sel := []client.ListOption{client.InNamespace(dir.Namespace), client.MatchingLabels{dirsyncv1alpha1.LabelDirectory: dir.Name}, client.UnsafeDisableDeepCopy}
 	store, err := r.store(ctx, kind)
 	if err != nil {
@@ -101,7 +101,7 @@ func listControlled[P child](ctx context.Context, r *DirectoryReconciler, dir *d
 
 // names maps every employee and group of the model to its object name (see nameObjects). The namespace
 // is listed for names taken by others only when a new object needs a name.
-func (r *DirectoryReconciler) names(ctx context.Context, dir *dirsyncv1alpha1.Directory, m model, ch children) (objectNames, error) {
+func (r *Reconciler) names(ctx context.Context, dir *dirsyncv1alpha1.Directory, m model, ch children) (objectNames, error) {
 	var listErr error
 	lazy := func(list client.ObjectList) func(string) bool {
 		var taken func(string) bool
@@ -121,7 +121,7 @@ func (r *DirectoryReconciler) names(ctx context.Context, dir *dirsyncv1alpha1.Di
 
 // takenNames returns a predicate over the names of objects of the list's kind, in the Directory's
 // namespace, that the Directory does not control (another Directory's, or anyone's).
-func (r *DirectoryReconciler) takenNames(ctx context.Context, dir *dirsyncv1alpha1.Directory, list client.ObjectList) (func(string) bool, error) {
+func (r *Reconciler) takenNames(ctx context.Context, dir *dirsyncv1alpha1.Directory, list client.ObjectList) (func(string) bool, error) {
 	if err := r.Client.List(ctx, list, client.InNamespace(dir.Namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing names in namespace %s: %w", dir.Namespace, err)
 	}
@@ -139,7 +139,7 @@ func (r *DirectoryReconciler) takenNames(ctx context.Context, dir *dirsyncv1alph
 }
 
 // ownerRef is the controller ownerReference every child gets, with the Directory's kind from the scheme.
-func (r *DirectoryReconciler) ownerRef(dir *dirsyncv1alpha1.Directory) (metav1.OwnerReference, error) {
+func (r *Reconciler) ownerRef(dir *dirsyncv1alpha1.Directory) (metav1.OwnerReference, error) {
 	gvk, err := apiutil.GVKForObject(dir, r.Scheme)
 	if err != nil {
 		return metav1.OwnerReference{}, err

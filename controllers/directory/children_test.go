@@ -44,7 +44,7 @@ func TestListChildrenReadsTheCacheWithoutCopying(t *testing.T) {
 	must(t, err)
 	again, err := suiteReconciler.listChildren(h.Ctx, dir)
 	must(t, err)
-	listed := &DirectoryReconciler{Client: suiteReconciler.Client} // no informers: a client List
+	listed := &Reconciler{Client: suiteReconciler.Client} // no informers: a client List
 	copies, err := listed.listChildren(h.Ctx, dir)
 	must(t, err)
 

@@ -59,8 +59,8 @@ import (
 // secretNameIndex indexes Directories by spec.credentialsSecretRef.name.
 const secretNameIndex = "spec.credentialsSecretRef.name"
 
-// DirectoryReconciler syncs a Directory's HR system into DirectoryUser and DirectoryGroup objects.
-type DirectoryReconciler struct {
+// Reconciler syncs a Directory's HR system into DirectoryUser and DirectoryGroup objects.
+type Reconciler struct {
 	// Client reads from the manager's cache and writes to the API server.
 	Client client.Client
 	// APIReader reads the credentials Secret uncached, by name.
@@ -98,7 +98,7 @@ type DirectoryReconciler struct {
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile syncs one Directory when its schedule says so, and otherwise only requeues for the next sync.
-func (r *DirectoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	dir := &dirsyncv1alpha1.Directory{}
 	if err := r.Client.Get(ctx, req.NamespacedName, dir); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -131,7 +131,7 @@ func (r *DirectoryReconciler) Reconcile(ctx context.Context, req ctrl.Request) (
 
 // secretVersion is the credentials Secret's resourceVersion from the metadata-only cache, or "" when
 // it does not exist. Secret data is never cached; it is read by name when a sync runs.
-func (r *DirectoryReconciler) secretVersion(ctx context.Context, dir *dirsyncv1alpha1.Directory) (string, error) {
+func (r *Reconciler) secretVersion(ctx context.Context, dir *dirsyncv1alpha1.Directory) (string, error) {
 	meta := &metav1.PartialObjectMetadata{}
 	meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
 	key := types.NamespacedName{Namespace: dir.Namespace, Name: dir.Spec.CredentialsSecretRef.Name}
@@ -144,14 +144,14 @@ func (r *DirectoryReconciler) secretVersion(ctx context.Context, dir *dirsyncv1a
 // writeStatus records the Directory's gauges and writes its status once, only when it changed, as a
 // merge patch from base (verdict.PatchStatus). The manager's client has read-your-writes consistency on,
 // so the next reconcile sees this status, not a stale one.
-func (r *DirectoryReconciler) writeStatus(ctx context.Context, base, dir *dirsyncv1alpha1.Directory, reconcileErr error) error {
+func (r *Reconciler) writeStatus(ctx context.Context, base, dir *dirsyncv1alpha1.Directory, reconcileErr error) error {
 	recordDirectory(dir)
 	return verdict.PatchStatus(ctx, r.Client, base, dir, func(d *dirsyncv1alpha1.Directory) any { return &d.Status }, reconcileErr)
 }
 
 // SetupWithManager watches Directories (spec and annotation changes only, so status writes don't wake
 // it), their users and groups, and the metadata of Secrets, mapped to the Directories that use them.
-func (r *DirectoryReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &dirsyncv1alpha1.Directory{}, secretNameIndex,
 		func(o client.Object) []string {
 			return []string{o.(*dirsyncv1alpha1.Directory).Spec.CredentialsSecretRef.Name}
@@ -178,7 +178,7 @@ func (r *DirectoryReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // directoriesForSecret maps a Secret event to the Directories in its namespace that reference it.
-func (r *DirectoryReconciler) directoriesForSecret(ctx context.Context, secret client.Object) []reconcile.Request {
+func (r *Reconciler) directoriesForSecret(ctx context.Context, secret client.Object) []reconcile.Request {
 	var list dirsyncv1alpha1.DirectoryList
 	if err := r.Client.List(ctx, &list, client.InNamespace(secret.GetNamespace()),
 		client.MatchingFields{secretNameIndex: secret.GetName()}); err != nil {

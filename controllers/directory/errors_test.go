@@ -99,7 +99,7 @@ func TestReasonForEveryProviderError(t *testing.T) {
 				srv.InjectFault(fakehr.Fault{Kind: kind, Delay: 5 * time.Second, Message: "Unexpected failure: please try later"})
 				dir := testDirectory("")
 				dir.Spec.Provider, dir.Spec.Endpoint = pc.Provider, srv.URL()
-				r := &DirectoryReconciler{Providers: directorytest.Providers(), Clock: clocktesting.NewFakeClock(timeZero),
+				r := &Reconciler{Providers: directorytest.Providers(), Clock: clocktesting.NewFakeClock(timeZero),
 					AllowInsecureEndpoints: true, ProviderTimeout: 500 * time.Millisecond}
 				snap, err := r.fetch(t.Context(), dir, srv.APIKey(), nil, nil)
 				if err == nil && snap != nil {
@@ -130,7 +130,7 @@ func TestReasonForEveryProviderError(t *testing.T) {
 		t.Run("factory/"+name, func(t *testing.T) {
 			dir := testDirectory("")
 			dir.Spec.Endpoint = tc.endpoint
-			r := &DirectoryReconciler{Providers: directorytest.Providers(), Clock: clocktesting.NewFakeClock(timeZero)}
+			r := &Reconciler{Providers: directorytest.Providers(), Clock: clocktesting.NewFakeClock(timeZero)}
 			_, err := r.fetch(t.Context(), dir, tc.key, nil, nil)
 			f := reasonFor(err, dir, tc.key)
 			if err == nil || f.unclassified || f.reason != tc.want || strings.Contains(f.message, "invalid response") {

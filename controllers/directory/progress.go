@@ -41,7 +41,7 @@ const defaultProgressEvery = 5 * time.Second
 // patch moves what the server has (published), which stop returns: the reconcile's final status patch
 // starts from it, so that it sets Syncing=False over what the server has.
 type progress struct {
-	r   *DirectoryReconciler
+	r   *Reconciler
 	ctx context.Context
 	// published is the Directory as the server has it: a copy of the reconcile's base, with the status
 	// each mid-sync patch wrote. Only the publishing goroutine changes it, until stop returns it.
@@ -56,7 +56,7 @@ type progress struct {
 
 // startProgress starts publishing for a sync of the Directory whose state on the server is base (which
 // it does not change).
-func (r *DirectoryReconciler) startProgress(ctx context.Context, base *dirsyncv1alpha1.Directory) *progress {
+func (r *Reconciler) startProgress(ctx context.Context, base *dirsyncv1alpha1.Directory) *progress {
 	every := r.ProgressEvery
 	if every <= 0 {
 		every = defaultProgressEvery

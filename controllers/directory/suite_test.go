@@ -35,8 +35,8 @@ import (
 // every test in this package. Tests assert through k8sClient, which reads the API server directly.
 var (
 	k8sClient       client.Client
-	mgrClient       client.Client        // the manager's cached client
-	suiteReconciler *DirectoryReconciler // the suite manager's Directory controller
+	mgrClient       client.Client // the manager's cached client
+	suiteReconciler *Reconciler   // the suite manager's Directory controller
 	// watchClient watches objects for tests that must see every state, not poll.
 	watchClient client.WithWatch
 	testClock   = clocktesting.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
@@ -65,7 +65,7 @@ func startSuite(s *testenv.Suite) (func(), error) {
 	mgrCfg.Wrap(writes.wrap)
 	return testenv.StartManager(mgrCfg, s.Scheme, func(mgr ctrl.Manager) error {
 		mgrClient = mgr.GetClient()
-		suiteReconciler = &DirectoryReconciler{
+		suiteReconciler = &Reconciler{
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: s.Scheme,
 			Providers: directorytest.Providers(), Clock: testClock, Recorder: mgr.GetEventRecorder("dirsync"),
 			AllowInsecureEndpoints: true, ProviderTimeout: 2 * time.Second, MaxConcurrentSyncs: 2, WriteWorkers: 8,

@@ -58,7 +58,7 @@ type syncScope struct {
 // write the difference (or, in dry run, only report it). Every attempt ends with a Ready condition that
 // says what happened; a failure of any kind backs off on the Directory's own schedule, so nothing
 // falls through to a workqueue retry that would call the provider every few seconds.
-func (r *DirectoryReconciler) sync(s *syncScope) {
+func (r *Reconciler) sync(s *syncScope) {
 	prevReason := readyReason(s.dir)
 	markAttempt(s.dir, s.secretVersion, s.now)
 	out, err := r.readAndApply(s)
@@ -80,7 +80,7 @@ func (r *DirectoryReconciler) sync(s *syncScope) {
 
 // failed records a failed attempt: Ready=False with the reason and backoff, the metrics, a Warning
 // Event when the reason changed, and one log line.
-func (r *DirectoryReconciler) failed(s *syncScope, out syncOutcome, err error, prevReason string) {
+func (r *Reconciler) failed(s *syncScope, out syncOutcome, err error, prevReason string) {
 	f := reasonFor(err, s.dir, s.apiKey)
 	if out.counted {
 		setCounts(s.dir, out)
@@ -96,7 +96,7 @@ func (r *DirectoryReconciler) failed(s *syncScope, out syncOutcome, err error, p
 }
 
 // readAndApply reads the key, then the provider, and applies what it read.
-func (r *DirectoryReconciler) readAndApply(s *syncScope) (syncOutcome, error) {
+func (r *Reconciler) readAndApply(s *syncScope) (syncOutcome, error) {
 	var err error
 	if s.apiKey, err = r.readAPIKey(s.ctx, s.dir); err != nil {
 		return syncOutcome{}, err
@@ -111,7 +111,7 @@ func (r *DirectoryReconciler) readAndApply(s *syncScope) (syncOutcome, error) {
 
 // announce emits the Events of a sync that read the provider: a Warning when the guard starts holding,
 // a Normal summary when something changed, the dry-run plan once per distinct plan.
-func (r *DirectoryReconciler) announce(dir *dirsyncv1alpha1.Directory, out syncOutcome, reason, prevReason string) {
+func (r *Reconciler) announce(dir *dirsyncv1alpha1.Directory, out syncOutcome, reason, prevReason string) {
 	switch {
 	case out.plan != nil:
 		if out.newPlan {
@@ -129,7 +129,7 @@ func (r *DirectoryReconciler) announce(dir *dirsyncv1alpha1.Directory, out syncO
 
 // readAPIKey reads the credentials Secret by name, uncached, and returns the key's value. The value
 // lives only for this sync.
-func (r *DirectoryReconciler) readAPIKey(ctx context.Context, dir *dirsyncv1alpha1.Directory) (string, error) {
+func (r *Reconciler) readAPIKey(ctx context.Context, dir *dirsyncv1alpha1.Directory) (string, error) {
 	ref := dir.Spec.CredentialsSecretRef
 	key := ref.KeyOrDefault()
 	secret := &corev1.Secret{}
@@ -155,7 +155,7 @@ func (r *DirectoryReconciler) readAPIKey(ctx context.Context, dir *dirsyncv1alph
 // fetchAndApply reads the whole directory from the provider, then materializes it. When the cache's own
 // objects can be read, the employees whose users are already up to date are claimed as they arrive (see
 // newClaimer), so that the snapshot holds only what changed.
-func (r *DirectoryReconciler) fetchAndApply(s *syncScope) (syncOutcome, error) {
+func (r *Reconciler) fetchAndApply(s *syncScope) (syncOutcome, error) {
 	name := providerName(s.dir.Spec.Provider)
 	s.progress.set(dirsyncv1alpha1.ReasonReadingProvider, "Reading "+name+".")
 	var claim func(*provider.Employee) bool
@@ -184,7 +184,7 @@ func (r *DirectoryReconciler) fetchAndApply(s *syncScope) (syncOutcome, error) {
 
 // fetch builds the provider client for one sync and reads the whole directory.
 // progress, when not nil, hears how many pages were read; claim, when not nil, is offered each employee.
-func (r *DirectoryReconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, progress func(done, total int),
+func (r *Reconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, progress func(done, total int),
 	claim func(*provider.Employee) bool) (*provider.Snapshot, error) {
 	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Progress: progress, Claim: claim}
 	if dir.Spec.Endpoint != "" {
@@ -205,7 +205,7 @@ func (r *DirectoryReconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Di
 }
 
 // httpClient returns the shared, instrumented HTTP client for one provider type.
-func (r *DirectoryReconciler) httpClient(t dirsyncv1alpha1.ProviderType) *http.Client {
+func (r *Reconciler) httpClient(t dirsyncv1alpha1.ProviderType) *http.Client {
 	if c, ok := r.httpClients.Load(t); ok {
 		return c.(*http.Client)
 	}
@@ -217,7 +217,7 @@ func (r *DirectoryReconciler) httpClient(t dirsyncv1alpha1.ProviderType) *http.C
 
 // materialize turns the snapshot into objects, finds what departed, lets the deletion guard (and an
 // approval) decide on deletions, and writes only the difference — or, in dry run, reports it.
-func (r *DirectoryReconciler) materialize(s *syncScope, snap *provider.Snapshot, cl *claims) (syncOutcome, error) {
+func (r *Reconciler) materialize(s *syncScope, snap *provider.Snapshot, cl *claims) (syncOutcome, error) {
 	m, err := buildModel(s.dir, snap, cl)
 	if err != nil {
 		return syncOutcome{}, err
@@ -247,7 +247,7 @@ func (r *DirectoryReconciler) materialize(s *syncScope, snap *provider.Snapshot,
 }
 
 // answerApproval emits the Event that answers an approval of held deletions (see decideGuard).
-func (r *DirectoryReconciler) answerApproval(dir *dirsyncv1alpha1.Directory, g guardDecision) {
+func (r *Reconciler) answerApproval(dir *dirsyncv1alpha1.Directory, g guardDecision) {
 	switch g.approval {
 	case approvalNotNeeded:
 		r.Recorder.Eventf(dir, nil, corev1.EventTypeWarning, "ApprovalNotNeeded", "Approve",

@@ -35,7 +35,7 @@ import (
 
 // applyOps writes the plan: creates, merge patches (subjects, labels, annotations), deletes with a UID
 // precondition, and delete-then-create where the roleRef changed. It returns what the plan leaves behind.
-func (r *DirectoryAccessReconciler) applyOps(ctx context.Context, ops []bindingOp) (accessSummary, error) {
+func (r *Reconciler) applyOps(ctx context.Context, ops []bindingOp) (accessSummary, error) {
 	sum := summarize(ops)
 	for _, op := range ops {
 		var err error
@@ -65,7 +65,7 @@ func (r *DirectoryAccessReconciler) applyOps(ctx context.Context, ops []bindingO
 	return sum, nil
 }
 
-func (r *DirectoryAccessReconciler) deleteBinding(ctx context.Context, rb *rbacv1.RoleBinding) error {
+func (r *Reconciler) deleteBinding(ctx context.Context, rb *rbacv1.RoleBinding) error {
 	uid := rb.UID
 	return client.IgnoreNotFound(r.Client.Delete(ctx, rb.DeepCopy(), client.Preconditions{UID: &uid}))
 }
@@ -87,7 +87,7 @@ func mergeMaps(base, over map[string]string) map[string]string {
 
 // recordEvents emits one Normal event per reconcile that changed RoleBindings, and one Warning when
 // Ready turns False or changes reason.
-func (r *DirectoryAccessReconciler) recordEvents(acc, before *dirsyncv1alpha1.DirectoryAccess, sum accessSummary, p plan) {
+func (r *Reconciler) recordEvents(acc, before *dirsyncv1alpha1.DirectoryAccess, sum accessSummary, p plan) {
 	if sum.granted+sum.revoked > 0 {
 		r.Recorder.Eventf(acc, nil, corev1.EventTypeNormal, "AccessChanged", "Bind",
 			"Granted %d and revoked %d subjects over %d RoleBindings; %d subjects bound", sum.granted, sum.revoked, sum.writes, sum.subjects)

@@ -35,7 +35,7 @@ import (
 // no RoleBinding it would create exists without its label. When anything is out of reach, the plan
 // grants nothing anywhere and only revokes where it may (revocationsOnly); the problems say where.
 // A plan without writes asks nothing, so an unchanged DirectoryAccess costs no request.
-func (r *DirectoryAccessReconciler) authorize(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, p plan) ([]bindingOp, []problem, error) {
+func (r *Reconciler) authorize(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, p plan) ([]bindingOp, []problem, error) {
 	if summarize(p.ops).writes == 0 && !p.denied {
 		return p.ops, nil, nil
 	}
@@ -69,7 +69,7 @@ func (r *DirectoryAccessReconciler) authorize(ctx context.Context, acc *dirsyncv
 }
 
 // missingPermissions lists, as one sentence, what dirsync lacks to carry out op, or nil.
-func (r *DirectoryAccessReconciler) missingPermissions(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, op bindingOp) ([]string, error) {
+func (r *Reconciler) missingPermissions(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, op bindingOp) ([]string, error) {
 	role := strings.ToLower(string(acc.Spec.RoleRef.Kind)) + "s"
 	checks := map[string][2]string{ // verb → resource, name
 		verbCreate: {"rolebindings", ""}, verbPatch: {"rolebindings", ""}, verbDelete: {"rolebindings", ""}, "bind": {role, acc.Spec.RoleRef.Name}}
@@ -106,7 +106,7 @@ func (r *DirectoryAccessReconciler) missingPermissions(ctx context.Context, acc 
 
 // foreignBinding reports, as one sentence, a RoleBinding with the name dirsync wants that it did not
 // create (it is not in the label-filtered cache, so it is read directly), or nil.
-func (r *DirectoryAccessReconciler) foreignBinding(ctx context.Context, desired *rbacv1.RoleBinding) ([]string, error) {
+func (r *Reconciler) foreignBinding(ctx context.Context, desired *rbacv1.RoleBinding) ([]string, error) {
 	var rb rbacv1.RoleBinding
 	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), &rb)
 	switch {

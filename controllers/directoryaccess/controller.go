@@ -62,9 +62,9 @@ const (
 	revocationSettle = time.Second
 )
 
-// DirectoryAccessReconciler keeps, for each DirectoryAccess, one RoleBinding per target namespace
+// Reconciler keeps, for each DirectoryAccess, one RoleBinding per target namespace
 // whose subjects are exactly the eligible members of the selected DirectoryGroups.
-type DirectoryAccessReconciler struct {
+type Reconciler struct {
 	// Client reads from the manager's cache (RoleBindings: only those labelled managed-by=dirsync)
 	// and writes to the API server.
 	Client client.Client
@@ -98,7 +98,7 @@ type DirectoryAccessReconciler struct {
 
 // Reconcile recomputes a DirectoryAccess's RoleBindings in full from the directory data and writes
 // only those that differ.
-func (r *DirectoryAccessReconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.Result, retErr error) {
 	acc := &dirsyncv1alpha1.DirectoryAccess{}
 	if err := r.Client.Get(ctx, req.NamespacedName, acc); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -143,7 +143,7 @@ type accessScope struct {
 
 // bind plans the RoleBindings from the directory data, checks that dirsync may write them, writes the
 // difference and records the verdict.
-func (r *DirectoryAccessReconciler) bind(s *accessScope) (ctrl.Result, error) {
+func (r *Reconciler) bind(s *accessScope) (ctrl.Result, error) {
 	in, err := r.observe(s.ctx, s.acc)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -171,7 +171,7 @@ func (r *DirectoryAccessReconciler) bind(s *accessScope) (ctrl.Result, error) {
 
 // SetupWithManager watches DirectoryAccesses (spec changes and deletion), the DirectoryUsers, DirectoryGroups
 // and Directories they read, the RoleBindings they manage (label-filtered cache), and Namespaces (labels).
-func (r *DirectoryAccessReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := indexAccessFields(context.Background(), mgr.GetFieldIndexer()); err != nil {
 		return err
 	}

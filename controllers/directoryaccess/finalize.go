@@ -37,7 +37,7 @@ import (
 
 // ensureFinalizer adds the finalizer that lets dirsync delete the RoleBindings (in other namespaces,
 // so no ownerReference can) before the DirectoryAccess goes.
-func (r *DirectoryAccessReconciler) ensureFinalizer(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess) error {
+func (r *Reconciler) ensureFinalizer(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess) error {
 	if controllerutil.ContainsFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings) {
 		return nil
 	}
@@ -48,7 +48,7 @@ func (r *DirectoryAccessReconciler) ensureFinalizer(ctx context.Context, acc *di
 
 // finalize deletes every RoleBinding of a deleted DirectoryAccess, then removes the finalizer. Where
 // dirsync may not delete, the DirectoryAccess stays with Ready=False NotPermitted naming the namespaces.
-func (r *DirectoryAccessReconciler) finalize(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, now time.Time) (ctrl.Result, error) {
+func (r *Reconciler) finalize(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, now time.Time) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings) {
 		return ctrl.Result{}, nil
 	}

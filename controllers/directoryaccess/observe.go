@@ -34,7 +34,7 @@ import (
 // observe gathers the planner's input from the cache: the Directory, its people and groups, the
 // namespaces and the RoleBindings this DirectoryAccess manages. Lists skip the cache's deep copy: the
 // planner only reads them, and writes work on copies.
-func (r *DirectoryAccessReconciler) observe(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess) (accessInput, error) {
+func (r *Reconciler) observe(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess) (accessInput, error) {
 	var in accessInput
 	dirName := acc.Spec.DirectoryRef.Name
 	dir := &dirsyncv1alpha1.Directory{}
@@ -66,7 +66,7 @@ func (r *DirectoryAccessReconciler) observe(ctx context.Context, acc *dirsyncv1a
 }
 
 // namespaces is the manager's view of namespaces: all of them with their labels when it watches all.
-func (r *DirectoryAccessReconciler) namespaces(ctx context.Context) (namespaceView, error) {
+func (r *Reconciler) namespaces(ctx context.Context) (namespaceView, error) {
 	if len(r.WatchNamespaces) > 0 {
 		v := namespaceView{watched: map[string]bool{}}
 		for _, ns := range r.WatchNamespaces {
@@ -92,7 +92,7 @@ func (r *DirectoryAccessReconciler) namespaces(ctx context.Context) (namespaceVi
 }
 
 // managedBindings are the RoleBindings, in any namespace, labelled as this DirectoryAccess's.
-func (r *DirectoryAccessReconciler) managedBindings(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess) ([]rbacv1.RoleBinding, error) {
+func (r *Reconciler) managedBindings(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess) ([]rbacv1.RoleBinding, error) {
 	var list rbacv1.RoleBindingList
 	if err := r.Client.List(ctx, &list, client.MatchingFields{accessBindingIndex: accessLabelValue(acc.Namespace, acc.Name)},
 		client.UnsafeDisableDeepCopy); err != nil {

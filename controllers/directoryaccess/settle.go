@@ -103,7 +103,7 @@ func (s changeState) settling(now time.Time) bool {
 
 // trackSettle keeps the settle wait going while revocations are deferred (starting one when no
 // DirectoryUser change explains them), and otherwise closes it, observing the revocation latency.
-func (r *DirectoryAccessReconciler) trackSettle(key types.NamespacedName, changes changeState, p plan, sum accessSummary) {
+func (r *Reconciler) trackSettle(key types.NamespacedName, changes changeState, p plan, sum accessSummary) {
 	switch {
 	case p.deferred > 0 && !changes.hasLast:
 		r.changes.hold(key, r.Clock.Now())
@@ -118,7 +118,7 @@ func (r *DirectoryAccessReconciler) trackSettle(key types.NamespacedName, change
 // requeue is when to look again without an event: once the directory data has settled if revocations
 // wait for it, at the next startDate/endDate boundary (a second after it, so that the clock has passed
 // it), and soon while something is not permitted.
-func (r *DirectoryAccessReconciler) requeue(p plan, denied bool, lastChange, now time.Time) ctrl.Result {
+func (r *Reconciler) requeue(p plan, denied bool, lastChange, now time.Time) ctrl.Result {
 	retry := r.NotPermittedRetry
 	if retry <= 0 {
 		retry = defaultNotPermittedRetry

@@ -75,7 +75,7 @@ func startSuite(s *testenv.Suite) (func(), error) {
 	dirCfg := rest.CopyConfig(s.Config)
 	dirCfg.QPS, dirCfg.Burst = 500, 1000
 	stopDirectory, err := testenv.StartManager(dirCfg, s.Scheme, func(mgr ctrl.Manager) error {
-		return (&directory.DirectoryReconciler{
+		return (&directory.Reconciler{
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: s.Scheme,
 			Providers: directorytest.Providers(), Clock: directoryClock, Recorder: mgr.GetEventRecorder("dirsync"), ProgressEvery: 400 * time.Millisecond,
 			AllowInsecureEndpoints: true, ProviderTimeout: 2 * time.Second, MaxConcurrentSyncs: 2, WriteWorkers: 8,
@@ -94,7 +94,7 @@ func startSuite(s *testenv.Suite) (func(), error) {
 	opCfg.QPS, opCfg.Burst = 500, 1000
 	opCfg.Wrap(accessWrites.wrap)
 	stopAccess, err := testenv.StartManager(opCfg, s.Scheme, func(mgr ctrl.Manager) error {
-		return (&DirectoryAccessReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: accessClock,
+		return (&Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: accessClock,
 			Recorder: mgr.GetEventRecorder("dirsync"), NotPermittedRetry: 2 * time.Second}).SetupWithManager(mgr)
 	})
 	if err != nil {

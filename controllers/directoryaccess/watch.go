@@ -84,7 +84,7 @@ func readyChanged() predicate.Funcs {
 
 // accessesForUser maps a DirectoryUser event to the DirectoryAccesses of its Directory, noting when it
 // was seen for dirsync_access_revocation_seconds.
-func (r *DirectoryAccessReconciler) accessesForUser(ctx context.Context, o client.Object) []reconcile.Request {
+func (r *Reconciler) accessesForUser(ctx context.Context, o client.Object) []reconcile.Request {
 	reqs := r.accessesForDirectoryObject(ctx, o)
 	now := r.Clock.Now()
 	for _, req := range reqs {
@@ -95,7 +95,7 @@ func (r *DirectoryAccessReconciler) accessesForUser(ctx context.Context, o clien
 
 // accessesForDirectoryObject maps a Directory, or a DirectoryUser or DirectoryGroup (by its
 // dirsync.io/directory label), to the DirectoryAccesses that reference that Directory.
-func (r *DirectoryAccessReconciler) accessesForDirectoryObject(ctx context.Context, o client.Object) []reconcile.Request {
+func (r *Reconciler) accessesForDirectoryObject(ctx context.Context, o client.Object) []reconcile.Request {
 	dir := o.GetLabels()[dirsyncv1alpha1.LabelDirectory]
 	if _, ok := o.(*dirsyncv1alpha1.Directory); ok {
 		dir = o.GetName()
@@ -130,7 +130,7 @@ func accessForBinding(_ context.Context, o client.Object) []reconcile.Request {
 }
 
 // accessesForNamespace maps a Namespace event to the DirectoryAccesses that name it or select namespaces by label.
-func (r *DirectoryAccessReconciler) accessesForNamespace(ctx context.Context, o client.Object) []reconcile.Request {
+func (r *Reconciler) accessesForNamespace(ctx context.Context, o client.Object) []reconcile.Request {
 	var list dirsyncv1alpha1.DirectoryAccessList
 	if err := r.Client.List(ctx, &list, client.UnsafeDisableDeepCopy); err != nil {
 		ctrl.LoggerFrom(ctx).Error(err, "Listing DirectoryAccesses for a Namespace failed", "namespace", o.GetName())

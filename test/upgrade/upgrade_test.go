@@ -57,7 +57,7 @@ import (
 
 // v01ObjectName is how the previous release named objects: the id when it was already a valid name
 // part, otherwise the sanitised id plus a hash of the exact id.
-func v01ObjectName(directory, id string) string {
+func v01ObjectName(dirName, id string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(id) {
@@ -73,10 +73,10 @@ func v01ObjectName(directory, id string) string {
 	}
 	part := b.String()
 	if part == id && part != "" {
-		return directory + "-" + part
+		return dirName + "-" + part
 	}
 	sum := sha256.Sum256([]byte(id))
-	return directory + "-" + part + "-" + hex.EncodeToString(sum[:])[:10]
+	return dirName + "-" + part + "-" + hex.EncodeToString(sum[:])[:10]
 }
 
 func TestObjectsWrittenByThePreviousReleaseConverge(t *testing.T) {
@@ -129,7 +129,7 @@ func TestObjectsWrittenByThePreviousReleaseConverge(t *testing.T) {
 		})
 	})
 	stop, err := testenv.StartManager(mgrCfg, scheme, func(mgr ctrl.Manager) error {
-		return (&directory.DirectoryReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
+		return (&directory.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
 			Providers: registry.Default(), Clock: clock, Recorder: mgr.GetEventRecorder("dirsync"), AllowInsecureEndpoints: true}).SetupWithManager(mgr)
 	})
 	must(t, err)
@@ -187,7 +187,7 @@ func writeLikeThePreviousRelease(t *testing.T, c client.Client, dir *dirsyncv1al
 	snap, err := p.Fetch(ctx)
 	must(t, err)
 	owner := *metav1.NewControllerRef(dir, dirsyncv1alpha1.GroupVersion.WithKind("Directory"))
-	meta := func(name string) metav1.ObjectMeta {
+	objectMeta := func(name string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Namespace: dir.Namespace, Name: name, Labels: map[string]string{dirsyncv1alpha1.LabelDirectory: dir.Name},
 			OwnerReferences: []metav1.OwnerReference{owner}}
 	}
@@ -199,7 +199,7 @@ func writeLikeThePreviousRelease(t *testing.T, c client.Client, dir *dirsyncv1al
 		if e.Active {
 			state, label = dirsyncv1alpha1.UserStateActive, "active"
 		}
-		u := &dirsyncv1alpha1.DirectoryUser{ObjectMeta: meta(name), Spec: dirsyncv1alpha1.DirectoryUserSpec{
+		u := &dirsyncv1alpha1.DirectoryUser{ObjectMeta: objectMeta(name), Spec: dirsyncv1alpha1.DirectoryUserSpec{
 			DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: dir.Name}, ExternalID: e.ExternalID, Email: e.Email,
 			FirstName: e.FirstName, LastName: e.LastName, DisplayName: e.FirstName, JobTitle: e.JobTitle, State: state,
 			EmploymentStatus: e.EmploymentStatus, ManagerExternalID: e.ManagerExternalID, StartDate: e.StartDate, EndDate: e.EndDate}}
@@ -212,7 +212,7 @@ func writeLikeThePreviousRelease(t *testing.T, c client.Client, dir *dirsyncv1al
 		uids[name] = createThenPatchStatus(t, c, u, now)
 	}
 	for _, d := range snap.Departments {
-		g := &dirsyncv1alpha1.DirectoryGroup{ObjectMeta: meta(v01ObjectName(dir.Name, d.ExternalID)),
+		g := &dirsyncv1alpha1.DirectoryGroup{ObjectMeta: objectMeta(v01ObjectName(dir.Name, d.ExternalID)),
 			Spec: dirsyncv1alpha1.DirectoryGroupSpec{DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: dir.Name}, ExternalID: d.ExternalID,
 				DisplayName: d.Name, Members: sorted(members[d.ExternalID])}}
 		uids[g.Name] = createThenPatchStatus(t, c, g, now)
