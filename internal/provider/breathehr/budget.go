@@ -160,13 +160,6 @@ func (r *budgets) sweep(now time.Time) {
 	}
 }
 
-// len is how many budgets the registry holds.
-func (r *budgets) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.m)
-}
-
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()

@@ -229,16 +229,6 @@ func decodeEmployeePage(body []byte) ([]wireEmployee, error) {
 	return *p.Employees, nil
 }
 
-// decodeEmployees decodes and maps one GET /employees page on its own, without the departments listing
-// (a department sent by name only is then left out): what the fuzz target and decoding tests exercise.
-func decodeEmployees(body []byte) ([]provider.Employee, error) {
-	w, err := decodeEmployeePage(body)
-	if err != nil {
-		return nil, err
-	}
-	return toEmployees(w, nil), nil
-}
-
 // decodeDepartments decodes one GET /departments page.
 func decodeDepartments(body []byte) ([]provider.Department, error) {
 	var p departmentsPage

@@ -42,16 +42,7 @@ func IsActive(status string) bool {
 	return strings.EqualFold(s, StatusCurrent) || strings.EqualFold(s, StatusPendingLeaver)
 }
 
-// toEmployees maps decoded employees onto the provider-neutral type, in order. depts is the departments
-// listing, which resolves a department sent by name; a line manager sent by e-mail or name is resolved
-// against the employees themselves. Ids are already canonical.
-func toEmployees(ws []wireEmployee, depts []provider.Department) []provider.Employee {
-	m := newMapper(depts)
-	m.addPage(ws, -1)
-	return m.employees()
-}
-
-// mapper maps employees page by page, as toEmployees does at once: each decoded employee is mapped as
+// mapper maps employees page by page (the tests' toEmployees maps a whole listing at once): each decoded employee is mapped as
 // its page arrives, and only the line managers sent without an id wait for the whole listing. With a
 // claim (provider.Config.Claim), each complete employee is offered to it at once, and one it takes is
 // not kept; only what resolving a pending line manager needs of it stays (its e-mail and name, indexed).
