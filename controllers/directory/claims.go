@@ -42,7 +42,9 @@ type claims struct {
 // listed one. Groups must exist, and a location, division or company under the name the employee's data
 // gives it. Everything else stays in the snapshot, for the usual path.
 func newClaimer(b objectBuilder, ch children) (func(*provider.Employee) bool, *claims) {
-	c := &claimer{build: b, kinds: map[dirsyncv1alpha1.GroupType]bool{},
+	compare := b
+	compare.comparing = true
+	c := &claimer{build: compare, kinds: map[dirsyncv1alpha1.GroupType]bool{},
 		keepInactive: b.dir.Spec.InactiveUserPolicy != dirsyncv1alpha1.InactiveUserPolicyDelete,
 		byID:         uniqueBy(ch.users, func(u *dirsyncv1alpha1.DirectoryUser) string { return u.Spec.ExternalID }),
 		byKey: uniqueBy(ch.groups, func(g *dirsyncv1alpha1.DirectoryGroup) groupID {
@@ -116,7 +118,7 @@ func (c *claimer) desired(e *provider.Employee, name string) *dirsyncv1alpha1.Di
 		c.groups = append(c.groups, g)
 	}
 	c.data = userSpec(c.build.dir, e)
-	c.build.user(c.scratch, name, &c.data, manager, c.groups, false)
+	c.build.user(c.scratch, name, &c.data, manager, c.groups)
 	return c.scratch
 }
 
@@ -124,7 +126,7 @@ func (c *claimer) desired(e *provider.Employee, name string) *dirsyncv1alpha1.Di
 // named mgr ("" for none): nil when c is still the listed object and needs no write, else the desired
 // object, built from c's data (which matched the employee when claimed). Either way the user joins its
 // groups' members.
-func claimedUser(b objectBuilder, c *dirsyncv1alpha1.DirectoryUser, name, mgr string,
+func (b objectBuilder) claimedUser(c *dirsyncv1alpha1.DirectoryUser, name, mgr string,
 	groups []*dirsyncv1alpha1.DirectoryGroup, listed userIndex) *dirsyncv1alpha1.DirectoryUser {
 	ref := c.Spec.ManagerRef
 	if name == c.Name && listed[name] == c && ((ref == nil && mgr == "") || (ref != nil && ref.Name == mgr)) && sameNames(groups, c.Spec.Groups) {
@@ -134,7 +136,7 @@ func claimedUser(b objectBuilder, c *dirsyncv1alpha1.DirectoryUser, name, mgr st
 		return nil
 	}
 	u := &dirsyncv1alpha1.DirectoryUser{}
-	b.user(u, name, &c.Spec, managerRef(mgr), groups, true)
+	b.user(u, name, &c.Spec, managerRef(mgr), groups)
 	return u
 }
 

@@ -30,6 +30,7 @@ limitations under the License.
 package directory
 
 import (
+	"cmp"
 	"context"
 	"sync"
 	"time"
@@ -146,7 +147,7 @@ func (r *Reconciler) secretVersion(ctx context.Context, dir *dirsyncv1alpha1.Dir
 // so the next reconcile sees this status, not a stale one.
 func (r *Reconciler) writeStatus(ctx context.Context, base, dir *dirsyncv1alpha1.Directory, reconcileErr error) error {
 	recordDirectory(dir)
-	return verdict.PatchStatus(ctx, r.Client, base, dir, func(d *dirsyncv1alpha1.Directory) any { return &d.Status }, reconcileErr)
+	return cmp.Or(reconcileErr, verdict.PatchStatus(ctx, r.Client, base, dir, func(d *dirsyncv1alpha1.Directory) any { return &d.Status }))
 }
 
 // SetupWithManager watches Directories (spec and annotation changes only, so status writes don't wake

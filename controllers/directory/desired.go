@@ -60,6 +60,9 @@ type objectNames struct {
 type objectBuilder struct {
 	dir   *dirsyncv1alpha1.Directory
 	owner metav1.OwnerReference
+	// comparing is set for the claimer's builder: the users it builds only serve to compare, and the
+	// groups they join are the cache's, which must not change (see user).
+	comparing bool
 }
 
 // user is the one builder of a desired DirectoryUser, for every path a sync takes: an employee of the
@@ -68,11 +71,11 @@ type objectBuilder struct {
 // scratch object it reuses). It makes u the user named name whose provider data is data (a spec as
 // userSpec gives it; data's groups and manager reference are ignored, and data is not changed), whose
 // line manager is manager (nil for none), in groups, in that order (the first group of a kind names the
-// user's label for it). addMember says whether u also enters the groups' members: desired groups take
-// it; the cached groups the claimer compares against are never changed. u is a new object, or one user
-// built before, whose labels map and groups slice it reuses.
+// user's label for it). u also enters the groups' members, unless the builder is comparing: the cached
+// groups the claimer compares against are never changed. u is a new object, or one user built before,
+// whose labels map and groups slice it reuses.
 func (b objectBuilder) user(u *dirsyncv1alpha1.DirectoryUser, name string, data *dirsyncv1alpha1.DirectoryUserSpec,
-	manager *dirsyncv1alpha1.UserReference, groups []*dirsyncv1alpha1.DirectoryGroup, addMember bool) {
+	manager *dirsyncv1alpha1.UserReference, groups []*dirsyncv1alpha1.DirectoryGroup) {
 	if u.Labels == nil {
 		u.ObjectMeta = b.meta(name)
 	} else {
@@ -85,7 +88,7 @@ func (b objectBuilder) user(u *dirsyncv1alpha1.DirectoryUser, name string, data 
 	u.Spec.Groups, u.Spec.ManagerRef = names, manager
 	u.Labels[dirsyncv1alpha1.LabelState] = stateLabel(u.Spec.State)
 	for _, g := range groups {
-		if joinUser(u, g) && addMember {
+		if joinUser(u, g) && !b.comparing {
 			g.Spec.Members = append(g.Spec.Members, u.Name)
 		}
 	}
@@ -131,7 +134,7 @@ func desiredObjects(b objectBuilder, m model, names objectNames, now time.Time, 
 	for _, c := range m.claimed {
 		if name := names.users[c.Spec.ExternalID]; name != "" {
 			groups := m.claimedMemberships(c, groupByKey)
-			if u := claimedUser(b, c, name, manager(c.Spec.ManagerExternalID, name), groups, listed); u != nil {
+			if u := b.claimedUser(c, name, manager(c.Spec.ManagerExternalID, name), groups, listed); u != nil {
 				keep(u)
 			} else {
 				d.matching[name] = true
@@ -153,7 +156,7 @@ func desiredObjects(b objectBuilder, m model, names objectNames, now time.Time, 
 		}
 		data := userSpec(b.dir, e)
 		u := &dirsyncv1alpha1.DirectoryUser{}
-		b.user(u, name, &data, managerRef(manager(e.ManagerExternalID, name)), groups, true)
+		b.user(u, name, &data, managerRef(manager(e.ManagerExternalID, name)), groups)
 		keep(u)
 	}
 	for _, g := range d.groups {

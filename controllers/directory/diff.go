@@ -143,10 +143,18 @@ type childPlan struct {
 // deleted, or marked RemovedFromProvider when the guard holds. An update carries the existing object's
 // metadata (its annotations, other labels and owners stay), so it is one merge patch of what changed.
 func diff(d desiredState, ch children, held bool, now time.Time) childPlan {
-	var p childPlan
-	diffKind(&p, d.users, d.matching, ch.users, sameUser, held, now)
-	diffKind(&p, d.groups, nil, ch.groups, sameGroup, held, now)
-	return p
+	df := &differ{held: held, now: now}
+	diffKind(df, d.users, d.matching, ch.users, sameUser)
+	diffKind(df, d.groups, nil, ch.groups, sameGroup)
+	return df.plan
+}
+
+// differ builds a childPlan: whether the guard holds the deletions, and the sync's time for the
+// conditions it sets.
+type differ struct {
+	held bool
+	now  time.Time
+	plan childPlan
 }
 
 // sameUser and sameGroup compare what dirsync writes of an object besides its metadata and conditions.
@@ -167,7 +175,8 @@ func upToDateAs[P child](w, ex P, sameSpec func(w, e P) bool) bool {
 // diffKind adds the ops of one kind: nothing, an update, a hold or a deletion for each existing object,
 // and a creation for each desired one that does not exist. matching names desired objects already
 // found up to date (see desiredObjects), which are not in want.
-func diffKind[P child](p *childPlan, want map[string]P, matching map[string]bool, current []P, sameSpec func(w, e P) bool, held bool, now time.Time) {
+func diffKind[P child](df *differ, want map[string]P, matching map[string]bool, current []P, sameSpec func(w, e P) bool) {
+	p, held, now := &df.plan, df.held, df.now
 	seen := make(map[string]bool, len(want)) // the desired objects that exist: few, in a resync
 	for _, ex := range current {
 		if _, ok := want[ex.GetName()]; ok {

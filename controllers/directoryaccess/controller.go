@@ -30,6 +30,7 @@ limitations under the License.
 package directoryaccess
 
 import (
+	"cmp"
 	"context"
 	"time"
 
@@ -114,7 +115,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	}
 	base := acc.DeepCopy() // the DirectoryAccess as the server has it: the status patch starts from it
 	defer func() {
-		retErr = verdict.PatchStatus(ctx, r.Client, base, acc, func(a *dirsyncv1alpha1.DirectoryAccess) any { return &a.Status }, retErr)
+		retErr = cmp.Or(retErr, verdict.PatchStatus(ctx, r.Client, base, acc, func(a *dirsyncv1alpha1.DirectoryAccess) any { return &a.Status }))
 	}()
 
 	now := r.Clock.Now()

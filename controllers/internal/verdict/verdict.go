@@ -35,7 +35,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -95,14 +94,11 @@ func Ready(obj Object) *metav1.Condition {
 }
 
 // PatchStatus writes obj's status, when status(obj) differs from status(before), as one merge patch
-// from before on the status subresource. An object that is gone has no status to write. The reconcile's
-// own error (reconcileErr) wins over the write's; it returns the error the reconcile should return.
-func PatchStatus[T client.Object](ctx context.Context, c client.Client, before, obj T, status func(T) any, reconcileErr error) error {
+// from before on the status subresource. An object that is gone has no status to write. A reconcile
+// returns its own error before this one: cmp.Or(reconcileErr, PatchStatus(…)).
+func PatchStatus[T client.Object](ctx context.Context, c client.Client, before, obj T, status func(T) any) error {
 	if equality.Semantic.DeepEqual(status(before), status(obj)) {
-		return reconcileErr
+		return nil
 	}
-	if err := c.Status().Patch(ctx, obj, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) && reconcileErr == nil {
-		return err
-	}
-	return reconcileErr
+	return client.IgnoreNotFound(c.Status().Patch(ctx, obj, client.MergeFrom(before)))
 }
