@@ -156,7 +156,8 @@ func setCounts(dir *dirsyncv1alpha1.Directory, out syncOutcome) {
 }
 
 // markSynced writes a sync's counts, schedule, held deletions, plan and Ready condition: Synced,
-// DeletionGuardTriggered while the guard holds, or DryRun.
+// DeletionGuardTriggered while the guard holds, or DryRun. Only a sync that read the whole directory
+// and applied (or previewed) it sets observedGeneration: a failed or suspended one leaves it.
 func markSynced(dir *dirsyncv1alpha1.Directory, out syncOutcome, now time.Time) {
 	st := &dir.Status
 	st.ObservedGeneration = dir.Generation

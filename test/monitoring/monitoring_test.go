@@ -42,16 +42,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 	"sigs.k8s.io/yaml"
 
-	// Registers the manager's metrics (controllers/metrics.go's init) in metrics.Registry, as
-	// cmd/manager does; controller-runtime registers its own when imported.
-	_ "github.com/dirsync/dirsync/controllers"
+	// Register the manager's metrics (each controller package's metrics.go init) in metrics.Registry,
+	// as cmd/manager does; controller-runtime registers its own when imported.
+	_ "github.com/dirsync/dirsync/controllers/directory"
+	_ "github.com/dirsync/dirsync/controllers/directoryaccess"
 )
 
 const (
 	rulesFile     = "../../config/prometheus/rules.yaml"
 	rulesTestFile = "../../config/prometheus/rules_test.yaml"
 	dashboardFile = "../../config/grafana/dirsync.json"
-	controllers   = "../../controllers"
+	controllers   = "../../controllers/*"
 )
 
 func promtool(t *testing.T) string {
@@ -197,8 +198,9 @@ func registered(t *testing.T, name string) bool {
 	return false
 }
 
-// histograms are the names of the histograms declared in controllers/ (prometheus.HistogramOpts
-// literals), so that a _bucket, _sum or _count series is accepted only for one of them.
+// histograms are the names of the histograms declared in the controller packages
+// (prometheus.HistogramOpts literals), so that a _bucket, _sum or _count series is accepted only for
+// one of them.
 func histograms(t *testing.T) []string {
 	t.Helper()
 	fset := token.NewFileSet()
