@@ -2,9 +2,9 @@
 # Copyright 2026 The dirsync Authors.
 # SPDX-License-Identifier: Apache-2.0
 #
-# `make bench`: builds the manager and the benchmark (bench/, beside its results) with the dirsync_bench tag (so that
-# DIRSYNC_BENCH_UNPACED_PROVIDERS=1 turns Breathe HR pacing off against the fake; the shipped manager
-# cannot), and bin/fakehr, makes sure the control plane binaries are in bin/k8s (make envtest), then
+# `make bench`: builds the manager and the benchmark (bench/, beside its results) with the dirsync_bench
+# tag (so that DIRSYNC_BENCH_UNPACED_PROVIDERS=1 turns Breathe HR pacing off against the fake; the
+# shipped manager cannot), and bin/fakehr, makes sure the control plane binaries are in bin/k8s (make envtest), then
 # runs the benchmark, which starts a local control plane (hack/control-plane.sh), bin/fakehr and the
 # manager, runs the phases (sizes, access, defaults, many: about an hour in all on 2 cores), prints
 # the report and writes it to bench/results.md, with every phase's figures in bench/results.json. A run
@@ -13,7 +13,7 @@
 #
 # Environment: BENCH_PHASES (sizes,access,defaults,many), BENCH_SIZES (1000,10000), BENCH_OUT
 # (bench/results.md), BENCH_ARGS (more flags of the benchmark, e.g. "-noop-runs=5"; see go run
-# ./bench -help), BENCH_KEEP (non-empty: keep the state dir and logs), BENCH_TIMEOUT (100m),
+# -tags dirsync_bench ./bench -help), BENCH_KEEP (non-empty: keep the state dir and logs), BENCH_TIMEOUT (100m),
 # ENVTEST_ASSETS / K8S_BIN_DIR (bin/k8s/1.37.2-<os>-<arch>), KUBECTL (kubectl).
 set -euo pipefail
 
