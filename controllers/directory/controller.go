@@ -124,7 +124,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{RequeueAfter: d.wait}, nil
 	}
 	s := &syncScope{ctx: ctx, log: ctrl.LoggerFrom(ctx).WithValues("provider", dir.Spec.Provider, "trigger", d.trigger),
-		dir: dir, now: now, secretVersion: secretVersion, trigger: d.trigger, progress: r.startProgress(ctx, base)}
+		dir: dir, now: now, secretVersion: secretVersion, progress: r.startProgress(ctx, base)}
 	r.sync(s)
 	base = s.progress.stop() // the progress patches moved the server's status: the final patch starts there
 	return ctrl.Result{RequeueAfter: dir.Status.NextSyncTime.Sub(now)}, nil

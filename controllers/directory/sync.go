@@ -41,9 +41,10 @@ type syncScope struct {
 	dir *dirsyncv1alpha1.Directory
 	// now is the reconcile's time, from the injected clock: the attempt's start.
 	now time.Time
-	// secretVersion and trigger are what the schedule decided on (decide).
-	secretVersion, trigger string
-	progress               *progress
+	// secretVersion is the credentials Secret's version the schedule decided on (decide); the trigger is
+	// in log's values.
+	secretVersion string
+	progress      *progress
 	// apiKey is the credentials Secret's key, read once; it lives only for this attempt.
 	apiKey string
 	// build carries the Directory and its controller reference, built once, into every object.
