@@ -140,6 +140,7 @@ type builder struct {
 // Command groups of the general help, in the order it shows them.
 const (
 	groupDirectory = "directory"
+	groupAccess    = "access"
 )
 
 // newRootCommand is `kubectl dirsync` with every command, kubectl's flags on all of them, and exec
@@ -150,15 +151,15 @@ func newRootCommand(exec func(context.Context, *invocation) error) *cobra.Comman
 	var printVersion bool
 	root := &cobra.Command{
 		Use:   "kubectl-dirsync",
-		Short: "Inspect and operate dirsync Directories",
-		Long: "kubectl dirsync inspects and operates dirsync Directories (dirsync.io/v1alpha1).\n\n" +
+		Short: "Inspect and operate dirsync Directories and DirectoryAccesses",
+		Long: "kubectl dirsync inspects and operates dirsync Directories and DirectoryAccesses (dirsync.io/v1alpha1).\n\n" +
 			"The kubeconfig, context and namespace are kubectl's (--kubeconfig, --context, -n/--namespace, …).\n" +
 			"Exit codes: 0 success, 1 the command failed (error: … on stderr says why), 2 a command line that cannot run.",
 		Example: `  # Is every Directory of the namespace healthy?
   kubectl dirsync status -n hr
 
-  # What would a dry run's first real sync do?
-  kubectl dirsync plan acme -n hr`,
+  # Who has access through dirsync, in every namespace?
+  kubectl dirsync access list -A`,
 		Annotations:       map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl dirsync"},
 		SilenceErrors:     true,
 		SilenceUsage:      true,
@@ -181,14 +182,15 @@ func newRootCommand(exec func(context.Context, *invocation) error) *cobra.Comman
 		}
 		return usageErrorf("%s: %v", c.Name(), err)
 	})
-	root.AddGroup(&cobra.Group{ID: groupDirectory, Title: "Directory Commands:"})
+	root.AddGroup(&cobra.Group{ID: groupDirectory, Title: "Directory Commands:"},
+		&cobra.Group{ID: groupAccess, Title: "Access Commands:"})
 	root.AddCommand(b.statusCommand(), b.syncCommand(), b.approveCommand(), b.planCommand(),
-		b.versionCommand(), completionCommand())
+		b.accessCommand(), b.versionCommand(), completionCommand())
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.InitDefaultHelpCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "help" {
-			c.Example = "  kubectl dirsync help sync"
+			c.Example = "  kubectl dirsync help access explain"
 		}
 	}
 	return root

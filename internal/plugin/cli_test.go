@@ -106,18 +106,29 @@ func TestParse(t *testing.T) {
 		{name: "approve -y", argv: []string{"approve", "acme", "-y"},
 			want: want{cmd: "approve", args: []string{"acme"}, opts: options{yes: true, wait: true, timeout: defaultTimeout}}},
 		{name: "status -o json", argv: []string{"status", "-o", "json"}, want: want{cmd: "status", opts: options{output: "json"}}},
+		{name: "access list -A -o yaml", argv: []string{"access", "list", "-A", "-o", "yaml"},
+			want: want{cmd: "access list", opts: options{allNamespaces: true, output: "yaml"}}},
+		{name: "flags before both command words", argv: []string{"-A", "access", "-n", "hr", "list"},
+			want: want{cmd: "access list", namespace: "hr", opts: options{allNamespaces: true}}},
+		{name: "access status NAME", argv: []string{"access", "status", "eng", "-n", "hr"},
+			want: want{cmd: "access status", args: []string{"eng"}, namespace: "hr"}},
 		{name: "version --client", argv: []string{"version", "--client"}, want: want{cmd: "version", opts: options{clientOnly: true}}},
 		{name: "--version", argv: []string{"--version"}, want: want{cmd: "", opts: options{clientOnly: true}}},
 		{name: "--help", argv: []string{"--help"}, want: want{help: true}},
 		{name: "help sync", argv: []string{"help", "sync"}, want: want{cmd: "sync", help: true}},
 		{name: "sync --help", argv: []string{"sync", "--help"}, want: want{cmd: "sync", help: true}},
+		{name: "help access list", argv: []string{"help", "access", "list"}, want: want{cmd: "access list", help: true}},
 		{name: "no command", argv: nil, wantErr: "no command given"},
 		{name: "only flags", argv: []string{"-n", "hr"}, wantErr: "no command given"},
 		{name: "an unknown command", argv: []string{"delete", "acme"}, wantErr: `unknown command "delete"`},
 		{name: "a misspelt command", argv: []string{"stauts"}, wantErr: "did you mean status?"},
+		{name: "access without a command", argv: []string{"access"}, wantErr: "no command given: use kubectl dirsync access list|status"},
+		{name: "an unknown access command", argv: []string{"access", "grant"}, wantErr: `unknown command "grant" for kubectl dirsync access`},
 		{name: "sync without a name", argv: []string{"sync"}, wantErr: "sync needs the Directory's name"},
 		{name: "plan with two names", argv: []string{"plan", "a", "b"}, wantErr: "at most one Directory name"},
 		{name: "status with two names", argv: []string{"status", "a", "b"}, wantErr: "at most one Directory name"},
+		{name: "access status without a name", argv: []string{"access", "status"}, wantErr: "status needs the DirectoryAccess's name"},
+		{name: "access list with a name", argv: []string{"access", "list", "eng"}, wantErr: "list takes no arguments"},
 		{name: "a flag of another command", argv: []string{"status", "--yes"}, wantErr: "unknown flag: --yes"},
 		{name: "an unknown flag", argv: []string{"sync", "acme", "--frob"}, wantErr: "unknown flag: --frob"},
 		{name: "a zero timeout", argv: []string{"sync", "acme", "--timeout=0s"}, wantErr: "--timeout must be positive"},
@@ -148,6 +159,7 @@ func TestParse(t *testing.T) {
 // arguments it needs; TestEveryCommandIsListed keeps it complete.
 var clusterCommands = [][]string{
 	{"status"}, {"sync", "x"}, {"approve", "x"}, {"plan", "x"}, {"version"},
+	{"access", "list"}, {"access", "status", "x"},
 }
 
 // runnable are the paths of the commands of the tree that do something (not groups), sorted.
@@ -222,7 +234,7 @@ func TestRunExitCodes(t *testing.T) {
 	}{
 		{"help", []string{"--help"}, 0, "Commands:\n  status ", ""},
 		{"a command's help lists its flags and kubectl's", []string{"approve", "-h"}, 0, "--yes", ""},
-		{"a command's help shows its examples", []string{"plan", "--help"}, 0, "Examples:\n  # What would the first real sync do?", ""},
+		{"a command's help shows its examples", []string{"access", "list", "--help"}, 0, "Examples:\n  # Every DirectoryAccess", ""},
 		{"no command", nil, 2, "", "error: no command given"},
 		{"usage error", []string{"sync"}, 2, "", "See 'kubectl dirsync --help' for usage."},
 		{"no kubeconfig", []string{"status", "--kubeconfig=/nonexistent/kubeconfig"}, 1, "", "error: loading the kubeconfig"},
@@ -234,7 +246,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"completion zsh", []string{"completion", "zsh"}, 0, "#compdef kubectl-dirsync", ""},
 		{"completion fish", []string{"completion", "fish"}, 0, "complete -c kubectl-dirsync", ""},
 		{"completion powershell", []string{"completion", "powershell"}, 0, "Register-ArgumentCompleter", ""},
-		{"completing a command", []string{"__complete", "appr"}, 0, "approve\t", ""},
+		{"completing a command", []string{"__complete", "acc"}, 0, "access\t", ""},
 		{"completing the output flag", []string{"__complete", "status", "-o", ""}, 0, "json\nyaml\n", ""},
 	}
 	for _, tt := range tests {
@@ -270,7 +282,7 @@ func TestUsageNamesEveryCommandAndItsFlags(t *testing.T) {
 	}
 	for _, tt := range []struct{ cmd, flag string }{{"status", "--all-namespaces"}, {"status", "--output"}, {"sync", "--wait"},
 		{"sync", "--timeout"}, {"approve", "--yes"}, {"plan", "--namespace"}, {"plan", "--kubeconfig"}, {"plan", "--output"},
-		{"version", "--client"}} {
+		{"access list", "--all-namespaces"}, {"access status", "--output"}, {"version", "--client"}} {
 		if !strings.Contains(help(append(strings.Fields(tt.cmd), "--help")...), tt.flag) {
 			t.Errorf("kubectl dirsync %s --help does not mention %s", tt.cmd, tt.flag)
 		}

@@ -190,6 +190,7 @@ func TestCompletionOfNames(t *testing.T) {
 	}{
 		{[]string{"__complete", "status", "--kubeconfig=" + kubeconfigPath, "-n", ns, ""}, "acme\nbeta\n:4\n"},
 		{[]string{"__complete", "sync", "--kubeconfig=" + kubeconfigPath, "-n", ns, "b"}, "beta\n:4\n"},
+		{[]string{"__complete", "access", "status", "--kubeconfig=" + kubeconfigPath, "-n", ns, ""}, ":4\n"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := New(nil, &out, &errOut).Run(context.Background(), tt.args); code != 0 || !strings.HasPrefix(out.String(), tt.want) {

@@ -43,7 +43,7 @@ func completionCommand() *cobra.Command {
 		Use:   "completion SHELL",
 		Short: "Print the shell completion script for bash, zsh, fish or powershell",
 		Long: "Print the completion script of kubectl-dirsync for a shell: commands, flags, and the names of Directories " +
-			"read from the cluster.\n\n" +
+			"and DirectoryAccesses read from the cluster.\n\n" +
 			"For `kubectl dirsync <TAB>`, kubectl (1.26 and later) runs an executable named kubectl_complete-dirsync from your " +
 			"PATH; create it once next to kubectl-dirsync:\n\n" +
 			"  printf '#!/bin/sh\\nexec kubectl-dirsync __complete \"$@\"\\n' > ~/.local/bin/kubectl_complete-dirsync\n" +
@@ -130,6 +130,18 @@ func listDirectoryNames(ctx context.Context, c client.Client, ns string) ([]stri
 	names := make([]string, 0, len(list.Items))
 	for _, d := range list.Items {
 		names = append(names, d.Name)
+	}
+	return names, nil
+}
+
+func listAccessNames(ctx context.Context, c client.Client, ns string) ([]string, error) {
+	var list dirsyncv1alpha1.DirectoryAccessList
+	if err := c.List(ctx, &list, client.InNamespace(ns)); err != nil {
+		return nil, err
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, a := range list.Items {
+		names = append(names, a.Name)
 	}
 	return names, nil
 }

@@ -14,12 +14,13 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package plugin is `kubectl dirsync`, the day-2 commands for dirsync Directories:
+// Package plugin is `kubectl dirsync`, the day-2 commands for dirsync Directories and DirectoryAccesses:
 //
 //   - status [NAME]: a human summary of one Directory, or a table and summaries of all (-A: every namespace);
 //   - sync NAME: set dirsync.io/sync-requested-at and wait for the operator's answer;
 //   - approve NAME: show the held deletions, confirm, set dirsync.io/approve-deletions and wait;
 //   - plan NAME: print a dry-run Directory's status.plan;
+//   - access list|status NAME: DirectoryAccesses, and every RoleBinding dirsync manages for them;
 //   - version, completion SHELL.
 //
 // The command tree is cobra's, with kubectl's flags from cli-runtime's ConfigFlags on every command, as

@@ -147,3 +147,34 @@ func directoryHint(d *dirsyncv1alpha1.Directory) string {
 	}
 	return ""
 }
+
+// accessHint is what to run next for a DirectoryAccess that is not Ready, keyed by the Ready reason.
+func accessHint(a *dirsyncv1alpha1.DirectoryAccess) string {
+	c := meta.FindStatusCondition(a.Status.Conditions, dirsyncv1alpha1.ConditionReady)
+	if c == nil {
+		return "no Ready condition yet: check that the manager runs: kubectl get deployments -A -l app.kubernetes.io/name=dirsync"
+	}
+	if c.Status == metav1.ConditionTrue {
+		return ""
+	}
+	ns, name := a.Namespace, a.Name
+	switch c.Reason {
+	case dirsyncv1alpha1.ReasonNotPermitted:
+		return fmt.Sprintf("an administrator opts a namespace in with: kubectl create rolebinding %s -n NAMESPACE --clusterrole=%s --serviceaccount=%s:%s "+
+			"(the names of config/default and of a Helm release named dirsync; the Ready message names the namespace and the role)",
+			defaultAccessGrantor, defaultAccessGrantor, defaultManagerNamespace, defaultManager)
+	case dirsyncv1alpha1.ReasonSubjectConflict, dirsyncv1alpha1.ReasonInvalidTemplate:
+		return fmt.Sprintf("see how one person renders, and why: kubectl dirsync access explain EMAIL -n %s", ns)
+	case dirsyncv1alpha1.ReasonRevocationHeld:
+		return fmt.Sprintf("check the HR data (kubectl dirsync status %s -n %s); if the revocations are right, raise spec.revocationGuard.maxRevokePercent: "+
+			`kubectl patch directoryaccess %s -n %s --type merge -p '{"spec":{"revocationGuard":{"maxRevokePercent":100}}}'`,
+			a.Spec.DirectoryRef.Name, ns, name, ns)
+	case dirsyncv1alpha1.ReasonDirectoryNotReady:
+		return fmt.Sprintf("kubectl dirsync status %s -n %s", a.Spec.DirectoryRef.Name, ns)
+	case dirsyncv1alpha1.ReasonSuspended:
+		return fmt.Sprintf(`resume it: kubectl patch directoryaccess %s -n %s --type merge -p '{"spec":{"suspend":false}}'`, name, ns)
+	case dirsyncv1alpha1.ReasonInvalidSelector:
+		return fmt.Sprintf("fix the selector: kubectl edit directoryaccess %s -n %s", name, ns)
+	}
+	return ""
+}
