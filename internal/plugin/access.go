@@ -40,9 +40,12 @@ func (b *builder) accessCommand() *cobra.Command {
   kubectl dirsync access list -A
 
   # One DirectoryAccess in detail
-  kubectl dirsync access status eng-edit -n hr`,
+  kubectl dirsync access status eng-edit -n hr
+
+  # Why does Alice have, or lack, access?
+  kubectl dirsync access explain alice@example.com -n hr`,
 		groupAccess,
-		b.accessListCommand(), b.accessStatusCommand())
+		b.accessListCommand(), b.accessStatusCommand(), b.accessExplainCommand())
 }
 
 func (b *builder) accessListCommand() *cobra.Command {

@@ -31,14 +31,14 @@ import (
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
-// createAccess creates a DirectoryAccess binding group's members to ClusterRole role in targets, and
-// writes status as the operator would.
-func createAccess(t *testing.T, ns, name, directory, group, role string, targets []string, status dirsyncv1alpha1.DirectoryAccessStatus) *dirsyncv1alpha1.DirectoryAccess {
+// createAccess creates a DirectoryAccess binding the members of Directory acme's group to ClusterRole
+// role in targets, and writes status as the operator would.
+func createAccess(t *testing.T, ns, name, group, role string, targets []string, status dirsyncv1alpha1.DirectoryAccessStatus) *dirsyncv1alpha1.DirectoryAccess {
 	t.Helper()
 	acc := &dirsyncv1alpha1.DirectoryAccess{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: dirsyncv1alpha1.DirectoryAccessSpec{
-			DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: directory},
+			DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: "acme"},
 			Groups:       []string{group},
 			RoleRef:      dirsyncv1alpha1.AccessRoleRef{Kind: dirsyncv1alpha1.AccessRoleClusterRole, Name: role},
 			Target:       dirsyncv1alpha1.AccessTarget{Namespaces: targets},
@@ -78,12 +78,12 @@ func TestAccessCommands(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	ns, web, old := newNamespace(t), newNamespace(t), newNamespace(t)
 	rbName := "dirsync-eng-edit-0badcafe"
-	createAccess(t, ns, "eng-edit", "acme", "acme-eng", "edit", []string{web},
+	createAccess(t, ns, "eng-edit", "acme-eng", "edit", []string{web},
 		boundStatus(now, dirsyncv1alpha1.AccessBinding{Namespace: web, Name: rbName, Subjects: 2}))
 	held := boundStatus(now)
 	held.Conditions[0] = cond(dirsyncv1alpha1.ConditionReady, metav1.ConditionFalse, dirsyncv1alpha1.ReasonNotPermitted,
 		"Namespace "+old+": dirsync may not bind ClusterRole view.", now)
-	createAccess(t, ns, "ops-view", "acme", "acme-ops", "view", []string{old}, held)
+	createAccess(t, ns, "ops-view", "acme-ops", "view", []string{old}, held)
 	createManagedBinding(t, web, rbName, ns+"/eng-edit", "edit", "oidc:bob@example.com", "oidc:alice@example.com")
 	createManagedBinding(t, old, "dirsync-gone-12345678", ns+"/gone", "view", "oidc:carol@example.com")
 
@@ -167,7 +167,7 @@ func TestAccessCommands(t *testing.T) {
 func TestManagedBindingsAreFoundByLabel(t *testing.T) {
 	requireEnvtest(t)
 	ns, web := newNamespace(t), newNamespace(t)
-	createAccess(t, ns, "eng", "acme", "acme-eng", "edit", []string{web}, boundStatus(time.Now()))
+	createAccess(t, ns, "eng", "acme-eng", "edit", []string{web}, boundStatus(time.Now()))
 	createManagedBinding(t, web, "dirsync-eng-1", ns+"/eng", "edit", "oidc:a@x")
 	unlabelled := rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: web, Name: "by-hand",
 		Annotations: map[string]string{dirsyncv1alpha1.AnnotationAccess: ns + "/eng"}},
@@ -184,4 +184,60 @@ func TestManagedBindingsAreFoundByLabel(t *testing.T) {
 	if err := k8sClient.List(callCtx(t), &rbs, client.InNamespace(web)); err != nil || len(rbs.Items) != 2 {
 		t.Fatalf("%d RoleBindings in %s (%v), want 2", len(rbs.Items), web, err)
 	}
+}
+
+// access explain against the API server: Alice, an engineer, is bound by eng-edit; ops-view selects a
+// group she is not in; the e-mail is matched ignoring case, and someone unknown is told so.
+func TestAccessExplainCommand(t *testing.T) {
+	requireEnvtest(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	ns, web := newNamespace(t), newNamespace(t)
+	createDirectory(t, ns, "acme", nil, syncedStatus(now))
+	for _, p := range []dirsyncv1alpha1.DirectoryUser{
+		person("1001", "Alice@Example.com", dirsyncv1alpha1.UserStateActive, "acme-eng"),
+		withDates(person("1002", "bob@example.com", dirsyncv1alpha1.UserStateActive, "acme-eng"), "", now.AddDate(0, 0, -2).Format(time.DateOnly)),
+	} {
+		p.Namespace = ns
+		if err := k8sClient.Create(callCtx(t), &p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rbName := "dirsync-eng-edit-0badcafe"
+	createAccess(t, ns, "eng-edit", "acme-eng", "edit", []string{web},
+		boundStatus(now, dirsyncv1alpha1.AccessBinding{Namespace: web, Name: rbName, Subjects: 1}))
+	createAccess(t, ns, "ops-view", "acme-ops", "view", []string{web}, boundStatus(now))
+	createManagedBinding(t, web, rbName, ns+"/eng-edit", "edit", "oidc:alice@example.com")
+
+	r := runPlugin(t, nil, "", "access", "explain", "ALICE@example.com", "-n", ns)
+	if r.code != 0 {
+		t.Fatalf("want exit code 0; %s", r)
+	}
+	assertContains(t, r, []string{
+		"DirectoryAccess " + ns + "/eng-edit: ClusterRole edit — HAS IT",
+		"  Subject:    oidc:alice@example.com (template oidc:{{ lower .Email }})",
+		"  Bindings:   " + web + " (" + rbName + "): bound",
+		"DirectoryAccess " + ns + "/ops-view: ClusterRole view — LACKS IT",
+		"  Not bound:  in none of the selected groups (theirs: acme-eng; selected: acme-ops)",
+		"In the end ALICE@example.com has, through dirsync:\n  ClusterRole edit in namespace " + web + " (DirectoryAccess " + ns + "/eng-edit)\n",
+	}, nil)
+
+	r = runPlugin(t, nil, "", "access", "explain", "bob@example.com", "-n", ns, "-o", "json")
+	var v explainView
+	if err := json.Unmarshal([]byte(r.out), &v); r.code != 0 || err != nil {
+		t.Fatalf("%v; %s", err, r)
+	}
+	if len(v.Explanations) != 2 || len(v.Grants) != 0 || v.Explanations[0].Eligible ||
+		!strings.Contains(v.Explanations[0].Reasons[0], "has passed") {
+		t.Errorf("explain bob -o json: %+v", v)
+	}
+
+	r = runPlugin(t, nil, "", "access", "explain", "nobody@example.com", "-n", ns)
+	if r.code != 0 {
+		t.Fatalf("want exit code 0; %s", r)
+	}
+	assertContains(t, r, []string{"no DirectoryUser of Directory acme has the e-mail nobody@example.com",
+		"In the end nobody@example.com has no role through these DirectoryAccesses."}, nil)
+
+	r = runPlugin(t, nil, "", "access", "explain", "alice@example.com", "-n", web)
+	assertContains(t, r, []string{"No DirectoryAccesses found in namespace " + web + ": dirsync grants alice@example.com nothing there."}, nil)
 }

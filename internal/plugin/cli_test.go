@@ -112,6 +112,8 @@ func TestParse(t *testing.T) {
 			want: want{cmd: "access list", namespace: "hr", opts: options{allNamespaces: true}}},
 		{name: "access status NAME", argv: []string{"access", "status", "eng", "-n", "hr"},
 			want: want{cmd: "access status", args: []string{"eng"}, namespace: "hr"}},
+		{name: "access explain EMAIL -A", argv: []string{"access", "explain", "alice@example.com", "-A"},
+			want: want{cmd: "access explain", args: []string{"alice@example.com"}, opts: options{allNamespaces: true}}},
 		{name: "version --client", argv: []string{"version", "--client"}, want: want{cmd: "version", opts: options{clientOnly: true}}},
 		{name: "--version", argv: []string{"--version"}, want: want{cmd: "", opts: options{clientOnly: true}}},
 		{name: "--help", argv: []string{"--help"}, want: want{help: true}},
@@ -122,7 +124,8 @@ func TestParse(t *testing.T) {
 		{name: "only flags", argv: []string{"-n", "hr"}, wantErr: "no command given"},
 		{name: "an unknown command", argv: []string{"delete", "acme"}, wantErr: `unknown command "delete"`},
 		{name: "a misspelt command", argv: []string{"stauts"}, wantErr: "did you mean status?"},
-		{name: "access without a command", argv: []string{"access"}, wantErr: "no command given: use kubectl dirsync access list|status"},
+		{name: "access without a command", argv: []string{"access"}, wantErr: "no command given: use kubectl dirsync access list|status|explain"},
+		{name: "access explain without an e-mail", argv: []string{"access", "explain"}, wantErr: "explain needs the person's e-mail"},
 		{name: "an unknown access command", argv: []string{"access", "grant"}, wantErr: `unknown command "grant" for kubectl dirsync access`},
 		{name: "sync without a name", argv: []string{"sync"}, wantErr: "sync needs the Directory's name"},
 		{name: "plan with two names", argv: []string{"plan", "a", "b"}, wantErr: "at most one Directory name"},
@@ -159,7 +162,7 @@ func TestParse(t *testing.T) {
 // arguments it needs; TestEveryCommandIsListed keeps it complete.
 var clusterCommands = [][]string{
 	{"status"}, {"sync", "x"}, {"approve", "x"}, {"plan", "x"}, {"version"},
-	{"access", "list"}, {"access", "status", "x"},
+	{"access", "list"}, {"access", "status", "x"}, {"access", "explain", "x"},
 }
 
 // runnable are the paths of the commands of the tree that do something (not groups), sorted.
@@ -282,7 +285,7 @@ func TestUsageNamesEveryCommandAndItsFlags(t *testing.T) {
 	}
 	for _, tt := range []struct{ cmd, flag string }{{"status", "--all-namespaces"}, {"status", "--output"}, {"sync", "--wait"},
 		{"sync", "--timeout"}, {"approve", "--yes"}, {"plan", "--namespace"}, {"plan", "--kubeconfig"}, {"plan", "--output"},
-		{"access list", "--all-namespaces"}, {"access status", "--output"}, {"version", "--client"}} {
+		{"access list", "--all-namespaces"}, {"access status", "--output"}, {"access explain", "--all-namespaces"}, {"version", "--client"}} {
 		if !strings.Contains(help(append(strings.Fields(tt.cmd), "--help")...), tt.flag) {
 			t.Errorf("kubectl dirsync %s --help does not mention %s", tt.cmd, tt.flag)
 		}

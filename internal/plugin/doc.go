@@ -21,6 +21,7 @@ limitations under the License.
 //   - approve NAME: show the held deletions, confirm, set dirsync.io/approve-deletions and wait;
 //   - plan NAME: print a dry-run Directory's status.plan;
 //   - access list|status NAME: DirectoryAccesses, and every RoleBinding dirsync manages for them;
+//   - access explain EMAIL: why a person has, or lacks, each DirectoryAccess's role;
 //   - version, completion SHELL.
 //
 // The command tree is cobra's, with kubectl's flags from cli-runtime's ConfigFlags on every command, as
