@@ -314,7 +314,7 @@ func whyStillBound(e *explanation, dir *dirsyncv1alpha1.Directory) string {
 	case directoryFrozen(dir) && e.Person != nil && e.Person.State == dirsyncv1alpha1.UserStateActive && !e.endDated:
 		return fmt.Sprintf("Directory %s is not Ready, so its data may be stale and the RoleBindings are kept, except for leavers and end dates", e.Directory)
 	}
-	return "the manager has not reconciled the change yet (is it running?)"
+	return "the manager has not revoked it yet (revocations wait about a second for the rest of a sync's changes; if this persists, is the manager running?)"
 }
 
 // directoryFrozen is the controller's rule: the Directory's data is not trusted to grant while it does

@@ -125,7 +125,7 @@ func TestExplainAccess(t *testing.T) {
 			c.users[0] = withDates(c.users[0], "", "2026-03-01")
 			c.dir.Status.Conditions = []metav1.Condition{readyCond(metav1.ConditionFalse, dirsyncv1alpha1.ReasonProviderUnavailable, "503.")}
 		}, wantBoundIn: []string{"api", "web"}, reasons: []string{"their endDate 2026-03-01 has passed"},
-			verdict: "the manager has not reconciled the change yet"},
+			verdict: "the manager has not revoked it yet (revocations wait about a second"},
 		{name: "removed from the provider", mutate: func(c *explainCase) {
 			c.users[0].Status.Conditions = []metav1.Condition{{Type: dirsyncv1alpha1.ConditionSynced, Status: metav1.ConditionFalse,
 				Reason: dirsyncv1alpha1.ReasonRemovedFromProvider}}
