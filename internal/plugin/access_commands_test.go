@@ -33,7 +33,7 @@ import (
 
 // createAccess creates a DirectoryAccess binding the members of Directory acme's group to ClusterRole
 // role in targets, and writes status as the operator would.
-func createAccess(t *testing.T, ns, name, group, role string, targets []string, status dirsyncv1alpha1.DirectoryAccessStatus) *dirsyncv1alpha1.DirectoryAccess {
+func createAccess(t *testing.T, ns, name, group, role string, targets []string, status dirsyncv1alpha1.DirectoryAccessStatus) {
 	t.Helper()
 	acc := &dirsyncv1alpha1.DirectoryAccess{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
@@ -52,7 +52,6 @@ func createAccess(t *testing.T, ns, name, group, role string, targets []string, 
 	if err := k8sClient.Status().Update(callCtx(t), acc); err != nil {
 		t.Fatalf("writing the status of DirectoryAccess %s/%s: %v", ns, name, err)
 	}
-	return acc
 }
 
 // createManagedBinding creates a RoleBinding as dirsync does for the DirectoryAccess ref.
