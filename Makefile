@@ -1,9 +1,10 @@
 # Image URL to use all building/pushing image targets
 IMG ?= controller:latest
 
-# VERSION names the build in the User-Agent of provider requests (internal/provider.Version).
+# VERSION names the build in the User-Agent of provider requests (internal/provider.Version) and in
+# `kubectl dirsync version` (internal/plugin.Version); a -X for a package a binary lacks is ignored.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-VERSION_LDFLAGS = -X github.com/dirsync/dirsync/internal/provider.Version=$(VERSION)
+VERSION_LDFLAGS = -X github.com/dirsync/dirsync/internal/provider.Version=$(VERSION) -X github.com/dirsync/dirsync/internal/plugin.Version=$(VERSION)
 
 # CONTAINER_TOOL defines the container tool to be used for building images.
 # Be aware that the target commands are only tested with Docker which is
@@ -122,7 +123,7 @@ docker-check: ## Run the Dockerfile's go build line without Docker and check the
 build: manifests generate fmt vet ## Build the manager (bin/manager), the fake HR server (bin/fakehr) and the kubectl plugin (bin/kubectl-dirsync).
 	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/fakehr ./cmd/fakehr
-	go build -o $(LOCALBIN)/kubectl-dirsync ./cmd/kubectl-dirsync
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/kubectl-dirsync ./cmd/kubectl-dirsync
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager from your host against the cluster in your kubeconfig (ARGS="--allow-insecure-endpoints …").

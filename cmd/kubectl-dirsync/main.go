@@ -15,7 +15,7 @@ limitations under the License.
 */
 
 // Command kubectl-dirsync is the `kubectl dirsync` plugin: copy it onto your PATH and run
-// `kubectl dirsync status`, `sync NAME`, `approve NAME` or `plan NAME`. See internal/plugin.
+// `kubectl dirsync --help`. See internal/plugin; `make build` stamps its version (plugin.Version).
 package main
 
 import (

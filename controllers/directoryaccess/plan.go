@@ -30,6 +30,7 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/internal/verdict"
+	"github.com/dirsync/dirsync/internal/subject"
 )
 
 // Verbs of a bindingOp.
@@ -89,7 +90,7 @@ type plan struct {
 // planAccess computes the RoleBindings a DirectoryAccess should have and the operations that get
 // there. It reads no clock, client or cache: now and the input are all it knows.
 func planAccess(acc *dirsyncv1alpha1.DirectoryAccess, in accessInput, now time.Time) plan {
-	st, err := parseSubjectTemplate(acc.Spec.Subject.Template)
+	st, err := subject.Parse(acc.Spec.Subject.Template)
 	if err != nil {
 		return plan{fatal: true, problems: []problem{{dirsyncv1alpha1.ReasonInvalidTemplate, err.Error() + "."}}}
 	}

@@ -17,164 +17,22 @@ limitations under the License.
 package directoryaccess
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"text/template"
-	"text/template/parse"
 	"time"
-	"unicode"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/subject"
 )
 
-// maxSubjectLength bounds one rendered subject name; longer output is not bound.
-const maxSubjectLength = 512
-
-// subjectFields are the DirectoryUser fields a subject template may read.
-var subjectFields = map[string]func(*dirsyncv1alpha1.DirectoryUser) string{
-	"Email":      func(u *dirsyncv1alpha1.DirectoryUser) string { return u.Spec.Email },
-	"ExternalID": func(u *dirsyncv1alpha1.DirectoryUser) string { return u.Spec.ExternalID },
-	"FirstName":  func(u *dirsyncv1alpha1.DirectoryUser) string { return u.Spec.FirstName },
-	"LastName":   func(u *dirsyncv1alpha1.DirectoryUser) string { return u.Spec.LastName },
-}
-
-// subjectFuncs are the only functions a subject template may call. The piped value comes last, so
-// `{{ .Email | replace "@" "-" }}` works as in Helm.
-var subjectFuncs = template.FuncMap{
-	"lower":      strings.ToLower,
-	"upper":      strings.ToUpper,
-	"trim":       strings.TrimSpace,
-	"replace":    func(old, repl, s string) string { return strings.ReplaceAll(s, old, repl) },
-	"trimPrefix": func(prefix, s string) string { return strings.TrimPrefix(s, prefix) },
-	"trimSuffix": func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
-}
-
-// subjectData is what a template sees: the four allowed fields, nothing else of the person.
-type subjectData struct{ Email, ExternalID, FirstName, LastName string }
-
-// subjectTemplate is a parsed spec.subject.template that uses only fields, strings and subjectFuncs.
-type subjectTemplate struct {
-	tmpl   *template.Template
-	fields []string // the fields it reads, sorted
-}
-
-// parseSubjectTemplate parses text and rejects anything but fields, string constants and the allowed
-// functions: no range (a loop over a number could spin), no printf (a huge width could allocate), no
-// variables, no nested templates. The error says what to change.
-func parseSubjectTemplate(text string) (*subjectTemplate, error) {
-	t, err := template.New("subject").Funcs(subjectFuncs).Parse(text)
-	if err != nil {
-		return nil, fmt.Errorf("spec.subject.template does not parse: %w", err)
-	}
-	if len(t.Templates()) > 1 {
-		return nil, errors.New("spec.subject.template may not define templates")
-	}
-	if t.Tree == nil || t.Root == nil {
-		return nil, errors.New("spec.subject.template is empty")
-	}
-	used := map[string]bool{}
-	if err := checkTemplateNode(t.Root, used); err != nil {
-		return nil, fmt.Errorf("spec.subject.template: %w; use only the fields .Email, .ExternalID, .FirstName, .LastName, "+
-			"quoted strings and the functions lower, upper, trim, replace, trimPrefix, trimSuffix", err)
-	}
-	st := &subjectTemplate{tmpl: t}
-	for f := range used {
-		st.fields = append(st.fields, f)
-	}
-	slices.Sort(st.fields)
-	return st, nil
-}
-
-// checkTemplateNode walks the parse tree, allowing only the node kinds a subject template needs and
-// recording the fields it reads.
-func checkTemplateNode(n parse.Node, used map[string]bool) error {
-	switch n := n.(type) {
-	case *parse.ListNode:
-		return checkTemplateNodes(n.Nodes, used)
-	case *parse.TextNode, *parse.StringNode, *parse.CommentNode:
-		return nil
-	case *parse.ActionNode:
-		return checkTemplateNode(n.Pipe, used)
-	case *parse.PipeNode:
-		if len(n.Decl) > 0 {
-			return fmt.Errorf("variables are not allowed (%s)", n)
-		}
-		cmds := make([]parse.Node, len(n.Cmds))
-		for i, c := range n.Cmds {
-			cmds[i] = c
-		}
-		return checkTemplateNodes(cmds, used)
-	case *parse.CommandNode:
-		return checkTemplateNodes(n.Args, used)
-	case *parse.FieldNode:
-		if len(n.Ident) != 1 || subjectFields[n.Ident[0]] == nil {
-			return fmt.Errorf("field %s does not exist", n)
-		}
-		used[n.Ident[0]] = true
-		return nil
-	case *parse.IdentifierNode:
-		if subjectFuncs[n.Ident] == nil {
-			return fmt.Errorf("function %s is not allowed", n.Ident)
-		}
-		return nil
-	}
-	return fmt.Errorf("%s is not allowed", n)
-}
-
-func checkTemplateNodes(nodes []parse.Node, used map[string]bool) error {
-	for _, c := range nodes {
-		if err := checkTemplateNode(c, used); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// render returns the person's subject name, or why the person gets none.
-func (st *subjectTemplate) render(u *dirsyncv1alpha1.DirectoryUser) (string, error) {
-	for _, f := range st.fields {
-		if subjectFields[f](u) == "" {
-			return "", fmt.Errorf("has no %s", strings.ToLower(f[:1])+f[1:])
-		}
-	}
-	var b limitedBuilder
-	data := subjectData{Email: u.Spec.Email, ExternalID: u.Spec.ExternalID, FirstName: u.Spec.FirstName, LastName: u.Spec.LastName}
-	if err := st.tmpl.Execute(&b, data); err != nil {
-		return "", errors.New("the template failed for them")
-	}
-	s := b.String()
-	switch {
-	case s == "":
-		return "", errors.New("renders empty")
-	case b.overflow:
-		return "", fmt.Errorf("renders more than %d characters", maxSubjectLength)
-	case strings.HasPrefix(strings.ToLower(s), "system:"):
-		return "", errors.New("renders a reserved system: name")
-	case strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return "", errors.New("renders whitespace or control characters")
-	}
-	return s, nil
-}
-
-// limitedBuilder keeps the first maxSubjectLength bytes written to it.
-type limitedBuilder struct {
-	strings.Builder
-	overflow bool
-}
-
-func (b *limitedBuilder) Write(p []byte) (int, error) {
-	if room := maxSubjectLength - b.Len(); len(p) > room {
-		b.overflow = true
-		p = p[:max(room, 0)]
-	}
-	_, _ = b.Builder.Write(p)
-	return len(p), nil
+// subjectFields is what a subject template sees of a person: the four allowed fields, nothing else.
+func subjectFields(u *dirsyncv1alpha1.DirectoryUser) subject.Fields {
+	return subject.Fields{Email: u.Spec.Email, ExternalID: u.Spec.ExternalID, FirstName: u.Spec.FirstName, LastName: u.Spec.LastName}
 }
 
 // subjectReport is who the data says should be bound, and why others are not.
@@ -218,7 +76,7 @@ func selectedGroups(spec *dirsyncv1alpha1.DirectoryAccessSpec, groups []dirsyncv
 // when they are in a selected group, Active, not removed from the provider (their deletion held by the
 // Directory's guard), started (honourStartDate), not past their endDate (revokeAtEndDate), and render a
 // valid subject that no other person of the Directory renders too (compared case-insensitively).
-func computeSubjects(acc *dirsyncv1alpha1.DirectoryAccess, st *subjectTemplate, selected map[string]bool, users []dirsyncv1alpha1.DirectoryUser, now time.Time) subjectReport {
+func computeSubjects(acc *dirsyncv1alpha1.DirectoryAccess, st *subject.Template, selected map[string]bool, users []dirsyncv1alpha1.DirectoryUser, now time.Time) subjectReport {
 	rep := subjectReport{desired: map[string]bool{}, endDated: map[string]bool{}, inactive: map[string]bool{}}
 	subjects, owners := rep.renderAll(st, selected, users)
 	for _, idx := range owners {
@@ -238,11 +96,11 @@ func computeSubjects(acc *dirsyncv1alpha1.DirectoryAccess, st *subjectTemplate, 
 
 // renderAll renders each person's subject ("" when none), noting the selected, active people who get
 // none, and indexes people by lower-cased subject.
-func (rep *subjectReport) renderAll(st *subjectTemplate, selected map[string]bool, users []dirsyncv1alpha1.DirectoryUser) ([]string, map[string][]int) {
+func (rep *subjectReport) renderAll(st *subject.Template, selected map[string]bool, users []dirsyncv1alpha1.DirectoryUser) ([]string, map[string][]int) {
 	subjects := make([]string, len(users))
 	owners := map[string][]int{}
 	for i := range users {
-		s, err := st.render(&users[i])
+		s, err := st.Render(subjectFields(&users[i]))
 		if err != nil {
 			if inSelectedGroup(&users[i], selected) && users[i].Spec.State == dirsyncv1alpha1.UserStateActive {
 				rep.invalid = append(rep.invalid, fmt.Sprintf("%s (%v)", users[i].Spec.ExternalID, err))

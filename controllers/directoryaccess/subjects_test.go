@@ -29,6 +29,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/subject"
 )
 
 // accessNow is the pure tests' clock: 2026-03-02 09:00 UTC.
@@ -68,88 +69,6 @@ func accAccess(mutate ...func(*dirsyncv1alpha1.DirectoryAccess)) *dirsyncv1alpha
 		m(a)
 	}
 	return a
-}
-
-func TestParseSubjectTemplate(t *testing.T) {
-	tests := []struct {
-		name, template string
-		wantErr        string // substring; "" means it parses
-		wantFields     []string
-	}{
-		{name: "plain OIDC with a prefix", template: "oidc:{{ lower .Email }}", wantFields: []string{"Email"}},
-		{name: "GKE: the Google account e-mail", template: "{{ .Email }}", wantFields: []string{"Email"}},
-		{name: "EKS assumed-role session with @ replaced", template: `arn:aws:sts::111122223333:assumed-role/Dev/{{ .Email | replace "@" "-" }}`, wantFields: []string{"Email"}},
-		{name: "two fields and trims", template: `{{ trim .FirstName | lower }}.{{ lower .LastName | trimSuffix "x" }}`, wantFields: []string{"FirstName", "LastName"}},
-		{name: "external id", template: "hr:{{ .ExternalID }}", wantFields: []string{"ExternalID"}},
-		{name: "a comment is fine", template: "{{/* oidc */}}{{ .Email }}", wantFields: []string{"Email"}},
-		{name: "syntax error", template: "{{ .Email ", wantErr: "does not parse"},
-		{name: "unknown field", template: "{{ .Salary }}", wantErr: "field .Salary does not exist"},
-		{name: "nested field", template: "{{ .Email.Domain }}", wantErr: "does not exist"},
-		{name: "printf could allocate without bound", template: `{{ printf "%999999999d" 1 }}`, wantErr: "function printf is not allowed"},
-		{name: "range over a number could spin", template: "{{ range 1000000000 }}x{{ end }}", wantErr: "not allowed"},
-		{name: "variables", template: "{{ $e := .Email }}{{ $e }}", wantErr: "variables are not allowed"},
-		{name: "if", template: "{{ if .Email }}{{ .Email }}{{ end }}", wantErr: "not allowed"},
-		{name: "the dot itself", template: "{{ . }}", wantErr: "not allowed"},
-		{name: "define", template: `{{ define "x" }}a{{ end }}{{ .Email }}`, wantErr: "may not define templates"},
-		{name: "template call", template: `{{ template "subject" }}`, wantErr: "not allowed"},
-		{name: "numbers", template: "{{ 3 }}", wantErr: "not allowed"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st, err := parseSubjectTemplate(tt.template)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(tt.wantFields, st.fields, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("fields (-want +got):\n%s", diff)
-			}
-		})
-	}
-}
-
-func TestRenderSubject(t *testing.T) {
-	alice := accUser("1001", "Alice.Smith@Example.com", dirsyncv1alpha1.UserStateActive)
-	tests := []struct {
-		name, template string
-		user           dirsyncv1alpha1.DirectoryUser
-		want, wantErr  string
-	}{
-		{name: "lower-cased e-mail with a prefix", template: "oidc:{{ lower .Email }}", user: alice, want: "oidc:alice.smith@example.com"},
-		{name: "case is kept without lower", template: "{{ .Email }}", user: alice, want: "Alice.Smith@Example.com"},
-		{name: "EKS session name", template: `arn:aws:sts::111122223333:assumed-role/Dev/{{ .Email | lower | replace "@" "-" }}`, user: alice,
-			want: "arn:aws:sts::111122223333:assumed-role/Dev/alice.smith-example.com"},
-		{name: "a used field is empty", template: "oidc:{{ .Email }}", user: accUser("1002", "", dirsyncv1alpha1.UserStateActive), wantErr: "has no email"},
-		{name: "renders empty", template: `{{ .Email | trimSuffix .Email }}`, user: alice, wantErr: "renders empty"},
-		{name: "system: prefix", template: "system:{{ .ExternalID }}", user: alice, wantErr: "system:"},
-		{name: "System: prefix in another case", template: "SYSTEM:{{ .ExternalID }}", user: alice, wantErr: "system:"},
-		{name: "system: reached through a field", template: "{{ .Email }}", user: accUser("1003", "system:masters", dirsyncv1alpha1.UserStateActive), wantErr: "system:"},
-		{name: "whitespace", template: "{{ .FirstName }} {{ .LastName }}", user: alice, wantErr: "whitespace"},
-		{name: "too long", template: "{{ .Email }}", user: accUser("1004", strings.Repeat("a", 600), dirsyncv1alpha1.UserStateActive), wantErr: "more than 512"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			st, err := parseSubjectTemplate(tt.template)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := st.render(&tt.user)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("render = %q, %v; want an error containing %q", got, err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("render = %q, %v; want %q", got, err, tt.want)
-			}
-		})
-	}
 }
 
 func TestComputeSubjects(t *testing.T) {
@@ -209,7 +128,7 @@ func TestComputeSubjects(t *testing.T) {
 			if acc == nil {
 				acc = accAccess()
 			}
-			st, err := parseSubjectTemplate(acc.Spec.Subject.Template)
+			st, err := subject.Parse(acc.Spec.Subject.Template)
 			if err != nil {
 				t.Fatal(err)
 			}

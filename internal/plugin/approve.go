@@ -25,6 +25,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -38,6 +40,30 @@ const (
 	eventApprovalRejected  = "ApprovalRejected"
 	eventApprovalNotNeeded = "ApprovalNotNeeded"
 )
+
+func (b *builder) approveCommand() *cobra.Command {
+	return b.leaf(leafSpec{
+		use: "approve NAME", group: groupDirectory,
+		short: "Show the deletions the guard holds and approve exactly them (sets dirsync.io/approve-deletions)",
+		long: "Show what the deletion guard holds (status.heldDeletions: counts and up to 20 names), ask [y/N] (--yes skips), " +
+			"set dirsync.io/approve-deletions to the held set's token and wait until the operator has answered it " +
+			"(status.lastHandledApproval); then print what was deleted.\n\n" +
+			"If the held set changed in the meantime, the operator deletes nothing and emits an ApprovalRejected Event: the " +
+			"command prints it with the set held now and fails. It fails too when nothing is held.",
+		example: `  # Review the held deletions, then confirm
+  kubectl dirsync approve acme -n hr
+
+  # Approve without asking (in a script that has reviewed them)
+  kubectl dirsync approve acme -n hr --yes`,
+		args: argsSpec(1, 1, "the Directory's name", "Directory name"),
+		flags: func(fs *pflag.FlagSet, o *options) {
+			fs.BoolVarP(&o.yes, "yes", "y", false, "Approve without asking for confirmation.")
+			waitFlags(fs, o)
+		},
+		complete: b.completeNames(listDirectoryNames),
+		run:      runApprove,
+	})
+}
 
 // runApprove shows the deletions the guard holds, asks for confirmation (unless --yes), sets
 // dirsync.io/approve-deletions to the held set's token and, unless --wait=false, waits until the operator

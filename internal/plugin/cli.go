@@ -17,7 +17,6 @@ limitations under the License.
 package plugin
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/utils/clock"
@@ -54,57 +54,28 @@ func New(in io.Reader, out, errOut io.Writer) *Plugin {
 	return &Plugin{In: in, Out: out, ErrOut: errOut, Clock: clock.RealClock{}, PollInterval: defaultPollInterval}
 }
 
-// options are the subcommands' own flags (the kubeconfig flags live in genericclioptions.ConfigFlags).
+// options are the commands' own flags (the kubeconfig flags live in genericclioptions.ConfigFlags).
 type options struct {
 	allNamespaces bool
 	wait          bool
 	timeout       time.Duration
 	yes           bool
+	output        string // "", "json" or "yaml"
+	clientOnly    bool   // version --client
 }
 
-// command is one subcommand.
-type command struct {
-	name, args, summary string
-	minArgs, maxArgs    int
-	flags               func(*pflag.FlagSet, *options)
-	run                 func(context.Context, *env, []string) error
-}
+// runFunc is what a command does once it has its environment.
+type runFunc func(ctx context.Context, e *env, args []string) error
 
-func waitFlags(fs *pflag.FlagSet, o *options) {
-	fs.BoolVar(&o.wait, "wait", true, "Wait until the operator has answered; --wait=false returns once the annotation is set.")
-	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "How long to wait for the operator.")
-}
-
-// commands lists the subcommands in the order help shows them.
-func commands() []command {
-	return []command{
-		{name: "status", args: "[NAME]", maxArgs: 1,
-			summary: "Show a Directory: provider, Ready and why, last/next sync, counts, last changes, held deletions",
-			flags: func(fs *pflag.FlagSet, o *options) {
-				fs.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "List the Directories of every namespace.")
-			}, run: runStatus},
-		{name: "sync", args: "NAME", minArgs: 1, maxArgs: 1,
-			summary: "Sync a Directory now (sets dirsync.io/sync-requested-at) and wait for the outcome",
-			flags:   waitFlags, run: runSync},
-		{name: "approve", args: "NAME", minArgs: 1, maxArgs: 1,
-			summary: "Show the deletions the guard holds and approve exactly them (sets dirsync.io/approve-deletions)",
-			flags: func(fs *pflag.FlagSet, o *options) {
-				fs.BoolVarP(&o.yes, "yes", "y", false, "Approve without asking for confirmation.")
-				waitFlags(fs, o)
-			}, run: runApprove},
-		{name: "plan", args: "NAME", minArgs: 1, maxArgs: 1,
-			summary: "Print what a dry-run Directory's sync would do (status.plan)",
-			flags:   func(*pflag.FlagSet, *options) {}, run: runPlan},
-	}
-}
-
-// invocation is a parsed command line.
+// invocation is a parsed command line, ready to run.
 type invocation struct {
-	cmd    *command // nil for the general help
+	cmd    *cobra.Command
 	args   []string
 	opts   options
 	config *genericclioptions.ConfigFlags
-	help   bool
+	run    runFunc
+	// offline commands get an environment without a client and connect themselves if they need to.
+	offline bool
 }
 
 // usageError is a command line that cannot run; it exits with code 2.
@@ -117,7 +88,11 @@ func usageErrorf(format string, args ...any) error { return usageError{fmt.Sprin
 // Run runs the plugin with the arguments after `kubectl dirsync` and returns the exit code: 0 on
 // success, 1 when the command failed, 2 for a command line that cannot run.
 func (p *Plugin) Run(ctx context.Context, args []string) int {
-	err := p.run(ctx, args)
+	root := newRootCommand(p.execute)
+	root.SetIn(orEmpty(p.In))
+	root.SetOut(p.Out)
+	root.SetErr(p.ErrOut)
+	err := executeArgs(ctx, root, args)
 	if err == nil {
 		return 0
 	}
@@ -129,121 +104,263 @@ func (p *Plugin) Run(ctx context.Context, args []string) int {
 	return 1
 }
 
-func (p *Plugin) run(ctx context.Context, args []string) error {
-	inv, err := parse(args)
-	if err != nil {
-		return err
-	}
-	if inv.help {
-		fmt.Fprint(p.Out, usage(inv.cmd))
-		return nil
-	}
+// executeArgs parses args with the command tree root and runs the command they name.
+func executeArgs(ctx context.Context, root *cobra.Command, args []string) error {
+	root.SetArgs(commandFirst(root, args))
+	return root.ExecuteContext(ctx)
+}
+
+// execute runs a parsed command: it connects to the cluster the kubeconfig flags name (unless the
+// command is offline) and calls the command's run.
+func (p *Plugin) execute(ctx context.Context, inv *invocation) error {
 	e, err := p.newEnv(inv)
 	if err != nil {
 		return err
 	}
-	return inv.cmd.run(ctx, e, inv.args)
+	return inv.run(ctx, e, inv.args)
 }
 
-// parse finds the subcommand (the first argument that is neither a flag nor a flag's value, so that
-// kubeconfig flags may come before it) and parses the rest with the subcommand's flags.
-func parse(args []string) (*invocation, error) {
-	inv := &invocation{}
-	name, rest := splitCommand(args, allFlags())
-	if name == "help" {
-		if len(rest) == 0 {
-			return &invocation{help: true}, nil
-		}
-		name, inv.help = rest[0], true
-	}
-	if name == "" {
-		if hasHelpFlag(rest) {
-			return &invocation{help: true}, nil
-		}
-		return nil, usageErrorf("no command given: use one of %s", strings.Join(commandNames(), ", "))
-	}
-	if inv.cmd = findCommand(name); inv.cmd == nil {
-		return nil, usageErrorf("unknown command %q: use one of %s", name, strings.Join(commandNames(), ", "))
-	}
-	if inv.help {
-		return inv, nil
-	}
-	fs := inv.flagSet()
-	if err := fs.Parse(rest); errors.Is(err, pflag.ErrHelp) {
-		inv.help = true
-		return inv, nil
-	} else if err != nil {
-		return nil, usageErrorf("%s: %v", name, err)
-	}
-	inv.args = fs.Args()
-	if err := inv.check(fs); err != nil {
-		return nil, err
-	}
-	return inv, nil
+// leafSpec describes one command that does something, as opposed to a group of commands.
+type leafSpec struct {
+	use, short, long, example string
+	group                     string
+	args                      cobra.PositionalArgs
+	flags                     func(*pflag.FlagSet, *options)
+	complete                  cobra.CompletionFunc // completes the positional argument; nil for none
+	run                       runFunc
+	offline                   bool
 }
 
-// check rejects positional arguments and flag values the subcommand cannot use.
-func (inv *invocation) check(fs *pflag.FlagSet) error {
-	name := inv.cmd.name
-	switch n := len(inv.args); {
-	case n < inv.cmd.minArgs:
-		return usageErrorf("%s needs the Directory's name: kubectl dirsync %s %s", name, name, inv.cmd.args)
-	case n > inv.cmd.maxArgs:
-		return usageErrorf("%s takes at most one Directory name, got %q: kubectl dirsync %s %s", name, inv.args, name, inv.cmd.args)
-	case fs.Lookup("timeout") != nil && inv.opts.timeout <= 0:
-		return usageErrorf("%s: --timeout must be positive, got %s", name, inv.opts.timeout)
+// builder makes the command tree; exec runs a parsed invocation (the plugin's execute, or a test's stand-in).
+type builder struct {
+	config *genericclioptions.ConfigFlags
+	exec   func(context.Context, *invocation) error
+}
+
+// Command groups of the general help, in the order it shows them.
+const (
+	groupDirectory = "directory"
+	groupAccess    = "access"
+)
+
+// newRootCommand is `kubectl dirsync` with every command, kubectl's flags on all of them, and exec
+// running whatever command the arguments name.
+func newRootCommand(exec func(context.Context, *invocation) error) *cobra.Command {
+	cobra.EnableCommandSorting = false // the help lists commands in the order of the workflow
+	b := &builder{config: genericclioptions.NewConfigFlags(true), exec: exec}
+	var printVersion bool
+	root := &cobra.Command{
+		Use:   "kubectl-dirsync",
+		Short: "Inspect and operate dirsync Directories and DirectoryAccesses",
+		Long: "kubectl dirsync inspects and operates dirsync Directories and DirectoryAccesses (dirsync.io/v1alpha1).\n\n" +
+			"The kubeconfig, context and namespace are kubectl's (--kubeconfig, --context, -n/--namespace, …).\n" +
+			"Exit codes: 0 success, 1 the command failed (error: … on stderr says why), 2 a command line that cannot run.",
+		Example: `  # Is every Directory of the namespace healthy?
+  kubectl dirsync status -n hr
+
+  # Who has access through dirsync, in every namespace?
+  kubectl dirsync access list -A`,
+		Annotations:       map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl dirsync"},
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		Args:              unknownCommand,
+		ValidArgsFunction: cobra.NoFileCompletions,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if printVersion {
+				return b.exec(cmd.Context(), &invocation{cmd: cmd, config: b.config, run: runVersion,
+					opts: options{clientOnly: true}, offline: true})
+			}
+			return noCommand(cmd)
+		},
+	}
+	root.Flags().BoolVar(&printVersion, "version", false, "Print the plugin's version (as version --client) and exit.")
+	b.config.AddFlags(root.PersistentFlags())
+	_ = root.RegisterFlagCompletionFunc("namespace", b.completeNamespaces)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if !c.HasParent() {
+			return usageError{err.Error()}
+		}
+		return usageErrorf("%s: %v", c.Name(), err)
+	})
+	root.AddGroup(&cobra.Group{ID: groupDirectory, Title: "Directory Commands:"},
+		&cobra.Group{ID: groupAccess, Title: "Access Commands:"})
+	root.AddCommand(b.statusCommand(), b.syncCommand(), b.approveCommand(), b.planCommand(),
+		b.accessCommand(), b.versionCommand(), completionCommand())
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.InitDefaultHelpCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "help" {
+			c.Example = "  kubectl dirsync help access explain"
+		}
+	}
+	return root
+}
+
+// leaf builds a command from its spec: its flags bound to a fresh invocation, its positional
+// arguments checked, its output flag validated, and exec called with what was parsed.
+func (b *builder) leaf(s leafSpec) *cobra.Command {
+	inv := &invocation{config: b.config, run: s.run, offline: s.offline}
+	c := &cobra.Command{
+		Use: s.use, Short: s.short, Long: s.long, Example: s.example, GroupID: s.group, Args: s.args,
+		ValidArgsFunction: s.complete,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			inv.cmd, inv.args = cmd, args
+			if err := checkFlags(cmd, &inv.opts); err != nil {
+				return err
+			}
+			return b.exec(cmd.Context(), inv)
+		},
+	}
+	if c.Long == "" {
+		c.Long = s.short + "."
+	}
+	if c.ValidArgsFunction == nil {
+		c.ValidArgsFunction = cobra.NoFileCompletions
+	}
+	if s.flags != nil {
+		s.flags(c.Flags(), &inv.opts)
+	}
+	if c.Flags().Lookup("output") != nil {
+		_ = c.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"json", "yaml"}, cobra.ShellCompDirectiveNoFileComp))
+	}
+	return c
+}
+
+// checkFlags rejects flag values the command cannot use.
+func checkFlags(cmd *cobra.Command, o *options) error {
+	switch {
+	case cmd.Flags().Lookup("timeout") != nil && o.timeout <= 0:
+		return usageErrorf("%s: --timeout must be positive, got %s", cmd.Name(), o.timeout)
+	case o.output != "" && o.output != outputJSON && o.output != outputYAML:
+		return usageErrorf("%s: --output must be json or yaml (or left out for text), got %q", cmd.Name(), o.output)
 	}
 	return nil
 }
 
-func findCommand(name string) *command {
-	for _, c := range commands() {
-		if c.name == name {
-			return &c
+// group builds a command that only holds others, such as `access`.
+func group(use, short, long, example, groupID string, children ...*cobra.Command) *cobra.Command {
+	c := &cobra.Command{Use: use, Short: short, Long: long, Example: example, GroupID: groupID,
+		Args: unknownCommand, RunE: func(cmd *cobra.Command, _ []string) error { return noCommand(cmd) },
+		ValidArgsFunction: cobra.NoFileCompletions}
+	c.AddCommand(children...)
+	return c
+}
+
+// unknownCommand rejects a positional argument of a command group: it names no subcommand.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q", args[0])
+	if cmd.HasParent() {
+		msg += " for " + cmd.CommandPath()
+	}
+	cmd.SuggestionsMinimumDistance = 2
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf(" (did you mean %s?)", strings.Join(s, " or "))
+	}
+	return usageErrorf("%s: use one of %s", msg, strings.Join(subcommandNames(cmd), ", "))
+}
+
+// noCommand is the error of a command group run without a subcommand.
+func noCommand(cmd *cobra.Command) error {
+	if cmd.HasParent() {
+		return usageErrorf("no command given: use %s %s", cmd.CommandPath(), strings.Join(subcommandNames(cmd), "|"))
+	}
+	return usageErrorf("no command given: use one of %s", strings.Join(subcommandNames(cmd), ", "))
+}
+
+func subcommandNames(cmd *cobra.Command) []string {
+	var names []string
+	for _, c := range cmd.Commands() {
+		if c.IsAvailableCommand() && c.Name() != "help" {
+			names = append(names, c.Name())
+		}
+	}
+	return names
+}
+
+// argsSpec checks a command's positional arguments: between min and max of them. noun names one
+// ("Directory name"), what the missing one ("the Directory's name").
+func argsSpec(minArgs, maxArgs int, what, noun string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		usageLine := cmd.CommandPath()
+		if _, params, ok := strings.Cut(cmd.Use, " "); ok {
+			usageLine += " " + params
+		}
+		switch n := len(args); {
+		case n < minArgs:
+			return usageErrorf("%s needs %s: %s", cmd.Name(), what, usageLine)
+		case maxArgs == 0 && n > 0:
+			return usageErrorf("%s takes no arguments, got %q: %s", cmd.Name(), args, usageLine)
+		case n > maxArgs:
+			return usageErrorf("%s takes at most one %s, got %q: %s", cmd.Name(), noun, args, usageLine)
+		}
+		return nil
+	}
+}
+
+// commandFirst moves the command words (`status`, `access list`) to the front of args, so that a
+// command's own flags may come before its name (`kubectl dirsync -A status`), as kubectl's flags may.
+// It knows every flag of every command, so the value of a flag is never taken for a command.
+func commandFirst(root *cobra.Command, args []string) []string {
+	known := allFlags(root)
+	var path []string
+	rest := append([]string(nil), args...)
+	for cur := root; ; {
+		i := firstPositional(rest, known)
+		if i < 0 {
+			break
+		}
+		next := subcommand(cur, rest[i])
+		if next == nil {
+			break
+		}
+		path = append(path, rest[i])
+		rest = append(rest[:i], rest[i+1:]...)
+		cur = next
+	}
+	return append(path, rest...)
+}
+
+func subcommand(cmd *cobra.Command, name string) *cobra.Command {
+	for _, c := range cmd.Commands() {
+		if c.Name() == name || c.HasAlias(name) {
+			return c
 		}
 	}
 	return nil
 }
 
-// flagSet is the subcommand's flags plus kubectl's standard ones, bound to the invocation.
-func (inv *invocation) flagSet() *pflag.FlagSet {
-	fs := pflag.NewFlagSet("kubectl dirsync "+inv.cmd.name, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	inv.config = genericclioptions.NewConfigFlags(true)
-	inv.config.AddFlags(fs)
-	inv.cmd.flags(fs, &inv.opts)
-	return fs
-}
-
-// allFlags is every flag any subcommand accepts, so splitCommand knows which take a value.
-func allFlags() *pflag.FlagSet {
+// allFlags is every flag any command of the tree accepts.
+func allFlags(root *cobra.Command) *pflag.FlagSet {
 	all := pflag.NewFlagSet("all", pflag.ContinueOnError)
-	genericclioptions.NewConfigFlags(false).AddFlags(all)
-	for _, c := range commands() {
-		fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
-		c.flags(fs, &options{})
-		all.AddFlagSet(fs)
+	var walk func(*cobra.Command)
+	walk = func(c *cobra.Command) {
+		all.AddFlagSet(c.PersistentFlags())
+		all.AddFlagSet(c.Flags())
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
 	}
+	walk(root)
 	return all
 }
 
-// splitCommand returns the first positional argument and the other arguments, in order.
-func splitCommand(args []string, known *pflag.FlagSet) (name string, rest []string) {
+// firstPositional is the index of the first argument that is neither a flag nor a flag's value, or -1.
+func firstPositional(args []string, known *pflag.FlagSet) int {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if a == "--" {
-			break
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			rest = append(append(rest, args[:i]...), args[i+1:]...)
-			return a, rest
-		}
-		if takesSeparateValue(a, known) {
+		switch {
+		case a == "--":
+			return -1
+		case !strings.HasPrefix(a, "-") || a == "-":
+			return i
+		case takesSeparateValue(a, known):
 			i++
 		}
 	}
-	return "", args
+	return -1
 }
 
 // takesSeparateValue reports whether the flag argument a ("--namespace", "-n") is followed by its value
@@ -262,71 +379,25 @@ func takesSeparateValue(a string, known *pflag.FlagSet) bool {
 	return f != nil && f.NoOptDefVal == ""
 }
 
-func hasHelpFlag(args []string) bool {
-	for _, a := range args {
-		if a == "-h" || a == "--help" {
-			return true
-		}
+// orEmpty is r, or an empty reader: with no input, a confirmation gets no answer.
+func orEmpty(r io.Reader) io.Reader {
+	if r == nil {
+		return strings.NewReader("")
 	}
-	return false
+	return r
 }
 
-func commandNames() []string {
-	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
-	}
-	return names
+// Flags several commands share.
+
+func waitFlags(fs *pflag.FlagSet, o *options) {
+	fs.BoolVar(&o.wait, "wait", true, "Wait until the operator has answered; --wait=false returns once the annotation is set.")
+	fs.DurationVar(&o.timeout, "timeout", defaultTimeout, "How long to wait for the operator.")
 }
 
-// usage is the help text: the general one when c is nil, else the subcommand's, with its flags.
-func usage(c *command) string {
-	var b strings.Builder
-	if c == nil {
-		b.WriteString("kubectl dirsync inspects and operates dirsync Directories (dirsync.io/v1alpha1).\n\nCommands:\n")
-		for _, c := range commands() {
-			fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
-		}
-		b.WriteString("\nUsage:\n  kubectl dirsync COMMAND [NAME] [flags]\n\n" +
-			"The kubeconfig, context and namespace are kubectl's (--kubeconfig, --context, -n/--namespace, …).\n" +
-			"Use 'kubectl dirsync COMMAND --help' for a command's flags.\n")
-		return b.String()
-	}
-	fmt.Fprintf(&b, "%s.\n\nUsage:\n  kubectl dirsync %s %s [flags]\n\nFlags:\n", c.summary, c.name, c.args)
-	own := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
-	c.flags(own, &options{})
-	b.WriteString(own.FlagUsages())
-	b.WriteString("\nkubectl's flags (the current kubeconfig, context and namespace by default):\n")
-	std := pflag.NewFlagSet("std", pflag.ContinueOnError)
-	genericclioptions.NewConfigFlags(false).AddFlags(std)
-	b.WriteString(std.FlagUsages())
-	return b.String()
+func allNamespacesFlag(fs *pflag.FlagSet, o *options, what string) {
+	fs.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "List the "+what+" of every namespace.")
 }
 
-// newEnv connects to the cluster the kubeconfig flags name.
-func (p *Plugin) newEnv(inv *invocation) (*env, error) {
-	cfg, err := inv.config.ToRESTConfig()
-	if err != nil {
-		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
-	}
-	ns, _, err := inv.config.ToRawKubeConfigLoader().Namespace()
-	if err != nil {
-		return nil, fmt.Errorf("reading the namespace from the kubeconfig: %w", err)
-	}
-	c, err := newClient(cfg)
-	if err != nil {
-		return nil, err
-	}
-	in := p.In
-	if in == nil {
-		in = strings.NewReader("") // no input: a confirmation gets no answer
-	}
-	e := &env{client: c, namespace: ns, opts: inv.opts, in: bufio.NewReader(in), out: p.Out, clock: p.Clock, poll: p.PollInterval}
-	if e.clock == nil {
-		e.clock = clock.RealClock{}
-	}
-	if e.poll <= 0 {
-		e.poll = defaultPollInterval
-	}
-	return e, nil
+func outputFlag(fs *pflag.FlagSet, o *options) {
+	fs.StringVarP(&o.output, "output", "o", "", "Print json or yaml instead of text: the same facts, with stable field names.")
 }

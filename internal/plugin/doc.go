@@ -14,14 +14,19 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package plugin is `kubectl dirsync`, the day-2 commands for dirsync Directories:
+// Package plugin is `kubectl dirsync`, the day-2 commands for dirsync Directories and DirectoryAccesses:
 //
 //   - status [NAME]: a human summary of one Directory, or a table and summaries of all (-A: every namespace);
 //   - sync NAME: set dirsync.io/sync-requested-at and wait for the operator's answer;
 //   - approve NAME: show the held deletions, confirm, set dirsync.io/approve-deletions and wait;
-//   - plan NAME: print a dry-run Directory's status.plan.
+//   - plan NAME: print a dry-run Directory's status.plan;
+//   - access list|status NAME: DirectoryAccesses, and every RoleBinding dirsync manages for them;
+//   - access explain EMAIL: why a person has, or lacks, each DirectoryAccess's role;
+//   - version, completion SHELL.
 //
-// It reads the kubeconfig, context and namespace as kubectl does (cli-runtime's ConfigFlags) and talks to
-// the API server with an uncached controller-runtime client. The operator does the work; the plugin only
-// reads status and sets annotations. Formatting is pure functions of a Directory and "now".
+// The command tree is cobra's, with kubectl's flags from cli-runtime's ConfigFlags on every command, as
+// kubectl plugins, clusterctl and cmctl are built. The plugin talks to the API server with an uncached
+// controller-runtime client; the operator does the work, and the plugin only reads and sets annotations.
+// Formatting is pure functions of the objects and "now"; -o json|yaml prints the same facts as views
+// with stable field names (output.go).
 package plugin

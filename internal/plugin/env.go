@@ -25,13 +25,15 @@ import (
 	"io"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -39,21 +41,62 @@ import (
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
 
-// env is what a subcommand runs with: a live client, the namespace kubectl would use, its flags and streams.
+// env is what a command runs with: a live client, the namespace kubectl would use, its flags and streams.
 type env struct {
 	client    client.Client
 	namespace string
 	opts      options
+	config    *genericclioptions.ConfigFlags
 	in        *bufio.Reader
 	out       io.Writer
+	errOut    io.Writer
 	clock     clock.PassiveClock
 	poll      time.Duration
 }
 
-// newClient is an uncached controller-runtime client that knows Directories and core Events.
+// newEnv connects to the cluster the kubeconfig flags name; an offline command gets no client.
+func (p *Plugin) newEnv(inv *invocation) (*env, error) {
+	e := &env{opts: inv.opts, config: inv.config, in: bufio.NewReader(orEmpty(p.In)), out: p.Out, errOut: p.ErrOut,
+		clock: p.Clock, poll: p.PollInterval}
+	if e.clock == nil {
+		e.clock = clock.RealClock{}
+	}
+	if e.poll <= 0 {
+		e.poll = defaultPollInterval
+	}
+	if e.errOut == nil {
+		e.errOut = io.Discard
+	}
+	if inv.offline {
+		return e, nil
+	}
+	var err error
+	e.client, e.namespace, err = connect(inv.config)
+	return e, err
+}
+
+// connect is an uncached client of the cluster the kubeconfig flags name, and the namespace kubectl
+// would use there.
+func connect(config *genericclioptions.ConfigFlags) (client.Client, string, error) {
+	cfg, err := config.ToRESTConfig()
+	if err != nil {
+		return nil, "", fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	ns, _, err := config.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return nil, "", fmt.Errorf("reading the namespace from the kubeconfig: %w", err)
+	}
+	c, err := newClient(cfg)
+	return c, ns, err
+}
+
+// newClient is an uncached controller-runtime client that knows the dirsync kinds, core Events,
+// RoleBindings and Deployments.
 func newClient(cfg *rest.Config) (client.Client, error) {
 	scheme := runtime.NewScheme()
 	utilruntime.Must(corev1.AddToScheme(scheme))
+	utilruntime.Must(rbacv1.AddToScheme(scheme))
+	utilruntime.Must(appsv1.AddToScheme(scheme))
 	utilruntime.Must(dirsyncv1alpha1.AddToScheme(scheme))
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
@@ -68,6 +111,11 @@ func (e *env) key(name string) types.NamespacedName {
 	return types.NamespacedName{Namespace: e.namespace, Name: name}
 }
 
+// warnf prints a warning on stderr: something the output lacks, which does not fail the command.
+func (e *env) warnf(format string, args ...any) {
+	fmt.Fprintf(e.errOut, "warning: "+format+"\n", args...)
+}
+
 // getDirectory reads the Directory name in the namespace.
 func (e *env) getDirectory(ctx context.Context, name string) (*dirsyncv1alpha1.Directory, error) {
 	dir := &dirsyncv1alpha1.Directory{}
@@ -75,7 +123,7 @@ func (e *env) getDirectory(ctx context.Context, name string) (*dirsyncv1alpha1.D
 		if apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("no Directory %q in namespace %q", name, e.namespace)
 		}
-		return nil, apiError(err, fmt.Sprintf("reading Directory %s/%s", e.namespace, name))
+		return nil, apiError(err, fmt.Sprintf("reading Directory %s/%s", e.namespace, name), request{"get", resDirectories, e.namespace})
 	}
 	return dir, nil
 }
@@ -87,18 +135,10 @@ func (e *env) annotate(ctx context.Context, dir *dirsyncv1alpha1.Directory, key,
 		return err
 	}
 	if err := e.client.Patch(ctx, dir, client.RawPatch(types.MergePatchType, patch)); err != nil {
-		return apiError(err, fmt.Sprintf("annotating Directory %s/%s with %s", dir.Namespace, dir.Name, key))
+		return apiError(err, fmt.Sprintf("annotating Directory %s/%s with %s", dir.Namespace, dir.Name, key),
+			request{"patch", resDirectories, dir.Namespace})
 	}
 	return nil
-}
-
-// apiError explains an API error; a cluster without the CRDs gets a hint to install them.
-func apiError(err error, doing string) error {
-	if meta.IsNoMatchError(err) {
-		return fmt.Errorf("%s: the cluster does not serve %s Directories: install the dirsync CRDs "+
-			"(kubectl apply --server-side -k config/crd, or make install)", doing, dirsyncv1alpha1.GroupVersion)
-	}
-	return fmt.Errorf("%s: %w", doing, err)
 }
 
 // errTimeout is what waitFor returns when --timeout passes first.

@@ -22,14 +22,39 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
+
+func (b *builder) planCommand() *cobra.Command {
+	return b.leaf(leafSpec{
+		use: "plan NAME", group: groupDirectory,
+		short: "Print what a dry-run Directory's sync would do (status.plan)",
+		long: "Print status.plan of a Directory with spec.dryRun: the summary, how many users and groups a sync would create, " +
+			"update, delete and hold, up to 10 names of each, whether the deletion guard would hold the deletions, and the " +
+			"command that turns dry run off. Without a plan it fails and says how to get one.",
+		example: `  # What would the first real sync do?
+  kubectl dirsync plan acme -n hr
+
+  # The plan's counts, for a script
+  kubectl dirsync plan acme -n hr -o json`,
+		args:     argsSpec(1, 1, "the Directory's name", "Directory name"),
+		flags:    outputFlag,
+		complete: b.completeNames(listDirectoryNames),
+		run:      runPlan,
+	})
+}
 
 // runPlan prints the Directory's dry-run plan (status.plan); it fails when there is none, saying how to get one.
 func runPlan(ctx context.Context, e *env, args []string) error {
 	dir, err := e.getDirectory(ctx, args[0])
 	if err != nil {
 		return err
+	}
+	if e.opts.output != "" && dir.Status.Plan != nil {
+		return printStructured(e.out, e.opts.output, planView{Namespace: dir.Namespace, Name: dir.Name, DryRun: dir.IsDryRun(),
+			SyncTime: dir.Status.LastSuccessfulSyncTime, Plan: dir.Status.Plan})
 	}
 	text, err := formatPlan(dir, e.now())
 	fmt.Fprint(e.out, text)

@@ -25,10 +25,38 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
+
+func (b *builder) statusCommand() *cobra.Command {
+	return b.leaf(leafSpec{
+		use: "status [NAME]", group: groupDirectory,
+		short: "Show a Directory: provider, Ready and why, last/next sync, counts, last changes, held deletions",
+		long: "Show a Directory: its provider, whether it is Ready and why (with a hint of what to run next when it is not), " +
+			"the sync in progress, the last and next sync, its counts, the last sync's changes, the deletions the guard holds " +
+			"with the commands that approve them, the last approval and a dry run's plan summary.\n\n" +
+			"Without a name it prints a table of the namespace's Directories (-A: every namespace's), then each one's details.",
+		example: `  # Every Directory of the current namespace: a table, then each one's details
+  kubectl dirsync status
+
+  # One Directory
+  kubectl dirsync status acme -n hr
+
+  # Every Directory of the cluster, for a script
+  kubectl dirsync status -A -o json`,
+		args: argsSpec(0, 1, "the Directory's name", "Directory name"),
+		flags: func(fs *pflag.FlagSet, o *options) {
+			allNamespacesFlag(fs, o, "Directories")
+			outputFlag(fs, o)
+		},
+		complete: b.completeNames(listDirectoryNames),
+		run:      runStatus,
+	})
+}
 
 // runStatus prints one Directory in detail, or every Directory of the namespace (of all namespaces
 // with -A) as a table followed by each one's details.
@@ -41,18 +69,26 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
+		if e.opts.output != "" {
+			return printStructured(e.out, e.opts.output, directoryViewOf(dir, e.now()))
+		}
 		fmt.Fprint(e.out, formatDetail(dir, e.now()))
 		return nil
 	}
 	var list dirsyncv1alpha1.DirectoryList
-	var opts []client.ListOption
-	if !e.opts.allNamespaces {
-		opts = append(opts, client.InNamespace(e.namespace))
-	}
+	opts, where := e.listScope()
 	if err := e.client.List(ctx, &list, opts...); err != nil {
-		return apiError(err, "listing Directories")
+		return apiError(err, "listing Directories"+where, request{"list", resDirectories, e.scopeNamespace()})
 	}
-	if len(list.Items) == 0 {
+	dirs := sortedDirectories(list.Items)
+	if e.opts.output != "" {
+		out := itemList[directoryView]{Items: []directoryView{}}
+		for i := range dirs {
+			out.Items = append(out.Items, directoryViewOf(&dirs[i], e.now()))
+		}
+		return printStructured(e.out, e.opts.output, out)
+	}
+	if len(dirs) == 0 {
 		if e.opts.allNamespaces {
 			fmt.Fprintln(e.out, "No Directories found.")
 		} else {
@@ -60,16 +96,38 @@ func runStatus(ctx context.Context, e *env, args []string) error {
 		}
 		return nil
 	}
-	fmt.Fprint(e.out, formatList(list.Items, e.opts.allNamespaces, e.now()))
+	fmt.Fprint(e.out, formatList(dirs, e.opts.allNamespaces, e.now()))
 	return nil
 }
 
-// formatList is a table of the Directories, then each one's details, sorted by namespace and name.
-func formatList(dirs []dirsyncv1alpha1.Directory, allNamespaces bool, now time.Time) string {
+// listScope is the namespace option of a list (none with -A) and the words that say so in an error.
+func (e *env) listScope() ([]client.ListOption, string) {
+	if e.opts.allNamespaces {
+		return nil, " in every namespace"
+	}
+	return []client.ListOption{client.InNamespace(e.namespace)}, " in namespace " + e.namespace
+}
+
+// scopeNamespace is the namespace a list reads: "" for every namespace.
+func (e *env) scopeNamespace() string {
+	if e.opts.allNamespaces {
+		return ""
+	}
+	return e.namespace
+}
+
+// sortedDirectories is a copy of dirs sorted by namespace and name.
+func sortedDirectories(dirs []dirsyncv1alpha1.Directory) []dirsyncv1alpha1.Directory {
 	dirs = append([]dirsyncv1alpha1.Directory(nil), dirs...)
 	slices.SortFunc(dirs, func(a, b dirsyncv1alpha1.Directory) int {
 		return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
 	})
+	return dirs
+}
+
+// formatList is a table of the Directories, then each one's details, sorted by namespace and name.
+func formatList(dirs []dirsyncv1alpha1.Directory, allNamespaces bool, now time.Time) string {
+	dirs = sortedDirectories(dirs)
 	var b strings.Builder
 	b.WriteString(formatTable(dirs, allNamespaces, now))
 	for i := range dirs {
@@ -132,6 +190,9 @@ func formatDetail(d *dirsyncv1alpha1.Directory, now time.Time) string {
 	}
 	line("Provider", "%s", provider)
 	line("Ready", "%s", readyLine(d))
+	if h := directoryHint(d); h != "" {
+		line("Hint", "%s", h)
+	}
 	if c := condition(d, dirsyncv1alpha1.ConditionSyncing); isSyncing(d) {
 		line("Syncing", "%s (since %s)", orDash(c.Message), relTime(&c.LastTransitionTime, now))
 	}
@@ -184,8 +245,15 @@ func nextSyncLine(d *dirsyncv1alpha1.Directory, now time.Time) string {
 		return fmt.Sprintf("as soon as the operator sees it (every %s)", every)
 	}
 	s := fmt.Sprintf("%s, every %s", relAndAbs(d.Status.NextSyncTime, now), every)
-	if now.Sub(d.Status.NextSyncTime.Time) > time.Minute && !isSyncing(d) {
+	if overdue(d, now) {
 		s += " (overdue: is the dirsync manager running?)"
 	}
 	return s
+}
+
+// overdue reports whether the next sync is more than a minute late while no sync runs, which hints that
+// no manager is running.
+func overdue(d *dirsyncv1alpha1.Directory, now time.Time) bool {
+	next := d.Status.NextSyncTime
+	return !d.IsSuspended() && next != nil && now.Sub(next.Time) > time.Minute && !isSyncing(d)
 }

@@ -40,6 +40,8 @@ var (
 	kubeconfigPath  string        // the admin kubeconfig the plugin is given
 	adminKubeconfig []byte
 	envtestMissing  bool
+	testEnv         *envtest.Environment // for AddUser
+	kubeconfigDir   string
 )
 
 func TestMain(m *testing.M) {
@@ -71,6 +73,7 @@ func localAssets() string {
 
 func runSuite(m *testing.M) int {
 	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+	testEnv = env
 	cfg, err := env.Start()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "starting envtest:", err)
@@ -91,6 +94,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	kubeconfigDir = dir
 	adminKubeconfig = env.KubeConfig
 	kubeconfigPath = filepath.Join(dir, "kubeconfig")
 	if err := os.WriteFile(kubeconfigPath, adminKubeconfig, 0o600); err != nil {
@@ -106,4 +110,23 @@ func requireEnvtest(t *testing.T) {
 	if envtestMissing {
 		t.Skip("envtest binaries not found: run 'make envtest' (or set KUBEBUILDER_ASSETS) to run this test")
 	}
+}
+
+// userKubeconfig writes a kubeconfig for a new user of the API server, with no rights until a test
+// binds some, and returns its path.
+func userKubeconfig(t *testing.T, name string) string {
+	t.Helper()
+	user, err := testEnv.AddUser(envtest.User{Name: name}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := user.KubeConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(kubeconfigDir, name+".kubeconfig")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -23,11 +23,36 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
+
+func (b *builder) syncCommand() *cobra.Command {
+	return b.leaf(leafSpec{
+		use: "sync NAME", group: groupDirectory,
+		short: "Sync a Directory now (sets dirsync.io/sync-requested-at) and wait for the outcome",
+		long: "Sync a Directory now: set dirsync.io/sync-requested-at to the current time and wait until the operator has " +
+			"answered it (status.lastHandledSyncRequest) and no sync runs, printing the sync's progress on the way. Then print " +
+			"Ready, the changes (a dry run's plan) and any held deletions.\n\n" +
+			"It fails when the Directory is not Ready afterwards (a dry run's outcome is its plan, which counts as success), " +
+			"and refuses a suspended Directory, which answers no request.",
+		example: `  # Sync now and wait up to 5 minutes for the outcome
+  kubectl dirsync sync acme -n hr
+
+  # Only request the sync
+  kubectl dirsync sync acme -n hr --wait=false
+
+  # Wait longer for a big directory
+  kubectl dirsync sync acme -n hr --timeout=15m`,
+		args:     argsSpec(1, 1, "the Directory's name", "Directory name"),
+		flags:    waitFlags,
+		complete: b.completeNames(listDirectoryNames),
+		run:      runSync,
+	})
+}
 
 // runSync sets dirsync.io/sync-requested-at to a new value and, unless --wait=false, waits until the
 // operator has answered it (status.lastHandledSyncRequest) and no sync runs, then prints the outcome.
@@ -109,6 +134,9 @@ func formatSyncOutcome(dir *dirsyncv1alpha1.Directory, took time.Duration, now t
 	st := &dir.Status
 	fmt.Fprintf(&b, "Sync of Directory %s/%s finished after %s.\n", dir.Namespace, dir.Name, shortDuration(took.Round(time.Second)))
 	fmt.Fprintf(&b, "  Ready:   %s\n", readyLine(dir))
+	if h := directoryHint(dir); h != "" {
+		fmt.Fprintf(&b, "  Hint:    %s\n", h)
+	}
 	reason := readyReason(dir)
 	succeeded := st.LastSuccessfulSyncTime != nil && st.LastSyncTime != nil && st.LastSuccessfulSyncTime.Equal(st.LastSyncTime)
 	switch {

@@ -21,12 +21,14 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -227,6 +229,117 @@ func TestPluginDay2Operations(t *testing.T) {
 		expectRun(t, dirsync(t, userKubeconfig, "", "status", "breathe"), 0,
 			"Last approval:  ", fmt.Sprintf("deleted %d users and 0 groups", held), "Ready:          True (Synced)")
 	})
+}
+
+// The access commands against the real manager and a fake Breathe HR: a DirectoryAccess binds an
+// engineer's group to edit in an opted-in namespace; `access list -A` shows it and its RoleBinding,
+// `access status` the subjects, `access explain` why the member has edit and why someone outside the
+// group has not; after HR marks the member a leaver, explain says they lack it; once the
+// DirectoryAccess is deleted, `access list -A` shows no RoleBinding of it.
+func TestPluginAccessCommands(t *testing.T) {
+	kubeconfig := operatorIdentity(t)
+	ns, web := newNamespace(t, "e2e-plugin-access-"), newNamespace(t, "e2e-plugin-web-")
+	userKubeconfig := kubeconfigInNamespace(t, ns)
+	hr := startFakeHR(t, smallCompany)
+	mgr := startManager(t, "manager", kubeconfig)
+	watch := []*utils.Process{mgr.Process, hr.Process}
+	dirKey := createDirectory(t, ns, "breathe", hr)
+	waitReady(t, dirKey, smallCompany, firstSyncTimeout, watch...)
+	member, group := pickActiveMember(t, dirKey)
+	outsider := pickOutsider(t, dirKey, group)
+	subject := "oidc:" + strings.ToLower(member.Spec.Email)
+
+	mustKubectl(t, "create", "rolebinding", accessGrantor, "-n", web, "--clusterrole="+accessGrantor,
+		"--serviceaccount="+operatorNamespace+":"+operatorServiceAccount)
+	accKey := types.NamespacedName{Namespace: ns, Name: "eng-edit"}
+	applyAccess(t, "", accKey, dirKey.Name, group, web)
+	acc := waitAccessReason(t, accKey, dirsyncv1alpha1.ReasonBound, watch...)
+	rbName := acc.Status.Bindings[0].Name
+
+	t.Run("access list -A", func(t *testing.T) {
+		r := dirsync(t, adminKubeconfig, "", "access", "list", "-A")
+		expectRun(t, r, 0, "NAMESPACE", ns, "eng-edit", "ClusterRole/edit", "Bound", web+"   "+rbName, ns+"/eng-edit", "Before uninstalling dirsync")
+		var v struct {
+			Items []struct {
+				Namespace, Name string
+				Bindings        []struct {
+					Namespace, Name string
+					Subjects        []string
+				}
+			}
+		}
+		r = dirsync(t, adminKubeconfig, "", "access", "list", "-A", "-o", "json")
+		expectRun(t, r, 0)
+		if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
+			t.Fatalf("access list -o json: %v", err)
+		}
+		found := false
+		for _, a := range v.Items {
+			if a.Namespace == ns && a.Name == "eng-edit" && len(a.Bindings) == 1 && slices.Contains(a.Bindings[0].Subjects, subject) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("access list -A -o json has no eng-edit binding %s; %s", subject, r)
+		}
+	})
+
+	t.Run("access status", func(t *testing.T) {
+		expectRun(t, dirsync(t, userKubeconfig, "", "access", "status", "eng-edit"), 0,
+			"DirectoryAccess:  "+ns+"/eng-edit", "Ready:            True (Bound)", "  "+web+": "+rbName+", ClusterRole edit", "    "+subject+"\n")
+	})
+
+	t.Run("access explain", func(t *testing.T) {
+		expectRun(t, dirsync(t, userKubeconfig, "", "access", "explain", strings.ToUpper(member.Spec.Email)), 0,
+			"DirectoryAccess "+ns+"/eng-edit: ClusterRole edit — HAS IT", "Subject:    "+subject,
+			"ClusterRole edit in namespace "+web+" (DirectoryAccess "+ns+"/eng-edit)")
+		expectRun(t, dirsync(t, userKubeconfig, "", "access", "explain", outsider.Spec.Email), 0,
+			"— LACKS IT", "in none of the selected groups", "has no role through these DirectoryAccesses")
+	})
+
+	t.Run("a leaver lacks it after the sync", func(t *testing.T) {
+		var co fakehr.Company
+		hr.admin(t, http.MethodGet, "/admin/company", nil, &co)
+		e := co.Employee(member.Spec.ExternalID)
+		e.Status, e.LeavingDate = fakehr.Former, time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
+		hr.admin(t, http.MethodPut, "/admin/company", co, nil)
+		forceSync(t, dirKey, syncTimeout, watch...)
+		eventually(t, syncTimeout, "access explain to say the leaver lacks edit", func(context.Context) (bool, string) {
+			r := dirsync(t, userKubeconfig, "", "access", "explain", member.Spec.Email)
+			return r.code == 0 && strings.Contains(r.stdout, "— LACKS IT") && strings.Contains(r.stdout, "has no role"), r.stdout
+		}, watch...)
+	})
+
+	t.Run("deleting the DirectoryAccess leaves no RoleBinding", func(t *testing.T) {
+		if err := k8s.Delete(callCtx(t), acc); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, syncTimeout, "access list -A to show no RoleBinding of "+accKey.String(), func(context.Context) (bool, string) {
+			r := dirsync(t, adminKubeconfig, "", "access", "list", "-A")
+			return r.code == 0 && !strings.Contains(r.stdout, ns+"/eng-edit"), r.stdout
+		}, watch...)
+	})
+
+	t.Run("version", func(t *testing.T) {
+		expectRun(t, dirsync(t, adminKubeconfig, "", "version"), 0, "Plugin:  ", "Manager: ")
+		expectRun(t, dirsync(t, adminKubeconfig, "", "--version"), 0, "Plugin:  ")
+	})
+}
+
+// pickOutsider returns a DirectoryUser with an e-mail who is not in group.
+func pickOutsider(t *testing.T, dir types.NamespacedName, group string) dirsyncv1alpha1.DirectoryUser {
+	t.Helper()
+	var users dirsyncv1alpha1.DirectoryUserList
+	if err := k8s.List(callCtx(t), &users, client.InNamespace(dir.Namespace), client.MatchingLabels{dirsyncv1alpha1.LabelDirectory: dir.Name}); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users.Items {
+		if u.Spec.Email != "" && !slices.Contains(u.Spec.Groups, group) {
+			return u
+		}
+	}
+	t.Fatalf("every one of %d users is in %s", len(users.Items), group)
+	return dirsyncv1alpha1.DirectoryUser{}
 }
 
 // createDryRunDirectory creates the Secret <name>-api-key and a Breathe HR Directory <name> with spec.dryRun
