@@ -15,6 +15,7 @@ limitations under the License.
 */
 
 // Command manager runs the dirsync operator: the Directory and DirectoryAccess controllers, their metrics and health endpoints.
+// `manager uninstall-check` instead exits non-zero while a DirectoryAccess exists (the chart's pre-delete hook).
 package main
 
 import (
@@ -110,6 +111,9 @@ func setGCPercent(getenv func(string) string) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == uninstallCheckCommand {
+		os.Exit(runUninstallCheck(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	setGCPercent(os.Getenv)
 	o, zo := parseFlags()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zo)))
