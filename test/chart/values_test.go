@@ -477,6 +477,19 @@ func TestPrometheusRuleScopedToTheRelease(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(spec)
+	// Still a valid rule file after the names changed.
+	promtool := os.Getenv("PROMTOOL")
+	if promtool == "" {
+		promtool = "../../bin/promtool"
+	}
+	if _, err := os.Stat(promtool); err != nil {
+		t.Fatalf("no promtool at %s (%v): run `make promtool`, or `make test`, which builds it; PROMTOOL=path overrides", promtool, err)
+	}
+	file := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(file, spec, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	run(t, promtool, "check", "rules", "--lint=all", "--lint-fatal", file)
 	for _, want := range []string{
 		`job="hr-dirsync-controller-manager-metrics-service",namespace="platform",controller="directory"`,
 		"kubectl -n platform logs deployment/hr-dirsync-controller-manager",
