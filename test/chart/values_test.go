@@ -262,10 +262,7 @@ func metav1LabelSelector(pdb policyv1.PodDisruptionBudget) (labels.Selector, err
 // hookJob is the uninstall check of a render.
 func hookJob(t *testing.T, r rendered) (object, batchv1.Job) {
 	t.Helper()
-	var jobs []object
-	for _, o := range r.all("Job") {
-		jobs = append(jobs, o)
-	}
+	jobs := r.all("Job")
 	if len(jobs) != 1 {
 		t.Fatalf("%d Jobs rendered, want the uninstall check", len(jobs))
 	}
