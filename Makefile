@@ -163,8 +163,14 @@ endif
 install: manifests ## Install CRDs into the K8s cluster specified in ~/.kube/config.
 	$(KUBECTL) apply --server-side -k config/crd
 
+# uninstall and undeploy refuse while any DirectoryAccess exists (hack/uninstall-guard.sh): without the
+# manager its RoleBindings would stay behind and the CRD deletion would hang on its finalizer. Delete
+# the DirectoryAccesses first (docs/uninstall.md); FORCE=1 goes on anyway.
+FORCE ?= 0
+
 .PHONY: uninstall
-uninstall: manifests ## Uninstall CRDs from the K8s cluster specified in ~/.kube/config. Call with ignore-not-found=true to ignore resource not found errors during deletion.
+uninstall: manifests ## Uninstall CRDs from the K8s cluster specified in ~/.kube/config; refuses while a DirectoryAccess exists (FORCE=1 overrides). Call with ignore-not-found=true to ignore resource not found errors during deletion.
+	KUBECTL="$(KUBECTL)" FORCE="$(FORCE)" hack/uninstall-guard.sh
 	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -k config/crd
 
 .PHONY: deploy
@@ -172,7 +178,8 @@ deploy: manifests ## Deploy controller to the K8s cluster specified in ~/.kube/c
 	hack/render.sh config/default "$(IMG)" | $(KUBECTL) apply --server-side -f -
 
 .PHONY: undeploy
-undeploy: ## Undeploy controller from the K8s cluster specified in ~/.kube/config. Call with ignore-not-found=true to ignore resource not found errors during deletion.
+undeploy: ## Undeploy controller from the K8s cluster specified in ~/.kube/config; refuses while a DirectoryAccess exists (FORCE=1 overrides). Call with ignore-not-found=true to ignore resource not found errors during deletion.
+	KUBECTL="$(KUBECTL)" FORCE="$(FORCE)" hack/uninstall-guard.sh
 	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -k config/default
 
 ##@ Dependencies

@@ -6,10 +6,13 @@
 #   1. a local control plane in .demo/ (hack/control-plane.sh: etcd, kube-apiserver with RBAC,
 #      kube-controller-manager)
 #   2. bin/fakehr: fake Breathe HR on 127.0.0.1:8091 and Access People HR on 127.0.0.1:8092
-#   3. the CRDs, the operator's RBAC (config/rbac), and config/samples through config/demo
-#      (namespace dirsync-demo, endpoints on the fakes, the fakes' API keys)
+#   3. the CRDs, the operator's RBAC (config/demo/rbac: config/rbac in dirsync-system), and what a
+#      user does with config/samples, in namespace dirsync-demo: each Secret made with the
+#      `kubectl create secret` line its sample gives (with the fakes' API keys), then each sample
+#      Directory applied as it is, in dry run, but for spec.endpoint (the fakes) and a 1m interval
 #   4. bin/manager, as the dirsync-controller-manager ServiceAccount (so config/rbac/role.yaml is
-#      what it is allowed to do), until both Directories are Ready
+#      what it is allowed to do), until both dry runs have a plan; `kubectl dirsync plan` prints
+#      one, then dryRun is set to false, as the samples say, and the demo waits until both are Ready
 #   5. cluster access from HR data: a DirectoryAccess binds breathehr's Engineering department to edit
 #      in namespace dirsync-demo-web (opted in with dirsync-access-grantor); one engineer becomes a
 #      former employee in the fake Breathe HR, and `kubectl auth can-i --as=<them>` turns from yes to no
@@ -116,15 +119,19 @@ k wait --for=condition=Established --timeout=60s \
 	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io \
 	crd/directoryaccesses.dirsync.io >/dev/null
 
-say "creating namespace $NS and the samples (config/demo)"
+say "creating namespace $NS, the Secrets and the sample Directories (in dry run, pointed at the fakes)"
 k create namespace "$NS" >/dev/null
-k apply --server-side -k config/demo >/dev/null
-if [[ $BREATHE_PORT != 8091 ]]; then
-	k -n "$NS" patch directory breathehr --type=merge -p "{\"spec\":{\"endpoint\":\"http://127.0.0.1:$BREATHE_PORT/v1\"}}" >/dev/null
-fi
-if [[ $PEOPLEHR_PORT != 8092 ]]; then
-	k -n "$NS" patch directory accesspeoplehr --type=merge -p "{\"spec\":{\"endpoint\":\"http://127.0.0.1:$PEOPLEHR_PORT\"}}" >/dev/null
-fi
+# As config/samples/secret_*.yaml say, with the fakes' keys instead of a real one.
+k -n "$NS" create secret generic breathehr-api-key --from-literal=apiKey="$BREATHE_KEY" >/dev/null
+k -n "$NS" create secret generic accesspeoplehr-api-key --from-literal=apiKey="$PEOPLEHR_KEY" >/dev/null
+# sample_directory FILE ENDPOINT applies a sample Directory as it is but for the endpoint and the
+# interval, patched before it reaches the API server: it never points at the real provider.
+sample_directory() {
+	k patch --local -f "$1" --type=merge -o yaml \
+		-p "{\"spec\":{\"endpoint\":\"$2\",\"syncInterval\":\"1m\"}}" | k apply -n "$NS" --server-side -f - >/dev/null
+}
+sample_directory config/samples/dirsync_v1alpha1_directory_breathehr.yaml "http://127.0.0.1:$BREATHE_PORT/v1"
+sample_directory config/samples/dirsync_v1alpha1_directory_accesspeoplehr.yaml "http://127.0.0.1:$PEOPLEHR_PORT"
 
 manager_kubeconfig=$KUBECONFIG
 if [[ $IDENTITY == serviceaccount ]]; then
@@ -152,6 +159,26 @@ say "starting bin/manager (as $IDENTITY; log: $STATE/manager.log)"
 proc_launch "$STATE" manager bin/manager --allow-insecure-endpoints --kubeconfig="$manager_kubeconfig" --metrics-bind-address=0 \
 	--health-probe-bind-address="127.0.0.1:$probe_port" --leader-elect=false \
 	"${extra_args[@]}"
+
+# ready_reasons prints each Directory's Ready reason, one a line.
+ready_reasons() {
+	k get directory -n "$NS" -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].reason}{"\n"}{end}'
+}
+say "waiting up to ${TIMEOUT}s for both dry runs (the samples start with dryRun: true)"
+deadline=$((SECONDS + TIMEOUT))
+until [[ $(ready_reasons 2>/dev/null | grep -cx DryRun) == 2 ]]; do
+	proc_alive "$STATE" manager || fail "bin/manager exited"
+	((SECONDS < deadline)) || fail "the Directories had no dry-run plan within ${TIMEOUT}s"
+	sleep 0.5
+done
+echo
+echo "\$ kubectl dirsync plan breathehr -n $NS      # what the first real sync will write"
+PATH="$ROOT/bin:$PATH" k dirsync plan breathehr -n "$NS"
+echo
+say "the plans look right: turning dry run off, as the samples say"
+for d in breathehr accesspeoplehr; do
+	k -n "$NS" patch directory "$d" --type=merge -p '{"spec":{"dryRun":false}}' >/dev/null
+done
 
 say "waiting up to ${TIMEOUT}s for both Directories to be Ready"
 deadline=$((SECONDS + TIMEOUT))

@@ -15,6 +15,7 @@ limitations under the License.
 */
 
 // Command manager runs the dirsync operator: the Directory and DirectoryAccess controllers, their metrics and health endpoints.
+// `manager uninstall-check` instead exits non-zero while a DirectoryAccess exists (the chart's pre-delete hook).
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -59,6 +61,7 @@ const (
 // options are the manager's command-line flags.
 type options struct {
 	metricsAddr, probeAddr  string
+	metricsCertPath         string
 	pprofAddr               string
 	secureMetrics, enableH2 bool
 	leaderElect             bool
@@ -78,6 +81,7 @@ func parseFlags() (options, zap.Options) {
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "", "Address to serve Go's pprof endpoints on, e.g. 127.0.0.1:6060, for profiling; empty (the default) serves none.")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization (TokenReview/SubjectAccessReview).")
+	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "", "Directory holding tls.crt and tls.key for the HTTPS metrics server, reloaded when they change; empty: a self-signed certificate made at start.")
 	flag.BoolVar(&o.enableH2, "enable-http2", false, "Enable HTTP/2 for the metrics server (off by default: CVE-2023-44487/CVE-2023-39325).")
 	flag.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so only one replica syncs.")
 	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the pod's namespace).")
@@ -112,6 +116,9 @@ func setGCPercent(getenv func(string) string) {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == uninstallCheckCommand {
+		os.Exit(runUninstallCheck(os.Args[2:], os.Stdout, os.Stderr))
+	}
 	setGCPercent(os.Getenv)
 	o, zo := parseFlags()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zo)))
@@ -133,6 +140,9 @@ func run(o options) error {
 	}
 	cfg.QPS, cfg.Burst = float32(o.qps), o.burst
 
+	if err := checkMetricsCert(o.metricsCertPath); err != nil {
+		return err
+	}
 	mgr, err := ctrl.NewManager(cfg, managerOptions(o, scheme))
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
@@ -176,7 +186,7 @@ func managerOptions(o options, scheme *runtime.Scheme) ctrl.Options {
 	if !o.enableH2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
-	metricsOpts := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics, TLSOpts: tlsOpts}
+	metricsOpts := metricsserver.Options{BindAddress: o.metricsAddr, SecureServing: o.secureMetrics, TLSOpts: tlsOpts, CertDir: o.metricsCertPath}
 	if o.secureMetrics {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
@@ -204,4 +214,19 @@ func watchNamespaces(o options) []string {
 		}
 	}
 	return namespaces
+}
+
+// checkMetricsCert fails when --metrics-cert-path names a directory without tls.crt and tls.key:
+// controller-runtime would otherwise fall back to a self-signed certificate without a word, and every
+// scraper that verifies the certificate would fail.
+func checkMetricsCert(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	for _, name := range []string{"tls.crt", "tls.key"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("--metrics-cert-path %s: %w (it must hold tls.crt and tls.key, as a kubernetes.io/tls Secret mounted there does)", dir, err)
+		}
+	}
+	return nil
 }

@@ -17,7 +17,10 @@ limitations under the License.
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +41,33 @@ func TestSetGCPercent(t *testing.T) {
 		if got := debug.SetGCPercent(100); got != tc.want {
 			t.Errorf("GOGC=%q: the collector runs at %d, want %d", tc.env, got, tc.want)
 		}
+	}
+}
+
+// --metrics-cert-path must hold both files: controller-runtime would silently serve a self-signed
+// certificate instead, which a scraper that verifies would refuse.
+func TestCheckMetricsCert(t *testing.T) {
+	both, crtOnly := t.TempDir(), t.TempDir()
+	for _, f := range []string{filepath.Join(both, "tls.crt"), filepath.Join(both, "tls.key"), filepath.Join(crtOnly, "tls.crt")} {
+		if err := os.WriteFile(f, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		dir     string
+		wantErr string
+	}{
+		{dir: ""},
+		{dir: both},
+		{dir: crtOnly, wantErr: "tls.key"},
+		{dir: filepath.Join(both, "missing"), wantErr: "tls.crt"},
+	} {
+		err := checkMetricsCert(tc.dir)
+		if (err != nil) != (tc.wantErr != "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("checkMetricsCert(%q) = %v, want an error naming %q", tc.dir, err, tc.wantErr)
+		}
+	}
+	if got := managerOptions(options{metricsCertPath: both}, nil).Metrics.CertDir; got != both {
+		t.Errorf("the metrics server's CertDir is %q, want --metrics-cert-path %q", got, both)
 	}
 }

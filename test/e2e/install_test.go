@@ -24,12 +24,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -144,17 +146,20 @@ func TestHelmChartInstallsAndItsRBACRunsTheManager(t *testing.T) {
 	chartNS := newNamespace(t, "e2e-chart-system-")
 	watched := newNamespace(t, "e2e-chart-watched-")
 
+	// The dry runs include the hooks (the uninstall check's Job): the API server validates them too.
 	defaults := helmTemplate(t, release, chartNS)
 	if _, err := kubectl(defaults, "apply", "--server-side", "--dry-run=server", "-f", "-"); err != nil {
 		t.Fatalf("the chart with default values: %v", err)
 	}
 
-	rendered := helmTemplate(t, release, chartNS, "--set", "watchNamespaces={"+watched+"}",
+	values := []string{"--set", "watchNamespaces={" + watched + "}",
 		"--set", "manager.allowInsecureEndpoints=true", "--set", "manager.kubeAPIQPS=100", "--set", "manager.kubeAPIBurst=200",
-		"--set", "manager.maxConcurrentSyncs=3")
-	if _, err := kubectl(rendered, "apply", "--server-side", "--dry-run=server", "-f", "-"); err != nil {
+		"--set", "manager.maxConcurrentSyncs=3"}
+	if _, err := kubectl(helmTemplate(t, release, chartNS, values...), "apply", "--server-side", "--dry-run=server", "-f", "-"); err != nil {
 		t.Fatalf("the chart with watchNamespaces, dry run: %v", err)
 	}
+	// What `helm install` installs: everything but the hooks, which run only at their point of the release.
+	rendered := helmTemplate(t, release, chartNS, append(values, "--no-hooks")...)
 	if _, err := kubectl(rendered, "apply", "--server-side", "-f", "-"); err != nil {
 		t.Fatalf("the chart with watchNamespaces: %v", err)
 	}
@@ -190,4 +195,74 @@ func TestHelmChartInstallsAndItsRBACRunsTheManager(t *testing.T) {
 	key := createDirectory(t, watched, "breathe", hr)
 	waitReady(t, key, smallCompany, firstSyncTimeout, mgr.Process, hr.Process)
 	mgr.assertNoForbidden(t)
+}
+
+// The chart's pre-delete hook as `helm uninstall` runs it, but for the pod (there is no kubelet here):
+// bin/manager with the hook Job's command, as the Job's ServiceAccount with only the RBAC the chart
+// installs (watchNamespaces: a RoleBinding in the watched namespace). It refuses, exit 1, while a
+// DirectoryAccess exists in the watched namespace, naming it; one in another namespace is not this
+// release's; once the DirectoryAccess is gone it exits 0.
+func TestHelmUninstallHookRefusesWhileDirectoryAccessesExist(t *testing.T) {
+	const release = "e2e-uninstall"
+	chartNS := newNamespace(t, "e2e-uninstall-system-")
+	watched := newNamespace(t, "e2e-uninstall-watched-")
+	elsewhere := newNamespace(t, "e2e-uninstall-elsewhere-")
+	values := []string{"--set", "watchNamespaces={" + watched + "}"}
+	if _, err := kubectl(helmTemplate(t, release, chartNS, append(values, "--no-hooks")...), "apply", "--server-side", "-f", "-"); err != nil {
+		t.Fatalf("installing the chart: %v", err)
+	}
+	var job batchv1.Job
+	for _, o := range decodeObjects(t, helmTemplate(t, release, chartNS, append(values, "--show-only", "templates/manager/uninstall-check.yaml")...)) {
+		if o.GetAnnotations()["helm.sh/hook"] != "pre-delete" {
+			t.Fatalf("%s %s is not a pre-delete hook", o.GetKind(), o.GetName())
+		}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &job); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var dep appsv1.Deployment
+	for _, o := range decodeObjects(t, helmTemplate(t, release, chartNS, append(values, "--show-only", "templates/manager/deployment.yaml")...)) {
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, &dep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _, _ = kubectl("", "delete", "deployment", "-n", chartNS, dep.Name, "--wait=false") })
+	pod := job.Spec.Template.Spec
+	if len(pod.Containers) != 1 || len(pod.Containers[0].Command) < 2 || pod.Containers[0].Command[0] != "/manager" {
+		t.Fatalf("the hook's pod %+v does not run /manager", pod.Containers)
+	}
+	kubeconfig, err := serviceAccountKubeconfig(chartNS, pod.ServiceAccountName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(wantCode int, want ...string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), kubectlTimeout)
+		defer cancel()
+		args := append(append([]string{}, pod.Containers[0].Command[1:]...), pod.Containers[0].Args...)
+		out, err := utils.Run(ctx, repoRoot, nil, managerBin, append(args, "--kubeconfig="+kubeconfig)...)
+		code := 0
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			code = exit.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if code != wantCode {
+			t.Fatalf("the hook's command exited %d, want %d:\n%s", code, wantCode, out)
+		}
+		for _, w := range want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("the hook's output lacks %q:\n%s", w, out)
+			}
+		}
+	}
+
+	check(0, "No DirectoryAccess remains in "+watched)
+	mustKubectl(t, "apply", "-n", elsewhere, "-f", filepath.Join(repoRoot, "config", "samples", "dirsync_v1alpha1_directoryaccess.yaml"))
+	check(0, "No DirectoryAccess remains in "+watched)
+	mustKubectl(t, "apply", "-n", watched, "-f", filepath.Join(repoRoot, "config", "samples", "dirsync_v1alpha1_directoryaccess.yaml"))
+	check(1, "1 DirectoryAccess still exists", watched+"/engineering-edit", "helm uninstall --no-hooks")
+	mustKubectl(t, "delete", "directoryaccess", "engineering-edit", "-n", watched, "--wait=true")
+	check(0, "No DirectoryAccess remains in "+watched)
 }

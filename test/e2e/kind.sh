@@ -4,7 +4,7 @@
 #
 # `make test-e2e-kind`: for machines with Docker and kind. Builds the manager image, loads it into a
 # Kind cluster, deploys config/default with it (make deploy), and checks that
-#   - the three CRDs are Established,
+#   - the four CRDs are Established,
 #   - the controller-manager Deployment becomes Available (its probes pass, in a namespace that
 #     enforces the restricted Pod Security Standard),
 #   - the in-cluster manager reconciles: a Directory whose Secret is missing gets Ready=False.
@@ -61,7 +61,8 @@ say "loading $IMG into $CLUSTER"
 say "deploying config/default"
 make deploy IMG="$IMG"
 kubectl wait --for=condition=Established --timeout=60s \
-	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io
+	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io \
+	crd/directoryaccesses.dirsync.io
 kubectl -n dirsync-system rollout status deployment/dirsync-controller-manager --timeout=180s
 kubectl -n dirsync-system wait --for=condition=Available deployment/dirsync-controller-manager --timeout=60s
 

@@ -158,8 +158,47 @@ func readYAML[T any](t *testing.T, path string) T {
 	return v
 }
 
-// Every alert says what to check and which kubectl command to run.
+// runbookFile is the page each alert's runbook_url points into, and runbookURL where it is published.
+const (
+	runbookFile = "../../docs/runbook.md"
+	runbookURL  = "https://github.com/dirsync/dirsync/blob/main/docs/runbook.md"
+)
+
+// githubAnchor is the anchor GitHub gives a Markdown heading: lower case, spaces to dashes, and
+// everything but letters, digits, dashes and underscores dropped.
+func githubAnchor(heading string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(heading)) {
+		switch {
+		case r == ' ':
+			b.WriteRune('-')
+		case r == '-' || r == '_' || (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9'):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Every alert says what to check and which kubectl command to run, and links its section of the
+// runbook (docs/runbook.md), which has one section per alert and none for an alert that is gone.
 func TestEveryAlertIsARunbook(t *testing.T) {
+	page, err := os.ReadFile(runbookFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^## (.+)$`).FindAllStringSubmatch(string(page), -1) {
+		anchors[githubAnchor(m[1])] = true
+	}
+	alerts := map[string]bool{}
+	for _, r := range alertRules(t) {
+		alerts[strings.ToLower(r.Alert)] = true
+	}
+	for a := range anchors {
+		if !alerts[a] {
+			t.Errorf("%s has a section #%s for no alert of %s", runbookFile, a, rulesFile)
+		}
+	}
 	for _, r := range alertRules(t) {
 		t.Run(r.Alert, func(t *testing.T) {
 			if !slices.Contains([]string{"warning", "critical"}, r.Labels["severity"]) {
@@ -171,8 +210,12 @@ func TestEveryAlertIsARunbook(t *testing.T) {
 			if !strings.Contains(r.Annotations["description"], "kubectl ") {
 				t.Errorf("the description names no kubectl command: %q", r.Annotations["description"])
 			}
-			if !strings.HasPrefix(r.Annotations["runbook"], "kubectl ") {
-				t.Errorf("runbook %q is not a kubectl command", r.Annotations["runbook"])
+			if _, ok := r.Annotations["runbook"]; ok {
+				t.Errorf("a runbook annotation; the runbook is the page runbook_url links")
+			}
+			base, anchor, _ := strings.Cut(r.Annotations["runbook_url"], "#")
+			if base != runbookURL || anchor != strings.ToLower(r.Alert) || !anchors[anchor] {
+				t.Errorf("runbook_url %q: want %s#%s, a section of %s", r.Annotations["runbook_url"], runbookURL, strings.ToLower(r.Alert), runbookFile)
 			}
 		})
 	}

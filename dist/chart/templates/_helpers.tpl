@@ -56,3 +56,24 @@ Whether the manager elects a leader: always with more than one replica.
 {{- define "dirsync.leaderElect" -}}
 {{- if or .Values.leaderElection.enabled (gt (int .Values.replicas) 1) }}true{{ end }}
 {{- end }}
+
+{{/*
+The metrics Service; Prometheus names the scrape job after it (the alerts select job="<this>").
+*/}}
+{{- define "dirsync.metricsServiceName" -}}
+{{ include "dirsync.fullname" . }}-controller-manager-metrics-service
+{{- end }}
+
+{{/*
+Where the manager mounts metrics.certSecret (--metrics-cert-path).
+*/}}
+{{- define "dirsync.metricsCertPath" -}}
+/etc/dirsync/metrics-cert
+{{- end }}
+
+{{/*
+The ServiceAccount whose token the ServiceMonitor sends, when the chart makes it.
+*/}}
+{{- define "dirsync.metricsScraperName" -}}
+{{ include "dirsync.fullname" . }}-metrics-scraper
+{{- end }}
