@@ -95,3 +95,18 @@ const (
 	// ReasonInvalidSelector: spec.groupSelector or spec.target.namespaceSelector is not a valid label selector.
 	ReasonInvalidSelector = "InvalidSelector"
 )
+
+// Reasons of the DirectoryWebhook's Ready condition (issue 24, events for applications). It also uses
+// ReasonSecretNotFound, ReasonInvalidSpec, ReasonSuspended and ReasonDirectoryNotReady.
+const (
+	// ReasonDelivered: the receiver has acknowledged every change of the Directory; nothing is pending.
+	ReasonDelivered = "Delivered"
+	// ReasonDelivering: events are pending and the receiver is acknowledging them.
+	ReasonDelivering = "Delivering"
+	// ReasonReceiverFailing: the receiver refused, failed or did not answer the last attempts; they are
+	// retried with backoff and nothing is lost.
+	ReasonReceiverFailing = "ReceiverFailing"
+	// ReasonRemovalsHeld: the pending deletions and deactivations exceed the Directory's
+	// spec.deletionGuard.maxDeletePercent, so they are held (status.heldRemovals) until approved.
+	ReasonRemovalsHeld = "RemovalsHeld"
+)
