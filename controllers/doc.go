@@ -19,9 +19,11 @@ limitations under the License.
 //
 //   - directory: the Directory reconciler (HR system → DirectoryUser and DirectoryGroup objects);
 //   - directoryaccess: the DirectoryAccess reconciler (DirectoryGroups → RoleBindings);
+//   - directorywebhook: the DirectoryWebhook reconciler (DirectoryUsers and DirectoryGroups → signed
+//     events to an application), with a worker and a queue of its own per webhook;
 //   - internal/verdict: what both share (conditions, the guards' percentage rule, the status write);
 //   - internal/compact: how the cache and a sync's desired users share memory.
 //
-// The two controller packages never import each other (a depguard rule in .golangci.yml); only the
-// DirectoryAccess stories' test files run a Directory controller, end to end.
+// The controller packages never import each other (depguard rules in .golangci.yml); only the
+// DirectoryAccess and DirectoryWebhook stories' test files run a Directory controller, end to end.
 package controllers

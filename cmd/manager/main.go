@@ -14,7 +14,7 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command manager runs the dirsync operator: the Directory and DirectoryAccess controllers, their metrics and health endpoints.
+// Command manager runs the dirsync operator: the Directory, DirectoryAccess and DirectoryWebhook controllers, their metrics and health endpoints.
 // `manager uninstall-check` instead exits non-zero while a DirectoryAccess exists (the chart's pre-delete hook).
 package main
 
@@ -42,6 +42,7 @@ import (
 	"github.com/dirsync/dirsync/controllers"
 	"github.com/dirsync/dirsync/controllers/directory"
 	"github.com/dirsync/dirsync/controllers/directoryaccess"
+	"github.com/dirsync/dirsync/controllers/directorywebhook"
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/registry"
 )
@@ -73,6 +74,7 @@ type options struct {
 	maxConcurrentSyncs      int
 	writeWorkers            int
 	providerTimeout         time.Duration
+	webhookTimeout          time.Duration
 }
 
 func parseFlags() (options, zap.Options) {
@@ -86,12 +88,13 @@ func parseFlags() (options, zap.Options) {
 	flag.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so only one replica syncs.")
 	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the pod's namespace).")
 	flag.StringVar(&o.watchNamespaces, "watch-namespace", "", "Comma-separated namespaces to watch (Directories, their Secrets and children); empty watches all.")
-	flag.BoolVar(&o.allowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow http:// in spec.endpoint. For local fake servers only: the API key would travel in clear text.")
+	flag.BoolVar(&o.allowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow http:// in a Directory's spec.endpoint and a DirectoryWebhook's spec.url, and webhook URLs that reach loopback or link-local addresses. For local fake servers and receivers only: API keys and people's data would travel in clear text.")
 	flag.Float64Var(&o.qps, "kube-api-qps", defaultQPS, "Steady requests per second to the Kubernetes API server.")
 	flag.IntVar(&o.burst, "kube-api-burst", defaultBurst, "Burst of requests to the Kubernetes API server.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", defaultSyncs, "How many Directories sync at the same time.")
 	flag.IntVar(&o.writeWorkers, "sync-write-workers", defaultWriteConns, "How many object writes one sync sends in parallel.")
 	flag.DurationVar(&o.providerTimeout, "provider-request-timeout", provider.DefaultRequestTimeout, "Timeout of one HTTP request to an HR provider, body included.")
+	flag.DurationVar(&o.webhookTimeout, "webhook-attempt-timeout", directorywebhook.DefaultAttemptTimeout, "Timeout of one delivery attempt of a DirectoryWebhook, the receiver's answer included.")
 	zo := zap.Options{Development: false}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -165,6 +168,10 @@ func run(o options) error {
 	if err := (&directoryaccess.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
 		Recorder: mgr.GetEventRecorder("dirsync"), WatchNamespaces: watchNamespaces(o)}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the DirectoryAccess controller: %w", err)
+	}
+	if err := (&directorywebhook.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
+		Recorder: mgr.GetEventRecorder("dirsync"), AllowInsecureEndpoints: o.allowInsecureEndpoints, AttemptTimeout: o.webhookTimeout}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the DirectoryWebhook controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
