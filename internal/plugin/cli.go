@@ -141,6 +141,7 @@ type builder struct {
 const (
 	groupDirectory = "directory"
 	groupAccess    = "access"
+	groupWebhook   = "webhook"
 )
 
 // newRootCommand is `kubectl dirsync` with every command, kubectl's flags on all of them, and exec
@@ -151,8 +152,8 @@ func newRootCommand(exec func(context.Context, *invocation) error) *cobra.Comman
 	var printVersion bool
 	root := &cobra.Command{
 		Use:   "kubectl-dirsync",
-		Short: "Inspect and operate dirsync Directories and DirectoryAccesses",
-		Long: "kubectl dirsync inspects and operates dirsync Directories and DirectoryAccesses (dirsync.io/v1alpha1).\n\n" +
+		Short: "Inspect and operate dirsync Directories, DirectoryAccesses and DirectoryWebhooks",
+		Long: "kubectl dirsync inspects and operates dirsync Directories, DirectoryAccesses and DirectoryWebhooks (dirsync.io/v1alpha1).\n\n" +
 			"The kubeconfig, context and namespace are kubectl's (--kubeconfig, --context, -n/--namespace, …).\n" +
 			"Exit codes: 0 success, 1 the command failed (error: … on stderr says why), 2 a command line that cannot run.",
 		Example: `  # Is every Directory of the namespace healthy?
@@ -183,9 +184,9 @@ func newRootCommand(exec func(context.Context, *invocation) error) *cobra.Comman
 		return usageErrorf("%s: %v", c.Name(), err)
 	})
 	root.AddGroup(&cobra.Group{ID: groupDirectory, Title: "Directory Commands:"},
-		&cobra.Group{ID: groupAccess, Title: "Access Commands:"})
+		&cobra.Group{ID: groupAccess, Title: "Access Commands:"}, &cobra.Group{ID: groupWebhook, Title: "Webhook Commands:"})
 	root.AddCommand(b.statusCommand(), b.syncCommand(), b.approveCommand(), b.planCommand(),
-		b.accessCommand(), b.versionCommand(), completionCommand())
+		b.accessCommand(), b.webhookCommand(), b.versionCommand(), completionCommand())
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.InitDefaultHelpCmd()
 	for _, c := range root.Commands() {

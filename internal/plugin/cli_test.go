@@ -163,6 +163,7 @@ func TestParse(t *testing.T) {
 var clusterCommands = [][]string{
 	{"status"}, {"sync", "x"}, {"approve", "x"}, {"plan", "x"}, {"version"},
 	{"access", "list"}, {"access", "status", "x"}, {"access", "explain", "x"},
+	{"webhook", "status"}, {"webhook", "approve", "x"},
 }
 
 // runnable are the paths of the commands of the tree that do something (not groups), sorted.
@@ -285,7 +286,8 @@ func TestUsageNamesEveryCommandAndItsFlags(t *testing.T) {
 	}
 	for _, tt := range []struct{ cmd, flag string }{{"status", "--all-namespaces"}, {"status", "--output"}, {"sync", "--wait"},
 		{"sync", "--timeout"}, {"approve", "--yes"}, {"plan", "--namespace"}, {"plan", "--kubeconfig"}, {"plan", "--output"},
-		{"access list", "--all-namespaces"}, {"access status", "--output"}, {"access explain", "--all-namespaces"}, {"version", "--client"}} {
+		{"access list", "--all-namespaces"}, {"access status", "--output"}, {"access explain", "--all-namespaces"}, {"version", "--client"},
+		{"webhook status", "--all-namespaces"}, {"webhook status", "--output"}, {"webhook approve", "--yes"}} {
 		if !strings.Contains(help(append(strings.Fields(tt.cmd), "--help")...), tt.flag) {
 			t.Errorf("kubectl dirsync %s --help does not mention %s", tt.cmd, tt.flag)
 		}

@@ -14,7 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package plugin is `kubectl dirsync`, the day-2 commands for dirsync Directories and DirectoryAccesses:
+// Package plugin is `kubectl dirsync`, the day-2 commands for dirsync Directories, DirectoryAccesses and
+// DirectoryWebhooks:
 //
 //   - status [NAME]: a human summary of one Directory, or a table and summaries of all (-A: every namespace);
 //   - sync NAME: set dirsync.io/sync-requested-at and wait for the operator's answer;
@@ -22,6 +23,8 @@ limitations under the License.
 //   - plan NAME: print a dry-run Directory's status.plan;
 //   - access list|status NAME: DirectoryAccesses, and every RoleBinding dirsync manages for them;
 //   - access explain EMAIL: why a person has, or lacks, each DirectoryAccess's role;
+//   - webhook status [NAME]: DirectoryWebhooks, whether their receivers keep up, and what they hold;
+//   - webhook approve NAME: show the removals a webhook holds, confirm, set dirsync.io/approve-removals and wait;
 //   - version, completion SHELL.
 //
 // The command tree is cobra's, with kubectl's flags from cli-runtime's ConfigFlags on every command, as

@@ -31,6 +31,7 @@ import (
 const (
 	resDirectories     = "directories.dirsync.io"
 	resAccesses        = "directoryaccesses.dirsync.io"
+	resWebhooks        = "directorywebhooks.dirsync.io"
 	resDirectoryUsers  = "directoryusers.dirsync.io"
 	resDirectoryGroups = "directorygroups.dirsync.io"
 	resEvents          = "events"
@@ -96,7 +97,7 @@ func forbiddenHint(req request) string {
 func builtinRole(verb, resource string) string {
 	read := verb == "get" || verb == "list" || verb == "watch"
 	switch resource {
-	case resDirectories:
+	case resDirectories, resWebhooks:
 		if read {
 			return "view"
 		}
