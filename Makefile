@@ -120,9 +120,10 @@ docker-check: ## Run the Dockerfile's go build line without Docker and check the
 ##@ Build
 
 .PHONY: build
-build: manifests generate fmt vet ## Build the manager (bin/manager), the fake HR server (bin/fakehr) and the kubectl plugin (bin/kubectl-dirsync).
+build: manifests generate fmt vet ## Build the manager (bin/manager), the fake HR server (bin/fakehr), the example webhook receiver (bin/dirsync-receiver) and the kubectl plugin (bin/kubectl-dirsync).
 	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/manager ./cmd/manager
 	go build -o $(LOCALBIN)/fakehr ./cmd/fakehr
+	go build -o $(LOCALBIN)/dirsync-receiver ./cmd/dirsync-receiver
 	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/kubectl-dirsync ./cmd/kubectl-dirsync
 
 .PHONY: run
