@@ -46,6 +46,7 @@ import (
 	// as cmd/manager does; controller-runtime registers its own when imported.
 	_ "github.com/dirsync/dirsync/controllers/directory"
 	_ "github.com/dirsync/dirsync/controllers/directoryaccess"
+	_ "github.com/dirsync/dirsync/controllers/directorywebhook"
 )
 
 const (
@@ -353,7 +354,9 @@ func TestDashboardQueriesNameExportedMetrics(t *testing.T) {
 	// The panels issue 13 asks for, by the metric each needs.
 	all := strings.Join(slices.Collect(maps.Values(found)), "\n")
 	for _, want := range []string{`dirsync_users`, `dirsync_groups`, `dirsync_syncs_total`, `dirsync_sync_duration_seconds_bucket`,
-		`dirsync_provider_requests_total`, `dirsync_object_writes_total`} {
+		`dirsync_provider_requests_total`, `dirsync_object_writes_total`,
+		// and the webhooks' row (issue 24)
+		`dirsync_webhook_deliveries_total`, `dirsync_webhook_pending_events`, `dirsync_webhook_delivery_seconds_bucket`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no query of the dashboard reads %s", want)
 		}
