@@ -17,6 +17,10 @@
 #      in namespace dirsync-demo-web (opted in with dirsync-access-grantor); one engineer becomes a
 #      former employee in the fake Breathe HR, and `kubectl auth can-i --as=<them>` turns from yes to no
 #      (DEMO_ACCESS=0 skips it)
+#   6. events for applications: bin/dirsync-receiver (an application's webhook endpoint, verifying
+#      signatures) on 127.0.0.1:8093, and the sample DirectoryWebhook pointed at it; it receives a
+#      created event for everyone, then the leaver of step 5 as dsync.user.updated with state inactive
+#      (DEMO_WEBHOOK=0 skips it)
 # Then it prints what was synced and waits for Ctrl-C, which stops everything. With CI set it
 # stops everything and exits 0 instead. On failure it prints the logs' tails and exits non-zero.
 #
@@ -24,7 +28,7 @@
 # DEMO_PEOPLEHR_PORT (8092), DEMO_TIMEOUT (180, seconds to wait for Ready), DEMO_DIR (.demo),
 # DEMO_MANAGER_IDENTITY (serviceaccount, or admin to run the manager as cluster admin),
 # DEMO_MANAGER_ARGS (bin/manager flags; default "--kube-api-qps=200 --kube-api-burst=400"),
-# DEMO_ACCESS (1; 0 skips step 5).
+# DEMO_ACCESS (1; 0 skips step 5), DEMO_RECEIVER_PORT (8093), DEMO_WEBHOOK (1; 0 skips step 6).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,6 +36,7 @@ cd "$ROOT"
 STATE=${DEMO_DIR:-$ROOT/.demo}
 BREATHE_PORT=${DEMO_BREATHE_PORT:-8091}
 PEOPLEHR_PORT=${DEMO_PEOPLEHR_PORT:-8092}
+RECEIVER_PORT=${DEMO_RECEIVER_PORT:-8093}
 EMPLOYEES=${DEMO_EMPLOYEES:-200}
 DEPARTMENTS=${DEMO_DEPARTMENTS:-12}
 TIMEOUT=${DEMO_TIMEOUT:-180}
@@ -52,11 +57,11 @@ say() { printf '\033[1mdemo:\033[0m %s\n' "$*"; }
 
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
-	proc_stop "$STATE" manager fakehr
+	proc_stop "$STATE" manager fakehr dirsync-receiver
 	"$CP" stop "$STATE" || true
 }
 
-show_logs() { proc_tails "$STATE" 30 manager fakehr kube-apiserver; }
+show_logs() { proc_tails "$STATE" 30 manager fakehr dirsync-receiver kube-apiserver; }
 
 fail() {
 	say "FAILED: $*" >&2
@@ -73,20 +78,21 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- preflight -------------------------------------------------------------------------------
 command -v "$KUBECTL" >/dev/null || fail "kubectl not found (set KUBECTL)"
-for p in "$BREATHE_PORT" "$PEOPLEHR_PORT"; do
+for p in "$BREATHE_PORT" "$PEOPLEHR_PORT" "$RECEIVER_PORT"; do
 	[[ $p =~ ^[0-9]+$ ]] || fail "port '$p' is not a number"
 done
 mkdir -p "$STATE"
 # A previous demo that was killed hard may have left processes behind: stop ours only.
-proc_stop "$STATE" manager fakehr
+proc_stop "$STATE" manager fakehr dirsync-receiver
 "$CP" stop "$STATE"
-for p in "$BREATHE_PORT" "$PEOPLEHR_PORT"; do
-	port_in_use "$p" && fail "port $p on 127.0.0.1 is taken: free it, or choose others with DEMO_BREATHE_PORT / DEMO_PEOPLEHR_PORT"
+for p in "$BREATHE_PORT" "$PEOPLEHR_PORT" "$RECEIVER_PORT"; do
+	port_in_use "$p" && fail "port $p on 127.0.0.1 is taken: free it, or choose others with DEMO_BREATHE_PORT / DEMO_PEOPLEHR_PORT / DEMO_RECEIVER_PORT"
 done
-if [[ ! -x bin/manager || ! -x bin/fakehr || ! -x bin/kubectl-dirsync ]]; then
-	say "building bin/manager, bin/fakehr and bin/kubectl-dirsync"
+if [[ ! -x bin/manager || ! -x bin/fakehr || ! -x bin/kubectl-dirsync || ! -x bin/dirsync-receiver ]]; then
+	say "building bin/manager, bin/fakehr, bin/dirsync-receiver and bin/kubectl-dirsync"
 	go build -o bin/manager ./cmd/manager
 	go build -o bin/fakehr ./cmd/fakehr
+	go build -o bin/dirsync-receiver ./cmd/dirsync-receiver
 	go build -o bin/kubectl-dirsync ./cmd/kubectl-dirsync
 fi
 INTERRUPTED_RC=130 # Ctrl-C before everything is up is a failure; afterwards it is how the demo ends
@@ -117,7 +123,7 @@ say "installing the CRDs"
 k apply --server-side -k config/crd >/dev/null
 k wait --for=condition=Established --timeout=60s \
 	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io \
-	crd/directoryaccesses.dirsync.io >/dev/null
+	crd/directoryaccesses.dirsync.io crd/directorywebhooks.dirsync.io crd/directorywebhookrecords.dirsync.io >/dev/null
 
 say "creating namespace $NS, the Secrets and the sample Directories (in dry run, pointed at the fakes)"
 k create namespace "$NS" >/dev/null
@@ -258,8 +264,49 @@ YAML
 	echo no
 	echo
 }
+# --- events for applications ------------------------------------------------------------------
+# show_webhook: bin/dirsync-receiver plays an application that used WorkOS's webhooks; the sample
+# DirectoryWebhook (pointed at it: http:// is allowed by --allow-insecure-endpoints) tells it of
+# everyone in breathehr, signed with the secret both share.
+show_webhook() {
+	local secret deadline
+	say "events for applications: bin/dirsync-receiver on 127.0.0.1:$RECEIVER_PORT and the sample DirectoryWebhook"
+	secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	# As config/samples/secret_webhook.yaml says (with a demo secret instead of openssl's).
+	k -n "$NS" create secret generic billing-app-webhook --from-literal=secret="$secret" >/dev/null
+	DIRSYNC_WEBHOOK_SECRET=$secret proc_launch "$STATE" dirsync-receiver bin/dirsync-receiver --listen="127.0.0.1:$RECEIVER_PORT"
+	k patch --local -f config/samples/dirsync_v1alpha1_directorywebhook.yaml --type=merge -o yaml \
+		-p "{\"spec\":{\"url\":\"http://127.0.0.1:$RECEIVER_PORT/webhooks/workos\"}}" | k apply -n "$NS" --server-side -f - >/dev/null
+	deadline=$((SECONDS + 60))
+	until [[ $(k get dwh billing-app -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}') == Delivered ]]; do
+		proc_alive "$STATE" dirsync-receiver || fail "bin/dirsync-receiver exited"
+		((SECONDS < deadline)) || fail "the DirectoryWebhook did not deliver within 60s: $(k get dwh billing-app -n "$NS" -o jsonpath='{.status}')"
+		sleep 0.3
+	done
+	echo "\$ kubectl get dwh -n $NS"
+	k get dwh -n "$NS"
+	echo "\$ kubectl dirsync webhook status billing-app -n $NS"
+	PATH="$ROOT/bin:$PATH" k dirsync webhook status billing-app -n "$NS"
+	echo "\$ head -n 4 $STATE/dirsync-receiver.log      # what the application received (signatures verified)"
+	grep -m 4 'dsync\.' "$STATE/dirsync-receiver.log" || true
+	echo
+}
+if [[ ${DEMO_WEBHOOK:-1} != 0 ]]; then
+	show_webhook
+fi
+
 if [[ ${DEMO_ACCESS:-1} != 0 ]]; then
 	show_access
+	if [[ ${DEMO_WEBHOOK:-1} != 0 ]]; then
+		deadline=$((SECONDS + 30))
+		until grep -q 'dsync.user.updated' "$STATE/dirsync-receiver.log"; do
+			((SECONDS < deadline)) || fail "the application was not told of the leaver within 30s"
+			sleep 0.2
+		done
+		echo "\$ grep dsync.user.updated $STATE/dirsync-receiver.log      # the leaver, as the application heard of it"
+		grep 'dsync.user.updated' "$STATE/dirsync-receiver.log"
+		echo
+	fi
 fi
 
 # The kubectl plugin (bin/kubectl-dirsync, found on PATH as `kubectl dirsync`).
@@ -280,6 +327,7 @@ Point kubectl at the demo cluster from another shell:
   kubectl get du -n $NS --field-selector spec.state=Inactive
   kubectl get da -n $NS; kubectl get rolebinding -n dirsync-demo-web -l app.kubernetes.io/managed-by=dirsync
   PATH=$ROOT/bin:\$PATH kubectl dirsync status -n $NS    # the plugin: status, sync, approve, plan
+  kubectl get dwh -n $NS; tail -f $STATE/dirsync-receiver.log     # events the sample application receives
 
 Change the fake HR data and watch the next sync (the demo Directories sync every minute;
 the annotation syncs at once):
@@ -288,7 +336,7 @@ the annotation syncs at once):
   curl -X POST http://127.0.0.1:$BREATHE_PORT/admin/fault -d '{"kind":"ServerError","times":1}'
   kubectl annotate directory breathehr -n $NS dirsync.io/sync-requested-at="\$(date -u +%FT%TZ)" --overwrite
 
-Logs: $STATE/manager.log, $STATE/fakehr.log, $STATE/kube-apiserver.log
+Logs: $STATE/manager.log, $STATE/fakehr.log, $STATE/dirsync-receiver.log, $STATE/kube-apiserver.log
 Press Ctrl-C to stop the manager, the fake HR servers and the control plane.
 EOF
 INTERRUPTED_RC=0

@@ -303,7 +303,7 @@ func (r *Reconciler) notify(key types.NamespacedName) {
 // notifyIfChanged asks for a reconcile when what the status shows of w's report changed since w last asked.
 func (r *Reconciler) notifyIfChanged(w *worker) {
 	rep := w.report()
-	seen := reportSummary{rep.pending, rep.delivered, rep.failures, rep.lastError, rep.held.tokenOrEmpty(), rep.recordError, rep.loaded}
+	seen := reportSummary{rep.pending, rep.delivered, rep.failures, rep.lastError, rep.held.tokenOrEmpty(), rep.recordError, rep.loaded && rep.planned}
 	if seen != w.notified {
 		w.notified = seen
 		r.notify(w.key)

@@ -29,7 +29,7 @@ import (
 
 func TestEveryMetricIsRegistered(t *testing.T) {
 	w := &dirsyncv1alpha1.DirectoryWebhook{ObjectMeta: metav1.ObjectMeta{Name: "m", Namespace: "ns"}}
-	markDelivering(w, report{loaded: true, pending: 2, held: newHeldSet([]string{"a"}, nil), lastDelivery: time.Now()}, 0, 25, time.Now())
+	markDelivering(w, report{loaded: true, planned: true, pending: 2, held: newHeldSet([]string{"a"}, nil), lastDelivery: time.Now()}, 0, 25, time.Now())
 	recordWebhook(w)
 	deliveries.WithLabelValues("ns", "m", "success").Inc()
 	deliverySeconds.Observe(0.1)

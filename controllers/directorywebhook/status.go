@@ -34,8 +34,9 @@ const failingAfter = 3
 type report struct {
 	// generation is the webhook generation of the worker's configuration.
 	generation int64
-	// loaded is true once the record is read (and, for a new webhook, started).
-	loaded bool
+	// loaded is true once the record is read (and, for a new webhook, started); planned once the worker
+	// has compared it with the Directory (until then, pending means nothing yet).
+	loaded, planned bool
 	// pending counts the events owed, held ones included.
 	pending int
 	// delivered counts the events the receiver acknowledged since the worker started.
@@ -92,9 +93,9 @@ func deliveringReady(w *dirsyncv1alpha1.DirectoryWebhook, r report, maxDeletePer
 		c.Reason = dirsyncv1alpha1.ReasonReceiverFailing
 		c.Message = "The receiver failed the last attempts (" + r.lastError + "). They are retried with backoff, " +
 			"and nothing is lost: every pending change is delivered once it answers 2xx."
-	case !r.loaded:
+	case !r.loaded || !r.planned:
 		c.Status, c.Reason = metav1.ConditionTrue, dirsyncv1alpha1.ReasonDelivering
-		c.Message = "Reading the webhook's record."
+		c.Message = "Reading the webhook's record and comparing it with the Directory."
 	case r.pending > 0:
 		c.Status, c.Reason = metav1.ConditionTrue, dirsyncv1alpha1.ReasonDelivering
 		c.Message = "Events are being delivered; status.pendingEvents says how many remain."

@@ -36,16 +36,17 @@ func TestMarkDelivering(t *testing.T) {
 		status metav1.ConditionStatus
 		says   string
 	}{
-		{name: "nothing pending", rep: report{loaded: true}, reason: dirsyncv1alpha1.ReasonDelivered, status: metav1.ConditionTrue, says: "every change of Directory acme"},
-		{name: "pending", rep: report{loaded: true, pending: 3}, reason: dirsyncv1alpha1.ReasonDelivering, status: metav1.ConditionTrue},
+		{name: "nothing pending", rep: report{loaded: true, planned: true}, reason: dirsyncv1alpha1.ReasonDelivered, status: metav1.ConditionTrue, says: "every change of Directory acme"},
+		{name: "pending", rep: report{loaded: true, planned: true, pending: 3}, reason: dirsyncv1alpha1.ReasonDelivering, status: metav1.ConditionTrue},
 		{name: "loading", rep: report{}, reason: dirsyncv1alpha1.ReasonDelivering, status: metav1.ConditionTrue, says: "Reading"},
-		{name: "two failures are a blip", rep: report{loaded: true, pending: 3, failures: 2, lastError: "HTTP 503 from the receiver"},
+		{name: "loaded, not compared yet", rep: report{loaded: true}, reason: dirsyncv1alpha1.ReasonDelivering, status: metav1.ConditionTrue, says: "comparing"},
+		{name: "two failures are a blip", rep: report{loaded: true, planned: true, pending: 3, failures: 2, lastError: "HTTP 503 from the receiver"},
 			reason: dirsyncv1alpha1.ReasonDelivering, status: metav1.ConditionTrue},
-		{name: "three are an outage", rep: report{loaded: true, pending: 3, failures: 3, lastError: "HTTP 503 from the receiver"},
+		{name: "three are an outage", rep: report{loaded: true, planned: true, pending: 3, failures: 3, lastError: "HTTP 503 from the receiver"},
 			reason: dirsyncv1alpha1.ReasonReceiverFailing, status: metav1.ConditionFalse, says: "(HTTP 503 from the receiver)"},
-		{name: "held", rep: report{loaded: true, pending: 9, held: newHeldSet([]string{"a", "b", "c", "d"}, nil)},
+		{name: "held", rep: report{loaded: true, planned: true, pending: 9, held: newHeldSet([]string{"a", "b", "c", "d"}, nil)},
 			reason: dirsyncv1alpha1.ReasonRemovalsHeld, status: metav1.ConditionFalse, says: "kubectl dirsync webhook approve app -n hr"},
-		{name: "the record cannot be written", rep: report{loaded: true, recordError: "forbidden"},
+		{name: "the record cannot be written", rep: report{loaded: true, planned: true, recordError: "forbidden"},
 			reason: dirsyncv1alpha1.ReasonApplyFailed, status: metav1.ConditionFalse, says: "Nothing is sent until it can be"},
 	}
 	for _, tt := range tests {

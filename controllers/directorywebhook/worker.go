@@ -245,7 +245,7 @@ func (w *worker) plan(ctx context.Context) time.Duration {
 		w.busy[q] = &outstanding{b: b, planned: t}
 	}
 	w.rep.pending = p.pending + w.remaining() - eventsOf(p.batches)
-	w.rep.held = p.held
+	w.rep.held, w.rep.planned = p.held, true
 	lastChange := w.lastChange
 	w.mu.Unlock()
 	if len(p.batches) > 0 {
