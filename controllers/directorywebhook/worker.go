@@ -365,8 +365,9 @@ func (w *worker) send(ctx context.Context) {
 func (w *worker) deliver(ctx context.Context, q string) {
 	w.mu.Lock()
 	o := w.busy[q]
+	handedOut := o != nil && o.queued
 	w.mu.Unlock()
-	if o == nil {
+	if !handedOut { // done, or a new batch whose intent is not written yet (a retry timer of an earlier one fired)
 		return
 	}
 	for o.next < len(o.b.events) {
@@ -415,13 +416,21 @@ func (w *worker) failed(q string, o *outstanding, a attempt) {
 	w.queue.AddAfter(q, delay)
 }
 
-// acked records an acknowledged (or unsent, filtered) event.
+// acked records an acknowledged (or unsent, filtered) event. When it ends a run of failures, the
+// receiver is back: every other object waiting out its backoff is retried at once.
 func (w *worker) acked(q string, o *outstanding, ev *event) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.rec.ack(ev)
 	w.dirty[q] = true
 	o.next++
+	if o.failures > 0 {
+		for other, b := range w.busy {
+			if b.failures > 0 && other != q {
+				w.queue.Add(other)
+			}
+		}
+	}
 	o.failures, o.lastError = 0, ""
 	if w.rep.pending > 0 {
 		w.rep.pending--
