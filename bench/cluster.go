@@ -123,7 +123,8 @@ func startCluster(ctx context.Context, cfg config, p *utils.Group, dir string, n
 		return nil, err
 	}
 	if err := c.kubectl(ctx, "wait", "--for=condition=Established", "--timeout=60s",
-		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io", "crd/directoryaccesses.dirsync.io"); err != nil {
+		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io", "crd/directoryaccesses.dirsync.io",
+		"crd/directorywebhooks.dirsync.io", "crd/directorywebhookrecords.dirsync.io"); err != nil {
 		return nil, err
 	}
 	if err := c.setupIdentities(ctx); err != nil {

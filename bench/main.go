@@ -37,7 +37,10 @@ limitations under the License.
 //     tenant's GET latency meanwhile;
 //   - many: many Directories (many.go): 200 Directories × 500 users in 20 namespaces from one fake,
 //     their floor, the time until all are Ready, memory, a no-op cycle of all, and fairness with 10
-//     Directories whose provider hangs.
+//     Directories whose provider hangs;
+//   - webhooks: a DirectoryWebhook (webhooks.go) of a 10,000-person Directory: the initial stream's
+//     rate and memory, 1% churn (exactly the changed people, once; write → acknowledgement latency),
+//     and a receiver down for 10 minutes then back.
 //
 // The manager runs as the operator's own ServiceAccount with config/rbac (identity.go). Every
 // measurement is kept in -data (bench/results.json): a run of some phases re-renders the report with
@@ -107,10 +110,11 @@ type config struct {
 	accessMembers, accessLeavers int
 	defaults                     defaultsConfig
 	many                         manyConfig
+	webhooks                     webhooksConfig
 }
 
 // allPhases are the phases in the order they run.
-var allPhases = []string{"sizes", "access", "defaults", "many"}
+var allPhases = []string{"sizes", "access", "defaults", "many", "webhooks"}
 
 // parseSizes reads -sizes: numbers of employees, each at least 100, sorted.
 func parseSizes(v string) ([]int, error) {
@@ -168,6 +172,7 @@ func parseFlags() (config, error) {
 	flag.IntVar(&c.accessLeavers, "access-leavers", 30, "leavers, one at a time, whose revocation latency the DirectoryAccess phase measures")
 	c.defaults.bindFlags()
 	c.many.bindFlags()
+	c.webhooks.bindFlags()
 	flag.Parse()
 	var err error
 	if c.sizes, err = parseSizes(sizes); err != nil {
@@ -183,6 +188,9 @@ func parseFlags() (config, error) {
 		return c, err
 	}
 	if err := c.many.check(); err != nil {
+		return c, err
+	}
+	if err := c.webhooks.check(); err != nil {
 		return c, err
 	}
 	root, err := filepath.Abs(c.root) // err is declared above
@@ -322,6 +330,13 @@ func runPhases(ctx context.Context, c *cluster, res *results) error {
 		}
 		res.Many = m
 	}
+	if cfg.phases["webhooks"] {
+		w, err := runWebhooks(ctx, c)
+		if err != nil {
+			return fmt.Errorf("webhooks phase: %w", err)
+		}
+		res.Webhooks = w
+	}
 	return nil
 }
 
@@ -363,6 +378,7 @@ type results struct {
 	Access   *accessRun   `json:",omitempty"`
 	Defaults *defaultsRun `json:",omitempty"`
 	Many     *manyRun     `json:",omitempty"`
+	Webhooks *webhooksRun `json:",omitempty"`
 }
 
 // loadResults reads the measurements of earlier runs (none when the file does not exist).
