@@ -21,8 +21,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	eventsv1 "k8s.io/api/events/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
@@ -118,4 +122,38 @@ func waitEvent(t *testing.T, ns, reason string) {
 		}
 		return slices.Contains(reasons, reason), describe("no %s Event; have %v", reason, reasons)
 	})
+}
+
+// Removals wait for the Directory's writes to pause before the guard weighs them, but no longer than its
+// sync: the status it writes at the end of a sync (Syncing not True) lets them go at once. Here the wait
+// would be a minute; a leaver is told within seconds of the Directory's status write.
+func TestWebhookWeighsRemovalsWhenTheDirectorySyncEnds(t *testing.T) {
+	w := newWorld(t)
+	for i := range 5 {
+		w.user(person{name: fmt.Sprintf("acme-%d", i), id: fmt.Sprint(i), first: "P"})
+	}
+	rc := newReceiver(t, "WorkOS-Signature")
+	startOperator(t, operatorOptions{settle: time.Minute})
+	w.webhook("app", rc.srv.URL, nil)
+	w.waitReady("app", dirsyncv1alpha1.ReasonDelivered, func(wh *dirsyncv1alpha1.DirectoryWebhook) bool { return wh.Status.DeliveredEvents == 5 })
+	w.user(person{name: "acme-0", id: "0", first: "P", inactive: true}) // a sync's write of a leaver
+	time.Sleep(2 * time.Second)                                         // removals settle: nothing yet
+	if n := len(rc.deliveries()); n != 5 {
+		t.Fatalf("the leaver was told before the Directory's writes settled: %d events", n)
+	}
+	start := time.Now()
+	must(t, retry.RetryOnConflict(retry.DefaultRetry, func() error { // the Directory controller's end-of-sync status write
+		d := &dirsyncv1alpha1.Directory{}
+		if err := k8sClient.Get(w.ctx, client.ObjectKey{Namespace: w.ns, Name: "acme"}, d); err != nil {
+			return err
+		}
+		d.Status.LastSyncTime = &metav1.Time{Time: time.Now().Truncate(time.Second)}
+		meta.SetStatusCondition(&d.Status.Conditions, metav1.Condition{Type: dirsyncv1alpha1.ConditionSyncing, Status: metav1.ConditionFalse,
+			Reason: dirsyncv1alpha1.ReasonIdle, Message: "No sync is running."})
+		return k8sClient.Status().Update(w.ctx, d)
+	}))
+	rc.waitFor(t, "the leaver", func(ds []delivery) bool { return len(ds) == 6 })
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the leaver was told %s after the Directory's sync ended", d)
+	}
 }

@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 )
@@ -217,32 +218,52 @@ const recordHeader = "dirsync-webhook-record 1"
 //	g <name> <idp id> <seq> <hash> <flags> <group name> <group type>
 //
 // separated by tabs, with the idp id and group name query-escaped, groups comma-separated, and flags
-// made of t (told), a (active) and u (unsure), or "-". One pass over the record buckets every entry.
+// made of t (told), a (active) and u (unsure), or "-". One pass over the record buckets every entry;
+// the compressor is reused (a gzip writer allocates about a megabyte of tables).
 func encodeShards(r *record, n int, want map[int]bool) map[int]shard {
-	lines := make(map[int][]string, len(want))
+	type ref struct {
+		k    objectKind
+		name string
+		e    *entry
+	}
+	buckets := make(map[int][]ref, len(want))
 	for _, k := range []objectKind{kindUser, kindGroup} {
 		for name, e := range r.of(k) {
 			if i := shardOf(k, name, n); want[i] {
-				lines[i] = append(lines[i], encodeEntry(k, name, e))
+				buckets[i] = append(buckets[i], ref{k, name, e})
 			}
 		}
 	}
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
 	out := make(map[int]shard, len(want))
+	var line []byte
 	for i := range want {
-		l := lines[i]
-		slices.Sort(l)
+		refs := buckets[i]
+		slices.SortFunc(refs, func(a, b ref) int {
+			if a.k != b.k {
+				return int(a.k) - int(b.k)
+			}
+			return strings.Compare(a.name, b.name)
+		})
 		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw.Reset(&buf)
 		_, _ = io.WriteString(zw, recordHeader+"\n")
-		for _, line := range l {
-			_, _ = io.WriteString(zw, line)
-			_, _ = io.WriteString(zw, "\n")
+		for _, x := range refs {
+			line = appendEntry(line[:0], x.k, x.name, x.e)
+			_, _ = zw.Write(line)
 		}
 		_ = zw.Close()
-		out[i] = shard{data: buf.Bytes(), entries: len(l)}
+		out[i] = shard{data: buf.Bytes(), entries: len(refs)}
 	}
 	return out
 }
+
+// gzipWriters are the encoder's compressors.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
 
 // shard is one encoded shard.
 type shard struct {
@@ -250,26 +271,49 @@ type shard struct {
 	entries int
 }
 
-func encodeEntry(k objectKind, name string, e *entry) string {
-	flags := ""
+// appendEntry appends one entry's line, newline included.
+func appendEntry(b []byte, k objectKind, name string, e *entry) []byte {
+	if k == kindGroup {
+		b = append(b, 'g')
+	} else {
+		b = append(b, 'u')
+	}
+	b = append(append(b, '\t'), name...)
+	b = append(append(b, '\t'), url.QueryEscape(e.idpID)...)
+	b = strconv.AppendUint(append(b, '\t'), uint64(e.seq), 10)
+	b = strconv.AppendUint(append(b, '\t'), e.hash, 16)
+	b = append(b, '\t')
+	flags := len(b)
 	if e.told {
-		flags += "t"
+		b = append(b, 't')
 	}
 	if e.active {
-		flags += "a"
+		b = append(b, 'a')
 	}
 	if e.unsure {
-		flags += "u"
+		b = append(b, 'u')
 	}
-	if flags == "" {
-		flags = "-"
+	if len(b) == flags {
+		b = append(b, '-')
 	}
-	head := strings.Join([]string{"", name, url.QueryEscape(e.idpID), strconv.FormatUint(uint64(e.seq), 10),
-		strconv.FormatUint(e.hash, 16), flags}, "\t")
 	if k == kindGroup {
-		return "g" + head + "\t" + url.QueryEscape(e.name) + "\t" + url.QueryEscape(e.typ)
+		b = append(append(b, '\t'), url.QueryEscape(e.name)...)
+		b = append(append(b, '\t'), url.QueryEscape(e.typ)...)
+	} else {
+		b = appendList(append(b, '\t'), e.groups)
+		b = appendList(append(b, '\t'), e.doubt)
 	}
-	return "u" + head + "\t" + strings.Join(e.groups, ",") + "\t" + strings.Join(e.doubt, ",")
+	return append(b, '\n')
+}
+
+func appendList(b []byte, items []string) []byte {
+	for i, s := range items {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, s...)
+	}
+	return b
 }
 
 // errBadRecord is wrapped by decodeShard's errors.

@@ -31,6 +31,8 @@ import (
 type current struct {
 	users  map[string]*userNow
 	groups map[string]*groupNow
+	// pass numbers the fills, to find the people a fill did not see.
+	pass uint32
 }
 
 // userNow is one person as the Directory holds them now.
@@ -41,6 +43,7 @@ type userNow struct {
 	active bool
 	// groups are the names of the person's DirectoryGroups that exist now, sorted.
 	groups []string
+	pass   uint32
 }
 
 // groupNow is one group as the Directory holds it now.
@@ -52,15 +55,33 @@ type groupNow struct {
 // newCurrent builds the current state from the objects the Directory controls. hashOf caches a user's
 // hash by object (see hashCache); nil computes every one.
 func newCurrent(users []*dirsyncv1alpha1.DirectoryUser, groups []*dirsyncv1alpha1.DirectoryGroup, hashOf func(*dirsyncv1alpha1.DirectoryUser) uint64) current {
+	var c current
+	c.fill(users, groups, hashOf)
+	return c
+}
+
+// fill replaces c's content with the objects', reusing its maps and each person's entry: a worker plans
+// several times a second while it delivers, and would otherwise allocate the whole state each time.
+func (c *current) fill(users []*dirsyncv1alpha1.DirectoryUser, groups []*dirsyncv1alpha1.DirectoryGroup, hashOf func(*dirsyncv1alpha1.DirectoryUser) uint64) {
 	if hashOf == nil {
 		hashOf = userHash
 	}
-	c := current{users: make(map[string]*userNow, len(users)), groups: make(map[string]*groupNow, len(groups))}
+	if c.users == nil {
+		c.users = make(map[string]*userNow, len(users))
+	}
+	c.groups = make(map[string]*groupNow, len(groups))
 	for _, g := range groups {
 		c.groups[g.Name] = &groupNow{obj: g, hash: groupHash(g)}
 	}
+	c.pass++
 	for _, u := range users {
-		n := &userNow{obj: u, hash: hashOf(u), active: u.Spec.State != dirsyncv1alpha1.UserStateInactive}
+		n := c.users[u.Name]
+		if n == nil {
+			n = &userNow{}
+			c.users[u.Name] = n
+		}
+		n.obj, n.hash, n.active, n.pass = u, hashOf(u), u.Spec.State != dirsyncv1alpha1.UserStateInactive, c.pass
+		n.groups = n.groups[:0]
 		for _, g := range u.Spec.Groups {
 			if _, ok := c.groups[g]; ok {
 				n.groups = append(n.groups, g)
@@ -68,9 +89,12 @@ func newCurrent(users []*dirsyncv1alpha1.DirectoryUser, groups []*dirsyncv1alpha
 		}
 		slices.Sort(n.groups)
 		n.groups = slices.Compact(n.groups)
-		c.users[u.Name] = n
 	}
-	return c
+	for name, n := range c.users {
+		if n.pass != c.pass {
+			delete(c.users, name)
+		}
+	}
 }
 
 // userHash is the hash of what a user event says about u, groups aside (a change of groups is told by

@@ -17,6 +17,7 @@ limitations under the License.
 package directorywebhook
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -72,6 +73,8 @@ type operatorOptions struct {
 	clock clock.PassiveClock
 	// insecure is AllowInsecureEndpoints; the stories' receivers are http://127.0.0.1, so it defaults on.
 	secureOnly bool
+	// settle is the Reconciler's Settle; zero is the stories' 300ms.
+	settle time.Duration
 }
 
 // operator is a running manager of a story.
@@ -102,7 +105,7 @@ func startOperator(t *testing.T, o operatorOptions) *operator {
 		clk = o.clock
 	}
 	r := &Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clk, Recorder: mgr.GetEventRecorder("dirsync"),
-		AllowInsecureEndpoints: !o.secureOnly, AttemptTimeout: 2 * time.Second, Settle: 300 * time.Millisecond}
+		AllowInsecureEndpoints: !o.secureOnly, AttemptTimeout: 2 * time.Second, Settle: cmp.Or(o.settle, 300*time.Millisecond)}
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatal(err)
 	}

@@ -92,11 +92,17 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		GenericFunc: func(context.Context, ctrlevent.GenericEvent, workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 		},
 	}
+	idle := handler.Funcs{
+		UpdateFunc: func(_ context.Context, e ctrlevent.UpdateEvent, _ workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			r.directoryIdle(e.ObjectNew)
+		},
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("directorywebhook").
 		For(&dirsyncv1alpha1.DirectoryWebhook{}, builder.WithPredicates(
 			predicate.Or[client.Object](predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Watches(&dirsyncv1alpha1.Directory{}, handler.EnqueueRequestsFromMapFunc(r.webhooksForDirectory)).
+		Watches(&dirsyncv1alpha1.Directory{}, idle).
 		WatchesMetadata(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.webhooksForSecret)).
 		Watches(&dirsyncv1alpha1.DirectoryUser{}, wake).
 		Watches(&dirsyncv1alpha1.DirectoryGroup{}, wake).
@@ -121,6 +127,26 @@ func (r *Reconciler) wake(o client.Object) {
 	r.mu.Unlock()
 	for _, w := range ws {
 		w.kick(true)
+	}
+}
+
+// directoryIdle tells the workers of a Directory's webhooks that it wrote its status with no sync running
+// (its Syncing condition is not True): a sync's changes are all written.
+func (r *Reconciler) directoryIdle(o client.Object) {
+	dir, ok := o.(*dirsyncv1alpha1.Directory)
+	if !ok || meta.IsStatusConditionTrue(dir.Status.Conditions, dirsyncv1alpha1.ConditionSyncing) {
+		return
+	}
+	r.mu.Lock()
+	var ws []*worker
+	for key, w := range r.workers {
+		if key.Namespace == dir.Namespace && w.cfg.Load().directory == dir.Name {
+			ws = append(ws, w)
+		}
+	}
+	r.mu.Unlock()
+	for _, w := range ws {
+		w.directoryIdle()
 	}
 }
 

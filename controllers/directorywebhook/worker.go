@@ -99,11 +99,14 @@ type worker struct {
 	dirty    map[string]bool
 	busy     map[string]*outstanding
 	approved map[string]bool
-	// lastChange is when the Directory last changed a person or group (removals settle after it).
-	lastChange time.Time
-	rep        report
-	hashes     hashCache     // the planner's alone
-	notified   reportSummary // the planner's alone: what the last notification reported
+	// lastChange is when the Directory last changed a person or group, and idleAt when its status last
+	// said no sync runs: removals settle once the Directory is idle after its last change, or a while
+	// after that change.
+	lastChange, idleAt time.Time
+	rep                report
+	hashes             hashCache     // the planner's alone
+	state              current       // the planner's alone: the Directory as the last plan saw it
+	notified           reportSummary // the planner's alone: what the last notification reported
 }
 
 // start runs the worker until stop.
@@ -130,6 +133,15 @@ func (w *worker) kick(changed bool) {
 	case w.kickc <- struct{}{}:
 	default:
 	}
+}
+
+// directoryIdle notes that the Directory wrote its status with no sync running: the changes of its last
+// sync are all written, and its removals may be weighed now.
+func (w *worker) directoryIdle() {
+	w.mu.Lock()
+	w.idleAt = w.r.Clock.Now()
+	w.mu.Unlock()
+	w.kick(false)
 }
 
 // run loads the record, then plans, flushes and hands out batches until the context ends.
@@ -211,14 +223,16 @@ func (w *worker) load(ctx context.Context) bool {
 	}
 }
 
-// current reads the people and groups the Directory controls from the manager's cache.
+// current reads the people and groups the Directory controls from the manager's cache, into the
+// planner's state (reused from one plan to the next).
 func (w *worker) current(ctx context.Context) (current, error) {
 	cfg := w.cfg.Load()
 	users, groups, err := w.r.children(ctx, w.key.Namespace, cfg.directory, cfg.directoryUID)
 	if err != nil {
 		return current{}, err
 	}
-	return newCurrent(users, groups, w.hashes.of), nil
+	w.state.fill(users, groups, w.hashes.of)
+	return w.state, nil
 }
 
 // plan derives what is owed, hands out new batches once their intent is written, and returns when to
@@ -236,7 +250,8 @@ func (w *worker) plan(ctx context.Context) time.Duration {
 	settle := w.r.settle()
 	busy, busyGroups := w.busySets()
 	p := makePlan(planInput{now: now, rec: w.rec, busy: busy, busyGroups: busyGroups, enabled: cfg.enabled, limit: maxOutstanding - len(w.busy),
-		guard: guardInput{maxDeletePercent: cfg.maxDeletePercent, approved: w.approved, settling: t.Sub(w.lastChange) < settle}})
+		guard: guardInput{maxDeletePercent: cfg.maxDeletePercent, approved: w.approved,
+			settling: t.Sub(w.lastChange) < settle && !w.idleAt.After(w.lastChange)}})
 	for _, b := range p.batches {
 		fillData(b, now, w.rec, w.key.Namespace, cfg.directory)
 		w.rec.begin(b)
