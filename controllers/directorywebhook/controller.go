@@ -76,6 +76,9 @@ type Reconciler struct {
 	// zero means 1s.
 	Settle time.Duration
 
+	// records writes the webhooks' records, uncached (see SetupWithManager).
+	records client.Client
+
 	mu      sync.Mutex
 	workers map[types.NamespacedName]*worker
 	// ctx is the workers' parent: it ends when the manager stops (see SetupWithManager).
@@ -229,7 +232,7 @@ func (r *Reconciler) ensureWorker(wh *dirsyncv1alpha1.DirectoryWebhook, cfg *con
 		}
 		r.stopWorker(key)
 	}
-	w := &worker{r: r, key: key, store: newRecordStore(r.Client, r.APIReader, wh), hc: newHTTPClient(r.attemptTimeout(), r.AllowInsecureEndpoints),
+	w := &worker{r: r, key: key, store: newRecordStore(r.records, r.APIReader, wh), hc: newHTTPClient(r.attemptTimeout(), r.AllowInsecureEndpoints),
 		log: ctrl.Log.WithName("directorywebhook").WithValues("directorywebhook", key), kickc: make(chan struct{}, 1),
 		queue:         workqueue.NewTypedDelayingQueueWithConfig(workqueue.TypedDelayingQueueConfig[string]{Name: ""}),
 		deliveredBase: wh.Status.DeliveredEvents, dirty: map[string]bool{}, busy: map[string]*outstanding{}, approved: map[string]bool{}}

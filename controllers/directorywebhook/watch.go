@@ -63,6 +63,14 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}); err != nil {
 		return err
 	}
+	// The records are written with a client of their own, outside the cache: the manager's client, with
+	// read-your-writes consistency, would start an informer (a cache of every record, and a watch the
+	// operator's role does not grant) to wait for its own writes.
+	records, err := client.New(mgr.GetConfig(), client.Options{HTTPClient: mgr.GetHTTPClient(), Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return err
+	}
+	r.records = records
 	r.workers = map[types.NamespacedName]*worker{}
 	r.notifications = make(chan ctrlevent.GenericEvent, 1024)
 	informers := mgr.GetCache()
