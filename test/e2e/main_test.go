@@ -191,7 +191,8 @@ func installCRDs() error {
 		return err
 	}
 	_, err := kubectl("", "wait", "--for=condition=Established", "--timeout=60s",
-		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io", "crd/directoryaccesses.dirsync.io")
+		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io", "crd/directoryaccesses.dirsync.io",
+		"crd/directorywebhooks.dirsync.io", "crd/directorywebhookrecords.dirsync.io")
 	return err
 }
 
