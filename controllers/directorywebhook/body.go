@@ -41,10 +41,27 @@ type userData struct {
 	Username         string            `json:"username,omitempty"`
 	Emails           []email           `json:"emails"`
 	State            string            `json:"state"`
-	CustomAttributes map[string]string `json:"custom_attributes,omitempty"`
+	CustomAttributes *customAttributes `json:"custom_attributes,omitempty"`
 	Groups           []groupData       `json:"groups"`
 	CreatedAt        string            `json:"created_at,omitempty"`
 	UpdatedAt        string            `json:"updated_at,omitempty"`
+}
+
+// customAttributes are the allowlisted work fields WorkOS's directory_user has no field of its own for.
+type customAttributes struct {
+	DisplayName            string `json:"display_name,omitempty"`
+	PreferredName          string `json:"preferred_name,omitempty"`
+	JobTitle               string `json:"job_title,omitempty"`
+	EmploymentStatus       string `json:"employment_status,omitempty"`
+	EmploymentType         string `json:"employment_type,omitempty"`
+	Location               string `json:"location,omitempty"`
+	Division               string `json:"division,omitempty"`
+	Company                string `json:"company,omitempty"`
+	ManagerID              string `json:"manager_id,omitempty"`
+	ManagerEmail           string `json:"manager_email,omitempty"`
+	ManagerDirectoryUserID string `json:"manager_directory_user_id,omitempty"`
+	StartDate              string `json:"start_date,omitempty"`
+	EndDate                string `json:"end_date,omitempty"`
 }
 
 // email is one of a person's addresses; dirsync knows only the work address.
@@ -119,23 +136,14 @@ func userFields(u *dirsyncv1alpha1.DirectoryUser) userData {
 	if s.Email != "" {
 		d.Emails = []email{{Primary: true, Type: "work", Value: s.Email}}
 	}
-	attrs := map[string]string{}
-	for k, v := range map[string]string{
-		"display_name": s.DisplayName, "preferred_name": s.PreferredName, "job_title": s.JobTitle,
-		"employment_status": s.EmploymentStatus, "employment_type": s.EmploymentType,
-		"location": s.Location, "division": s.Division, "company": s.Company,
-		"manager_id": s.ManagerExternalID, "manager_email": s.ManagerEmail,
-		"start_date": s.StartDate, "end_date": s.EndDate,
-	} {
-		if v != "" {
-			attrs[k] = v
-		}
-	}
+	attrs := customAttributes{DisplayName: s.DisplayName, PreferredName: s.PreferredName, JobTitle: s.JobTitle,
+		EmploymentStatus: s.EmploymentStatus, EmploymentType: s.EmploymentType, Location: s.Location, Division: s.Division,
+		Company: s.Company, ManagerID: s.ManagerExternalID, ManagerEmail: s.ManagerEmail, StartDate: s.StartDate, EndDate: s.EndDate}
 	if s.ManagerRef != nil {
-		attrs["manager_directory_user_id"] = objectID(u.Namespace, s.ManagerRef.Name)
+		attrs.ManagerDirectoryUserID = objectID(u.Namespace, s.ManagerRef.Name)
 	}
-	if len(attrs) > 0 {
-		d.CustomAttributes = attrs
+	if attrs != (customAttributes{}) {
+		d.CustomAttributes = &attrs
 	}
 	return d
 }

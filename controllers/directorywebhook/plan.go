@@ -96,11 +96,14 @@ type plan struct {
 // deleted only once nobody is recorded in it.
 func makePlan(in planInput) plan {
 	var p plan
-	users, removals := userBatches(in)
 	groups := groupBatches(in)
-	p.held, p.settling = decideGuard(in.guard, removals, groupRemovals(groups), in.rec)
-	for _, b := range append(groups, users...) {
+	users := userBatches(in)
+	p.held, p.settling = decideGuard(in.guard, users.removals, groupRemovals(groups), in.rec)
+	p.pending = users.pending
+	for _, b := range groups {
 		p.pending += len(b.events)
+	}
+	for _, b := range append(append(groups, users.changes...), users.removing...) {
 		if p.held.holds(b) || (p.settling && isRemoval(b, in.rec)) || len(p.batches) >= in.limit {
 			continue
 		}
@@ -109,9 +112,20 @@ func makePlan(in planInput) plan {
 	return p
 }
 
-// userBatches derives the batches of every person who is not busy, sorted by name, and names those
-// that remove someone (a deletion, or an active person turning inactive).
-func userBatches(in planInput) (out []*batch, removals []string) {
+// userPlan is what people are owed.
+type userPlan struct {
+	// changes and removing are the first batches, by name, that remove nobody and that remove someone
+	// (a deletion, or an active person turning inactive), up to the plan's limit each: more could not be
+	// handed out, and a worker plans several times a second while it delivers.
+	changes, removing []*batch
+	// removals names everyone removed, for the guard.
+	removals []string
+	// pending counts every person's events.
+	pending int
+}
+
+// userBatches derives the events of every person who is not busy, in order of name.
+func userBatches(in planInput) userPlan {
 	keys := make([]string, 0, len(in.now.users)+len(in.rec.users))
 	for k := range in.now.users {
 		keys = append(keys, k)
@@ -126,54 +140,59 @@ func userBatches(in planInput) (out []*batch, removals []string) {
 		e := in.rec.groups[g]
 		return e != nil && e.told && !e.unsure && !in.busy[qualified(kindGroup, g)]
 	}
+	var up userPlan
+	var scratch []event
 	for _, k := range keys {
 		if in.busy[qualified(kindUser, k)] {
 			continue
 		}
-		evs := userEvents(k, in.now.users[k], in.rec.users[k], groupTold)
-		if len(evs) == 0 {
+		scratch = userEvents(scratch[:0], k, in.now.users[k], in.rec.users[k], groupTold)
+		if len(scratch) == 0 {
 			continue
 		}
-		b := &batch{kind: kindUser, key: k, events: evs}
-		for i := range b.events {
-			b.events[i].send = in.enabled[b.events[i].typ]
+		up.pending += len(scratch)
+		list := &up.changes
+		if isRemoval(&batch{kind: kindUser, key: k, events: scratch}, in.rec) {
+			up.removals = append(up.removals, k)
+			list = &up.removing
 		}
-		if isRemoval(b, in.rec) {
-			removals = append(removals, k)
+		if len(*list) < in.limit {
+			b := &batch{kind: kindUser, key: k, events: slices.Clone(scratch)}
+			for i := range b.events {
+				b.events[i].send = in.enabled[b.events[i].typ]
+			}
+			*list = append(*list, b)
 		}
-		out = append(out, b)
 	}
-	return out, removals
+	return up
 }
 
-// userEvents are the events owed for one person: now is nil when the DirectoryUser is gone, e is nil
-// when the receiver has never been told of them. An unsure entry is told again in full.
-func userEvents(key string, now *userNow, e *entry, groupTold func(string) bool) []event {
+// userEvents appends to dst the events owed for one person: now is nil when the DirectoryUser is gone,
+// e is nil when the receiver has never been told of them. An unsure entry is told again in full.
+func userEvents(dst []event, key string, now *userNow, e *entry, groupTold func(string) bool) []event {
 	if e == nil {
 		e = &entry{}
 	}
-	var evs []event
+	start := len(dst)
 	add := func(ev event) {
-		ev.kind, ev.key, ev.seq = kindUser, key, e.seq+uint32(len(evs))
-		evs = append(evs, ev)
+		ev.kind, ev.key, ev.seq = kindUser, key, e.seq+uint32(len(dst)-start)
+		dst = append(dst, ev)
 	}
 	if now == nil {
 		if !e.told && !e.unsure {
-			return nil
+			return dst
 		}
 		for _, g := range union(e.groups, e.doubt) {
 			add(event{typ: dirsyncv1alpha1.EventGroupUserRemoved, group: g})
 		}
 		add(event{typ: dirsyncv1alpha1.EventUserDeleted})
-		return evs
+		return dst
 	}
 	if ev, ok := userStateEvent(now, e); ok {
 		add(ev)
 	}
-	for _, ev := range membershipEvents(now, e, groupTold) {
-		add(ev)
-	}
-	return evs
+	membershipEvents(now, e, groupTold, add)
+	return dst
 }
 
 // userStateEvent is the created or updated event owed for a person who exists, if any.
@@ -191,23 +210,21 @@ func userStateEvent(now *userNow, e *entry) (event, bool) {
 	return ev, true
 }
 
-// membershipEvents are the removals from groups the person left, then the additions to groups they
+// membershipEvents adds the removals from groups the person left, then the additions to groups they
 // joined (or whose membership is in doubt) once the receiver knows of the group.
-func membershipEvents(now *userNow, e *entry, groupTold func(string) bool) []event {
-	var evs []event
+func membershipEvents(now *userNow, e *entry, groupTold func(string) bool, add func(event)) {
 	for _, g := range union(e.groups, e.doubt) {
 		if _, member := slices.BinarySearch(now.groups, g); !member {
-			evs = append(evs, event{typ: dirsyncv1alpha1.EventGroupUserRemoved, group: g})
+			add(event{typ: dirsyncv1alpha1.EventGroupUserRemoved, group: g})
 		}
 	}
 	for _, g := range now.groups {
 		_, told := slices.BinarySearch(e.groups, g)
 		_, doubted := slices.BinarySearch(e.doubt, g)
 		if (!told || doubted) && groupTold(g) {
-			evs = append(evs, event{typ: dirsyncv1alpha1.EventGroupUserAdded, group: g})
+			add(event{typ: dirsyncv1alpha1.EventGroupUserAdded, group: g})
 		}
 	}
-	return evs
 }
 
 // groupBatches derives the batches of every group that is not busy, sorted by name.

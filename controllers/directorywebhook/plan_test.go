@@ -18,6 +18,8 @@ package directorywebhook
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -68,8 +70,11 @@ func told(now current) *record {
 	return rec
 }
 
-// brief renders events as "type key[ group] #seq".
+// brief renders events as "type key[ group] #seq", groups' batches first, each kind by name (the order
+// across objects is free; within an object it is the order of its events).
 func brief(bs []*batch) []string {
+	bs = slices.Clone(bs)
+	slices.SortStableFunc(bs, func(a, b *batch) int { return strings.Compare(qualified(a.kind, a.key), qualified(b.kind, b.key)) })
 	var out []string
 	for _, b := range bs {
 		for _, ev := range b.events {

@@ -129,6 +129,9 @@ func (c *hashCache) of(u *dirsyncv1alpha1.DirectoryUser) uint64 {
 	if c.next == nil {
 		c.next = make(map[*dirsyncv1alpha1.DirectoryUser]uint64, len(c.byObj))
 	}
+	if c.byObj == nil {
+		c.byObj = map[*dirsyncv1alpha1.DirectoryUser]uint64{}
+	}
 	h, ok := c.byObj[u]
 	if !ok {
 		h = userHash(u)
@@ -138,6 +141,9 @@ func (c *hashCache) of(u *dirsyncv1alpha1.DirectoryUser) uint64 {
 }
 
 // done ends a pass: objects not seen in it are forgotten, so the cache holds only the current objects.
+// The two maps swap roles, so that a pass allocates nothing.
 func (c *hashCache) done() {
-	c.byObj, c.next = c.next, nil
+	old := c.byObj
+	c.byObj, c.next = c.next, old
+	clear(c.next)
 }

@@ -39,7 +39,7 @@ const (
 	maxInFlight = 4
 	// maxOutstanding is how many objects' batches a worker hands out before they are acknowledged: it
 	// bounds memory and keeps what waits for a dead receiver planned from fresh state.
-	maxOutstanding = 1024
+	maxOutstanding = 512
 	// planGapIdle and planGapBusy are the shortest time between two plans: a burst of the Directory's
 	// writes is planned together, and while batches are out a plan (a pass over every person) runs at
 	// most four times a second.
