@@ -100,7 +100,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	wh := &dirsyncv1alpha1.DirectoryWebhook{}
 	if err := r.Client.Get(ctx, req.NamespacedName, wh); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.stopWorker(req.NamespacedName)
+			r.stopWorker(req.NamespacedName, true)
 			forgetWebhookMetrics(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -112,7 +112,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case err != nil:
 		return ctrl.Result{}, err
 	case stopped != nil:
-		r.stopWorker(req.NamespacedName)
+		r.stopWorker(req.NamespacedName, false)
 		markStopped(wh, stopped.reason, stopped.message, now)
 	default:
 		w := r.ensureWorker(wh, cfg)
@@ -225,12 +225,13 @@ func (r *Reconciler) worker(key types.NamespacedName) *worker {
 func (r *Reconciler) ensureWorker(wh *dirsyncv1alpha1.DirectoryWebhook, cfg *config) *worker {
 	key := client.ObjectKeyFromObject(wh)
 	if w := r.worker(key); w != nil {
-		if old := w.cfg.Load(); old.uid == cfg.uid && old.directoryUID == cfg.directoryUID {
+		old := w.cfg.Load()
+		if old.uid == cfg.uid && old.directoryUID == cfg.directoryUID {
 			w.cfg.Store(cfg)
 			w.kick(false)
 			return w
 		}
-		r.stopWorker(key)
+		r.stopWorker(key, old.uid != cfg.uid)
 	}
 	w := &worker{r: r, key: key, store: newRecordStore(r.records, r.APIReader, wh), hc: newHTTPClient(r.attemptTimeout(), r.AllowInsecureEndpoints),
 		log: ctrl.Log.WithName("directorywebhook").WithValues("directorywebhook", key), kickc: make(chan struct{}, 1),
@@ -244,14 +245,14 @@ func (r *Reconciler) ensureWorker(wh *dirsyncv1alpha1.DirectoryWebhook, cfg *con
 	return w
 }
 
-// stopWorker stops the webhook's worker, if one runs, once its record is written.
-func (r *Reconciler) stopWorker(key types.NamespacedName) {
+// stopWorker stops the webhook's worker, if one runs, once its record is written (unless the webhook is gone).
+func (r *Reconciler) stopWorker(key types.NamespacedName, gone bool) {
 	r.mu.Lock()
 	w := r.workers[key]
 	delete(r.workers, key)
 	r.mu.Unlock()
 	if w != nil {
-		w.stop()
+		w.stop(gone)
 	}
 }
 
@@ -265,7 +266,7 @@ func (r *Reconciler) stopAll() {
 	r.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, k := range keys {
-		wg.Go(func() { r.stopWorker(k) })
+		wg.Go(func() { r.stopWorker(k, false) })
 	}
 	wg.Wait()
 }

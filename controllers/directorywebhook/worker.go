@@ -91,6 +91,7 @@ type worker struct {
 	queue  workqueue.TypedDelayingInterface[string]
 	cancel context.CancelFunc
 	done   chan struct{}
+	gone   atomic.Bool
 	// deliveredBase is status.deliveredEvents when the worker started.
 	deliveredBase int64
 
@@ -116,8 +117,10 @@ func (w *worker) start(parent context.Context) {
 	go w.run(ctx)
 }
 
-// stop ends the worker and waits until its record is written.
-func (w *worker) stop() {
+// stop ends the worker and waits until its record is written, unless the webhook is gone (then its
+// records are garbage-collected with it, and writing them again would only leave orphans).
+func (w *worker) stop(gone bool) {
+	w.gone.Store(gone)
 	w.cancel()
 	<-w.done
 }
@@ -157,6 +160,9 @@ func (w *worker) run(ctx context.Context) {
 	defer func() {
 		w.queue.ShutDown()
 		senders.Wait()
+		if w.gone.Load() {
+			return
+		}
 		flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := w.flush(flushCtx); err != nil {
