@@ -614,7 +614,7 @@ func renderWebhooks(b *strings.Builder, r *webhooksRun) {
 		"One Directory of %s employees in %d departments and one DirectoryWebhook (WorkOS format, every event type) posting to a receiver "+
 		"inside the bench that verifies every signature (`internal/webhookreceiver`) and answers 204 at once. The manager runs as in the sizes above. "+
 		"Latency is from a DirectoryUser's write, as a watch event reaches the bench, to the receiver's acknowledgement of the person's first event; "+
-		"deactivations include the 1 s the removal guard waits for the Directory's writes to pause. %s\n\n"+
+		"deactivations include the removal guard's wait for the Directory's sync to end (its status write), so that it weighs the sync's removals together. %s\n\n"+
 		"| | measured |\n|---|---|\n", thousands(r.Users), r.Departments, runLine(r.Run))
 	fmt.Fprintf(b, "| Initial stream: groups, people, memberships | %s events in %s: %.0f events/s |\n", thousands(r.Events), secs(r.InitialWall),
 		float64(r.Events)/r.InitialWall.Seconds())
