@@ -24,7 +24,11 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/internal/verdict"
+	"github.com/dirsync/dirsync/internal/provider"
 )
+
+// maxLastError bounds status.lastError (the CRD allows 256 characters).
+const maxLastError = 250
 
 // failingAfter is how many consecutive failed attempts turn Ready to False ReceiverFailing: one timeout
 // is a blip, three in a row are an outage.
@@ -62,7 +66,7 @@ func markDelivering(w *dirsyncv1alpha1.DirectoryWebhook, r report, deliveredBase
 	st.PendingEvents = int32(r.pending)
 	st.DeliveredEvents = deliveredBase + r.delivered
 	st.FailedAttempts = int32(r.failures)
-	st.LastError = r.lastError
+	st.LastError = provider.OneLine(r.lastError, maxLastError)
 	if !r.lastDelivery.IsZero() {
 		t := metav1.NewTime(r.lastDelivery.Truncate(time.Second))
 		st.LastDeliveryTime = &t
