@@ -148,6 +148,7 @@ func TestDirectoryWebhookDeliversAndSurvivesAKill(t *testing.T) {
 		n := len(workos.lastState())
 		return n >= 50, fmt.Sprintf("%d people", n)
 	}, mgr.Process, hr.Process)
+	first := mgr
 	mgr.kill(t)
 	heard := len(workos.lastState())
 	if heard >= webhookCompany {
@@ -212,6 +213,11 @@ func TestDirectoryWebhookDeliversAndSurvivesAKill(t *testing.T) {
 		t.Errorf("mallory, who may not list directoryusers in %s, creating a DirectoryWebhook: %v", ns, err)
 	}
 	mgr.assertNoForbidden(t)
+	for _, m := range []*manager{first, mgr} {
+		if strings.Contains(m.Output(), webhookSecret) {
+			t.Errorf("the signing secret is in %s's output", m.Name)
+		}
+	}
 }
 
 func webhookYAML(ns, name, directory, url string, format dirsyncv1alpha1.WebhookFormat) string {
