@@ -69,16 +69,7 @@ func imageCmd(args []string) error {
 		return fmt.Errorf("image: %w", err)
 	}
 	ref := *repo + ":" + c.version
-	labels := map[string]string{
-		"org.opencontainers.image.title":       "dirsync",
-		"org.opencontainers.image.description": "dirsync's manager: HR directories as Kubernetes objects",
-		"org.opencontainers.image.source":      "https://github.com/dirsync/dirsync",
-		"org.opencontainers.image.licenses":    "Apache-2.0",
-		"org.opencontainers.image.version":     c.version,
-	}
-	if *revision != "" {
-		labels["org.opencontainers.image.revision"] = *revision
-	}
+	labels := imageLabels(c.version, *revision)
 	base, err := baseLayer(created)
 	if err != nil {
 		return err
@@ -97,15 +88,10 @@ func imageCmd(args []string) error {
 		if err != nil {
 			return fmt.Errorf("image %s: %w", b[0], err)
 		}
-		d, err := img.Digest()
-		if err != nil {
-			return err
-		}
 		name := filepath.Join(c.out, fmt.Sprintf("dirsync-manager-%s-%s-%s.tar", c.version, goos, goarch))
 		if err := writeImageTar(name, created, img, ref); err != nil {
 			return err
 		}
-		fmt.Printf("%s: %s %s\n", name, ref, d)
 		idx = mutate.AppendManifests(idx, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: platform(goos, goarch)}})
 	}
 	idx, ok := mutate.Annotations(idx, labels).(v1.ImageIndex)
@@ -122,6 +108,21 @@ func imageCmd(args []string) error {
 	}
 	fmt.Printf("%s: %s %s\n", name, ref, d)
 	return nil
+}
+
+// imageLabels are the OCI annotations the image config (as labels) and the index carry.
+func imageLabels(version, revision string) map[string]string {
+	labels := map[string]string{
+		"org.opencontainers.image.title":       "dirsync",
+		"org.opencontainers.image.description": "dirsync's manager: HR directories as Kubernetes objects",
+		"org.opencontainers.image.source":      "https://github.com/dirsync/dirsync",
+		"org.opencontainers.image.licenses":    "Apache-2.0",
+		"org.opencontainers.image.version":     version,
+	}
+	if revision != "" {
+		labels["org.opencontainers.image.revision"] = revision
+	}
+	return labels
 }
 
 // platform is the descriptor platform of GOOS/GOARCH, with arm64's usual variant.
@@ -308,7 +309,11 @@ func writeImageTar(path string, created time.Time, img v1.Image, ref string) err
 	if err != nil {
 		return err
 	}
-	return writeLayout(path, created, b, desc, ref, dockerJSON)
+	if err := writeLayout(path, created, b, desc, ref, dockerJSON); err != nil {
+		return err
+	}
+	fmt.Printf("%s: %s %s\n", path, ref, desc.Digest)
+	return nil
 }
 
 // writeIndexTar writes idx, with every image in it, as an OCI image layout tarball: what a
