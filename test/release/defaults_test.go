@@ -30,7 +30,9 @@ import (
 // chart renders as values.yaml writes it with the repository's own helm and no --kube-version.
 func TestCheckedInDefaultsAgree(t *testing.T) {
 	var chart struct{ AppVersion, KubeVersion string }
-	var values struct{ Image struct{ Repository, Tag string } }
+	var values struct {
+		Image struct{ Repository, Tag string }
+	}
 	var kustomization struct {
 		Images []struct {
 			Name    string

@@ -216,7 +216,9 @@ func checkPlugin(t *testing.T, dir, version string) {
 		Spec     struct {
 			Version   string
 			Platforms []struct {
-				Selector struct{ MatchLabels map[string]string `json:"matchLabels"` }
+				Selector struct {
+					MatchLabels map[string]string `json:"matchLabels"`
+				}
 				URI, Sha256, Bin string
 			}
 		}
