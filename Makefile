@@ -90,7 +90,7 @@ test-e2e-kind: ## Build the image, deploy it to a Kind cluster and check it beco
 # bin/k8s/<version>-<os>-<arch> (~10 minutes cold on 2 cores), and the whole go test ./... runs with
 # them as envtest's control plane. CI stays on ENVTEST_K8S_VERSION. envtest gives an API server 20s to
 # start, which a loaded machine (or nice) can exceed: the floor gets 2 minutes.
-FLOOR_K8S_VERSION ?= 1.31.14
+FLOOR_K8S_VERSION ?= 1.32.13
 FLOOR_ASSETS ?= $(LOCALBIN)/k8s/$(FLOOR_K8S_VERSION)-$(GOOS)-$(GOARCH)
 .PHONY: test-floor
 test-floor: manifests generate helm promtool ## Run the unit and envtest tests against the oldest supported Kubernetes (FLOOR_K8S_VERSION), building its etcd and kube-apiserver if needed.
