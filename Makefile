@@ -186,7 +186,7 @@ release: manifests generate helm ## Build release VERSION (x.y.z) into dist/VERS
 .PHONY: test-image
 test-image: envtest ## Run the release's manager image in Docker against a local control plane until a Directory is Ready (RELEASE_DIR; needs root if Docker is missing).
 	go build -o "$(LOCALBIN)/fakehr" ./cmd/fakehr
-	K8S_BIN_DIR="$(ENVTEST_ASSETS)" FAKEHR_BIN="$(LOCALBIN)/fakehr" IMAGE_REPO="$(IMAGE_REPO)" hack/image-test.sh "$(RELEASE_DIR)"
+	K8S_BIN_DIR="$(ENVTEST_ASSETS)" FAKEHR_BIN="$(LOCALBIN)/fakehr" IMAGE_REPO="$(IMAGE_REPO)" hack/image-test.sh "$(RELEASE_DIR)" "$(VERSION)"
 
 ##@ Deployment
 
