@@ -24,6 +24,14 @@
 #      the image's own CA bundle stays in use beside it;
 #   6. waits for the Directory to be Ready with its users created, and prints how long each part took.
 #
+# With DOCKERFILE=1 it checks the Dockerfile's own build the same way: where no registry is reachable,
+# it supplies the two base images locally (the Dockerfile's BUILDER_IMAGE and BASE_IMAGE build
+# arguments): BASE_IMAGE is the release image it loaded (distroless static nonroot's shape), and
+# BUILDER_IMAGE stands in for golang:1.26 with this machine's Go toolchain, busybox's sh (Debian's
+# busybox-static) and CA certificates, made with docker import. It runs `docker build --network=host`
+# (the build stage downloads modules) and then runs that image instead of the loaded one. The build
+# compiles the manager cold inside the container: minutes, so CI leaves it to make docker-check.
+#
 # Environment: K8S_BIN_DIR (the control plane's binaries), FAKEHR_BIN (bin/fakehr), IMAGE_REPO
 # (ghcr.io/dirsync/dirsync), KUBECTL (kubectl), IMAGE_TEST_DIR (state: bin/image-test),
 # IMAGE_TEST_TIMEOUT (seconds to wait for Ready, 180).
@@ -102,6 +110,35 @@ phase "docker ready"
 docker load -i "$TARBALL"
 docker image inspect "$IMAGE" --format 'image-test: loaded {{.Id}} user {{.Config.User}} entrypoint {{.Config.Entrypoint}}' >&2
 phase "docker load"
+
+if [[ -n ${DOCKERFILE:-} ]]; then
+	if [[ ! -x /bin/busybox ]]; then
+		[[ $(id -u) -eq 0 ]] || die "DOCKERFILE=1 needs /bin/busybox (Debian's busybox-static): install it, or run as root"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends busybox-static >>"$STATE/apt.log" 2>&1 ||
+			die "apt-get install busybox-static failed: $(tail -5 "$STATE/apt.log")"
+	fi
+	goroot=$(go env GOROOT)
+	builder=dirsync-image-test-builder:$(go env GOVERSION)
+	if ! docker image inspect "$builder" >/dev/null 2>&1; then
+		log "making $builder from $goroot, busybox and this machine's CA certificates"
+		rootfs=$STATE/builder-rootfs
+		rm -rf "$rootfs" && mkdir -p "$rootfs"/{bin,tmp,root,usr/local,etc/ssl/certs}
+		cp -a "$goroot" "$rootfs/usr/local/go"
+		cp /bin/busybox "$rootfs/bin/busybox" && ln -s busybox "$rootfs/bin/sh"
+		cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/"
+		tar -C "$rootfs" -c . | docker import --change 'ENV PATH=/usr/local/go/bin:/bin' --change 'ENV HOME=/root' \
+			--change "ENV GOPROXY=$(go env GOPROXY)" --change 'ENV GOTOOLCHAIN=local' - "$builder" >/dev/null
+		rm -rf "$rootfs"
+	fi
+	log "docker build (BUILDER_IMAGE=$builder, BASE_IMAGE=$IMAGE)"
+	dockerfile_image=dirsync-image-test-dockerfile:$VERSION
+	DOCKER_BUILDKIT=0 docker build --network=host --build-arg BUILDER_IMAGE="$builder" --build-arg BASE_IMAGE="$IMAGE" \
+		--build-arg VERSION="$VERSION" -t "$dockerfile_image" "$ROOT" >"$STATE/docker-build.log" 2>&1 ||
+		{ tail -30 "$STATE/docker-build.log" >&2; die "docker build failed"; }
+	IMAGE=$dockerfile_image
+	docker image inspect "$IMAGE" --format 'image-test: built {{.Id}} user {{.Config.User}} entrypoint {{.Config.Entrypoint}}' >&2
+	phase "docker build"
+fi
 
 # 3. The control plane and the installer.
 "$ROOT/hack/control-plane.sh" start "$STATE/cp"
