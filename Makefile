@@ -86,6 +86,22 @@ test-e2e: build envtest helm build-installer ## Run the e2e tests (go test -tags
 test-e2e-kind: ## Build the image, deploy it to a Kind cluster and check it becomes Available (needs docker and kind).
 	test/e2e/kind.sh
 
+# The oldest Kubernetes dirsync supports (docs/supported-versions.md; the chart's kubeVersion): its etcd
+# and kube-apiserver are built from hack/k8sbins-floor, whose go.mod pins this version, into
+# bin/k8s/<version>-<os>-<arch> (~10 minutes cold on 2 cores), and the whole go test ./... runs with
+# them as envtest's control plane. CI stays on ENVTEST_K8S_VERSION. envtest gives an API server 20s to
+# start, which a loaded machine (or nice) can exceed: the floor gets 2 minutes.
+FLOOR_K8S_VERSION ?= 1.32.13
+FLOOR_ASSETS ?= $(LOCALBIN)/k8s/$(FLOOR_K8S_VERSION)-$(GOOS)-$(GOARCH)
+.PHONY: test-floor
+test-floor: manifests generate helm promtool ## Run the unit and envtest tests against the oldest supported Kubernetes (FLOOR_K8S_VERSION), building its etcd and kube-apiserver if needed.
+	@pinned=$$(cd hack/k8sbins-floor && GOWORK=off go list -m -f '{{.Version}}' k8s.io/kubernetes); \
+	[ "$$pinned" = "v$(FLOOR_K8S_VERSION)" ] || { echo "test-floor: hack/k8sbins-floor pins $$pinned, the Makefile $(FLOOR_K8S_VERSION)"; exit 1; }
+	K8SBINS_MODULE=hack/k8sbins-floor hack/build-k8s-binaries.sh "$(FLOOR_ASSETS)" etcd kube-apiserver
+	"$(FLOOR_ASSETS)/kube-apiserver" --version
+	KUBEBUILDER_ASSETS="$(FLOOR_ASSETS)" KUBEBUILDER_CONTROLPLANE_START_TIMEOUT=2m DIRSYNC_REQUIRE_ENVTEST=1 \
+		HELM="$(HELM)" PROMTOOL="$(PROMTOOL)" go test ./... -count=1
+
 FUZZTIME ?= 10s
 .PHONY: fuzz
 fuzz: ## Run every Fuzz* target in the repository for FUZZTIME each (default 10s).
@@ -152,6 +168,29 @@ docker-push: ## Push docker image with the manager.
 build-installer: manifests generate ## Generate dist/install.yaml: CRDs and everything to run the manager with image IMG.
 	mkdir -p dist
 	hack/render.sh config/default "$(IMG)" > dist/install.yaml
+
+##@ Release
+
+# make release VERSION=x.y.z builds a release's artifacts into RELEASE_DIR without Docker or a
+# registry (hack/release.sh; docs/releasing.md publishes them), then tests them (test/release).
+RELEASE_DIR ?= dist/$(VERSION)
+IMAGE_REPO ?= ghcr.io/dirsync/dirsync
+.PHONY: release
+release: manifests generate helm ## Build release VERSION (x.y.z) into dist/VERSION: manager image tarballs (linux/amd64, arm64), chart, install.yaml, plugin archives, krew manifest, SBOM, SHA256SUMS; then test them.
+	IMAGE_REPO="$(IMAGE_REPO)" HELM="$(HELM)" KUBECTL="$(KUBECTL)" hack/release.sh all "$(VERSION)" "$(RELEASE_DIR)"
+	DIRSYNC_RELEASE_DIR="$(abspath $(RELEASE_DIR))" IMAGE_REPO="$(IMAGE_REPO)" HELM="$(HELM)" go test ./test/release/ -count=1 -v -timeout 30m
+
+# make test-image runs the release's manager image (the linux/amd64 tarball and install.yaml in
+# RELEASE_DIR; make release, or hack/release.sh image for that image alone) in Docker against a local
+# control plane, until a Directory served by fakehr over TLS is Ready (hack/image-test.sh). It installs
+# Docker from Debian's docker.io package and starts dockerd when they are missing, so it needs root there.
+# DOCKERFILE=1 also builds the Dockerfile with Docker from base images supplied locally and runs that
+# image instead (~9 minutes, a cold compile in the container; not in CI, which runs make docker-check).
+DOCKERFILE ?=
+.PHONY: test-image
+test-image: envtest ## Run the release's manager image in Docker against a local control plane until a Directory is Ready (RELEASE_DIR; needs root if Docker is missing).
+	go build -o "$(LOCALBIN)/fakehr" ./cmd/fakehr
+	K8S_BIN_DIR="$(ENVTEST_ASSETS)" FAKEHR_BIN="$(LOCALBIN)/fakehr" IMAGE_REPO="$(IMAGE_REPO)" DOCKERFILE="$(DOCKERFILE)" hack/image-test.sh "$(RELEASE_DIR)" "$(VERSION)"
 
 ##@ Deployment
 
@@ -239,9 +278,23 @@ golangci-lint: $(LOCALBIN) ## Build golangci-lint with the Kube API Linter (hack
 	}
 	@[ "$$(readlink -- "$(GOLANGCI_LINT)" 2>/dev/null)" = "golangci-lint-$(GOLANGCI_LINT_VERSION)" ] || ln -sfn "golangci-lint-$(GOLANGCI_LINT_VERSION)" "$(GOLANGCI_LINT)"
 
+# helm is built as helm's own Makefile builds its releases: stamped with the Kubernetes version of its
+# client-go (1.37 for v3.22.0), which `helm template` and `helm lint` assume without --kube-version.
+# Unstamped (plain go install), helm assumes 1.20 and refuses the chart's kubeVersion.
+HELM_BIN = $(HELM)-$(HELM_VERSION)-release
 .PHONY: helm
 helm: $(LOCALBIN) ## Build helm into bin/ if necessary.
-	$(call go-install-tool,$(HELM),helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+	@[ -x "$(HELM_BIN)" ] || { \
+	set -e; \
+	gomod=$$(GOFLAGS= go mod download -json helm.sh/helm/v3@$(HELM_VERSION) | sed -n 's/.*"GoMod": "\(.*\)",*$$/\1/p'); \
+	k8s=$$(awk '$$1 == "k8s.io/client-go" { sub(/^v0\./, "", $$2); split($$2, v, "."); print v[1] }' "$$gomod"); \
+	[ -n "$$k8s" ] || { echo "helm: no k8s.io/client-go in $$gomod"; exit 1; }; \
+	echo "Building helm $(HELM_VERSION) for Kubernetes 1.$$k8s"; \
+	tmpbin=$$(mktemp -d "$(LOCALBIN)/.go-install.XXXXXX"); trap 'rm -rf "$$tmpbin"' EXIT; \
+	GOBIN="$$tmpbin" go install -ldflags "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$$k8s -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$$k8s" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION); \
+	mv -f "$$tmpbin/helm" "$(HELM_BIN)"; \
+	}
+	@[ "$$(readlink -- "$(HELM)" 2>/dev/null)" = "$$(basename "$(HELM_BIN)")" ] || ln -sfn "$$(basename "$(HELM_BIN)")" "$(HELM)"
 
 # remove_all_sd leaves Prometheus's service discoveries (and their cloud SDKs) out of promtool:
 # the tests only check and test rule files, and the build takes a fraction of the time.

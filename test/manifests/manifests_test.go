@@ -256,20 +256,25 @@ func TestDockerfileRunsAsNonRootOnDistroless(t *testing.T) {
 		t.Fatal(err)
 	}
 	var from, user string
+	args := map[string]string{} // ARG NAME=default before the first FROM, which FROM may use
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
 		switch strings.ToUpper(f[0]) {
+		case "ARG":
+			if k, v, ok := strings.Cut(f[1], "="); ok && from == "" {
+				args[k] = v
+			}
 		case "FROM":
-			from, user = f[1], "" // a new stage; USER does not carry over
+			from, user = os.Expand(f[1], func(k string) string { return args[k] }), "" // a new stage; USER does not carry over
 		case "USER":
 			user = f[1]
 		}
 	}
 	if !strings.HasPrefix(from, "gcr.io/distroless/static") || !strings.Contains(from, "nonroot") {
-		t.Errorf("the final stage is FROM %s, want gcr.io/distroless/static:nonroot", from)
+		t.Errorf("the final stage is FROM %s by default, want gcr.io/distroless/static:nonroot", from)
 	}
 	name := strings.SplitN(user, ":", 2)[0]
 	if name == "" || name == "root" || name == "0" {
