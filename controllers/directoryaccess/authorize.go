@@ -179,4 +179,3 @@ func (r *Reconciler) nameFor(ctx context.Context, acc *dirsyncv1alpha1.Directory
 		"dirsync never adopts or changes them. Delete or rename one to let dirsync bind there.",
 		op.ns, accessBindingName(acc), op.ns, fallbackBindingName(acc))}, nil
 }
-

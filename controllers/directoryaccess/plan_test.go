@@ -278,7 +278,7 @@ func TestPlanAccess(t *testing.T) {
 		{name: "RoleBindings larger than dirsync writes: nothing granted, revocations still apply",
 			dir: ready, users: append(accPeople(50), accUser("1099", "x@x.io", inactive, "acme-eng")), ns: accNamespaces("web"),
 			existing: []rbacv1.RoleBinding{accBinding("web", "oidc:x@x.io")}, maxBytes: 2048,
-			want:     accOutcome{"web": "patch []"}, denied: true, // x left; the 50 would not fit
+			want: accOutcome{"web": "patch []"}, denied: true, // x left; the 50 would not fit
 			reasons: []string{dirsyncv1alpha1.ReasonBindingTooLarge}},
 		{name: "with maxRevokePercent 0 one leaver still goes (the floor)",
 			access: accAccess(func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.RevocationGuard.MaxRevokePercent = ptr.To[int32](0) }),
