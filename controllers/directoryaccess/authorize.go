@@ -41,34 +41,16 @@ func (r *Reconciler) authorize(ctx context.Context, acc *dirsyncv1alpha1.Directo
 	if writes(p.ops) == 0 && !p.denied {
 		return p.ops, nil, nil
 	}
-	if slices.ContainsFunc(p.ops, bindingOp.grants) {
-		missing, err := r.admissionPolicyMissing(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		if missing != "" {
-			return revocationsOnly(p.ops, func(string) bool { return true }), []problem{{dirsyncv1alpha1.ReasonAdmissionPolicyMissing, missing}}, nil
-		}
+	missing, err := r.admissionPolicyMissing(ctx, p.ops)
+	if err != nil {
+		return nil, nil, err
 	}
-	denied := map[string]bool{}
-	var problems []problem
-	for i, op := range p.ops {
-		if op.verb == verbKeep || denied[op.ns] {
-			continue
-		}
-		missing, err := r.missingPermissions(ctx, acc, op)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(missing) == 0 && op.verb == verbCreate {
-			if missing, err = r.nameFor(ctx, acc, &p.ops[i]); err != nil {
-				return nil, nil, err
-			}
-		}
-		if len(missing) > 0 {
-			denied[op.ns] = true
-			problems = append(problems, problem{dirsyncv1alpha1.ReasonNotPermitted, strings.Join(missing, " ")})
-		}
+	if missing != "" {
+		return revocationsOnly(p.ops, func(string) bool { return true }), []problem{{dirsyncv1alpha1.ReasonAdmissionPolicyMissing, missing}}, nil
+	}
+	denied, problems, err := r.deniedNamespaces(ctx, acc, p.ops)
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(denied) == 0 && !p.denied {
 		return p.ops, nil, nil
@@ -79,13 +61,39 @@ func (r *Reconciler) authorize(ctx context.Context, acc *dirsyncv1alpha1.Directo
 	return revocationsOnly(p.ops, func(ns string) bool { return !denied[ns] }), problems, nil
 }
 
+// deniedNamespaces asks, for each write of ops, whether dirsync may make it, and picks the name of each
+// RoleBinding it creates; it returns the namespaces where it may not, and why.
+func (r *Reconciler) deniedNamespaces(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, ops []bindingOp) (map[string]bool, []problem, error) {
+	denied := map[string]bool{}
+	var problems []problem
+	for i, op := range ops {
+		if op.verb == verbKeep || denied[op.ns] {
+			continue
+		}
+		missing, err := r.missingPermissions(ctx, acc, op)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(missing) == 0 && op.verb == verbCreate {
+			if missing, err = r.nameFor(ctx, acc, &ops[i]); err != nil {
+				return nil, nil, err
+			}
+		}
+		if len(missing) > 0 {
+			denied[op.ns] = true
+			problems = append(problems, problem{dirsyncv1alpha1.ReasonNotPermitted, strings.Join(missing, " ")})
+		}
+	}
+	return denied, problems, nil
+}
+
 // admissionPolicyMissing says, as one sentence, why the admission policy that checks who may create a
-// DirectoryAccess is not in force ("" when it is, or when the manager was told there is none to check):
-// it must exist, fail closed, and have a binding that denies. It is read uncached, and only when a plan
-// grants, so an unchanged DirectoryAccess costs no request.
-func (r *Reconciler) admissionPolicyMissing(ctx context.Context) (string, error) {
+// DirectoryAccess is not in force ("" when it is, when ops grant nothing, or when the manager was told
+// there is none to check): it must exist, fail closed, and have a binding that denies. It is read
+// uncached, and only when ops grant, so an unchanged DirectoryAccess costs no request.
+func (r *Reconciler) admissionPolicyMissing(ctx context.Context, ops []bindingOp) (string, error) {
 	name := r.AdmissionPolicy
-	if name == "" {
+	if name == "" || !slices.ContainsFunc(ops, bindingOp.grants) {
 		return "", nil
 	}
 	fix := " dirsync grants nothing until it is (it still revokes). Install config/admission (or the chart), which needs Kubernetes 1.30 or later; " +

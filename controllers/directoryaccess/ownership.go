@@ -76,34 +76,61 @@ type sortedBindings struct {
 	foreign []rbacv1.RoleBinding
 }
 
+// What a RoleBinding that claims to be a DirectoryAccess's is (see sortBindings).
+const (
+	bindingForeign = iota
+	bindingOwned
+	bindingAdopted
+	bindingOrphan
+)
+
 // sortBindings sorts candidates (the labelled RoleBindings of the DirectoryAccess from the cache, and the
 // recorded ones read by name) by what they are.
 func sortBindings(acc *dirsyncv1alpha1.DirectoryAccess, rec record, candidates []rbacv1.RoleBinding) sortedBindings {
 	out := sortedBindings{owned: map[string]ownedBinding{}}
-	uid := string(acc.UID)
 	for i := range candidates {
 		rb := &candidates[i]
-		label := rb.Labels[dirsyncv1alpha1.LabelAccessUID]
-		entry, recorded := rec.bindings[rb.Namespace]
-		recorded = recorded && entry.Name == rb.Name
-		_, taken := out.owned[rb.Namespace]
-		switch {
-		case taken:
-			out.foreign = append(out.foreign, *rb)
-		case recorded && entry.UID != "" && entry.UID == string(rb.UID):
-			// Recorded with this UID: dirsync's, even with its labels stripped or changed (they are put back).
+		kind := classifyBinding(acc, rec, rb)
+		if _, taken := out.owned[rb.Namespace]; taken && kind != bindingOrphan {
+			kind = bindingForeign
+		}
+		switch kind {
+		case bindingOwned:
+			entry := rec.bindings[rb.Namespace]
 			out.owned[rb.Namespace] = ownedBinding{rb: rb, intact: entry.Digest != "" && entry.Digest == subjectsDigest(rb.Subjects)}
-		case recorded && entry.UID == "" && (label == uid || label == "" && claimsAccess(acc, rb)):
-			// Recorded by name only: about to be created (a crash between the create and the status
-			// write), or written by a version without UIDs. Adopted; nothing in it is vouched for.
+		case bindingAdopted:
 			out.owned[rb.Namespace] = ownedBinding{rb: rb}
-		case label != "" && label != uid && claimsAccess(acc, rb) && isAccessBindingName(acc, rb.Name):
+		case bindingOrphan:
 			out.orphans = append(out.orphans, *rb)
 		default:
 			out.foreign = append(out.foreign, *rb)
 		}
 	}
 	return out
+}
+
+// classifyBinding says what rb is to acc:
+//   - owned: recorded with its UID, dirsync's even with its labels stripped or changed (they are put back);
+//   - adopted: recorded by name only, about to be created (a crash between the create and the status
+//     write) or written by a version without UIDs, with the UID label or, from that version, dirsync's
+//     labels: dirsync's, but nothing in it is vouched for;
+//   - orphan: dirsync's labels and name for acc, and the UID label of another DirectoryAccess of this
+//     namespace and name, which is gone;
+//   - foreign: anything else.
+func classifyBinding(acc *dirsyncv1alpha1.DirectoryAccess, rec record, rb *rbacv1.RoleBinding) int {
+	uid := string(acc.UID)
+	label := rb.Labels[dirsyncv1alpha1.LabelAccessUID]
+	entry, recorded := rec.bindings[rb.Namespace]
+	recorded = recorded && entry.Name == rb.Name
+	switch {
+	case recorded && entry.UID != "" && entry.UID == string(rb.UID):
+		return bindingOwned
+	case recorded && entry.UID == "" && (label == uid || label == "" && claimsAccess(acc, rb)):
+		return bindingAdopted
+	case label != "" && label != uid && claimsAccess(acc, rb) && isAccessBindingName(acc, rb.Name):
+		return bindingOrphan
+	}
+	return bindingForeign
 }
 
 // claimsAccess reports whether rb carries dirsync's labels and annotation for acc.
