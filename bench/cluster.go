@@ -126,6 +126,10 @@ func startCluster(ctx context.Context, cfg config, p *utils.Group, dir string, n
 		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io", "crd/directoryaccesses.dirsync.io"); err != nil {
 		return nil, err
 	}
+	// The admission policy, without which the manager grants nothing through a DirectoryAccess.
+	if err := c.kubectl(ctx, "apply", "--server-side", "-k", filepath.Join(cfg.root, "config", "demo", "admission")); err != nil {
+		return nil, err
+	}
 	if err := c.setupIdentities(ctx); err != nil {
 		return c, err
 	}

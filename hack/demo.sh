@@ -118,6 +118,8 @@ k apply --server-side -k config/crd >/dev/null
 k wait --for=condition=Established --timeout=60s \
 	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io \
 	crd/directoryaccesses.dirsync.io >/dev/null
+# The admission policy without which the manager grants nothing through a DirectoryAccess.
+k apply --server-side -k config/demo/admission >/dev/null
 
 say "creating namespace $NS, the Secrets and the sample Directories (in dry run, pointed at the fakes)"
 k create namespace "$NS" >/dev/null

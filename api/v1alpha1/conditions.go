@@ -94,4 +94,17 @@ const (
 	ReasonInvalidTemplate = "InvalidTemplate"
 	// ReasonInvalidSelector: spec.groupSelector or spec.target.namespaceSelector is not a valid label selector.
 	ReasonInvalidSelector = "InvalidSelector"
+	// ReasonDirectoryNotFound: the Directory named by spec.directoryRef does not exist, so nobody can be
+	// known to belong: every subject dirsync bound is revoked (fail closed).
+	ReasonDirectoryNotFound = "DirectoryNotFound"
+	// ReasonDirectoryStale: the Directory has applied no provider data for longer than
+	// spec.lifecycle.maxDirectoryStaleness (a failing provider, suspend or dry run), so every subject
+	// dirsync bound is revoked (fail closed) until it syncs again.
+	ReasonDirectoryStale = "DirectoryStale"
+	// ReasonAdmissionPolicyMissing: the ValidatingAdmissionPolicy (or its binding) that checks who may
+	// create a DirectoryAccess is not installed, so dirsync grants nothing (it still revokes).
+	ReasonAdmissionPolicyMissing = "AdmissionPolicyMissing"
+	// ReasonBindingTooLarge: a RoleBinding would exceed the size dirsync writes (about 1 MiB), so nothing
+	// is granted (it still revokes).
+	ReasonBindingTooLarge = "BindingTooLarge"
 )

@@ -238,6 +238,12 @@ type DirectoryStatus struct {
 	// +optional
 	LastSuccessfulSyncTime *metav1.Time `json:"lastSuccessfulSyncTime,omitempty"`
 
+	// lastAppliedSyncTime is when the last successful sync that applied the provider's data (not a dry
+	// run) started: how fresh the DirectoryUsers are. A DirectoryAccess revokes everyone it bound once
+	// this is older than its spec.lifecycle.maxDirectoryStaleness.
+	// +optional
+	LastAppliedSyncTime *metav1.Time `json:"lastAppliedSyncTime,omitempty"`
+
 	// nextSyncTime is when the next scheduled sync is due: lastSyncTime + syncInterval, or sooner while retrying a failure.
 	// +optional
 	NextSyncTime *metav1.Time `json:"nextSyncTime,omitempty"`

@@ -73,6 +73,8 @@ type options struct {
 	maxConcurrentSyncs      int
 	writeWorkers            int
 	providerTimeout         time.Duration
+	accessAdmissionPolicy   string
+	accessGrantorRole       string
 }
 
 func parseFlags() (options, zap.Options) {
@@ -92,6 +94,12 @@ func parseFlags() (options, zap.Options) {
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", defaultSyncs, "How many Directories sync at the same time.")
 	flag.IntVar(&o.writeWorkers, "sync-write-workers", defaultWriteConns, "How many object writes one sync sends in parallel.")
 	flag.DurationVar(&o.providerTimeout, "provider-request-timeout", provider.DefaultRequestTimeout, "Timeout of one HTTP request to an HR provider, body included.")
+	flag.StringVar(&o.accessAdmissionPolicy, "access-admission-policy", "dirsync-directoryaccess-requester-can-bind",
+		"Name of the ValidatingAdmissionPolicy that refuses a DirectoryAccess whose author could not bind its role (config/admission). "+
+			"No DirectoryAccess grants anything while it, or a binding that denies with it, is missing. Empty turns the check off: "+
+			"only when another admission controller enforces the same rule.")
+	flag.StringVar(&o.accessGrantorRole, "access-grantor-role", "dirsync-access-grantor",
+		"Name of the ClusterRole an administrator binds to let dirsync bind roles in a namespace, as messages name it.")
 	zo := zap.Options{Development: false}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -163,7 +171,8 @@ func run(o options) error {
 		return fmt.Errorf("setting up the Directory controller: %w", err)
 	}
 	if err := (&directoryaccess.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
-		Recorder: mgr.GetEventRecorder("dirsync"), WatchNamespaces: watchNamespaces(o)}).SetupWithManager(mgr); err != nil {
+		Recorder: mgr.GetEventRecorder("dirsync"), WatchNamespaces: watchNamespaces(o),
+		AdmissionPolicy: o.accessAdmissionPolicy, GrantorRole: o.accessGrantorRole}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the DirectoryAccess controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
