@@ -61,6 +61,8 @@ type Client struct {
 	progress func(done, total int)
 	// claim is provider.Config.Claim: offered every employee once the response is mapped.
 	claim func(*provider.Employee) bool
+	// maxEmployees is provider.Config.EmployeeLimit: the decoder stops at one record more.
+	maxEmployees int
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -91,7 +93,7 @@ func newClient(cfg provider.Config) (*Client, error) {
 		hc = provider.NewHTTPClient(provider.HTTPOptions{})
 	}
 	return &Client{endpoint: base.JoinPath(EmployeePath), apiKey: key, http: provider.SameHostOnly(hc), now: cfg.Clock(), progress: cfg.Progress,
-		claim: cfg.Claim}, nil
+		claim: cfg.Claim, maxEmployees: cfg.EmployeeLimit()}, nil
 }
 
 // request is the body of the one call the client makes. Booleans are the strings "true"/"false".
@@ -139,7 +141,7 @@ func (c *Client) fetch(ctx context.Context) (*provider.Snapshot, error) {
 	}
 
 	var n int64
-	emps, depts, err := decodeResponse(provider.LimitBody(resp.Body, c.maxBody, &n), today(c.now()), c.apiKey)
+	emps, depts, err := decodeResponse(provider.LimitBody(resp.Body, c.maxBody, &n), today(c.now()), c.apiKey, c.maxEmployees)
 	if err != nil {
 		return nil, err
 	}

@@ -120,7 +120,7 @@ func errClass(err error) string {
 	return map[providertest.Class]string{
 		providertest.Unauthorized: "Unauthorized", providertest.Unavailable: "Unavailable",
 		providertest.InvalidResponse: "InvalidResponse", providertest.InvalidConfig: "InvalidConfig",
-		providertest.RateLimited: "RateLimited", providertest.Context: "Context",
+		providertest.RateLimited: "RateLimited", providertest.TooMany: "TooMany", providertest.Context: "Context",
 	}[class]
 }
 
@@ -528,7 +528,7 @@ func TestManagerResolution(t *testing.T) {
 		rec("PW4", "Eve", "Stone", "", `,"ReportsTo":{"DisplayValue":"ada  lovelace"}`),
 		rec("PW5", "Kit", "Marlowe", "", `,"ReportsToEmailAddress":{"DisplayValue":"gone@example.com"}`),
 	}, ",") + `]}`
-	emps, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey)
+	emps, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -726,7 +726,7 @@ func TestResponseShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			emps, _, err := decodeResponse(strings.NewReader(tt.body), "2024-06-11", testKey)
+			emps, _, err := decodeResponse(strings.NewReader(tt.body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
 			if got := errClass(err); got != tt.wantClass {
 				t.Fatalf("class = %s, want %s (%v)", got, tt.wantClass, err)
 			}

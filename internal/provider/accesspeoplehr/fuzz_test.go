@@ -21,6 +21,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/dirsync/dirsync/internal/provider"
 )
 
 // FuzzDecodeEmployees feeds arbitrary bodies to the response decoder. It must not panic; an error must
@@ -36,7 +38,7 @@ func FuzzDecodeEmployees(f *testing.F) {
 	f.Add([]byte(`{"isError":true,"Status":10,"Message":"Invalid API key ` + testKey + `","Result":null}`))
 
 	f.Fuzz(func(t *testing.T, body []byte) {
-		emps, depts, err := decodeResponse(bytes.NewReader(body), "2024-06-11", testKey)
+		emps, depts, err := decodeResponse(bytes.NewReader(body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
 		if err != nil {
 			if c := errClass(err); strings.HasPrefix(c, "unclassified") {
 				t.Fatalf("an unclassified error: %v", err)

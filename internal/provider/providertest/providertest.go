@@ -35,18 +35,22 @@ const (
 	InvalidResponse Class = "ErrInvalidResponse"
 	InvalidConfig   Class = "ErrInvalidConfig"
 	RateLimited     Class = "*RateLimitedError"
+	TooMany         Class = "*TooManyEmployeesError"
 	Context         Class = "context error"
 )
 
 // Classify returns the class of an error from a provider.Factory or Fetch, or a description of why it has
-// none: it must wrap exactly one of the provider package's sentinels (or *RateLimitedError); a context
+// none: it must wrap exactly one of the provider package's sentinels (or *RateLimitedError, or
+// *TooManyEmployeesError); a context
 // error may be wrapped along with one, or stand alone.
 func Classify(err error) (Class, string) {
 	if err == nil {
 		return "", "nil error"
 	}
 	var rl *provider.RateLimitedError
+	var tm *provider.TooManyEmployeesError
 	found := map[Class]bool{
+		TooMany:         errors.As(err, &tm),
 		Unauthorized:    errors.Is(err, provider.ErrUnauthorized),
 		Unavailable:     errors.Is(err, provider.ErrUnavailable),
 		InvalidResponse: errors.Is(err, provider.ErrInvalidResponse),
