@@ -68,6 +68,7 @@ type options struct {
 	leaderElectionNamespace string
 	watchNamespaces         string
 	allowInsecureEndpoints  bool
+	maxUsersPerDirectory    int
 	qps                     float64
 	burst                   int
 	maxConcurrentSyncs      int
@@ -87,6 +88,9 @@ func parseFlags() (options, zap.Options) {
 	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the pod's namespace).")
 	flag.StringVar(&o.watchNamespaces, "watch-namespace", "", "Comma-separated namespaces to watch (Directories, their Secrets and children); empty watches all.")
 	flag.BoolVar(&o.allowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow http:// in spec.endpoint. For local fake servers only: the API key would travel in clear text.")
+	flag.IntVar(&o.maxUsersPerDirectory, "max-users-per-directory", provider.DefaultMaxEmployees, "The most employees (leavers included) one "+
+		"Directory's HR account may list. A Directory over it is Ready=False TooManyUsers and nothing is written; the provider stops reading "+
+		"there, so no account can exhaust the manager's memory (about 4 KiB per user).")
 	flag.Float64Var(&o.qps, "kube-api-qps", defaultQPS, "Steady requests per second to the Kubernetes API server.")
 	flag.IntVar(&o.burst, "kube-api-burst", defaultBurst, "Burst of requests to the Kubernetes API server.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", defaultSyncs, "How many Directories sync at the same time.")
@@ -143,6 +147,9 @@ func run(o options) error {
 	if err := checkMetricsCert(o.metricsCertPath); err != nil {
 		return err
 	}
+	if o.maxUsersPerDirectory < 1 {
+		return fmt.Errorf("--max-users-per-directory=%d: it must be at least 1", o.maxUsersPerDirectory)
+	}
 	mgr, err := ctrl.NewManager(cfg, managerOptions(o, scheme))
 	if err != nil {
 		return fmt.Errorf("creating manager: %w", err)
@@ -155,6 +162,7 @@ func run(o options) error {
 		Clock:                  clock.RealClock{},
 		Recorder:               mgr.GetEventRecorder("dirsync"),
 		AllowInsecureEndpoints: o.allowInsecureEndpoints,
+		MaxUsersPerDirectory:   o.maxUsersPerDirectory,
 		ProviderTimeout:        o.providerTimeout,
 		MaxConcurrentSyncs:     o.maxConcurrentSyncs,
 		WriteWorkers:           o.writeWorkers,
@@ -174,7 +182,7 @@ func run(o options) error {
 	}
 	ctrl.Log.WithName("setup").Info("Starting manager", "watchNamespaces", o.watchNamespaces,
 		"kubeAPIQPS", o.qps, "kubeAPIBurst", o.burst, "maxConcurrentSyncs", o.maxConcurrentSyncs,
-		"allowInsecureEndpoints", o.allowInsecureEndpoints)
+		"allowInsecureEndpoints", o.allowInsecureEndpoints, "maxUsersPerDirectory", o.maxUsersPerDirectory)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 

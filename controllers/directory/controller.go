@@ -79,6 +79,9 @@ type Reconciler struct {
 	AllowInsecureEndpoints bool
 	// ProviderTimeout bounds each provider HTTP request; zero means the provider package default.
 	ProviderTimeout time.Duration
+	// MaxUsersPerDirectory is the most employees (leavers included) a Directory's provider may list; a
+	// sync of more stops reading and fails with TooManyUsers. Zero means provider.DefaultMaxEmployees.
+	MaxUsersPerDirectory int
 	// MaxConcurrentSyncs is how many Directories sync at once.
 	MaxConcurrentSyncs int
 	// WriteWorkers is how many object writes one sync sends in parallel.

@@ -83,6 +83,7 @@ func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure
 		is  *invalidSpecError
 		ae  *applyError
 		rl  *provider.RateLimitedError
+		tm  *provider.TooManyEmployeesError
 		api apierrors.APIStatus
 		f   failure
 	)
@@ -102,6 +103,11 @@ func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure
 		f = failure{reason: dirsyncv1alpha1.ReasonInvalidCredentials, message: fmt.Sprintf(
 			"%s rejected the API key in Secret %s (key %s): %v. Create a new key in %s and update the Secret; the next sync starts within seconds.",
 			name, ref.Name, ref.KeyOrDefault(), err, name)}
+	case errors.As(err, &tm):
+		f = failure{reason: dirsyncv1alpha1.ReasonTooManyUsers, message: fmt.Sprintf(
+			"%s lists more than %d employees, the most the manager lets one Directory hold (--max-users-per-directory; with Helm, "+
+				"the value manager.maxUsersPerDirectory), so the sync stopped reading and nothing was changed. Raise the limit, and the "+
+				"manager's memory limit with it (about 4 KiB per user), or point the Directory at the account you meant.", name, tm.Limit)}
 	case errors.As(err, &rl):
 		f = failure{reason: dirsyncv1alpha1.ReasonRateLimited, retryAfter: rl.RetryAfter, message: fmt.Sprintf(
 			"%s is rate limiting requests; the next attempt waits until status.nextSyncTime. If this persists, another client may share the API key, or raise spec.syncInterval.", name)}

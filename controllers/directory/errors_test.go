@@ -47,6 +47,8 @@ func TestReasonFor(t *testing.T) {
 		{name: "malformed key: no request sent", err: fmt.Errorf("the API key contains white space: %w", provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "white space"},
 		{name: "401", err: fmt.Errorf("GET /employees: HTTP 401: %w", provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "update the Secret"},
 		{name: "429", err: fmt.Errorf("wrapped: %w", &provider.RateLimitedError{RetryAfter: time.Minute}), wantReason: dirsyncv1alpha1.ReasonRateLimited, wantInMessage: "nextSyncTime", wantRetryAfter: time.Minute},
+		{name: "more employees than the limit", err: fmt.Errorf("breathehr: GET /employees: %w", &provider.TooManyEmployeesError{Limit: 100}),
+			wantReason: dirsyncv1alpha1.ReasonTooManyUsers, wantInMessage: "more than 100 employees, the most the manager lets one Directory hold (--max-users-per-directory"},
 		{name: "bad JSON", err: fmt.Errorf("decoding: %w", provider.ErrInvalidResponse), wantReason: dirsyncv1alpha1.ReasonInvalidProviderResponse, wantInMessage: "nothing was changed"},
 		{name: "5xx", err: fmt.Errorf("HTTP 503: %w", provider.ErrUnavailable), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "HTTP 503"},
 		{name: "timeout", err: fmt.Errorf("GET: %w", context.DeadlineExceeded), wantReason: dirsyncv1alpha1.ReasonProviderUnavailable, wantInMessage: "deadline"},

@@ -138,6 +138,9 @@ func directoryHint(d *dirsyncv1alpha1.Directory) string {
 		return fmt.Sprintf("fix spec.endpoint: kubectl edit directory %s -n %s", name, ns)
 	case dirsyncv1alpha1.ReasonApplyFailed:
 		return fmt.Sprintf("kubectl get events -n %s --field-selector involvedObject.name=%s", ns, name)
+	case dirsyncv1alpha1.ReasonTooManyUsers:
+		return "check that spec.endpoint and the Secret name the account you meant; if so, an administrator raises the manager's " +
+			"--max-users-per-directory (Helm: manager.maxUsersPerDirectory) and its memory limit"
 	case dirsyncv1alpha1.ReasonSuspended:
 		return fmt.Sprintf(`resume it: kubectl patch dir %s -n %s --type merge -p '{"spec":{"suspend":false}}'`, name, ns)
 	case dirsyncv1alpha1.ReasonDryRun:

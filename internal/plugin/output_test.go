@@ -223,6 +223,7 @@ func TestDirectoryHint(t *testing.T) {
 		{dirsyncv1alpha1.ReasonInsecureEndpoint, withReady(dirsyncv1alpha1.ReasonInsecureEndpoint), "--allow-insecure-endpoints"},
 		{dirsyncv1alpha1.ReasonInvalidSpec, withReady(dirsyncv1alpha1.ReasonInvalidSpec), "kubectl edit directory acme -n hr"},
 		{dirsyncv1alpha1.ReasonApplyFailed, withReady(dirsyncv1alpha1.ReasonApplyFailed), "kubectl get events -n hr --field-selector involvedObject.name=acme"},
+		{dirsyncv1alpha1.ReasonTooManyUsers, withReady(dirsyncv1alpha1.ReasonTooManyUsers), "--max-users-per-directory (Helm: manager.maxUsersPerDirectory)"},
 		{dirsyncv1alpha1.ReasonSuspended, withReady(dirsyncv1alpha1.ReasonSuspended), `'{"spec":{"suspend":false}}'`},
 		{dirsyncv1alpha1.ReasonDryRun + " without a plan", withReady(dirsyncv1alpha1.ReasonDryRun), "kubectl dirsync sync acme -n hr, then kubectl dirsync plan acme -n hr"},
 		{dirsyncv1alpha1.ReasonDryRun + " with a plan (the Plan line says it)", withReady(dirsyncv1alpha1.ReasonDryRun,
