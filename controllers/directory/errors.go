@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -84,6 +85,7 @@ func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure
 		ae  *applyError
 		rl  *provider.RateLimitedError
 		tm  *provider.TooManyEmployeesError
+		na  *provider.EndpointNotAllowedError
 		api apierrors.APIStatus
 		f   failure
 	)
@@ -92,6 +94,12 @@ func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure
 		f = failure{reason: dirsyncv1alpha1.ReasonSecretNotFound, message: se.message}
 	case errors.As(err, &ie):
 		f = failure{reason: dirsyncv1alpha1.ReasonInsecureEndpoint, message: ie.Error()}
+	case errors.As(err, &na):
+		f = failure{reason: dirsyncv1alpha1.ReasonInvalidSpec, message: fmt.Sprintf(
+			"spec.endpoint names %s, which is not one of %s's hosts (%s, over https on port 443), so no request was sent and the API key "+
+				"stayed in the cluster. Remove spec.endpoint to use the provider's own, or, for a proxy or a mirror you trust with the key, "+
+				"have the operator's administrator add the host to the manager's --allowed-endpoint-hosts (with Helm, the value "+
+				"manager.allowedEndpointHosts).", na.Host, name, strings.Join(na.Known, ", "))}
 	case errors.As(err, &is), errors.Is(err, provider.ErrInvalidConfig):
 		f = failure{reason: dirsyncv1alpha1.ReasonInvalidSpec, message: fmt.Sprintf(
 			"The Directory's spec cannot be used with %s, so no request was sent: %v. Fix spec.endpoint (or remove it to use the provider's default).", name, err)}

@@ -44,6 +44,8 @@ func TestReasonFor(t *testing.T) {
 		{name: "insecure endpoint", err: &insecureEndpointError{endpoint: "http://x"}, wantReason: dirsyncv1alpha1.ReasonInsecureEndpoint, wantInMessage: "--allow-insecure-endpoints"},
 		{name: "spec the provider cannot use", err: &invalidSpecError{message: "spec.endpoint is not an absolute http(s) URL"}, wantReason: dirsyncv1alpha1.ReasonInvalidSpec, wantInMessage: "no request was sent"},
 		{name: "provider factory refuses the config", err: fmt.Errorf("base URL has a query: %w", provider.ErrInvalidConfig), wantReason: dirsyncv1alpha1.ReasonInvalidSpec, wantInMessage: "base URL has a query"},
+		{name: "an endpoint outside the allowed hosts", err: &provider.EndpointNotAllowedError{Provider: "breathehr", Host: "hr.attacker.example:443", Known: []string{"api.breathehr.com"}},
+			wantReason: dirsyncv1alpha1.ReasonInvalidSpec, wantInMessage: "hr.attacker.example:443, which is not one of Breathe HR's hosts (api.breathehr.com, over https on port 443), so no request was sent"},
 		{name: "malformed key: no request sent", err: fmt.Errorf("the API key contains white space: %w", provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "white space"},
 		{name: "401", err: fmt.Errorf("GET /employees: HTTP 401: %w", provider.ErrUnauthorized), wantReason: dirsyncv1alpha1.ReasonInvalidCredentials, wantInMessage: "update the Secret"},
 		{name: "429", err: fmt.Errorf("wrapped: %w", &provider.RateLimitedError{RetryAfter: time.Minute}), wantReason: dirsyncv1alpha1.ReasonRateLimited, wantInMessage: "nextSyncTime", wantRetryAfter: time.Minute},

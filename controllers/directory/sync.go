@@ -188,7 +188,7 @@ func (r *Reconciler) fetchAndApply(s *syncScope) (syncOutcome, error) {
 func (r *Reconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, progress func(done, total int),
 	claim func(*provider.Employee) bool) (*provider.Snapshot, error) {
 	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Progress: progress, Claim: claim,
-		MaxEmployees: r.MaxUsersPerDirectory}
+		MaxEmployees: r.MaxUsersPerDirectory, AllowedHosts: r.AllowedEndpointHosts}
 	if dir.Spec.Endpoint != "" {
 		u, err := url.Parse(dir.Spec.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {

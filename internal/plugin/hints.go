@@ -135,7 +135,8 @@ func directoryHint(d *dirsyncv1alpha1.Directory) string {
 	case dirsyncv1alpha1.ReasonInsecureEndpoint:
 		return "use an https:// spec.endpoint; only for a test server, start the manager with --allow-insecure-endpoints"
 	case dirsyncv1alpha1.ReasonInvalidSpec:
-		return fmt.Sprintf("fix spec.endpoint: kubectl edit directory %s -n %s", name, ns)
+		return fmt.Sprintf("fix spec.endpoint (kubectl edit directory %s -n %s); a host other than the provider's own needs the "+
+			"manager's --allowed-endpoint-hosts (Helm: manager.allowedEndpointHosts)", name, ns)
 	case dirsyncv1alpha1.ReasonApplyFailed:
 		return fmt.Sprintf("kubectl get events -n %s --field-selector involvedObject.name=%s", ns, name)
 	case dirsyncv1alpha1.ReasonTooManyUsers:

@@ -37,8 +37,13 @@ type Provider interface {
 
 // Config is what a Factory needs to build a Provider for one sync. It lives for one sync only.
 type Config struct {
-	// BaseURL overrides the provider's default base URL; nil means the production URL.
+	// BaseURL overrides the provider's default base URL; nil means the production URL. Its host must be
+	// one of the provider's known hosts (over https, on port 443) or match AllowedHosts, or the Factory
+	// fails with an *EndpointNotAllowedError (see CheckEndpointHost).
 	BaseURL *url.URL
+	// AllowedHosts are the hosts beyond the provider's own that BaseURL may name: the manager's
+	// --allowed-endpoint-hosts.
+	AllowedHosts []AllowedHost
 	// APIKey is the account's API key. Never log it, wrap it into an error or keep it past the sync.
 	APIKey string
 	// HTTPClient makes every request; NewHTTPClient builds the one the manager uses.

@@ -394,7 +394,8 @@ func TestChartValues(t *testing.T) {
 				}
 			}
 			for _, a := range args(c) {
-				if strings.HasPrefix(a, "--allow-insecure-endpoints") || strings.HasPrefix(a, "--watch-namespace") || strings.HasPrefix(a, "--max-users-per-directory") {
+				if strings.HasPrefix(a, "--allow-insecure-endpoints") || strings.HasPrefix(a, "--watch-namespace") || strings.HasPrefix(a, "--max-users-per-directory") ||
+					strings.HasPrefix(a, "--allowed-endpoint-hosts") {
 					t.Errorf("default args have %s", a)
 				}
 			}
@@ -442,16 +443,17 @@ func TestChartValues(t *testing.T) {
 			}
 		},
 	}, {
-		name: "manager flags, insecure endpoints, image and resources",
+		name: "manager flags, insecure endpoints, allowed hosts, image and resources",
 		args: []string{"--set", "manager.kubeAPIQPS=200", "--set", "manager.kubeAPIBurst=400", "--set", "manager.maxConcurrentSyncs=4",
 			"--set", "manager.syncWriteWorkers=16", "--set", "manager.providerRequestTimeout=2m", "--set", "manager.allowInsecureEndpoints=true",
-			"--set", "manager.maxUsersPerDirectory=20000",
+			"--set", "manager.maxUsersPerDirectory=20000", "--set", "manager.allowedEndpointHosts={hr-proxy.corp.example:8443,127.0.0.1}",
 			"--set", "manager.extraArgs={--zap-log-level=debug}", "--set", "image.repository=ghcr.io/example/dirsync",
 			"--set", "image.tag=v1.2.3", "--set", "resources.limits.memory=1Gi"},
 		check: func(t *testing.T, r rendered) {
 			_, c := r.deployment(t)
 			for _, want := range []string{"--kube-api-qps=200", "--kube-api-burst=400", "--max-concurrent-syncs=4", "--sync-write-workers=16",
-				"--provider-request-timeout=2m", "--allow-insecure-endpoints", "--max-users-per-directory=20000", "--zap-log-level=debug"} {
+				"--provider-request-timeout=2m", "--allow-insecure-endpoints", "--max-users-per-directory=20000",
+				"--allowed-endpoint-hosts=hr-proxy.corp.example:8443,127.0.0.1", "--zap-log-level=debug"} {
 				if !slices.Contains(args(c), want) {
 					t.Errorf("args %v lack %s", args(c), want)
 				}

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/dirsync/dirsync/internal/provider"
+	"github.com/dirsync/dirsync/internal/provider/providertest"
 )
 
 // allocatedBy returns the bytes f allocated on the heap (the whole process's, so the fake's too).
@@ -52,7 +53,7 @@ func TestAnswerLongerThanTheUserLimitStopsTheDecoder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newClient(provider.Config{BaseURL: u, APIKey: testKey, Now: clock(fixedNow), MaxEmployees: limit,
+	c, err := newClient(provider.Config{AllowedHosts: providertest.LocalHosts, BaseURL: u, APIKey: testKey, Now: clock(fixedNow), MaxEmployees: limit,
 		HTTPClient: provider.NewHTTPClient(provider.HTTPOptions{Timeout: 10 * time.Second})})
 	if err != nil {
 		t.Fatal(err)

@@ -49,6 +49,10 @@ const (
 	errorBodyBytes = 4 << 10
 )
 
+// KnownHosts are the hosts of Access People HR's API: the only ones a Directory's endpoint may name
+// unless the manager's --allowed-endpoint-hosts adds more (provider.CheckEndpointHost).
+func KnownHosts() []string { return []string{"api.peoplehr.net"} }
+
 // Client reads one Access People HR account. It lives for one sync; build it with New.
 type Client struct {
 	endpoint *url.URL
@@ -82,6 +86,9 @@ func New(cfg provider.Config) (provider.Provider, error) {
 func newClient(cfg provider.Config) (*Client, error) {
 	base, err := provider.BaseURL("accesspeoplehr", cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
+		return nil, err
+	}
+	if err := provider.CheckEndpointHost("accesspeoplehr", base, KnownHosts(), cfg.AllowedHosts); err != nil {
 		return nil, err
 	}
 	key, err := provider.CheckAPIKey("accesspeoplehr", cfg.APIKey)

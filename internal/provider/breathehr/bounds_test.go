@@ -125,7 +125,7 @@ func TestProviderSuppliedSizesAreClamped(t *testing.T) {
 
 func TestLongestList(t *testing.T) {
 	tests := map[string]int{
-		`{"employees": [{"id": 1}, {"id": 2}, {"id": 3}]}`:               3,
+		`{"employees": [{"id": 1}, {"id": 2}, {"id": 3}]}`:                3,
 		`  {"employees": []}`:                                             0,
 		`{"employees": [{}, {}], "departments": [1, 2, 3, [4, 5, 6, 7]]}`: 4,
 		`{"a": "[1, 2, 3]", "employees": [{"name": "x, y]"}]}`:            1,

@@ -73,6 +73,10 @@ const (
 	maxMessageRunes = 100
 )
 
+// KnownHosts are the hosts of Breathe HR's API, production and sandbox: the only ones a Directory's
+// endpoint may name unless the manager's --allowed-endpoint-hosts adds more (provider.CheckEndpointHost).
+func KnownHosts() []string { return []string{"api.breathehr.com", "api.sandbox.breathehr.info"} }
+
 // Client reads one Breathe HR account. It lives for one sync; build it with New.
 type Client struct {
 	base     *url.URL
@@ -143,6 +147,9 @@ func New(cfg provider.Config) (provider.Provider, error) { return newClient(cfg,
 func newClient(cfg provider.Config, o options) (*Client, error) {
 	base, err := provider.BaseURL("breathehr", cfg.BaseURL, DefaultBaseURL)
 	if err != nil {
+		return nil, err
+	}
+	if err := provider.CheckEndpointHost("breathehr", base, KnownHosts(), cfg.AllowedHosts); err != nil {
 		return nil, err
 	}
 	key, err := provider.CheckAPIKey("breathehr", cfg.APIKey)

@@ -25,6 +25,10 @@ import (
 	"github.com/dirsync/dirsync/internal/provider"
 )
 
+// LocalHosts are the hosts the tests' servers listen on (httptest and the fakes: 127.0.0.1, any port):
+// a test's provider.Config allows them as the manager's --allowed-endpoint-hosts=127.0.0.1 does.
+var LocalHosts = []provider.AllowedHost{{Host: "127.0.0.1"}}
+
 // Class names the one category a provider error belongs to.
 type Class string
 
