@@ -518,6 +518,28 @@ func TestChartValues(t *testing.T) {
 			}
 		},
 	}, {
+		name: "rbac.aggregateDirectoryRoles: the Directory editor and admin roles aggregate into edit and admin; by default into nothing",
+		args: []string{"--set", "rbac.aggregateDirectoryRoles=true"},
+		check: func(t *testing.T, r rendered) {
+			want := map[string]string{release + "-directory-editor-role": "rbac.authorization.k8s.io/aggregate-to-edit",
+				release + "-directory-admin-role": "rbac.authorization.k8s.io/aggregate-to-admin"}
+			for value, roles := range map[string]rendered{"true": r, "false (the default)": rendered(render(t, release))} {
+				for name, label := range want {
+					got := "absent"
+					for _, o := range roles.all("ClusterRole") {
+						if o.name() == name {
+							if v, ok := into[rbacv1.ClusterRole](t, o).Labels[label]; ok {
+								got = v
+							}
+						}
+					}
+					if (got == "true") != (value == "true") {
+						t.Errorf("with rbac.aggregateDirectoryRoles=%s, ClusterRole %s has %s: %s", value, name, label, got)
+					}
+				}
+			}
+		},
+	}, {
 		name: "CRDs managed elsewhere",
 		args: []string{"--set", "crds.install=false"},
 		check: func(t *testing.T, r rendered) {
