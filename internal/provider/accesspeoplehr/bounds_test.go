@@ -21,7 +21,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -29,16 +28,6 @@ import (
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/providertest"
 )
-
-// allocatedBy returns the bytes f allocated on the heap (the whole process's, so the fake's too).
-func allocatedBy(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // Issue 21: the one answer of Access People HR holds a whole company, up to the 64 MiB body cap. A
 // record of two bytes ({}) decodes into a 240-byte struct, so a cap-sized answer of empty records
@@ -59,7 +48,7 @@ func TestAnswerLongerThanTheUserLimitStopsTheDecoder(t *testing.T) {
 		t.Fatal(err)
 	}
 	var snap *provider.Snapshot
-	n := allocatedBy(func() { snap, err = c.Fetch(context.Background()) })
+	n := providertest.AllocatedBy(func() { snap, err = c.Fetch(context.Background()) })
 	var tooMany *provider.TooManyEmployeesError
 	if snap != nil || !errors.As(err, &tooMany) || tooMany.Limit != limit {
 		t.Errorf("Fetch = %v, %v; want a *provider.TooManyEmployeesError with limit %d", snap, err, limit)

@@ -21,26 +21,16 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/dirsync/dirsync/internal/provider"
+	"github.com/dirsync/dirsync/internal/provider/providertest"
 )
 
 // fetchBudget is what one fetch of a few small pages may allocate, the test's fake server included:
 // about 1 MiB is what the fetches below allocate once bounded.
 const fetchBudget = 16 << 20
-
-// allocatedBy returns the bytes f allocated on the heap (the whole process's, so the fake's too).
-func allocatedBy(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // Issue 21: every size the provider sends (the Total and Per-Page headers, the length of a page's
 // list) is clamped before it sizes an allocation. Total once sized the listing's slice directly:
@@ -102,7 +92,7 @@ func TestProviderSuppliedSizesAreClamped(t *testing.T) {
 			c := testClient(t, srv.URL+"/v1", nil)
 			var snap *provider.Snapshot
 			var err error
-			n := allocatedBy(func() { snap, err = c.Fetch(context.Background()) })
+			n := providertest.AllocatedBy(func() { snap, err = c.Fetch(context.Background()) })
 			if n > fetchBudget {
 				t.Errorf("the fetch allocated %d MiB, over the %d MiB budget", n>>20, fetchBudget>>20)
 			}

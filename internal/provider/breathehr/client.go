@@ -190,13 +190,7 @@ func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 	}
 	m := newMapper(depts) // maps each page as it is read: the decoded pages are not all held at once
 	m.claim = c.claim
-	if err := eachPage(ctx, c, st, "employees", decodeEmployeePage, func(ws []wireEmployee, total int) error {
-		if total > c.maxEmployees || m.seen+len(ws) > c.maxEmployees {
-			return fmt.Errorf("breathehr: GET /employees: %w", &provider.TooManyEmployeesError{Limit: c.maxEmployees})
-		}
-		m.addPage(ws, total)
-		return nil
-	}); err != nil {
+	if err := eachPage(ctx, c, st, "employees", decodeEmployeePage, c.mapPage(m)); err != nil {
 		return nil, err
 	}
 	emps := m.employees()
@@ -204,6 +198,18 @@ func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 		return nil, fmt.Errorf("breathehr: employee id %s is listed twice: %w", id, provider.ErrInvalidResponse)
 	}
 	return &provider.Snapshot{Employees: emps, Departments: depts, Requests: st.requests, Bytes: st.bytes}, nil
+}
+
+// mapPage hands each page of the employee listing to m, once the page and its Total header are
+// within the employee limit: over it, the listing stops with a *provider.TooManyEmployeesError.
+func (c *Client) mapPage(m *mapper) func(ws []wireEmployee, total int) error {
+	return func(ws []wireEmployee, total int) error {
+		if total > c.maxEmployees || m.seen+len(ws) > c.maxEmployees {
+			return fmt.Errorf("breathehr: GET /employees: %w", &provider.TooManyEmployeesError{Limit: c.maxEmployees})
+		}
+		m.addPage(ws, total)
+		return nil
+	}
 }
 
 func firstDuplicate[T any](items []T, id func(T) string) (string, bool) {

@@ -59,26 +59,11 @@ func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string,
 		if err != nil {
 			return err
 		}
-		if rows := longestList(p.body); rows > MaxPageItems {
-			return fmt.Errorf("breathehr: %s: the page lists more than %d %s, and the client asked for %d: %w",
-				what, MaxPageItems, resource, PerPage, provider.ErrInvalidResponse)
-		}
-		items, err := decode(p.body)
-		if err != nil {
-			return fmt.Errorf("breathehr: %s: %w: %w", what, err, provider.ErrInvalidResponse)
-		}
-		if err := l.checkTotal(p.header, what); err != nil {
+		var rows int
+		if u, rows, err = takePage(l, st, u, n, p, what, decode, each); err != nil {
 			return err
 		}
-		if err := each(items, l.total); err != nil {
-			return err
-		}
-		read += len(items)
-		st.pages++
-		c.report(st, l.total, p.header)
-		if u, err = l.next(u, n, p.header, len(items), what); err != nil {
-			return err
-		}
+		read += rows
 	}
 	if l.total >= 0 && l.total != read {
 		return fmt.Errorf("breathehr: GET %s: read %d %s but the Total header says %d: %w",
@@ -86,6 +71,32 @@ func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string,
 	}
 	st.pagesBefore = st.pages
 	return nil
+}
+
+// takePage handles page n of listing l, read from u: it refuses a page of more than MaxPageItems rows
+// before decoding it, decodes it, checks its Total header, hands its items to each, reports progress
+// and returns the next page's URL (nil after the last) and how many rows the page had. Everything in
+// it is a function of the page's body and headers: FuzzEmployeePages feeds it hostile ones.
+func takePage[T any](l *listing, st *stats, u *url.URL, n int, p *page, what string, decode func([]byte) ([]T, error),
+	each func(items []T, total int) error) (*url.URL, int, error) {
+	if rows := longestList(p.body); rows > MaxPageItems {
+		return nil, 0, fmt.Errorf("breathehr: %s: the page lists more than %d %s, and the client asked for %d: %w",
+			what, MaxPageItems, l.resource, PerPage, provider.ErrInvalidResponse)
+	}
+	items, err := decode(p.body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("breathehr: %s: %w: %w", what, err, provider.ErrInvalidResponse)
+	}
+	if err := l.checkTotal(p.header, what); err != nil {
+		return nil, 0, err
+	}
+	if err := each(items, l.total); err != nil {
+		return nil, 0, err
+	}
+	st.pages++
+	l.c.report(st, l.total, p.header)
+	next, err := l.next(u, n, p.header, len(items), what)
+	return next, len(items), err
 }
 
 // report tells the progress listener how many pages the fetch has read, and of how many when the

@@ -20,6 +20,7 @@ package providertest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 
 	"github.com/dirsync/dirsync/internal/provider"
@@ -79,4 +80,14 @@ func Classify(err error) (Class, string) {
 	default:
 		return "", "wraps several provider sentinels (" + strings.Join(classes, ", ") + "): " + err.Error()
 	}
+}
+
+// AllocatedBy returns the bytes f allocated on the heap: the process's, so a test's own server counts
+// too. The memory bounds of issue 21 (no provider-supplied size sizes an allocation) are asserted with it.
+func AllocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }
