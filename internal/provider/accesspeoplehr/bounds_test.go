@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -37,7 +38,8 @@ import (
 func TestAnswerLongerThanTheUserLimitStopsTheDecoder(t *testing.T) {
 	const limit = 1000
 	body := []byte(`{"isError": false, "Status": 0, "Result": [` + strings.Repeat(`{},`, 1<<20/3) + `{}]}`)
-	srv := serveBody(t, http.StatusOK, body)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
+	t.Cleanup(srv.Close)
 	u, err := url.Parse(srv.URL)
 	if err != nil {
 		t.Fatal(err)
