@@ -142,7 +142,7 @@ build: manifests generate fmt vet ## Build the manager (bin/manager), the fake H
 	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/kubectl-dirsync ./cmd/kubectl-dirsync
 
 .PHONY: run
-run: manifests generate fmt vet ## Run the manager from your host against the cluster in your kubeconfig (ARGS="--allow-insecure-endpoints …").
+run: manifests generate fmt vet ## Run the manager from your host against the cluster in your kubeconfig (ARGS="--allow-insecure-endpoints --allowed-endpoint-hosts=127.0.0.1 …" against local fakes).
 	go run ./cmd/manager $(ARGS)
 
 .PHONY: demo

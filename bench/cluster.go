@@ -53,6 +53,10 @@ import (
 	"github.com/dirsync/dirsync/test/utils"
 )
 
+// localHosts are the hosts of the fakes the bench serves (127.0.0.1, any port): its managers run with
+// --allowed-endpoint-hosts=127.0.0.1, and its own provider clients allow the same.
+var localHosts = []provider.AllowedHost{{Host: "127.0.0.1"}}
+
 var scheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(s)
@@ -247,7 +251,7 @@ func (c *cluster) fakeAdmin(ctx context.Context, method, path string, body, out 
 // long reading it takes.
 func (c *cluster) fetch(ctx context.Context) (*provider.Snapshot, time.Duration, error) {
 	u, _ := url.Parse(c.fakeURL + "/v1")
-	p, err := breathehr.New(provider.Config{BaseURL: u, APIKey: apiKey,
+	p, err := breathehr.New(provider.Config{BaseURL: u, APIKey: apiKey, AllowedHosts: localHosts,
 		HTTPClient: provider.NewHTTPClient(provider.HTTPOptions{})})
 	if err != nil {
 		return nil, 0, err
@@ -283,7 +287,7 @@ func (c *cluster) startManager(ctx context.Context, m managerRun) error {
 	}
 	c.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[0])
 	c.managerLog = filepath.Join(c.dir, "manager-"+m.label+".log")
-	args := []string{"--kubeconfig=" + cmp.Or(m.kubeconfig, c.operator.kubeconfig), "--leader-elect=false", "--allow-insecure-endpoints",
+	args := []string{"--kubeconfig=" + cmp.Or(m.kubeconfig, c.operator.kubeconfig), "--leader-elect=false", "--allow-insecure-endpoints", "--allowed-endpoint-hosts=127.0.0.1",
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", ports[0]), "--metrics-secure=false",
 		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", ports[1]), fmt.Sprintf("--sync-write-workers=%d", c.cfg.workers)}
 	if m.qps > 0 {

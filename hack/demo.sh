@@ -158,7 +158,7 @@ probe_port=$("$STATE/cptool" ports 1)
 # manager's polite defaults (20 QPS) would.
 read -ra extra_args <<<"${DEMO_MANAGER_ARGS:---kube-api-qps=200 --kube-api-burst=400}"
 say "starting bin/manager (as $IDENTITY; log: $STATE/manager.log)"
-proc_launch "$STATE" manager bin/manager --allow-insecure-endpoints --kubeconfig="$manager_kubeconfig" --metrics-bind-address=0 \
+proc_launch "$STATE" manager bin/manager --allow-insecure-endpoints --allowed-endpoint-hosts=127.0.0.1 --kubeconfig="$manager_kubeconfig" --metrics-bind-address=0 \
 	--health-probe-bind-address="127.0.0.1:$probe_port" --leader-elect=false \
 	"${extra_args[@]}"
 

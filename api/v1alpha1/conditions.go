@@ -54,6 +54,9 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonDryRun: spec.dryRun is true; the last sync computed status.plan and wrote no user or group.
 	ReasonDryRun = "DryRun"
+	// ReasonTooManyUsers: the provider lists more employees than the manager's --max-users-per-directory
+	// allows; the sync stopped reading there and changed nothing.
+	ReasonTooManyUsers = "TooManyUsers"
 )
 
 // Reasons of the Directory's Syncing condition.

@@ -73,7 +73,10 @@ type DirectorySpec struct {
 	CredentialsSecretRef SecretKeyReference `json:"credentialsSecretRef,omitzero"`
 
 	// endpoint overrides the provider's default base URL, e.g. the Breathe HR sandbox https://api.sandbox.breathehr.info/v1.
-	// http:// is refused unless the manager runs with --allow-insecure-endpoints.
+	// Its host must be one of the provider's own, over https on port 443 (api.breathehr.com and
+	// api.sandbox.breathehr.info; api.peoplehr.net), unless the manager's --allowed-endpoint-hosts lists
+	// it: any other is Ready=False InvalidSpec, and the API key is never sent there. http:// is refused
+	// unless the manager runs with --allow-insecure-endpoints.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048

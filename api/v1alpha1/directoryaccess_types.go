@@ -111,10 +111,16 @@ type AccessSubject struct {
 	// reports it, e.g. `oidc:{{ lower .Email }}`. Fields: .Email, .ExternalID, .FirstName, .LastName.
 	// Functions: lower, upper, trim, replace OLD NEW, trimPrefix, trimSuffix. Nothing else (no range,
 	// variables, printf or nested templates). A person is not bound when a field the template uses is
-	// empty for them, or when it renders empty, with whitespace, or starting with "system:".
+	// empty for them, or when it renders empty, with whitespace, or starting with "system:". Bounds, so
+	// that no template can make the operator allocate without bound: replace needs a non-empty OLD, at
+	// most 16 actions, 8 commands in a pipeline and 32 function calls, and every intermediate string at
+	// most 4096 bytes (the operator refuses the rest with InvalidTemplate).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.matches('replace[[:space:]]+(\"\"|``)')",message="replace with an empty OLD would insert NEW between every character; give replace the text to replace"
+	// +kubebuilder:validation:XValidation:rule="self.split('|').size() <= 33",message="use at most 32 | (pipes)"
+	// +kubebuilder:validation:XValidation:rule="self.split('{{').size() <= 17",message="use at most 16 actions ({{ }})"
 	Template string `json:"template,omitempty"`
 }
 

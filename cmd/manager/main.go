@@ -68,6 +68,8 @@ type options struct {
 	leaderElectionNamespace string
 	watchNamespaces         string
 	allowInsecureEndpoints  bool
+	allowedEndpointHosts    string
+	maxUsersPerDirectory    int
 	qps                     float64
 	burst                   int
 	maxConcurrentSyncs      int
@@ -89,6 +91,13 @@ func parseFlags() (options, zap.Options) {
 	flag.StringVar(&o.leaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election Lease (default: the pod's namespace).")
 	flag.StringVar(&o.watchNamespaces, "watch-namespace", "", "Comma-separated namespaces to watch (Directories, their Secrets and children); empty watches all.")
 	flag.BoolVar(&o.allowInsecureEndpoints, "allow-insecure-endpoints", false, "Allow http:// in spec.endpoint. For local fake servers only: the API key would travel in clear text.")
+	flag.StringVar(&o.allowedEndpointHosts, "allowed-endpoint-hosts", "", "Comma-separated hosts (host or host:port; a host alone "+
+		"allows any port) that spec.endpoint may name besides each provider's own (api.breathehr.com, api.sandbox.breathehr.info, "+
+		"api.peoplehr.net, over https on port 443), e.g. a proxy or a mirror. A Directory naming any other host is Ready=False InvalidSpec "+
+		"and its API key is never sent. --allow-insecure-endpoints allows no host.")
+	flag.IntVar(&o.maxUsersPerDirectory, "max-users-per-directory", provider.DefaultMaxEmployees, "The most employees (leavers included) one "+
+		"Directory's HR account may list. A Directory over it is Ready=False TooManyUsers and nothing is written; the provider stops reading "+
+		"there, so no account can exhaust the manager's memory (about 4 KiB per user).")
 	flag.Float64Var(&o.qps, "kube-api-qps", defaultQPS, "Steady requests per second to the Kubernetes API server.")
 	flag.IntVar(&o.burst, "kube-api-burst", defaultBurst, "Burst of requests to the Kubernetes API server.")
 	flag.IntVar(&o.maxConcurrentSyncs, "max-concurrent-syncs", defaultSyncs, "How many Directories sync at the same time.")
@@ -148,7 +157,8 @@ func run(o options) error {
 	}
 	cfg.QPS, cfg.Burst = float32(o.qps), o.burst
 
-	if err := checkMetricsCert(o.metricsCertPath); err != nil {
+	hosts, err := checkFlags(o)
+	if err != nil {
 		return err
 	}
 	mgr, err := ctrl.NewManager(cfg, managerOptions(o, scheme))
@@ -163,6 +173,8 @@ func run(o options) error {
 		Clock:                  clock.RealClock{},
 		Recorder:               mgr.GetEventRecorder("dirsync"),
 		AllowInsecureEndpoints: o.allowInsecureEndpoints,
+		AllowedEndpointHosts:   hosts,
+		MaxUsersPerDirectory:   o.maxUsersPerDirectory,
 		ProviderTimeout:        o.providerTimeout,
 		MaxConcurrentSyncs:     o.maxConcurrentSyncs,
 		WriteWorkers:           o.writeWorkers,
@@ -183,7 +195,7 @@ func run(o options) error {
 	}
 	ctrl.Log.WithName("setup").Info("Starting manager", "watchNamespaces", o.watchNamespaces,
 		"kubeAPIQPS", o.qps, "kubeAPIBurst", o.burst, "maxConcurrentSyncs", o.maxConcurrentSyncs,
-		"allowInsecureEndpoints", o.allowInsecureEndpoints)
+		"allowInsecureEndpoints", o.allowInsecureEndpoints, "allowedEndpointHosts", hosts, "maxUsersPerDirectory", o.maxUsersPerDirectory)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
@@ -223,6 +235,18 @@ func watchNamespaces(o options) []string {
 		}
 	}
 	return namespaces
+}
+
+// checkFlags refuses flags the manager cannot run with, before it starts anything, and returns the
+// parsed --allowed-endpoint-hosts.
+func checkFlags(o options) ([]provider.AllowedHost, error) {
+	if err := checkMetricsCert(o.metricsCertPath); err != nil {
+		return nil, err
+	}
+	if o.maxUsersPerDirectory < 1 {
+		return nil, fmt.Errorf("--max-users-per-directory=%d: it must be at least 1", o.maxUsersPerDirectory)
+	}
+	return provider.ParseAllowedHosts(o.allowedEndpointHosts)
 }
 
 // checkMetricsCert fails when --metrics-cert-path names a directory without tls.crt and tls.key:

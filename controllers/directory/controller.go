@@ -54,6 +54,7 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/internal/verdict"
+	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/registry"
 )
 
@@ -75,10 +76,16 @@ type Reconciler struct {
 	// Recorder emits the Events of a sync (Warnings on error transitions, a summary when anything changed).
 	Recorder recorder.EventRecorder
 
-	// AllowInsecureEndpoints lets spec.endpoint be http:// (local fakes only).
+	// AllowInsecureEndpoints lets spec.endpoint be http:// (local fakes only). It allows no host.
 	AllowInsecureEndpoints bool
+	// AllowedEndpointHosts are the hosts beyond each provider's own that spec.endpoint may name
+	// (--allowed-endpoint-hosts): a Directory naming any other is InvalidSpec, and no request is sent.
+	AllowedEndpointHosts []provider.AllowedHost
 	// ProviderTimeout bounds each provider HTTP request; zero means the provider package default.
 	ProviderTimeout time.Duration
+	// MaxUsersPerDirectory is the most employees (leavers included) a Directory's provider may list; a
+	// sync of more stops reading and fails with TooManyUsers. Zero means provider.DefaultMaxEmployees.
+	MaxUsersPerDirectory int
 	// MaxConcurrentSyncs is how many Directories sync at once.
 	MaxConcurrentSyncs int
 	// WriteWorkers is how many object writes one sync sends in parallel.

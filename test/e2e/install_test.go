@@ -153,7 +153,7 @@ func TestHelmChartInstallsAndItsRBACRunsTheManager(t *testing.T) {
 	}
 
 	values := []string{"--set", "watchNamespaces={" + watched + "}",
-		"--set", "manager.allowInsecureEndpoints=true", "--set", "manager.kubeAPIQPS=100", "--set", "manager.kubeAPIBurst=200",
+		"--set", "manager.allowInsecureEndpoints=true", "--set", "manager.allowedEndpointHosts={127.0.0.1}", "--set", "manager.kubeAPIQPS=100", "--set", "manager.kubeAPIBurst=200",
 		"--set", "manager.maxConcurrentSyncs=3"}
 	if _, err := kubectl(helmTemplate(t, release, chartNS, values...), "apply", "--server-side", "--dry-run=server", "-f", "-"); err != nil {
 		t.Fatalf("the chart with watchNamespaces, dry run: %v", err)

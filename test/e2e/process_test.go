@@ -88,7 +88,7 @@ type manager struct {
 }
 
 // startManager runs bin/manager with the given kubeconfig, on loopback, with insecure (http://)
-// endpoints allowed for the fakes, metrics off and leader election off; flags may override those
+// endpoints and the fakes' host (127.0.0.1) allowed, metrics off and leader election off; flags may override those
 // (the last occurrence of a flag wins). It returns once /readyz answers 200. When the test ends,
 // the manager's log must not mention a forbidden request.
 func startManager(t *testing.T, name, kubeconfig string, flags ...string) *manager {
@@ -96,6 +96,7 @@ func startManager(t *testing.T, name, kubeconfig string, flags ...string) *manag
 	args := append([]string{
 		"--kubeconfig=" + kubeconfig,
 		"--allow-insecure-endpoints",
+		"--allowed-endpoint-hosts=127.0.0.1",
 		"--health-probe-bind-address=127.0.0.1:0",
 		"--metrics-bind-address=0",
 		"--leader-elect=false",

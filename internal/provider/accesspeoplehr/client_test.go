@@ -57,10 +57,11 @@ func newTestClient(t *testing.T, base string, timeout time.Duration) *Client {
 		t.Fatal(err)
 	}
 	c, err := newClient(provider.Config{
-		BaseURL:    u,
-		APIKey:     testKey,
-		HTTPClient: provider.NewHTTPClient(provider.HTTPOptions{Timeout: timeout}),
-		Now:        clock(fixedNow),
+		AllowedHosts: providertest.LocalHosts,
+		BaseURL:      u,
+		APIKey:       testKey,
+		HTTPClient:   provider.NewHTTPClient(provider.HTTPOptions{Timeout: timeout}),
+		Now:          clock(fixedNow),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func errClass(err error) string {
 	return map[providertest.Class]string{
 		providertest.Unauthorized: "Unauthorized", providertest.Unavailable: "Unavailable",
 		providertest.InvalidResponse: "InvalidResponse", providertest.InvalidConfig: "InvalidConfig",
-		providertest.RateLimited: "RateLimited", providertest.Context: "Context",
+		providertest.RateLimited: "RateLimited", providertest.TooMany: "TooMany", providertest.Context: "Context",
 	}[class]
 }
 
@@ -528,7 +529,7 @@ func TestManagerResolution(t *testing.T) {
 		rec("PW4", "Eve", "Stone", "", `,"ReportsTo":{"DisplayValue":"ada  lovelace"}`),
 		rec("PW5", "Kit", "Marlowe", "", `,"ReportsToEmailAddress":{"DisplayValue":"gone@example.com"}`),
 	}, ",") + `]}`
-	emps, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey)
+	emps, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -726,7 +727,7 @@ func TestResponseShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			emps, _, err := decodeResponse(strings.NewReader(tt.body), "2024-06-11", testKey)
+			emps, _, err := decodeResponse(strings.NewReader(tt.body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
 			if got := errClass(err); got != tt.wantClass {
 				t.Fatalf("class = %s, want %s (%v)", got, tt.wantClass, err)
 			}
@@ -975,7 +976,7 @@ func TestRedirects(t *testing.T) {
 	}
 	for name, hc := range clients {
 		t.Run(name, func(t *testing.T) {
-			cfg := provider.Config{APIKey: testKey, HTTPClient: hc, Now: clock(fixedNow)}
+			cfg := provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: testKey, HTTPClient: hc, Now: clock(fixedNow)}
 
 			cfg.BaseURL, _ = url.Parse(origin.URL + "/away")
 			p, err := New(cfg)
@@ -1020,7 +1021,7 @@ func TestRequestWireFormat(t *testing.T) {
 	for _, base := range []string{ts.URL, ts.URL + "/", ts.URL + "/peoplehr"} {
 		t.Run(base, func(t *testing.T) {
 			u, _ := url.Parse(base)
-			p, err := New(provider.Config{BaseURL: u, APIKey: "  " + testKey + "\n", Now: clock(fixedNow)})
+			p, err := New(provider.Config{AllowedHosts: providertest.LocalHosts, BaseURL: u, APIKey: "  " + testKey + "\n", Now: clock(fixedNow)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1063,19 +1064,19 @@ func TestNew(t *testing.T) {
 		wantClass    string // of the error; "" for none
 		wantMsg      string
 	}{
-		{name: "default", cfg: provider.Config{APIKey: "k"}, wantEndpoint: "https://api.peoplehr.net/Employee"},
-		{name: "override", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("http://127.0.0.1:8080/x/")},
+		{name: "default", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k"}, wantEndpoint: "https://api.peoplehr.net/Employee"},
+		{name: "override", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("http://127.0.0.1:8080/x/")},
 			wantEndpoint: "http://127.0.0.1:8080/x/Employee"},
-		{name: "query", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("https://h.example/?a=b#c")},
+		{name: "query", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("https://h.example/?a=b#c")},
 			wantClass: "InvalidConfig", wantMsg: "must not have a query or a fragment"},
-		{name: "relative URL", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("/relative")}, wantClass: "InvalidConfig",
+		{name: "relative URL", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("/relative")}, wantClass: "InvalidConfig",
 			wantMsg: "absolute http or https URL"},
-		{name: "other scheme", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("ftp://h.example")}, wantClass: "InvalidConfig"},
-		{name: "user info", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("https://u:p@h.example")}, wantClass: "InvalidConfig"},
-		{name: "empty key", cfg: provider.Config{APIKey: " \n"}, wantClass: "Unauthorized", wantMsg: "the API key is empty"},
-		{name: "key with a line break inside", cfg: provider.Config{APIKey: "q9z\nq8w"}, wantClass: "Unauthorized",
+		{name: "other scheme", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("ftp://h.example")}, wantClass: "InvalidConfig"},
+		{name: "user info", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("https://u:p@h.example")}, wantClass: "InvalidConfig"},
+		{name: "empty key", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: " \n"}, wantClass: "Unauthorized", wantMsg: "the API key is empty"},
+		{name: "key with a line break inside", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "q9z\nq8w"}, wantClass: "Unauthorized",
 			wantMsg: "the API key contains white space"},
-		{name: "key with a space inside", cfg: provider.Config{APIKey: "q9z q8w"}, wantClass: "Unauthorized",
+		{name: "key with a space inside", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "q9z q8w"}, wantClass: "Unauthorized",
 			wantMsg: "the API key contains white space"},
 	}
 	for _, tt := range tests {

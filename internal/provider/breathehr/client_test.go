@@ -104,7 +104,7 @@ func testClient(t *testing.T, base string, hc *http.Client, opts ...func(*option
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newClient(provider.Config{BaseURL: u, APIKey: testKey, HTTPClient: hc, Now: func() time.Time { return today }}, o)
+	c, err := newClient(provider.Config{AllowedHosts: providertest.LocalHosts, BaseURL: u, APIKey: testKey, HTTPClient: hc, Now: func() time.Time { return today }}, o)
 	if err != nil {
 		t.Fatalf("newClient: %v", err)
 	}
@@ -801,7 +801,7 @@ func TestNew(t *testing.T) {
 		}
 	})
 	t.Run("defaults", func(t *testing.T) {
-		p, err := New(provider.Config{APIKey: " " + testKey + "\n"})
+		p, err := New(provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: " " + testKey + "\n"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -827,7 +827,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := provider.Config{APIKey: tt.key}
+			cfg := provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: tt.key}
 			if tt.base != "" {
 				cfg.BaseURL, _ = url.Parse(tt.base)
 			}
