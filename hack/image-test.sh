@@ -189,7 +189,7 @@ mapfile -t args < <("$KUBECTL" -n dirsync-system get deployment dirsync-controll
 docker run -d --name "$CONTAINER" --network=host --read-only --user 65532:65532 --cap-drop=ALL --security-opt=no-new-privileges \
 	-v "$kc:/etc/dirsync/kubeconfig:ro" -v "$STATE/ca:/etc/dirsync/ca:ro" \
 	-e KUBECONFIG=/etc/dirsync/kubeconfig -e SSL_CERT_DIR=/etc/dirsync/ca \
-	"$IMAGE" "${args[@]}" --leader-election-namespace=dirsync-system \
+	"$IMAGE" "${args[@]}" --leader-election-namespace=dirsync-system --allowed-endpoint-hosts=127.0.0.1 \
 	--metrics-bind-address="127.0.0.1:${ports[2]}" --health-probe-bind-address="127.0.0.1:${ports[3]}" >/dev/null
 phase "fakehr+manager started"
 
