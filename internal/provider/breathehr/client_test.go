@@ -806,8 +806,10 @@ func TestNew(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := p.(*Client)
-		if c.base.String() != DefaultBaseURL || c.apiKey != testKey || c.o.budget != RequestBudget || c.o.window != BudgetWindow ||
-			c.o.waits != RateLimitWaits || c.o.accounts != accounts || c.http == nil {
+		// The documented production endpoint (shared/providers.md), budget and window (budget.go), and three
+		// waits after a 429 (RateLimitWaits' comment).
+		if c.base.String() != "https://api.breathehr.com/v1" || c.apiKey != testKey || c.o.budget != 55 || c.o.window != time.Minute ||
+			c.o.waits != 3 || c.o.accounts != accounts || c.http == nil {
 			t.Errorf("New = base %s, key trimmed %v, options %+v", c.base, c.apiKey == testKey, c.o)
 		}
 	})
