@@ -631,18 +631,6 @@ func TestEnvelopeErrors(t *testing.T) {
 	}
 }
 
-func TestClassifyTable(t *testing.T) {
-	for _, r := range envelopeRules {
-		msg := "Error: " + strings.ToUpper(strings.Join(r.words, " and ")) + "."
-		if got := classify(r.status, msg); got != r.class {
-			t.Errorf("classify(%q, %q) = %d, want %d: a rule is shadowed by an earlier one", r.status, msg, got, r.class)
-		}
-	}
-	if got := classify("42", "Something else happened"); got != classInvalid {
-		t.Errorf("an unmatched message is class %d, want classInvalid", got)
-	}
-}
-
 func TestFakeErrorEnvelopeAndWrongKey(t *testing.T) {
 	c := fakehr.Generate(fakehr.GenerateOptions{Seed: 1, Employees: 5, IDs: fakehr.PrefixedIDs, Today: fixedNow})
 	s := newFake(t, c)
