@@ -36,6 +36,10 @@ func TestPlainName(t *testing.T) {
 		{name: "typed base", base: "acme-location", id: "London", want: "acme-location-london", ok: true},
 		{name: "nothing usable", base: "acme", id: "---", ok: false},
 		{name: "too long", base: "acme", id: strings.Repeat("x", 300), ok: false},
+		{name: "exactly 253 characters", base: "acme", id: strings.Repeat("x", 248), want: "acme-" + strings.Repeat("x", 248), ok: true},
+		{name: "254 characters", base: "acme", id: strings.Repeat("x", 249), ok: false},
+		{name: "the ends of the ranges a-z and 0-9", base: "acme", id: "AZ az 09", want: "acme-az-az-09", ok: true},
+		{name: "leading and trailing punctuation is dropped", base: "acme", id: "(R&D)", want: "acme-r-d", ok: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
