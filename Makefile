@@ -90,6 +90,19 @@ FUZZTIME ?= 10s
 fuzz: ## Run every Fuzz* target in the repository for FUZZTIME each (default 10s).
 	FUZZTIME="$(FUZZTIME)" hack/fuzz.sh
 
+# MUTATE_PKGS are the pure-core packages `make mutate` mutation-tests, each on its own files (not its
+# subpackages); add a package on its own line. MUTATE_EFFICACY is the least share of mutants killed
+# per package. docs/testing.md records the scores and the survivors.
+MUTATE_PKGS ?= \
+	./internal/naming \
+	./internal/provider \
+	./internal/provider/breathehr \
+	./internal/provider/accesspeoplehr
+MUTATE_EFFICACY ?= 85
+.PHONY: mutate
+mutate: gremlins ## Mutation-test the pure core with gremlins (MUTATE_PKGS, at least MUTATE_EFFICACY% killed each; not in CI, tens of minutes).
+	GREMLINS="$(GREMLINS)" MUTATE_EFFICACY="$(MUTATE_EFFICACY)" hack/mutate.sh $(MUTATE_PKGS)
+
 # GOLANGCI_LINT_ARGS adds flags, e.g. --new-from-rev=<commit> to see only what a change introduced.
 GOLANGCI_LINT_ARGS ?=
 .PHONY: lint
@@ -188,6 +201,7 @@ ENVTEST ?= $(LOCALBIN)/setup-envtest
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 HELM ?= $(LOCALBIN)/helm
 PROMTOOL ?= $(LOCALBIN)/promtool
+GREMLINS ?= $(LOCALBIN)/gremlins
 
 ## Tool Versions
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
@@ -197,6 +211,7 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 HELM_VERSION ?= v3.22.0
 # promtool comes from the Prometheus module, whose Go versions are v0.X for Prometheus 3.X.
 PROMETHEUS_VERSION ?= v0.316.0
+GREMLINS_VERSION ?= v0.6.0
 
 #ENVTEST_VERSION is the version of controller-runtime release branch to fetch the envtest setup script (i.e. release-0.20)
 ENVTEST_VERSION ?= v0.25.1
@@ -241,6 +256,10 @@ helm: $(LOCALBIN) ## Build helm into bin/ if necessary.
 promtool: export GOFLAGS := $(strip $(GOFLAGS) -tags=remove_all_sd)
 promtool: $(LOCALBIN) ## Build promtool (from the Prometheus module, without service discovery) into bin/ if necessary.
 	$(call go-install-tool,$(PROMTOOL),github.com/prometheus/prometheus/cmd/promtool,$(PROMETHEUS_VERSION))
+
+.PHONY: gremlins
+gremlins: $(LOCALBIN) ## Build gremlins (mutation testing, make mutate) into bin/ if necessary.
+	$(call go-install-tool,$(GREMLINS),github.com/go-gremlins/gremlins/cmd/gremlins,$(GREMLINS_VERSION))
 
 .PHONY: envtest
 envtest: ## Put etcd, kube-apiserver and kube-controller-manager in bin/k8s/<version>: setup-envtest, else built from hack/k8sbins.
