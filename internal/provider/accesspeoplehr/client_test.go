@@ -136,13 +136,13 @@ func expectedFromCompany(c fakehr.Company) ([]provider.Employee, []provider.Depa
 			FirstName:         e.FirstName,
 			LastName:          e.LastName,
 			PreferredName:     e.KnownAs,
-			DisplayName:       provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
+			DisplayName:       providertest.DisplayName(e.KnownAs, e.FirstName, e.LastName),
 			JobTitle:          e.JobTitle,
 			ManagerExternalID: e.ManagerID,
 			StartDate:         e.StartDate,
 			EmploymentType:    e.EmploymentType,
-			Location:          provider.NewAffiliation("", e.Location.Name),
-			Company:           provider.NewAffiliation("", e.Company),
+			Location:          providertest.Affiliation("", e.Location.Name),
+			Company:           providertest.Affiliation("", e.Company),
 		}
 		if m := c.Employee(e.ManagerID); m != nil {
 			x.ManagerEmail = m.Email

@@ -119,7 +119,7 @@ func want(e fakehr.Employee, c fakehr.Company) provider.Employee {
 		FirstName:         e.FirstName,
 		LastName:          e.LastName,
 		PreferredName:     e.KnownAs,
-		DisplayName:       provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
+		DisplayName:       providertest.DisplayName(e.KnownAs, e.FirstName, e.LastName),
 		JobTitle:          e.JobTitle,
 		Active:            e.Status == fakehr.Current || e.Status == fakehr.PendingLeaver,
 		EmploymentStatus:  strings.TrimSpace(fake.StatusText(e.Status)),
@@ -127,8 +127,8 @@ func want(e fakehr.Employee, c fakehr.Company) provider.Employee {
 		StartDate:         e.StartDate,
 		EndDate:           e.LeavingDate,
 		EmploymentType:    e.EmploymentType,
-		Location:          provider.NewAffiliation(e.Location.ID, e.Location.Name),
-		Division:          provider.NewAffiliation(e.Division.ID, e.Division.Name),
+		Location:          providertest.Affiliation(e.Location.ID, e.Location.Name),
+		Division:          providertest.Affiliation(e.Division.ID, e.Division.Name),
 	}
 	if e.DepartmentID != "" {
 		out.DepartmentIDs = []string{e.DepartmentID}
