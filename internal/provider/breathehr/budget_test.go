@@ -229,6 +229,13 @@ func TestBudget(t *testing.T) {
 			t.Fatalf("after a cancel the next slot is %v, want t0+1m", next.Sub(t0))
 		}
 	})
+	t.Run("the only slot given back frees its window", func(t *testing.T) {
+		b := &budget{limit: 1, window: time.Minute}
+		b.cancel(b.reserve(t0))
+		if next := b.reserve(t0); !next.Equal(t0) {
+			t.Fatalf("after the only slot was given back the next is t0+%v, want t0", next.Sub(t0))
+		}
+	})
 	t.Run("a pause holds every reservation", func(t *testing.T) {
 		b := &budget{limit: 10, window: time.Minute}
 		b.pause(t0.Add(time.Minute))
@@ -267,6 +274,25 @@ func TestBudget(t *testing.T) {
 			t.Fatalf("slot %v precedes an earlier reservation", next.Sub(t0))
 		}
 	})
+}
+
+// sleepCtx waits out d unless ctx ends first; a wait of nothing returns at once, with ctx's error.
+func TestSleepCtx(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := sleepCtx(ctx, 0); err != nil {
+		t.Fatalf("no wait: %v", err)
+	}
+	if err := sleepCtx(ctx, time.Millisecond); err != nil {
+		t.Fatalf("a millisecond: %v", err)
+	}
+	cancel()
+	if err := sleepCtx(ctx, 0); !errors.Is(err, context.Canceled) {
+		t.Fatalf("no wait, cancelled: %v, want context.Canceled", err)
+	}
+	start := time.Now()
+	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) > time.Minute {
+		t.Fatalf("an hour, cancelled: %v after %v, want context.Canceled at once", err, time.Since(start))
+	}
 }
 
 func TestBudgetRegistryForgetsIdleAccounts(t *testing.T) {
