@@ -108,6 +108,7 @@ GOLANGCI_LINT_ARGS ?=
 .PHONY: lint
 lint: golangci-lint helm ## Run golangci-lint (.golangci.yml: go vet, gofmt, gocyclo ≤ 15, revive, errorlint, depguard, the Kube API Linter, …) and helm lint.
 	$(GOLANGCI_LINT) run ./... --build-tags e2e $(GOLANGCI_LINT_ARGS)
+	$(GOLANGCI_LINT) run $(BENCH_TAGGED_PKGS) --build-tags dirsync_bench $(GOLANGCI_LINT_ARGS)
 	$(HELM) lint --strict dist/chart --kube-version $(ENVTEST_K8S_VERSION)
 	$(HELM) lint --strict dist/chart --kube-version $(ENVTEST_K8S_VERSION) -f dist/chart/ci/all-values.yaml
 
@@ -147,7 +148,8 @@ demo: build envtest ## Start a local control plane, the fake HR servers and the 
 
 # The benchmark builds the manager with the dirsync_bench tag (Breathe HR pacing can be turned off
 # against the fake). No other target compiles that build: vet every package with the tag, and run
-# the tests of the packages that have tagged files (found by their //go:build lines).
+# the tests of the packages that have tagged files (found by their //go:build lines); `make lint`
+# lints those packages with the tag as well.
 .PHONY: bench-check
 bench-check: ## Vet everything built with the dirsync_bench tag and run the tagged packages' tests (seconds).
 	go vet -tags dirsync_bench ./...
