@@ -212,3 +212,26 @@ func TestStatus299IsSuccess(t *testing.T) {
 		t.Fatalf("Fetch = %d employees, %v; want 2", len(snapEmployees(snap)), err)
 	}
 }
+
+// A 429 the client does not wait out (a Retry-After beyond a minute goes to the controller) is
+// reported as it came: it did not wait at all.
+func TestRateLimitNotWaitedSaysNoWaits(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "120")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	t.Cleanup(srv.Close)
+	_, err := testClient(t, srv.URL+"/v1", nil).Fetch(context.Background())
+	var rl *provider.RateLimitedError
+	if !errors.As(err, &rl) || rl.RetryAfter != 2*time.Minute || strings.Contains(err.Error(), "waiting") {
+		t.Fatalf("Fetch = %v, want a RateLimitedError of 2m that mentions no waiting", err)
+	}
+}
+
+// A date written with JSON escapes is still a date.
+func TestWireDateWithEscapes(t *testing.T) {
+	var d wireDate
+	if err := json.Unmarshal([]byte(`"2024\u002d05\u002d01"`), &d); err != nil || d != "2024-05-01" {
+		t.Fatalf("wireDate = %q, %v; want 2024-05-01", d, err)
+	}
+}
