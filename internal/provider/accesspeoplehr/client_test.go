@@ -690,6 +690,11 @@ func TestResponseShapes(t *testing.T) {
 		{name: "Result object", body: `{"isError":false,"Result":{"EmployeeId":"PW1"}}`, wantClass: "InvalidResponse"},
 		{name: "Result text", body: `{"isError":false,"Result":"none"}`, wantClass: "InvalidResponse"},
 		{name: "Result twice", body: `{"isError":false,"Result":[` + rec + `],"Result":[]}`, wantClass: "InvalidResponse"},
+		{name: "isError twice", body: `{"isError":true,"isError":false,"Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "Status twice", body: `{"isError":false,"Status":0,"Status":0,"Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "Message twice", body: `{"isError":false,"Message":"a","Message":"b","Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "an unknown key twice is skipped twice", body: `{"Extra":1,"Extra":[2,[3]],"isError":false,"Result":[` + rec + `]}`,
+			wantClass: "nil", wantN: 1},
 		{name: "trailing data", body: `{"isError":false,"Result":[]} {"isError":true}`, wantClass: "InvalidResponse"},
 		{name: "record is not an object", body: `{"isError":false,"Result":["PW1"]}`, wantClass: "InvalidResponse"},
 		{name: "null record has no id", body: `{"isError":false,"Result":[null]}`, wantClass: "InvalidResponse"},
@@ -725,6 +730,16 @@ func TestResponseShapes(t *testing.T) {
 				t.Errorf("got %d employees, want %d", len(emps), tt.wantN)
 			}
 		})
+	}
+}
+
+// The record without an EmployeeId is named by its place, counting from 1.
+func TestRecordWithoutIDIsNamed(t *testing.T) {
+	body := `{"isError":false,"Result":[{"EmployeeId":{"DisplayValue":"PW1"}},{"FirstName":{"DisplayValue":"Bob"}},` +
+		`{"EmployeeId":{"DisplayValue":"PW3"}}]}`
+	_, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey)
+	if !errors.Is(err, provider.ErrInvalidResponse) || !strings.Contains(err.Error(), "employee record 2 of 3 has no EmployeeId") {
+		t.Fatalf("err = %v, want ErrInvalidResponse naming employee record 2 of 3", err)
 	}
 }
 
