@@ -43,7 +43,6 @@ type listingSim struct {
 // is sometimes cancelled (its context ended) and it gives its slot back; now and then a 429 pauses
 // the account. It records what was sent and checks every grant against the specification.
 type budgetSim struct {
-	t        *testing.T
 	rng      *rand.Rand
 	b        *budget
 	now      time.Time
@@ -142,7 +141,7 @@ func TestBudgetPropertyNoWindowOverTheDocumentedBudget(t *testing.T) {
 		t.Fatalf("the client's budget is %d per %v, documented as %d per %v", o.budget, o.window, documentedBudget, documentedWindow)
 	}
 	for seed := uint64(1); seed <= 300; seed++ {
-		s := &budgetSim{t: t, rng: rand.New(rand.NewPCG(seed, 25)), b: &budget{limit: o.budget, window: o.window},
+		s := &budgetSim{rng: rand.New(rand.NewPCG(seed, 25)), b: &budget{limit: o.budget, window: o.window},
 			now: today, listings: make([]listingSim, 1+seed%4)}
 		for range 2000 {
 			s.step()
