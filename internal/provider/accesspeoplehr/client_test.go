@@ -695,6 +695,8 @@ func TestResponseShapes(t *testing.T) {
 		{name: "Message twice", body: `{"isError":false,"Message":"a","Message":"b","Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
 		{name: "an unknown key twice is skipped twice", body: `{"Extra":1,"Extra":[2,[3]],"isError":false,"Result":[` + rec + `]}`,
 			wantClass: "nil", wantN: 1},
+		{name: "an unknown array of one is skipped", body: `{"Extra":[1],"isError":false,"Result":[` + rec + `]}`,
+			wantClass: "nil", wantN: 1},
 		{name: "trailing data", body: `{"isError":false,"Result":[]} {"isError":true}`, wantClass: "InvalidResponse"},
 		{name: "record is not an object", body: `{"isError":false,"Result":["PW1"]}`, wantClass: "InvalidResponse"},
 		{name: "null record has no id", body: `{"isError":false,"Result":[null]}`, wantClass: "InvalidResponse"},
