@@ -82,6 +82,7 @@ func TestWireIDBoundaries(t *testing.T) {
 		`1.0`:                "1",                // the smallest id, written as a float
 		`9007199254740992.0`: "9007199254740992", // 2^53, the largest a float holds exactly
 		`9007199254740994.0`: "",                 // beyond it
+		`9007199254740993`:   "9007199254740993", // digits are exact at any size a uint64 holds
 	} {
 		var id wireID
 		err := json.Unmarshal([]byte(in), &id)
@@ -151,6 +152,24 @@ func TestFetchIgnoresPerPageZero(t *testing.T) {
 	}
 	// The departments page (no Total: unknown), then 105 employees at 100 a page: 2 pages.
 	if d := cmp.Diff([]string{"1/0", "2/3", "3/3"}, got); d != "" {
+		t.Errorf("progress (-want +got):\n%s", d)
+	}
+}
+
+// Progress uses the server's Per-Page: 60 employees at 25 a page are three pages.
+func TestProgressHonoursPerPage(t *testing.T) {
+	srv := pageServer(t, func(w http.ResponseWriter, _ *http.Request, page int) {
+		w.Header().Set("Per-Page", "25")
+		w.Header().Set("Total", "60")
+		fmt.Fprint(w, employeesJSON(page*1000, []int{0, 25, 25, 10}[min(page, 3)]))
+	})
+	c := testClient(t, srv.URL+"/v1", nil)
+	var got []string
+	c.progress = func(done, total int) { got = append(got, fmt.Sprintf("%d/%d", done, total)) }
+	if _, err := c.Fetch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"1/0", "2/4", "3/4", "4/4"}, got); d != "" {
 		t.Errorf("progress (-want +got):\n%s", d)
 	}
 }
