@@ -117,10 +117,9 @@ func parseFlags() (options, zap.Options) {
 
 // defaultGCPercent is the garbage collector's GOGC when the environment sets none. Go's default, 100,
 // lets the heap grow to twice what is live before it collects; the manager's live heap is mostly its
-// cache of users and groups, so that doubles its memory. At 25 the heap grows by a quarter: the peak
-// of a 10,000-user Directory is 4-8 MiB lower than at 50 (about 0.5 KiB per user), and the collector,
-// which marks only the live heap, runs twice as often during a sync for CPU within the run-to-run
-// spread (the manager is idle between syncs; bench/results.md measures both). GOGC in the environment
+// cache of users and groups, so that doubles its memory. At 25 the heap grows by a quarter, and the
+// collector, which marks only the live heap, runs more often during a sync (the manager is idle between
+// syncs); bench/results.md records the manager's memory and CPU at this default. GOGC in the environment
 // overrides it; GOMEMLIMIT, which the Deployment sets from the memory limit, still makes the collector
 // work harder near the limit.
 const defaultGCPercent = 25

@@ -38,6 +38,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 const (
@@ -99,8 +101,14 @@ func helm(t *testing.T) string {
 	return bin
 }
 
+// run runs a command that reads dist/chart or config/ (helm, kubectl kustomize) and returns its output.
 func run(t *testing.T, name string, args ...string) []byte {
 	t.Helper()
+	// The command reads those files, not this test: open them here so that Go's test cache sees them
+	// and an edit there re-runs the package instead of replaying its last pass.
+	if err := utils.OpenInputs(chartDir, configDir); err != nil {
+		t.Fatalf("opening the chart and config/: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stderr bytes.Buffer

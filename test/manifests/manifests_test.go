@@ -35,6 +35,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // rendered is config/default as kubectl renders it, split into documents, by kind.
@@ -55,6 +57,12 @@ func manifests(t *testing.T) rendered {
 		kubectl, err := exec.LookPath("kubectl")
 		if err != nil {
 			renderErr = "kubectl is not on PATH; these tests render config/default with `kubectl kustomize` (install kubectl ≥ 1.27)"
+			return
+		}
+		// kubectl reads config/, not this test: open it here so that Go's test cache sees it and an
+		// edit there (a wider Role) re-runs the package instead of replaying its last pass.
+		if err := utils.OpenInputs("../../config"); err != nil {
+			renderErr = "opening config/: " + err.Error()
 			return
 		}
 		var stderr bytes.Buffer

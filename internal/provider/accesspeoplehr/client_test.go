@@ -137,13 +137,13 @@ func expectedFromCompany(c fakehr.Company) ([]provider.Employee, []provider.Depa
 			FirstName:         e.FirstName,
 			LastName:          e.LastName,
 			PreferredName:     e.KnownAs,
-			DisplayName:       provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
+			DisplayName:       providertest.DisplayName(e.KnownAs, e.FirstName, e.LastName),
 			JobTitle:          e.JobTitle,
 			ManagerExternalID: e.ManagerID,
 			StartDate:         e.StartDate,
 			EmploymentType:    e.EmploymentType,
-			Location:          provider.NewAffiliation("", e.Location.Name),
-			Company:           provider.NewAffiliation("", e.Company),
+			Location:          providertest.Affiliation("", e.Location.Name),
+			Company:           providertest.Affiliation("", e.Company),
 		}
 		if m := c.Employee(e.ManagerID); m != nil {
 			x.ManagerEmail = m.Email
@@ -632,18 +632,6 @@ func TestEnvelopeErrors(t *testing.T) {
 	}
 }
 
-func TestClassifyTable(t *testing.T) {
-	for _, r := range envelopeRules {
-		msg := "Error: " + strings.ToUpper(strings.Join(r.words, " and ")) + "."
-		if got := classify(r.status, msg); got != r.class {
-			t.Errorf("classify(%q, %q) = %d, want %d: a rule is shadowed by an earlier one", r.status, msg, got, r.class)
-		}
-	}
-	if got := classify("42", "Something else happened"); got != classInvalid {
-		t.Errorf("an unmatched message is class %d, want classInvalid", got)
-	}
-}
-
 func TestFakeErrorEnvelopeAndWrongKey(t *testing.T) {
 	c := fakehr.Generate(fakehr.GenerateOptions{Seed: 1, Employees: 5, IDs: fakehr.PrefixedIDs, Today: fixedNow})
 	s := newFake(t, c)
@@ -703,6 +691,13 @@ func TestResponseShapes(t *testing.T) {
 		{name: "Result object", body: `{"isError":false,"Result":{"EmployeeId":"PW1"}}`, wantClass: "InvalidResponse"},
 		{name: "Result text", body: `{"isError":false,"Result":"none"}`, wantClass: "InvalidResponse"},
 		{name: "Result twice", body: `{"isError":false,"Result":[` + rec + `],"Result":[]}`, wantClass: "InvalidResponse"},
+		{name: "isError twice", body: `{"isError":true,"isError":false,"Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "Status twice", body: `{"isError":false,"Status":0,"Status":0,"Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "Message twice", body: `{"isError":false,"Message":"a","Message":"b","Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "an unknown key twice is skipped twice", body: `{"Extra":1,"Extra":[2,[3]],"isError":false,"Result":[` + rec + `]}`,
+			wantClass: "nil", wantN: 1},
+		{name: "an unknown array of one is skipped", body: `{"Extra":[1],"isError":false,"Result":[` + rec + `]}`,
+			wantClass: "nil", wantN: 1},
 		{name: "trailing data", body: `{"isError":false,"Result":[]} {"isError":true}`, wantClass: "InvalidResponse"},
 		{name: "record is not an object", body: `{"isError":false,"Result":["PW1"]}`, wantClass: "InvalidResponse"},
 		{name: "null record has no id", body: `{"isError":false,"Result":[null]}`, wantClass: "InvalidResponse"},
@@ -738,6 +733,16 @@ func TestResponseShapes(t *testing.T) {
 				t.Errorf("got %d employees, want %d", len(emps), tt.wantN)
 			}
 		})
+	}
+}
+
+// The record without an EmployeeId is named by its place, counting from 1.
+func TestRecordWithoutIDIsNamed(t *testing.T) {
+	body := `{"isError":false,"Result":[{"EmployeeId":{"DisplayValue":"PW1"}},{"FirstName":{"DisplayValue":"Bob"}},` +
+		`{"EmployeeId":{"DisplayValue":"PW3"}}]}`
+	_, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey)
+	if !errors.Is(err, provider.ErrInvalidResponse) || !strings.Contains(err.Error(), "employee record 2 of 3 has no EmployeeId") {
+		t.Fatalf("err = %v, want ErrInvalidResponse naming employee record 2 of 3", err)
 	}
 }
 

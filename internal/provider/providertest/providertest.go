@@ -91,3 +91,30 @@ func AllocatedBy(f func()) uint64 {
 	runtime.ReadMemStats(&after)
 	return after.TotalAlloc - before.TotalAlloc
 }
+
+// DisplayName is the display name the specification gives an employee whose names are already clean
+// (as fakehr.Generate makes them): the preferred name, else the first name, then the last name. It is
+// written here, apart from provider.DisplayName, so that tests comparing a fetch with a generated
+// company do not take their expectation from the code under test.
+func DisplayName(preferred, first, last string) string {
+	given := preferred
+	if given == "" {
+		given = first
+	}
+	switch {
+	case given == "":
+		return last
+	case last == "":
+		return given
+	}
+	return given + " " + last
+}
+
+// Affiliation is what a location, division or company with id and name becomes: the name stands in
+// for a missing id; nothing at all is the zero Affiliation.
+func Affiliation(id, name string) provider.Affiliation {
+	if id == "" {
+		id = name
+	}
+	return provider.Affiliation{ID: id, Name: name}
+}
