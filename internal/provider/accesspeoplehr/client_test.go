@@ -740,7 +740,7 @@ func TestResponseShapes(t *testing.T) {
 func TestRecordWithoutIDIsNamed(t *testing.T) {
 	body := `{"isError":false,"Result":[{"EmployeeId":{"DisplayValue":"PW1"}},{"FirstName":{"DisplayValue":"Bob"}},` +
 		`{"EmployeeId":{"DisplayValue":"PW3"}}]}`
-	_, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey)
+	_, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
 	if !errors.Is(err, provider.ErrInvalidResponse) || !strings.Contains(err.Error(), "employee record 2 of 3 has no EmployeeId") {
 		t.Fatalf("err = %v, want ErrInvalidResponse naming employee record 2 of 3", err)
 	}
