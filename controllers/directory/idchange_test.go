@@ -35,7 +35,9 @@ func idUser(name, email string) *dirsyncv1alpha1.DirectoryUser {
 func TestPairIDChanges(t *testing.T) {
 	del := func(name, email string) childOp { return newChildOp(opDelete, nil, idUser(name, email)) }
 	create := func(name, email string) childOp { return newChildOp(opCreate, idUser(name, email), nil) }
-	update := func(name string) childOp { return newChildOp(opUpdate, idUser(name, name+"@x.io"), idUser(name, name+"@x.io")) }
+	update := func(name string) childOp {
+		return newChildOp(opUpdate, idUser(name, name+"@x.io"), idUser(name, name+"@x.io"))
+	}
 	tests := []struct {
 		name string
 		ops  []childOp
@@ -45,7 +47,7 @@ func TestPairIDChanges(t *testing.T) {
 			ops:  []childOp{del("acme-pw1", "Ada@X.io"), update("acme-b"), update("acme-c"), create("acme-pw9", "ada@x.io")},
 			want: []string{"update acme-b", "update acme-c", "delete acme-pw1", "create acme-pw9"}},
 		{name: "two id changes, each paired with its own",
-			ops: []childOp{del("acme-1", "a@x.io"), del("acme-2", "b@x.io"), update("acme-c"), create("acme-8", "b@x.io"), create("acme-9", "a@x.io")},
+			ops:  []childOp{del("acme-1", "a@x.io"), del("acme-2", "b@x.io"), update("acme-c"), create("acme-8", "b@x.io"), create("acme-9", "a@x.io")},
 			want: []string{"update acme-c", "delete acme-2", "create acme-8", "delete acme-1", "create acme-9"}},
 		{name: "a leaver and an unrelated joiner stay where they are",
 			ops:  []childOp{del("acme-1", "a@x.io"), update("acme-c"), create("acme-9", "z@x.io")},
