@@ -19,6 +19,7 @@ package directory
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -145,8 +146,58 @@ type childPlan struct {
 func diff(d desiredState, ch children, held bool, now time.Time) childPlan {
 	df := &differ{held: held, now: now}
 	diffKind(df, d.users, d.matching, ch.users, sameUser)
+	pairIDChanges(df.plan.ops)
 	diffKind(df, d.groups, nil, ch.groups, sameGroup)
 	return df.plan
+}
+
+// pairIDChanges moves the deletion of each user whose work e-mail a created user has (compared
+// case-insensitively) to just before that creation. That is what an HR system changing a person's id
+// looks like (Access People HR lets HR do it): the person leaves under the old id and joins under the
+// new one in the same sync. Written back to back, the two changes reach a DirectoryAccess within the
+// moment its revocations wait for a sync's changes to settle, so the person's subject, rendered the
+// same from both records, is never revoked and granted again; written apart (deletions come first, a
+// large sync's creations last), the new record would meanwhile conflict with the old one and the
+// subject could be revoked once the settle limit passed. ops holds only users' ops.
+func pairIDChanges(ops []childOp) {
+	created := map[string]int{} // lower-cased e-mail → index of the creation
+	for i, o := range ops {
+		if u, ok := o.obj.(*dirsyncv1alpha1.DirectoryUser); ok && o.kind == opCreate && u.Spec.Email != "" {
+			created[strings.ToLower(u.Spec.Email)] = i
+		}
+	}
+	if len(created) == 0 {
+		return
+	}
+	type pair struct{ del, create int }
+	var pairs []pair
+	for i, o := range ops {
+		if u, ok := o.base.(*dirsyncv1alpha1.DirectoryUser); ok && o.kind == opDelete && u.Spec.Email != "" {
+			if c, ok := created[strings.ToLower(u.Spec.Email)]; ok {
+				pairs = append(pairs, pair{i, c})
+				delete(created, strings.ToLower(u.Spec.Email)) // one deletion per creation
+			}
+		}
+	}
+	if len(pairs) == 0 {
+		return
+	}
+	moved := make(map[int]int, len(pairs)) // creation index → deletion index that goes just before it
+	skip := make(map[int]bool, len(pairs))
+	for _, pr := range pairs {
+		moved[pr.create], skip[pr.del] = pr.del, true
+	}
+	reordered := make([]childOp, 0, len(ops))
+	for i, o := range ops {
+		if skip[i] {
+			continue
+		}
+		if d, ok := moved[i]; ok {
+			reordered = append(reordered, ops[d])
+		}
+		reordered = append(reordered, o)
+	}
+	copy(ops, reordered)
 }
 
 // differ builds a childPlan: whether the guard holds the deletions, and the sync's time for the
