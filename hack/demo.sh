@@ -276,7 +276,7 @@ fi
 # an administrator enters it under People HR's Settings > API; HR marks one employee a leaver, the fake
 # posts the "Marked Leaver" packet there, and the DirectoryUser turns Inactive within seconds.
 show_webhook() {
-	local path id last wait_s started deadline elapsed answer
+	local path id started deadline elapsed answer
 	say "the webhook: Access People HR posts to the manager's receiver when HR marks a leaver"
 	deadline=$((SECONDS + 30))
 	until path=$(k get directory accesspeoplehr -n "$NS" -o jsonpath='{.status.webhook.path}') && [[ -n $path ]]; do
@@ -291,11 +291,6 @@ show_webhook() {
 	id=$(k get du -n "$NS" -l dirsync.io/directory=accesspeoplehr,dirsync.io/state=active \
 		-o jsonpath='{range .items[*]}{.spec.externalID} {.spec.endDate}{"\n"}{end}' | awk 'NF == 1 { print $1; exit }')
 	[[ -n $id ]] || fail "no Active employee without a leaving date in the demo data"
-	# The controller spaces the syncs hints ask for 15 s after the last sync started (so that a flood of
-	# them costs one follow-up sync): let the last one be that old, so the latency shown is the hint's own.
-	last=$(k get directory accesspeoplehr -n "$NS" -o jsonpath='{.status.lastSyncTime}')
-	wait_s=$(($(date -d "$last" +%s) + 16 - $(date +%s)))
-	((wait_s <= 0)) || sleep "$wait_s"
 	echo "\$ curl -X POST http://127.0.0.1:$PEOPLEHR_PORT/admin/leaver -d '{\"id\":\"$id\"}'      # HR marks $id a leaver"
 	started=$(date +%s%N)
 	answer=$(curl -fsS -X POST --data-binary "{\"id\":\"$id\"}" "http://127.0.0.1:$PEOPLEHR_PORT/admin/leaver") || fail "marking $id a leaver failed"

@@ -337,6 +337,12 @@ type IncomingWebhookStatus struct {
 	// every 10 seconds, not once per request).
 	// +optional
 	LastReceivedTime *metav1.Time `json:"lastReceivedTime,omitempty"`
+
+	// lastHintedSyncTime is when the last sync that webhook requests started (not a scheduled or
+	// requested one). The next starts no sooner than 15 seconds after it: the requests that arrive
+	// meanwhile, or while it runs, are answered by one follow-up sync.
+	// +optional
+	LastHintedSyncTime *metav1.Time `json:"lastHintedSyncTime,omitempty"`
 }
 
 // Directory is an HR system whose employees and departments are materialized as DirectoryUser and DirectoryGroup objects in this namespace.

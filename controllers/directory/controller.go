@@ -136,6 +136,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		if wait := r.hints.take(dir.Spec.Provider, now); wait > 0 {
 			return ctrl.Result{RequeueAfter: wait}, nil
 		}
+		markHinted(dir, now)
 	}
 	if !d.syncNow {
 		return ctrl.Result{RequeueAfter: d.wait}, nil

@@ -27,11 +27,12 @@ import (
 	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
-// hintSpacing is the least time between the start of a Directory's last sync and a sync that webhook
-// hints ask for. Every hint that arrives meanwhile, or while that sync runs, is coalesced into one
-// follow-up sync: a flood of hints costs a Directory at most one sync per 15 s (4 a minute, one provider
-// request each for Access People HR, whose limit is 30 a minute per IP), and 1,000 hints in 10 s cause at
-// most two syncs. A person's request (kubectl dirsync sync) is not spaced.
+// hintSpacing is the least time between the starts of two syncs that webhook hints ask for. Every hint
+// that arrives meanwhile, or while the first runs, is coalesced into one follow-up sync: a flood of hints
+// costs a Directory at most one sync per 15 s (4 a minute, one provider request each for Access People HR,
+// whose limit is 30 a minute per IP), and 1,000 hints in 10 s cause at most two syncs. The first hint
+// after a quiet spell syncs at once, even right after a scheduled sync. A person's request (kubectl
+// dirsync sync) is not spaced.
 const hintSpacing = 15 * time.Second
 
 // triggerWebhook is the trigger of a sync that webhook hints asked for.
@@ -48,16 +49,29 @@ func hintPending(dir *dirsyncv1alpha1.Directory) bool {
 	return isHint(v) && v != dir.Status.LastHandledSyncRequest
 }
 
-// hintDue is when a pending hint may start a sync: hintSpacing after the last sync started. After a failed
-// sync a hint never shortens the backoff (a failing or throttling provider is not called more often
-// because the HR system keeps calling us): it waits for the retry the schedule already holds, which
-// answers it. ok is false in that case.
+// hintDue is when a pending hint may start a sync: hintSpacing after the last hinted sync started
+// (status.webhook.lastHintedSyncTime), or at once when there was none. After a failed sync a hint never
+// shortens the backoff (a failing or throttling provider is not called more often because the HR system
+// keeps calling us): it waits for the retry the schedule already holds, which answers it. ok is false in
+// that case.
 func hintDue(dir *dirsyncv1alpha1.Directory) (due time.Time, ok bool) {
 	st := &dir.Status
-	if st.ConsecutiveFailures > 0 || st.LastSyncTime == nil {
+	if st.ConsecutiveFailures > 0 {
 		return time.Time{}, false
 	}
-	return st.LastSyncTime.Add(hintSpacing), true
+	if w := st.Webhook; w != nil && w.LastHintedSyncTime != nil {
+		return w.LastHintedSyncTime.Add(hintSpacing), true
+	}
+	return time.Time{}, true
+}
+
+// markHinted records that a sync hints asked for starts now (hintDue spaces the next from it). A Directory
+// whose webhook was turned off has no status.webhook to record it in: its last pending hint syncs at once.
+func markHinted(dir *dirsyncv1alpha1.Directory, now time.Time) {
+	if w := dir.Status.Webhook; w != nil {
+		t := metav1.NewTime(now.Truncate(time.Second))
+		w.LastHintedSyncTime = &t
+	}
 }
 
 // hintOrWait is decide's last word, when nothing else syncs now: a pending hint syncs once hintDue has come;

@@ -128,6 +128,19 @@ func TestReadToken(t *testing.T) {
 
 // Hinted syncs of Access People HR Directories stay within peopleHRHintsPerMinute in any minute, across
 // Directories; other providers' are not counted (their clients pace themselves).
+func TestMarkHinted(t *testing.T) {
+	d := testDirectory("")
+	markHinted(d, timeZero.Add(1500*time.Millisecond)) // no status.webhook (turned off): nothing to record
+	if d.Status.Webhook != nil {
+		t.Fatalf("markHinted made a status.webhook: %+v", d.Status.Webhook)
+	}
+	d.Status.Webhook = &dirsyncv1alpha1.IncomingWebhookStatus{Path: "/hook/x"}
+	markHinted(d, timeZero.Add(1500*time.Millisecond))
+	if got := d.Status.Webhook.LastHintedSyncTime; got == nil || !got.Time.Equal(timeZero.Add(time.Second)) {
+		t.Fatalf("lastHintedSyncTime = %v, want %v (whole seconds, as lastSyncTime)", got, timeZero.Add(time.Second))
+	}
+}
+
 func TestHintBudget(t *testing.T) {
 	var b hintBudget
 	for i := range peopleHRHintsPerMinute {

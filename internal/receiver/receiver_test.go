@@ -182,7 +182,7 @@ func (s *story) events(reason string) []string {
 	return notes
 }
 
-// A leaver's packet with the right path: a sync at once (the hint's spacing has passed), the leaver
+// A leaver's packet with the right path: a sync at once (no hinted sync came before), the leaver
 // Inactive, and an Event naming the action and the employee id.
 func TestWebhookWithTheRightPathSyncs(t *testing.T) {
 	s := newStory(t)
@@ -198,8 +198,7 @@ func TestWebhookWithTheRightPathSyncs(t *testing.T) {
 		t.Fatalf("status.webhook.path = %q, want %q", s.path, want)
 	}
 
-	id := s.markLeaver()
-	directoryClock.Step(time.Minute) // the hint's spacing (15 s since the last sync) has passed
+	id := s.markLeaver() // the first hint syncs at once, even right after the first sync
 	calls, accepted := s.Srv.Requests(), requests(t, resultAccepted)
 	if code, _ := post(t, http.MethodPost, s.path, "ActionId:3, Action:Marked Leaver, EmployeeId:"+id); code != http.StatusAccepted {
 		t.Fatalf("POST with the right path: HTTP %d, want 202", code)
@@ -438,11 +437,10 @@ func TestWebhookDirectoryRateLimit(t *testing.T) {
 	}
 }
 
-// Hints coalesce: the first after the spacing syncs at once; a hundred more, during and after that sync,
-// fold into one follow-up, which runs once the spacing (15 s of the controller's clock) has passed.
+// Hints coalesce: the first syncs at once; a hundred more, during and after that sync, fold into one
+// follow-up, which runs once the spacing (15 s of the controller's clock) has passed.
 func TestWebhookCoalescesHints(t *testing.T) {
 	s := newStory(t)
-	directoryClock.Step(time.Minute)
 	calls, writes := s.Srv.Requests(), counterValue(t, "dirsync_webhook_sync_requests_total", "")
 	if code, _ := post(t, http.MethodPost, s.path, "ActionId:3, EmployeeId:PW1"); code != http.StatusAccepted {
 		t.Fatalf("HTTP %d", code)
@@ -536,7 +534,6 @@ func TestWebhookTokenNeverLeaks(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, segment := string(secret.Data["token"]), strings.TrimPrefix(s.path, token.PathPrefix)
-	directoryClock.Step(time.Minute)
 	for _, req := range []struct{ method, path, body string }{
 		{http.MethodPost, s.path, "ActionId:3, EmployeeId:PW1"},
 		{http.MethodPost, s.path, "ActionId:11, Reason:flu"},
