@@ -78,12 +78,12 @@ func TestDecide(t *testing.T) {
 		// The webhook receiver's hints ("webhook/…") are spaced: hintSpacing (15s) after the last hinted sync.
 		{name: "a hint with no hinted sync before: sync now, even right after a sync", dir: synced(hint("webhook/1")),
 			secret: "100", now: timeZero.Add(time.Second), wantSync: true, wantTrigger: "webhook"},
-		{name: "a hint 15s after the last hinted sync: sync now", dir: synced(hinted("webhook/2", 0)),
+		{name: "a hint 15s after the last hinted sync: sync now", dir: synced(hinted("webhook/2")),
 			secret: "100", now: timeZero.Add(15 * time.Second), wantSync: true, wantTrigger: "webhook"},
-		{name: "a hint 5s after the last hinted sync waits 10s", dir: synced(hinted("webhook/2", 0)),
+		{name: "a hint 5s after the last hinted sync waits 10s", dir: synced(hinted("webhook/2")),
 			secret: "100", now: timeZero.Add(5 * time.Second), wantWait: 10 * time.Second},
 		{name: "a hint answered: wait for the schedule", dir: synced(func(d *dirsyncv1alpha1.Directory) {
-			hinted("webhook/1", 0)(d)
+			hinted("webhook/1")(d)
 			d.Status.LastHandledSyncRequest = "webhook/1"
 		}), secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
 		{name: "a hint after a failed sync waits for the retry", dir: synced(func(d *dirsyncv1alpha1.Directory) {
@@ -91,15 +91,15 @@ func TestDecide(t *testing.T) {
 			d.Status.ConsecutiveFailures = 2
 		}), secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
 		{name: "a hint waits for the schedule when that is sooner", dir: synced(func(d *dirsyncv1alpha1.Directory) {
-			hinted("webhook/2", 0)(d)
+			hinted("webhook/2")(d)
 			next := metav1.NewTime(timeZero.Add(8 * time.Second))
 			d.Status.NextSyncTime = &next
 		}), secret: "100", now: timeZero.Add(5 * time.Second), wantWait: 3 * time.Second},
 		{name: "a person's request is not spaced", dir: synced(func(d *dirsyncv1alpha1.Directory) {
-			hinted("2026-01-01T12:00:01Z", 0)(d)
+			hinted("2026-01-01T12:00:01Z")(d)
 		}), secret: "100", now: timeZero.Add(time.Second), wantSync: true, wantTrigger: "request"},
 		{name: "a spec change is not spaced either", dir: synced(func(d *dirsyncv1alpha1.Directory) {
-			hinted("webhook/2", 0)(d)
+			hinted("webhook/2")(d)
 			d.Generation = 3
 		}), secret: "100", now: timeZero.Add(time.Second), wantSync: true, wantTrigger: "spec"},
 	}
@@ -119,11 +119,11 @@ func hint(value string) func(*dirsyncv1alpha1.Directory) {
 	return func(d *dirsyncv1alpha1.Directory) { d.Annotations[dirsyncv1alpha1.AnnotationSyncRequestedAt] = value }
 }
 
-// hinted is hint, with the last hinted sync started at timeZero + after.
-func hinted(value string, after time.Duration) func(*dirsyncv1alpha1.Directory) {
+// hinted is hint, with the last hinted sync started at timeZero (with the last sync).
+func hinted(value string) func(*dirsyncv1alpha1.Directory) {
 	return func(d *dirsyncv1alpha1.Directory) {
 		hint(value)(d)
-		t := metav1.NewTime(timeZero.Add(after))
+		t := metav1.NewTime(timeZero)
 		d.Status.Webhook = &dirsyncv1alpha1.IncomingWebhookStatus{LastHintedSyncTime: &t}
 	}
 }
