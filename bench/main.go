@@ -37,7 +37,10 @@ limitations under the License.
 //     tenant's GET latency meanwhile;
 //   - many: many Directories (many.go): 200 Directories × 500 users in 20 namespaces from one fake,
 //     their floor, the time until all are Ready, memory, a no-op cycle of all, and fairness with 10
-//     Directories whose provider hangs.
+//     Directories whose provider hangs;
+//   - webhook: the webhook receiver (webhook.go): an Access People HR Directory of 10,000 employees,
+//     each of 30 leavers from the fake's webhook POST to Inactive and unbound, 1,000 hints in 10 s
+//     (syncs and errors), and an idle manager's memory with 500 Directories' webhooks off and on.
 //
 // The manager runs as the operator's own ServiceAccount with config/rbac (identity.go). Every
 // measurement is kept in -data (bench/results.json): a run of some phases re-renders the report with
@@ -107,10 +110,11 @@ type config struct {
 	accessMembers, accessLeavers int
 	defaults                     defaultsConfig
 	many                         manyConfig
+	webhook                      webhookConfig
 }
 
 // allPhases are the phases in the order they run.
-var allPhases = []string{"sizes", "access", "defaults", "many"}
+var allPhases = []string{"sizes", "access", "defaults", "many", "webhook"}
 
 // parseSizes reads -sizes: numbers of employees, each at least 100, sorted.
 func parseSizes(v string) ([]int, error) {
@@ -168,6 +172,7 @@ func parseFlags() (config, error) {
 	flag.IntVar(&c.accessLeavers, "access-leavers", 30, "leavers, one at a time, whose revocation latency the DirectoryAccess phase measures")
 	c.defaults.bindFlags()
 	c.many.bindFlags()
+	c.webhook.bindFlags()
 	flag.Parse()
 	var err error
 	if c.sizes, err = parseSizes(sizes); err != nil {
@@ -183,6 +188,9 @@ func parseFlags() (config, error) {
 		return c, err
 	}
 	if err := c.many.check(); err != nil {
+		return c, err
+	}
+	if err := c.webhook.check(); err != nil {
 		return c, err
 	}
 	root, err := filepath.Abs(c.root) // err is declared above
@@ -322,6 +330,13 @@ func runPhases(ctx context.Context, c *cluster, res *results) error {
 		}
 		res.Many = m
 	}
+	if cfg.phases["webhook"] {
+		w, err := runWebhook(ctx, c)
+		if err != nil {
+			return fmt.Errorf("webhook phase: %w", err)
+		}
+		res.Webhook = w
+	}
 	return nil
 }
 
@@ -363,6 +378,7 @@ type results struct {
 	Access   *accessRun   `json:",omitempty"`
 	Defaults *defaultsRun `json:",omitempty"`
 	Many     *manyRun     `json:",omitempty"`
+	Webhook  *webhookRun  `json:",omitempty"`
 }
 
 // loadResults reads the measurements of earlier runs (none when the file does not exist).

@@ -137,6 +137,7 @@ func renderReport(cfg config, res *results) string {
 		renderDefaults(&b, res.Defaults)
 	}
 	renderAccess(&b, res.Access)
+	renderWebhook(&b, res.Webhook)
 	if res.Sizes != nil {
 		renderCPU(&b, res.Sizes.Sizes)
 		renderAPI(&b, res.Sizes.Sizes)
@@ -240,6 +241,9 @@ func renderTargets(b *strings.Builder, res *results) {
 	}
 	if d := res.Defaults; d != nil {
 		defaultsTargets(b, d)
+	}
+	if w := res.Webhook; w != nil {
+		webhookTargets(b, w)
 	}
 	b.WriteString("\n")
 	if res.Sizes != nil && len(res.Sizes.Sizes) > 0 {

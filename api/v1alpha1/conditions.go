@@ -25,6 +25,20 @@ const (
 	// ConditionSyncing is the Directory's progress condition: True while a sync that has run for more than
 	// a few seconds is still running, with what it has done so far; False otherwise.
 	ConditionSyncing = "Syncing"
+	// ConditionWebhookReceiver is the Directory's webhook condition, present while spec.webhook.enabled is
+	// true: True when status.webhook.path takes requests, False with a reason otherwise.
+	ConditionWebhookReceiver = "WebhookReceiver"
+)
+
+// Reasons of the Directory's WebhookReceiver condition.
+const (
+	// ReasonReceiving: status.webhook.path takes requests.
+	ReasonReceiving = "Receiving"
+	// ReasonWebhookSecretInvalid: the token Secret is missing, has no usable token, or (for the Secret the
+	// operator makes) exists but belongs to someone else; status.webhook.path is empty.
+	ReasonWebhookSecretInvalid = "WebhookSecretInvalid"
+	// ReasonReceiverDisabled: the manager runs with --receiver-bind-address=0, so nothing listens on the path.
+	ReasonReceiverDisabled = "ReceiverDisabled"
 )
 
 // Reasons of the Directory's Ready condition.

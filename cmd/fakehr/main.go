@@ -18,7 +18,8 @@ limitations under the License.
 // internal/provider/{breathehr,accesspeoplehr}/fake, each on its own listener, for `make demo`,
 // the e2e tests and the benchmarks. Each listener also serves the admin API of
 // fakehr.AdminHandler at /admin/ (change the company, inject faults, rotate the key, count
-// requests). It has no authentication: keep the default loopback addresses.
+// requests, mark a leaver, and post People HR's webhook packets to a listener URL, such as the
+// manager's webhook receiver). It has no authentication: keep the default loopback addresses.
 //
 //	fakehr [--breathe-addr 127.0.0.1:8091] [--peoplehr-addr 127.0.0.1:8092] [--employees 200]
 //	       [--departments 12] [--seed 1] [--breathe-api-key K] [--peoplehr-api-key K]

@@ -14,7 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Command manager runs the dirsync operator: the Directory and DirectoryAccess controllers, their metrics and health endpoints.
+// Command manager runs the dirsync operator: the Directory and DirectoryAccess controllers, the webhook
+// receiver, their metrics and health endpoints.
 // `manager uninstall-check` instead exits non-zero while a DirectoryAccess exists (the chart's pre-delete hook).
 package main
 
@@ -44,6 +45,7 @@ import (
 	"github.com/dirsync/dirsync/controllers/directoryaccess"
 	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/registry"
+	"github.com/dirsync/dirsync/internal/receiver"
 )
 
 // Defaults of the client flags, measured by `make bench` (the defaults phase, bench/results.md): at 50
@@ -61,6 +63,7 @@ const (
 // options are the manager's command-line flags.
 type options struct {
 	metricsAddr, probeAddr  string
+	receiverAddr            string
 	metricsCertPath         string
 	pprofAddr               string
 	secureMetrics, enableH2 bool
@@ -83,6 +86,7 @@ func parseFlags() (options, zap.Options) {
 	var o options
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "Address the metrics endpoint binds to, e.g. :8443 (HTTPS) or :8080 with --metrics-secure=false; 0 disables it.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
+	flag.StringVar(&o.receiverAddr, "receiver-bind-address", ":8090", "Address the webhook receiver binds to (plain HTTP: put TLS in front, e.g. an Ingress); 0 turns it off. It serves POST <status.webhook.path> of Directories with spec.webhook.enabled.")
 	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "", "Address to serve Go's pprof endpoints on, e.g. 127.0.0.1:6060, for profiling; empty (the default) serves none.")
 	flag.BoolVar(&o.secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS with authentication and authorization (TokenReview/SubjectAccessReview).")
 	flag.StringVar(&o.metricsCertPath, "metrics-cert-path", "", "Directory holding tls.crt and tls.key for the HTTPS metrics server, reloaded when they change; empty: a self-signed certificate made at start.")
@@ -177,9 +181,16 @@ func run(o options) error {
 		ProviderTimeout:        o.providerTimeout,
 		MaxConcurrentSyncs:     o.maxConcurrentSyncs,
 		WriteWorkers:           o.writeWorkers,
+		ReceiverDisabled:       !receiverOn(o),
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Directory controller: %w", err)
+	}
+	if receiverOn(o) {
+		rcv := &receiver.Receiver{Addr: o.receiverAddr, Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("dirsync")}
+		if err := rcv.SetupWithManager(mgr); err != nil {
+			return fmt.Errorf("setting up the webhook receiver: %w", err)
+		}
 	}
 	if err := (&directoryaccess.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: clock.RealClock{},
 		Recorder: mgr.GetEventRecorder("dirsync"), WatchNamespaces: watchNamespaces(o),
@@ -194,7 +205,8 @@ func run(o options) error {
 	}
 	ctrl.Log.WithName("setup").Info("Starting manager", "watchNamespaces", o.watchNamespaces,
 		"kubeAPIQPS", o.qps, "kubeAPIBurst", o.burst, "maxConcurrentSyncs", o.maxConcurrentSyncs,
-		"allowInsecureEndpoints", o.allowInsecureEndpoints, "allowedEndpointHosts", hosts, "maxUsersPerDirectory", o.maxUsersPerDirectory)
+		"allowInsecureEndpoints", o.allowInsecureEndpoints, "allowedEndpointHosts", hosts, "maxUsersPerDirectory", o.maxUsersPerDirectory,
+		"receiverBindAddress", o.receiverAddr)
 	return mgr.Start(ctrl.SetupSignalHandler())
 }
 
@@ -223,6 +235,11 @@ func managerOptions(o options, scheme *runtime.Scheme) ctrl.Options {
 		Cache:                         controllers.CacheOptions(namespaces),
 		Client:                        controllers.ClientOptions(),
 	}
+}
+
+// receiverOn reports whether --receiver-bind-address asks for a webhook receiver ("0" or "" turn it off).
+func receiverOn(o options) bool {
+	return o.receiverAddr != "" && o.receiverAddr != "0"
 }
 
 // watchNamespaces parses --watch-namespace; empty means all namespaces.

@@ -474,13 +474,19 @@ func TestChartValues(t *testing.T) {
 			}
 		},
 	}, {
-		name: "metrics off: no Service, no NetworkPolicy, no :8443",
+		name: "metrics off: no metrics Service, no NetworkPolicy for :8443, no :8443",
 		args: []string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"},
 		check: func(t *testing.T, r rendered) {
-			for _, kind := range []string{"Service", "NetworkPolicy", "ServiceMonitor"} {
-				if n := len(r.all(kind)); n != 0 {
-					t.Errorf("%d %s rendered with metrics off", n, kind)
+			for _, o := range r.all("Service") {
+				if strings.Contains(o.name(), "metrics") {
+					t.Errorf("Service %s rendered with metrics off", o.name())
 				}
+			}
+			if np := policyFor(t, r, 8443); np != nil {
+				t.Errorf("NetworkPolicy %s for :8443 rendered with metrics off", np.Name)
+			}
+			if n := len(r.all("ServiceMonitor")); n != 0 {
+				t.Errorf("%d ServiceMonitor rendered with metrics off", n)
 			}
 			_, c := r.deployment(t)
 			if !slices.Contains(args(c), "--metrics-bind-address=0") || slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == 8443 }) {

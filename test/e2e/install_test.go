@@ -186,7 +186,7 @@ func TestHelmChartInstallsAndItsRBACRunsTheManager(t *testing.T) {
 	// The Deployment's arguments, with what only a pod has replaced: loopback listeners, and the
 	// Lease's namespace (in a pod, the manager reads it from its ServiceAccount's mount).
 	args := append(append([]string{}, c.Args...), "--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0",
-		"--leader-election-namespace="+chartNS)
+		withReceiver, "--leader-election-namespace="+chartNS)
 	hr := startFakeHR(t, smallCompany)
 	mgr := startManager(t, "manager-from-chart", kubeconfig, args...)
 	eventually(t, 60*time.Second, "the chart's manager to acquire its Lease", func(context.Context) (bool, string) {
