@@ -160,44 +160,52 @@ func diff(d desiredState, ch children, held bool, now time.Time) childPlan {
 // large sync's creations last), the new record would meanwhile conflict with the old one and the
 // subject could be revoked once the settle limit passed. ops holds only users' ops.
 func pairIDChanges(ops []childOp) {
-	created := map[string]int{} // lower-cased e-mail → index of the creation
-	for i, o := range ops {
-		if u, ok := o.obj.(*dirsyncv1alpha1.DirectoryUser); ok && o.kind == opCreate && u.Spec.Email != "" {
-			created[strings.ToLower(u.Spec.Email)] = i
-		}
-	}
-	if len(created) == 0 {
+	before := idChanges(ops)
+	if len(before) == 0 {
 		return
 	}
-	type pair struct{ del, create int }
-	var pairs []pair
-	for i, o := range ops {
-		if u, ok := o.base.(*dirsyncv1alpha1.DirectoryUser); ok && o.kind == opDelete && u.Spec.Email != "" {
-			if c, ok := created[strings.ToLower(u.Spec.Email)]; ok {
-				pairs = append(pairs, pair{i, c})
-				delete(created, strings.ToLower(u.Spec.Email)) // one deletion per creation
-			}
-		}
-	}
-	if len(pairs) == 0 {
-		return
-	}
-	moved := make(map[int]int, len(pairs)) // creation index → deletion index that goes just before it
-	skip := make(map[int]bool, len(pairs))
-	for _, pr := range pairs {
-		moved[pr.create], skip[pr.del] = pr.del, true
+	moved := make(map[int]bool, len(before))
+	for _, d := range before {
+		moved[d] = true
 	}
 	reordered := make([]childOp, 0, len(ops))
 	for i, o := range ops {
-		if skip[i] {
+		if moved[i] {
 			continue
 		}
-		if d, ok := moved[i]; ok {
+		if d, ok := before[i]; ok {
 			reordered = append(reordered, ops[d])
 		}
 		reordered = append(reordered, o)
 	}
 	copy(ops, reordered)
+}
+
+// idChanges maps the index of each user creation to the index of the deletion of a user with the same
+// work e-mail (case-insensitive), at most one deletion per creation.
+func idChanges(ops []childOp) map[int]int {
+	userEmail := func(c child) string {
+		if u, ok := c.(*dirsyncv1alpha1.DirectoryUser); ok {
+			return strings.ToLower(u.Spec.Email)
+		}
+		return ""
+	}
+	created := map[string]int{} // lower-cased e-mail → index of the creation
+	for i, o := range ops {
+		if e := userEmail(o.obj); o.kind == opCreate && e != "" {
+			created[e] = i
+		}
+	}
+	before := map[int]int{}
+	for i, o := range ops {
+		if e := userEmail(o.base); o.kind == opDelete && e != "" {
+			if c, ok := created[e]; ok {
+				before[c] = i
+				delete(created, e) // one deletion per creation
+			}
+		}
+	}
+	return before
 }
 
 // differ builds a childPlan: whether the guard holds the deletions, and the sync's time for the
