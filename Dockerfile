@@ -1,5 +1,11 @@
+# The base images: pass --build-arg BUILDER_IMAGE=… / BASE_IMAGE=… to build from copies in your own
+# registry, or from images loaded with `docker load` where no registry is reachable. BASE_IMAGE must
+# give what gcr.io/distroless/static:nonroot does: CA certificates and the nonroot user 65532.
+ARG BUILDER_IMAGE=golang:1.26
+ARG BASE_IMAGE=gcr.io/distroless/static:nonroot
+
 # Build the manager binary
-FROM golang:1.26 AS builder
+FROM ${BUILDER_IMAGE} AS builder
 ARG TARGETOS
 ARG TARGETARCH
 # VERSION names this build in the User-Agent of provider requests (make docker-build sets it from git).
@@ -28,7 +34,8 @@ RUN CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} go build -trimpat
 
 # Use distroless as minimal base image to package the manager binary
 # Refer to https://github.com/GoogleContainerTools/distroless for more details
-FROM gcr.io/distroless/static:nonroot
+# (make release builds the same binary into an image of the same shape without Docker: hack/release.sh)
+FROM ${BASE_IMAGE}
 WORKDIR /
 COPY --from=builder /workspace/manager .
 USER 65532:65532

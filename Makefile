@@ -86,16 +86,46 @@ test-e2e: build envtest helm build-installer ## Run the e2e tests (go test -tags
 test-e2e-kind: ## Build the image, deploy it to a Kind cluster and check it becomes Available (needs docker and kind).
 	test/e2e/kind.sh
 
+# The oldest Kubernetes dirsync supports (docs/supported-versions.md; the chart's kubeVersion): its etcd
+# and kube-apiserver are built from hack/k8sbins-floor, whose go.mod pins this version, into
+# bin/k8s/<version>-<os>-<arch> (~10 minutes cold on 2 cores), and the whole go test ./... runs with
+# them as envtest's control plane. CI stays on ENVTEST_K8S_VERSION. envtest gives an API server 20s to
+# start, which a loaded machine (or nice) can exceed: the floor gets 2 minutes.
+FLOOR_K8S_VERSION ?= 1.32.13
+FLOOR_ASSETS ?= $(LOCALBIN)/k8s/$(FLOOR_K8S_VERSION)-$(GOOS)-$(GOARCH)
+.PHONY: test-floor
+test-floor: manifests generate helm promtool ## Run the unit and envtest tests against the oldest supported Kubernetes (FLOOR_K8S_VERSION), building its etcd and kube-apiserver if needed.
+	@pinned=$$(cd hack/k8sbins-floor && GOWORK=off go list -m -f '{{.Version}}' k8s.io/kubernetes); \
+	[ "$$pinned" = "v$(FLOOR_K8S_VERSION)" ] || { echo "test-floor: hack/k8sbins-floor pins $$pinned, the Makefile $(FLOOR_K8S_VERSION)"; exit 1; }
+	K8SBINS_MODULE=hack/k8sbins-floor hack/build-k8s-binaries.sh "$(FLOOR_ASSETS)" etcd kube-apiserver
+	"$(FLOOR_ASSETS)/kube-apiserver" --version
+	KUBEBUILDER_ASSETS="$(FLOOR_ASSETS)" KUBEBUILDER_CONTROLPLANE_START_TIMEOUT=2m DIRSYNC_REQUIRE_ENVTEST=1 \
+		HELM="$(HELM)" PROMTOOL="$(PROMTOOL)" go test ./... -count=1
+
 FUZZTIME ?= 10s
 .PHONY: fuzz
 fuzz: ## Run every Fuzz* target in the repository for FUZZTIME each (default 10s).
 	FUZZTIME="$(FUZZTIME)" hack/fuzz.sh
+
+# MUTATE_PKGS are the pure-core packages `make mutate` mutation-tests, each on its own files (not its
+# subpackages); add a package on its own line. MUTATE_EFFICACY is the least share of mutants killed
+# per package. docs/testing.md records the scores and the survivors.
+MUTATE_PKGS ?= \
+	./internal/naming \
+	./internal/provider \
+	./internal/provider/breathehr \
+	./internal/provider/accesspeoplehr
+MUTATE_EFFICACY ?= 85
+.PHONY: mutate
+mutate: gremlins ## Mutation-test the pure core with gremlins (MUTATE_PKGS, at least MUTATE_EFFICACY% killed each; not in CI, tens of minutes).
+	GREMLINS="$(GREMLINS)" MUTATE_EFFICACY="$(MUTATE_EFFICACY)" hack/mutate.sh $(MUTATE_PKGS)
 
 # GOLANGCI_LINT_ARGS adds flags, e.g. --new-from-rev=<commit> to see only what a change introduced.
 GOLANGCI_LINT_ARGS ?=
 .PHONY: lint
 lint: golangci-lint helm ## Run golangci-lint (.golangci.yml: go vet, gofmt, gocyclo ≤ 15, revive, errorlint, depguard, the Kube API Linter, …) and helm lint.
 	$(GOLANGCI_LINT) run ./... --build-tags e2e $(GOLANGCI_LINT_ARGS)
+	$(GOLANGCI_LINT) run $(BENCH_TAGGED_PKGS) --build-tags dirsync_bench $(GOLANGCI_LINT_ARGS)
 	$(HELM) lint --strict dist/chart --kube-version $(ENVTEST_K8S_VERSION)
 	$(HELM) lint --strict dist/chart --kube-version $(ENVTEST_K8S_VERSION) -f dist/chart/ci/all-values.yaml
 
@@ -127,12 +157,24 @@ build: manifests generate fmt vet ## Build the manager (bin/manager), the fake H
 	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/kubectl-dirsync ./cmd/kubectl-dirsync
 
 .PHONY: run
-run: manifests generate fmt vet ## Run the manager from your host against the cluster in your kubeconfig (ARGS="--allow-insecure-endpoints …").
+run: manifests generate fmt vet ## Run the manager from your host against the cluster in your kubeconfig (ARGS="--allow-insecure-endpoints --allowed-endpoint-hosts=127.0.0.1 …" against local fakes).
 	go run ./cmd/manager $(ARGS)
 
 .PHONY: demo
 demo: build envtest ## Start a local control plane, the fake HR servers and the manager, and sync the samples (Ctrl-C stops; CI=true exits).
 	hack/demo.sh
+
+# The benchmark builds the manager with the dirsync_bench tag (Breathe HR pacing can be turned off
+# against the fake). No other target compiles that build: vet and test, with the tag, the packages
+# that have tagged files (found by their //go:build lines; `make lint` lints them with the tag too).
+# Their importers see the same API either way, so they are not rebuilt here (vetting ./... with the
+# tag recompiles the controllers: a minute cold instead of seconds).
+.PHONY: bench-check
+bench-check: ## Vet and test the dirsync_bench-tagged packages with their tag (the manager make bench builds; seconds).
+	go vet -tags dirsync_bench $(BENCH_TAGGED_PKGS)
+	go test -tags dirsync_bench $(BENCH_TAGGED_PKGS)
+
+BENCH_TAGGED_PKGS = $(sort $(patsubst %/,./%,$(dir $(shell git grep -l '^//go:build.*dirsync_bench' -- '*.go' ':!:hack/k8sbins/**'))))
 
 .PHONY: bench
 bench: ## Run the benchmarks (hack/bench.sh).
@@ -153,6 +195,29 @@ docker-push: ## Push docker image with the manager.
 build-installer: manifests generate ## Generate dist/install.yaml: CRDs and everything to run the manager with image IMG.
 	mkdir -p dist
 	hack/render.sh config/default "$(IMG)" > dist/install.yaml
+
+##@ Release
+
+# make release VERSION=x.y.z builds a release's artifacts into RELEASE_DIR without Docker or a
+# registry (hack/release.sh; docs/releasing.md publishes them), then tests them (test/release).
+RELEASE_DIR ?= dist/$(VERSION)
+IMAGE_REPO ?= ghcr.io/dirsync/dirsync
+.PHONY: release
+release: manifests generate helm ## Build release VERSION (x.y.z) into dist/VERSION: manager image tarballs (linux/amd64, arm64), chart, install.yaml, plugin archives, krew manifest, SBOM, SHA256SUMS; then test them.
+	IMAGE_REPO="$(IMAGE_REPO)" HELM="$(HELM)" KUBECTL="$(KUBECTL)" hack/release.sh all "$(VERSION)" "$(RELEASE_DIR)"
+	DIRSYNC_RELEASE_DIR="$(abspath $(RELEASE_DIR))" IMAGE_REPO="$(IMAGE_REPO)" HELM="$(HELM)" go test ./test/release/ -count=1 -v -timeout 30m
+
+# make test-image runs the release's manager image (the linux/amd64 tarball and install.yaml in
+# RELEASE_DIR; make release, or hack/release.sh image for that image alone) in Docker against a local
+# control plane, until a Directory served by fakehr over TLS is Ready (hack/image-test.sh). It installs
+# Docker from Debian's docker.io package and starts dockerd when they are missing, so it needs root there.
+# DOCKERFILE=1 also builds the Dockerfile with Docker from base images supplied locally and runs that
+# image instead (~9 minutes, a cold compile in the container; not in CI, which runs make docker-check).
+DOCKERFILE ?=
+.PHONY: test-image
+test-image: envtest ## Run the release's manager image in Docker against a local control plane until a Directory is Ready (RELEASE_DIR; needs root if Docker is missing).
+	go build -o "$(LOCALBIN)/fakehr" ./cmd/fakehr
+	K8S_BIN_DIR="$(ENVTEST_ASSETS)" FAKEHR_BIN="$(LOCALBIN)/fakehr" IMAGE_REPO="$(IMAGE_REPO)" DOCKERFILE="$(DOCKERFILE)" hack/image-test.sh "$(RELEASE_DIR)" "$(VERSION)"
 
 ##@ Deployment
 
@@ -197,6 +262,7 @@ ENVTEST ?= $(LOCALBIN)/setup-envtest
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 HELM ?= $(LOCALBIN)/helm
 PROMTOOL ?= $(LOCALBIN)/promtool
+GREMLINS ?= $(LOCALBIN)/gremlins
 
 ## Tool Versions
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
@@ -206,6 +272,7 @@ GOLANGCI_LINT_VERSION ?= v2.15.0
 HELM_VERSION ?= v3.22.0
 # promtool comes from the Prometheus module, whose Go versions are v0.X for Prometheus 3.X.
 PROMETHEUS_VERSION ?= v0.316.0
+GREMLINS_VERSION ?= v0.6.0
 
 #ENVTEST_VERSION is the version of controller-runtime release branch to fetch the envtest setup script (i.e. release-0.20)
 ENVTEST_VERSION ?= v0.25.1
@@ -240,9 +307,23 @@ golangci-lint: $(LOCALBIN) ## Build golangci-lint with the Kube API Linter (hack
 	}
 	@[ "$$(readlink -- "$(GOLANGCI_LINT)" 2>/dev/null)" = "golangci-lint-$(GOLANGCI_LINT_VERSION)" ] || ln -sfn "golangci-lint-$(GOLANGCI_LINT_VERSION)" "$(GOLANGCI_LINT)"
 
+# helm is built as helm's own Makefile builds its releases: stamped with the Kubernetes version of its
+# client-go (1.37 for v3.22.0), which `helm template` and `helm lint` assume without --kube-version.
+# Unstamped (plain go install), helm assumes 1.20 and refuses the chart's kubeVersion.
+HELM_BIN = $(HELM)-$(HELM_VERSION)-release
 .PHONY: helm
 helm: $(LOCALBIN) ## Build helm into bin/ if necessary.
-	$(call go-install-tool,$(HELM),helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+	@[ -x "$(HELM_BIN)" ] || { \
+	set -e; \
+	gomod=$$(GOFLAGS= go mod download -json helm.sh/helm/v3@$(HELM_VERSION) | sed -n 's/.*"GoMod": "\(.*\)",*$$/\1/p'); \
+	k8s=$$(awk '$$1 == "k8s.io/client-go" { sub(/^v0\./, "", $$2); split($$2, v, "."); print v[1] }' "$$gomod"); \
+	[ -n "$$k8s" ] || { echo "helm: no k8s.io/client-go in $$gomod"; exit 1; }; \
+	echo "Building helm $(HELM_VERSION) for Kubernetes 1.$$k8s"; \
+	tmpbin=$$(mktemp -d "$(LOCALBIN)/.go-install.XXXXXX"); trap 'rm -rf "$$tmpbin"' EXIT; \
+	GOBIN="$$tmpbin" go install -ldflags "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$$k8s -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$$k8s" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION); \
+	mv -f "$$tmpbin/helm" "$(HELM_BIN)"; \
+	}
+	@[ "$$(readlink -- "$(HELM)" 2>/dev/null)" = "$$(basename "$(HELM_BIN)")" ] || ln -sfn "$$(basename "$(HELM_BIN)")" "$(HELM)"
 
 # remove_all_sd leaves Prometheus's service discoveries (and their cloud SDKs) out of promtool:
 # the tests only check and test rule files, and the build takes a fraction of the time.
@@ -250,6 +331,10 @@ helm: $(LOCALBIN) ## Build helm into bin/ if necessary.
 promtool: export GOFLAGS := $(strip $(GOFLAGS) -tags=remove_all_sd)
 promtool: $(LOCALBIN) ## Build promtool (from the Prometheus module, without service discovery) into bin/ if necessary.
 	$(call go-install-tool,$(PROMTOOL),github.com/prometheus/prometheus/cmd/promtool,$(PROMETHEUS_VERSION))
+
+.PHONY: gremlins
+gremlins: $(LOCALBIN) ## Build gremlins (mutation testing, make mutate) into bin/ if necessary.
+	$(call go-install-tool,$(GREMLINS),github.com/go-gremlins/gremlins/cmd/gremlins,$(GREMLINS_VERSION))
 
 .PHONY: envtest
 envtest: ## Put etcd, kube-apiserver and kube-controller-manager in bin/k8s/<version>: setup-envtest, else built from hack/k8sbins.

@@ -53,6 +53,10 @@ import (
 	"github.com/dirsync/dirsync/test/utils"
 )
 
+// localHosts are the hosts of the fakes the bench serves (127.0.0.1, any port): its managers run with
+// --allowed-endpoint-hosts=127.0.0.1, and its own provider clients allow the same.
+var localHosts = []provider.AllowedHost{{Host: "127.0.0.1"}}
+
 var scheme = func() *runtime.Scheme {
 	s := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(s)
@@ -74,17 +78,19 @@ type cluster struct {
 	etcdURL    string         // from kube-apiserver's --etcd-servers
 	k8sVersion string
 
-	fake    *utils.Process
-	fakeURL string         // http://127.0.0.1:port (admin API at /admin/, Breathe at /v1)
-	proxy   *providerProxy // the manager's way to the fake, timing its requests
+	fake        *utils.Process
+	fakeURL     string         // http://127.0.0.1:port (admin API at /admin/, Breathe at /v1)
+	peoplehrURL string         // http://127.0.0.1:port: the same process's Access People HR fake (API and admin API)
+	proxy       *providerProxy // the manager's way to the fake, timing its requests
 
 	operator, probe identity   // the manager's and the floor's ServiceAccount; the probe's (identity.go)
 	fleet           *fleetFake // the fake serving many companies (many.go), once started
 
-	manager    *utils.Process
-	metricsURL string
-	managerLog string
-	idle       memUse // the manager's memory once started, before any Directory syncs
+	manager     *utils.Process
+	metricsURL  string
+	receiverURL string // http://127.0.0.1:port of the manager's webhook receiver
+	managerLog  string
+	idle        memUse // the manager's memory once started, before any Directory syncs
 }
 
 // memUse is a process's VmHWM (peak) and VmRSS, in KiB.
@@ -125,6 +131,10 @@ func startCluster(ctx context.Context, cfg config, p *utils.Group, dir string, n
 	if err := c.kubectl(ctx, "wait", "--for=condition=Established", "--timeout=60s",
 		"crd/directories.dirsync.io", "crd/directoryusers.dirsync.io", "crd/directorygroups.dirsync.io", "crd/directoryaccesses.dirsync.io",
 		"crd/directorywebhooks.dirsync.io", "crd/directorywebhookrecords.dirsync.io"); err != nil {
+		return nil, err
+	}
+	// The admission policy, without which the manager grants nothing through a DirectoryAccess.
+	if err := c.kubectl(ctx, "apply", "--server-side", "-k", filepath.Join(cfg.root, "config", "demo", "admission")); err != nil {
 		return nil, err
 	}
 	if err := c.setupIdentities(ctx); err != nil {
@@ -177,20 +187,20 @@ func (c *cluster) kubectl(ctx context.Context, args ...string) error {
 }
 
 func (c *cluster) startFake(ctx context.Context) error {
-	ports, err := utils.FreePorts(1)
+	ports, err := utils.FreePorts(2)
 	if err != nil {
 		return err
 	}
-	addr := "127.0.0.1:" + strconv.Itoa(ports[0])
+	addr, peoplehr := "127.0.0.1:"+strconv.Itoa(ports[0]), "127.0.0.1:"+strconv.Itoa(ports[1])
 	c.fake, err = c.procs.Start(utils.Command{
 		Name: "fakehr", Path: c.cfg.fakehr, LogPath: filepath.Join(c.dir, "fakehr.log"), PidFile: filepath.Join(c.dir, "fakehr.pid"),
-		Args: []string{"--breathe-addr=" + addr, "--peoplehr-addr=127.0.0.1:0", "--employees=" + strconv.Itoa(c.n),
-			"--departments=" + strconv.Itoa(c.cfg.departments), "--seed=1", "--breathe-api-key=" + apiKey},
+		Args: []string{"--breathe-addr=" + addr, "--peoplehr-addr=" + peoplehr, "--employees=" + strconv.Itoa(c.n),
+			"--departments=" + strconv.Itoa(c.cfg.departments), "--seed=1", "--breathe-api-key=" + apiKey, "--peoplehr-api-key=" + apiKey},
 	})
 	if err != nil {
 		return err
 	}
-	c.fakeURL = "http://" + addr
+	c.fakeURL, c.peoplehrURL = "http://"+addr, "http://"+peoplehr
 	if c.proxy, err = startProxy(c.fakeURL); err != nil {
 		return err
 	}
@@ -210,8 +220,18 @@ func (c *cluster) fakeRequests(ctx context.Context) (int, error) {
 	return st.Requests, err
 }
 
-// fakeAdmin calls the fake's admin API with a JSON body and decodes a JSON answer into out.
+// fakeAdmin calls the fake Breathe HR's admin API with a JSON body and decodes a JSON answer into out.
 func (c *cluster) fakeAdmin(ctx context.Context, method, path string, body, out any) error {
+	return adminCall(ctx, c.fakeURL, method, path, body, out)
+}
+
+// peoplehrAdmin is fakeAdmin for the fake Access People HR.
+func (c *cluster) peoplehrAdmin(ctx context.Context, method, path string, body, out any) error {
+	return adminCall(ctx, c.peoplehrURL, method, path, body, out)
+}
+
+// adminCall calls the admin API at base with a JSON body and decodes a JSON answer into out.
+func adminCall(ctx context.Context, base, method, path string, body, out any) error {
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -220,7 +240,7 @@ func (c *cluster) fakeAdmin(ctx context.Context, method, path string, body, out 
 		}
 		r = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.fakeURL+path, r)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, r)
 	if err != nil {
 		return err
 	}
@@ -244,7 +264,7 @@ func (c *cluster) fakeAdmin(ctx context.Context, method, path string, body, out 
 // long reading it takes.
 func (c *cluster) fetch(ctx context.Context) (*provider.Snapshot, time.Duration, error) {
 	u, _ := url.Parse(c.fakeURL + "/v1")
-	p, err := breathehr.New(provider.Config{BaseURL: u, APIKey: apiKey,
+	p, err := breathehr.New(provider.Config{BaseURL: u, APIKey: apiKey, AllowedHosts: localHosts,
 		HTTPClient: provider.NewHTTPClient(provider.HTTPOptions{})})
 	if err != nil {
 		return nil, 0, err
@@ -274,15 +294,17 @@ func (c *cluster) benchManager() managerRun {
 // inherits breathehr.BenchUnpacedEnv=1; metrics on a plain-HTTP loopback port), waits until its
 // controller has started and the control plane is quiet again, and records its idle memory.
 func (c *cluster) startManager(ctx context.Context, m managerRun) error {
-	ports, err := utils.FreePorts(2)
+	ports, err := utils.FreePorts(3)
 	if err != nil {
 		return err
 	}
 	c.metricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", ports[0])
+	c.receiverURL = fmt.Sprintf("http://127.0.0.1:%d", ports[2])
 	c.managerLog = filepath.Join(c.dir, "manager-"+m.label+".log")
-	args := []string{"--kubeconfig=" + cmp.Or(m.kubeconfig, c.operator.kubeconfig), "--leader-elect=false", "--allow-insecure-endpoints",
+	args := []string{"--kubeconfig=" + cmp.Or(m.kubeconfig, c.operator.kubeconfig), "--leader-elect=false", "--allow-insecure-endpoints", "--allowed-endpoint-hosts=127.0.0.1",
 		fmt.Sprintf("--metrics-bind-address=127.0.0.1:%d", ports[0]), "--metrics-secure=false",
-		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", ports[1]), fmt.Sprintf("--sync-write-workers=%d", c.cfg.workers)}
+		fmt.Sprintf("--health-probe-bind-address=127.0.0.1:%d", ports[1]), fmt.Sprintf("--receiver-bind-address=127.0.0.1:%d", ports[2]),
+		fmt.Sprintf("--sync-write-workers=%d", c.cfg.workers)}
 	if m.qps > 0 {
 		args = append(args, fmt.Sprintf("--kube-api-qps=%g", m.qps), fmt.Sprintf("--kube-api-burst=%d", m.burst))
 	}

@@ -38,7 +38,10 @@ limitations under the License.
 //   - many: many Directories (many.go): 200 Directories × 500 users in 20 namespaces from one fake,
 //     their floor, the time until all are Ready, memory, a no-op cycle of all, and fairness with 10
 //     Directories whose provider hangs;
-//   - webhooks: a DirectoryWebhook (webhooks.go) of a 10,000-person Directory: the initial stream's
+//   - webhook: the webhook receiver (webhook.go): an Access People HR Directory of 10,000 employees,
+//     each of 30 leavers from the fake's webhook POST to Inactive and unbound, 1,000 hints in 10 s
+//     (syncs and errors), and an idle manager's memory with 500 Directories' webhooks off and on.
+//   - directorywebhook: a DirectoryWebhook (directorywebhook.go) of a 10,000-person Directory: the initial stream's
 //     rate and memory, 1% churn (exactly the changed people, once; write → acknowledgement latency),
 //     and a receiver down for 10 minutes then back.
 //
@@ -110,11 +113,12 @@ type config struct {
 	accessMembers, accessLeavers int
 	defaults                     defaultsConfig
 	many                         manyConfig
-	webhooks                     webhooksConfig
+	webhook                      webhookConfig
+	directoryWebhook             directoryWebhookConfig
 }
 
 // allPhases are the phases in the order they run.
-var allPhases = []string{"sizes", "access", "defaults", "many", "webhooks"}
+var allPhases = []string{"sizes", "access", "defaults", "many", "webhook", "directorywebhook"}
 
 // parseSizes reads -sizes: numbers of employees, each at least 100, sorted.
 func parseSizes(v string) ([]int, error) {
@@ -140,6 +144,20 @@ func parsePhases(v string) (map[string]bool, error) {
 		phases[p] = true
 	}
 	return phases, nil
+}
+
+// checkPhases checks the flags of the phases that bring their own.
+func (c *config) checkPhases() error {
+	if err := c.defaults.parse(); err != nil {
+		return err
+	}
+	if err := c.many.check(); err != nil {
+		return err
+	}
+	if err := c.webhook.check(); err != nil {
+		return err
+	}
+	return c.directoryWebhook.check()
 }
 
 func parseFlags() (config, error) {
@@ -172,7 +190,8 @@ func parseFlags() (config, error) {
 	flag.IntVar(&c.accessLeavers, "access-leavers", 30, "leavers, one at a time, whose revocation latency the DirectoryAccess phase measures")
 	c.defaults.bindFlags()
 	c.many.bindFlags()
-	c.webhooks.bindFlags()
+	c.webhook.bindFlags()
+	c.directoryWebhook.bindFlags()
 	flag.Parse()
 	var err error
 	if c.sizes, err = parseSizes(sizes); err != nil {
@@ -184,13 +203,7 @@ func parseFlags() (config, error) {
 	if c.noopRuns < 1 || c.pairs < 1 || c.workers < 1 || c.departments < 2 || c.accessMembers < 1 {
 		return c, errors.New("-noop-runs, -pairs, -workers and -access-members must be ≥ 1, -departments ≥ 2")
 	}
-	if err := c.defaults.parse(); err != nil {
-		return c, err
-	}
-	if err := c.many.check(); err != nil {
-		return c, err
-	}
-	if err := c.webhooks.check(); err != nil {
+	if err := c.checkPhases(); err != nil {
 		return c, err
 	}
 	root, err := filepath.Abs(c.root) // err is declared above
@@ -330,12 +343,20 @@ func runPhases(ctx context.Context, c *cluster, res *results) error {
 		}
 		res.Many = m
 	}
-	if cfg.phases["webhooks"] {
-		w, err := runWebhooks(ctx, c)
+	if cfg.phases["webhook"] {
+		w, err := runWebhook(ctx, c)
 		if err != nil {
-			return fmt.Errorf("webhooks phase: %w", err)
+			return fmt.Errorf("webhook phase: %w", err)
 		}
-		res.Webhooks = w
+		res.Webhook = w
+		res.Webhook = w
+	}
+	if cfg.phases["directorywebhook"] {
+		w, err := runDirectoryWebhook(ctx, c)
+		if err != nil {
+			return fmt.Errorf("directorywebhook phase: %w", err)
+		}
+		res.DirectoryWebhook = w
 	}
 	return nil
 }
@@ -373,12 +394,13 @@ func writeResults(cfg config, res *results) error {
 
 // results is everything measured, by phase; the file -data keeps it between runs.
 type results struct {
-	Machine  machine
-	Sizes    *sizesRun    `json:",omitempty"`
-	Access   *accessRun   `json:",omitempty"`
-	Defaults *defaultsRun `json:",omitempty"`
-	Many     *manyRun     `json:",omitempty"`
-	Webhooks *webhooksRun `json:",omitempty"`
+	Machine          machine
+	Sizes            *sizesRun            `json:",omitempty"`
+	Access           *accessRun           `json:",omitempty"`
+	Defaults         *defaultsRun         `json:",omitempty"`
+	Many             *manyRun             `json:",omitempty"`
+	Webhook          *webhookRun          `json:",omitempty"`
+	DirectoryWebhook *directoryWebhookRun `json:",omitempty"`
 }
 
 // loadResults reads the measurements of earlier runs (none when the file does not exist).

@@ -148,7 +148,7 @@ func fleetKey(i, n int) string {
 // fetchFleet reads company i of the fleet through the operator's Breathe HR client, unpaced.
 func (c *cluster) fetchFleet(ctx context.Context, i int) (*provider.Snapshot, error) {
 	u, _ := url.Parse(c.fleet.url)
-	p, err := breathehr.New(provider.Config{BaseURL: u, APIKey: c.fleet.keys[i], HTTPClient: provider.NewHTTPClient(provider.HTTPOptions{})})
+	p, err := breathehr.New(provider.Config{BaseURL: u, APIKey: c.fleet.keys[i], AllowedHosts: localHosts, HTTPClient: provider.NewHTTPClient(provider.HTTPOptions{})})
 	if err != nil {
 		return nil, err
 	}

@@ -137,7 +137,8 @@ func renderReport(cfg config, res *results) string {
 		renderDefaults(&b, res.Defaults)
 	}
 	renderAccess(&b, res.Access)
-	renderWebhooks(&b, res.Webhooks)
+	renderWebhook(&b, res.Webhook)
+	renderDirectoryWebhook(&b, res.DirectoryWebhook)
 	if res.Sizes != nil {
 		renderCPU(&b, res.Sizes.Sizes)
 		renderAPI(&b, res.Sizes.Sizes)
@@ -242,7 +243,10 @@ func renderTargets(b *strings.Builder, res *results) {
 	if d := res.Defaults; d != nil {
 		defaultsTargets(b, d)
 	}
-	if w := res.Webhooks; w != nil {
+	if w := res.DirectoryWebhook; w != nil {
+		directoryWebhookTargets(b, w)
+	}
+	if w := res.Webhook; w != nil {
 		webhookTargets(b, w)
 	}
 	b.WriteString("\n")
@@ -528,7 +532,7 @@ func renderNotes(b *strings.Builder, cfg config) {
 
 - **Identity**: the manager runs as the ServiceAccount dirsync-system/dirsync-controller-manager with `+"`config/rbac`"+` (applied through `+"`config/demo/rbac`"+`, as make demo does) and a token of it, so the API server classifies its requests as an installed operator's (FlowSchema service-accounts → priority level workload-low); the floors write as the same ServiceAccount. Only the DirectoryAccess phase runs the manager as the cluster admin (the operator may bind only where dirsync-access-grantor is bound).
 - **Floor**: the same objects the operator creates (users and groups: names, labels, spec, status, controller reference to a suspended Directory; the bench checks after the initial sync that they equal the operator's), written by a bare controller-runtime client with client-side rate limiting off, one create per object carrying its status (DirectoryUser and DirectoryGroup have no status subresource), by %[1]d workers (the manager's --sync-write-workers).
-- **Initial sync**: the manager with --kube-api-qps=%[2]g --kube-api-burst=%[3]d --sync-write-workers=%[1]d --allow-insecure-endpoints, started (caches synced, idle memory read) before the Directory is created; timed from the create to the watch event showing Ready=True with status.userCount = N.
+- **Initial sync**: the manager with --kube-api-qps=%[2]g --kube-api-burst=%[3]d --sync-write-workers=%[1]d --allow-insecure-endpoints --allowed-endpoint-hosts=127.0.0.1, started (caches synced, idle memory read) before the Directory is created; timed from the create to the watch event showing Ready=True with status.userCount = N.
 - **Memory**: VmRSS and VmHWM from /proc/<pid>/status. *Idle* is read once the manager has started, its caches have synced and the control plane is quiet, before any Directory exists; *peak* is VmHWM after the churn sync (it covers the initial sync, the no-op resyncs and the churn). Per user = (peak − idle VmRSS) ÷ N. The manager runs with its own garbage-collector default, GOGC=25 (cmd/manager; a GOGC in the environment would override it), and no GOMEMLIMIT.
 - **Peer**: one manifest of the N users (apiVersion, kind, metadata, spec; no status), applied with `+"`kubectl apply --server-side -f`"+` into a fresh namespace; kubectl's CPU is the *client* column.
 - Order per size: peer, watched floor, then pairs of floor and initial sync (-pairs, 3 by default; the sizes table lists them), then no-op resyncs and churn with the last pair's manager. Each floor runs right before its initial sync so that both see the same cluster and the same moment's machine; the two vary from run to run by up to a quarter on this shared machine, so the report compares the pair with the median ratio and lists them all. Each phase's objects are deleted afterwards and the control plane left to go quiet (< 0.1 core) before the next phase.

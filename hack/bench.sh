@@ -6,12 +6,12 @@
 # tag (so that DIRSYNC_BENCH_UNPACED_PROVIDERS=1 turns Breathe HR pacing off against the fake; the
 # shipped manager cannot), and bin/fakehr, makes sure the control plane binaries are in bin/k8s (make envtest), then
 # runs the benchmark, which starts a local control plane (hack/control-plane.sh), bin/fakehr and the
-# manager, runs the phases (sizes, access, defaults, many, webhooks: about an hour and a quarter in all on 2 cores), prints
+# manager, runs the phases (sizes, access, defaults, many, webhook, directorywebhook: about an hour and a half in all on 2 cores), prints
 # the report and writes it to bench/results.md, with every phase's figures in bench/results.json. A run
 # of some phases (BENCH_PHASES) keeps the others' figures from bench/results.json. Everything it starts
 # is stopped when it ends, also on failure or Ctrl-C.
 #
-# Environment: BENCH_PHASES (sizes,access,defaults,many,webhooks), BENCH_SIZES (1000,10000), BENCH_OUT
+# Environment: BENCH_PHASES (sizes,access,defaults,many,webhook,directorywebhook), BENCH_SIZES (1000,10000), BENCH_OUT
 # (bench/results.md), BENCH_ARGS (more flags of the benchmark, e.g. "-noop-runs=5"; see go run
 # -tags dirsync_bench ./bench -help), BENCH_KEEP (non-empty: keep the state dir and logs), BENCH_TIMEOUT (100m),
 # ENVTEST_ASSETS / K8S_BIN_DIR (bin/k8s/1.37.2-<os>-<arch>), KUBECTL (kubectl).
@@ -20,7 +20,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 SIZES=${BENCH_SIZES:-1000,10000}
-PHASES=${BENCH_PHASES:-sizes,access,defaults,many,webhooks}
+PHASES=${BENCH_PHASES:-sizes,access,defaults,many,webhook,directorywebhook}
 OUT=${BENCH_OUT:-bench/results.md}
 TIMEOUT=${BENCH_TIMEOUT:-100m}
 ASSETS=${ENVTEST_ASSETS:-$ROOT/bin/k8s/${ENVTEST_K8S_VERSION:-1.37.2}-$(go env GOOS)-$(go env GOARCH)}

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Builds etcd, kube-apiserver and kube-controller-manager from Go modules (the hack/k8sbins module,
-# which pins k8s.io/kubernetes) into OUT_DIR, for machines where setup-envtest cannot download its
+# which pins k8s.io/kubernetes, or K8SBINS_MODULE=hack/k8sbins-floor for the oldest supported
+# version, make test-floor) into OUT_DIR, for machines where setup-envtest cannot download its
 # release tarballs. Binaries that already exist are kept (a cache). Each one is built under a
 # temporary name and renamed, so an interrupted build never leaves a broken binary; a lock stops
 # two builds into the same directory from racing. Cold, on 2 cores: about 20 minutes in all.
@@ -19,8 +20,9 @@ shift
 BINARIES=("$@")
 [[ ${#BINARIES[@]} -gt 0 ]] || BINARIES=(etcd kube-apiserver kube-controller-manager)
 
-# The version stamped into the binaries must match hack/k8sbins/go.mod's k8s.io/kubernetes.
-VERSION=$(cd "$ROOT/hack/k8sbins" && GOWORK=off go list -m -f '{{.Version}}' k8s.io/kubernetes)
+# The module that pins the version; the version stamped into the binaries must match its k8s.io/kubernetes.
+MODULE=$ROOT/${K8SBINS_MODULE:-hack/k8sbins}
+VERSION=$(cd "$MODULE" && GOWORK=off go list -m -f '{{.Version}}' k8s.io/kubernetes)
 IFS=. read -r MAJOR MINOR _ <<<"${VERSION#v}"
 LD="-s -w -X k8s.io/component-base/version.gitVersion=$VERSION -X k8s.io/component-base/version.gitMajor=$MAJOR -X k8s.io/component-base/version.gitMinor=$MINOR -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/client-go/pkg/version.gitVersion=$VERSION -X k8s.io/client-go/pkg/version.gitMajor=$MAJOR -X k8s.io/client-go/pkg/version.gitMinor=$MINOR"
 
@@ -30,7 +32,7 @@ if ! flock -n 9; then
 	flock 9
 fi
 
-cd "$ROOT/hack/k8sbins"
+cd "$MODULE"
 export GOWORK=off
 for bin in "${BINARIES[@]}"; do
 	case $bin in

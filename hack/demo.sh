@@ -17,18 +17,23 @@
 #      in namespace dirsync-demo-web (opted in with dirsync-access-grantor); one engineer becomes a
 #      former employee in the fake Breathe HR, and `kubectl auth can-i --as=<them>` turns from yes to no
 #      (DEMO_ACCESS=0 skips it)
-#   6. events for applications: bin/dirsync-receiver (an application's webhook endpoint, verifying
-#      signatures) on 127.0.0.1:8093, and the sample DirectoryWebhook pointed at it; it receives a
-#      created event for everyone, then the leaver of step 5 as dsync.user.updated with state inactive
-#      (DEMO_WEBHOOK=0 skips it)
+#   6. the webhook (issue 23): accesspeoplehr has spec.webhook.enabled; the fake Access People HR is
+#      given the receiver's URL as its listener (People HR's Settings > API), HR marks one employee a
+#      leaver, the fake posts its "Marked Leaver" packet to the manager's receiver, and the DirectoryUser
+#      turns Inactive within seconds instead of at the next scheduled sync (DEMO_WEBHOOK=0 skips it)
+#   7. events for applications: bin/dirsync-receiver (an application's endpoint, verifying signatures)
+#      on 127.0.0.1:8093, and the sample DirectoryWebhook pointed at it; it receives a created event for
+#      everyone, then the leaver of step 5 as dsync.user.updated with state inactive (DEMO_EVENTS=0 skips it)
 # Then it prints what was synced and waits for Ctrl-C, which stops everything. With CI set it
 # stops everything and exits 0 instead. On failure it prints the logs' tails and exits non-zero.
 #
 # Environment: DEMO_EMPLOYEES (200), DEMO_DEPARTMENTS (12), DEMO_BREATHE_PORT (8091),
-# DEMO_PEOPLEHR_PORT (8092), DEMO_TIMEOUT (180, seconds to wait for Ready), DEMO_DIR (.demo),
+# DEMO_PEOPLEHR_PORT (8092), DEMO_RECEIVER_PORT (8090, the manager's webhook receiver, on 127.0.0.1),
+# DEMO_TIMEOUT (180, seconds to wait for Ready), DEMO_DIR (.demo),
 # DEMO_MANAGER_IDENTITY (serviceaccount, or admin to run the manager as cluster admin),
 # DEMO_MANAGER_ARGS (bin/manager flags; default "--kube-api-qps=200 --kube-api-burst=400"),
-# DEMO_ACCESS (1; 0 skips step 5), DEMO_RECEIVER_PORT (8093), DEMO_WEBHOOK (1; 0 skips step 6).
+# DEMO_ACCESS (1; 0 skips step 5), DEMO_WEBHOOK (1; 0 skips step 6),
+# DEMO_EVENTS (1; 0 skips step 7), DEMO_EVENTS_PORT (8093, bin/dirsync-receiver).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,7 +41,8 @@ cd "$ROOT"
 STATE=${DEMO_DIR:-$ROOT/.demo}
 BREATHE_PORT=${DEMO_BREATHE_PORT:-8091}
 PEOPLEHR_PORT=${DEMO_PEOPLEHR_PORT:-8092}
-RECEIVER_PORT=${DEMO_RECEIVER_PORT:-8093}
+RECEIVER_PORT=${DEMO_RECEIVER_PORT:-8090}
+EVENTS_PORT=${DEMO_EVENTS_PORT:-8093}
 EMPLOYEES=${DEMO_EMPLOYEES:-200}
 DEPARTMENTS=${DEMO_DEPARTMENTS:-12}
 TIMEOUT=${DEMO_TIMEOUT:-180}
@@ -78,15 +84,15 @@ port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # --- preflight -------------------------------------------------------------------------------
 command -v "$KUBECTL" >/dev/null || fail "kubectl not found (set KUBECTL)"
-for p in "$BREATHE_PORT" "$PEOPLEHR_PORT" "$RECEIVER_PORT"; do
+for p in "$BREATHE_PORT" "$PEOPLEHR_PORT" "$RECEIVER_PORT" "$EVENTS_PORT"; do
 	[[ $p =~ ^[0-9]+$ ]] || fail "port '$p' is not a number"
 done
 mkdir -p "$STATE"
 # A previous demo that was killed hard may have left processes behind: stop ours only.
 proc_stop "$STATE" manager fakehr dirsync-receiver
 "$CP" stop "$STATE"
-for p in "$BREATHE_PORT" "$PEOPLEHR_PORT" "$RECEIVER_PORT"; do
-	port_in_use "$p" && fail "port $p on 127.0.0.1 is taken: free it, or choose others with DEMO_BREATHE_PORT / DEMO_PEOPLEHR_PORT / DEMO_RECEIVER_PORT"
+for p in "$BREATHE_PORT" "$PEOPLEHR_PORT" "$RECEIVER_PORT" "$EVENTS_PORT"; do
+	port_in_use "$p" && fail "port $p on 127.0.0.1 is taken: free it, or choose others with DEMO_BREATHE_PORT / DEMO_PEOPLEHR_PORT / DEMO_RECEIVER_PORT / DEMO_EVENTS_PORT"
 done
 if [[ ! -x bin/manager || ! -x bin/fakehr || ! -x bin/kubectl-dirsync || ! -x bin/dirsync-receiver ]]; then
 	say "building bin/manager, bin/fakehr, bin/dirsync-receiver and bin/kubectl-dirsync"
@@ -124,20 +130,25 @@ k apply --server-side -k config/crd >/dev/null
 k wait --for=condition=Established --timeout=60s \
 	crd/directories.dirsync.io crd/directoryusers.dirsync.io crd/directorygroups.dirsync.io \
 	crd/directoryaccesses.dirsync.io crd/directorywebhooks.dirsync.io crd/directorywebhookrecords.dirsync.io >/dev/null
+# The admission policy without which the manager grants nothing through a DirectoryAccess.
+k apply --server-side -k config/demo/admission >/dev/null
 
 say "creating namespace $NS, the Secrets and the sample Directories (in dry run, pointed at the fakes)"
 k create namespace "$NS" >/dev/null
 # As config/samples/secret_*.yaml say, with the fakes' keys instead of a real one.
 k -n "$NS" create secret generic breathehr-api-key --from-literal=apiKey="$BREATHE_KEY" >/dev/null
 k -n "$NS" create secret generic accesspeoplehr-api-key --from-literal=apiKey="$PEOPLEHR_KEY" >/dev/null
-# sample_directory FILE ENDPOINT applies a sample Directory as it is but for the endpoint and the
-# interval, patched before it reaches the API server: it never points at the real provider.
+# sample_directory FILE ENDPOINT [SPEC] applies a sample Directory as it is but for the endpoint and the
+# interval (and more spec fields, as JSON members), patched before it reaches the API server: it never
+# points at the real provider.
 sample_directory() {
 	k patch --local -f "$1" --type=merge -o yaml \
-		-p "{\"spec\":{\"endpoint\":\"$2\",\"syncInterval\":\"1m\"}}" | k apply -n "$NS" --server-side -f - >/dev/null
+		-p "{\"spec\":{\"endpoint\":\"$2\",\"syncInterval\":\"1m\"${3:+,$3}}}" | k apply -n "$NS" --server-side -f - >/dev/null
 }
 sample_directory config/samples/dirsync_v1alpha1_directory_breathehr.yaml "http://127.0.0.1:$BREATHE_PORT/v1"
-sample_directory config/samples/dirsync_v1alpha1_directory_accesspeoplehr.yaml "http://127.0.0.1:$PEOPLEHR_PORT"
+# Access People HR can push: its Directory takes webhook requests (step 6).
+sample_directory config/samples/dirsync_v1alpha1_directory_accesspeoplehr.yaml "http://127.0.0.1:$PEOPLEHR_PORT" '"webhook":{"enabled":true}'
+
 
 manager_kubeconfig=$KUBECONFIG
 if [[ $IDENTITY == serviceaccount ]]; then
@@ -162,8 +173,8 @@ probe_port=$("$STATE/cptool" ports 1)
 # manager's polite defaults (20 QPS) would.
 read -ra extra_args <<<"${DEMO_MANAGER_ARGS:---kube-api-qps=200 --kube-api-burst=400}"
 say "starting bin/manager (as $IDENTITY; log: $STATE/manager.log)"
-proc_launch "$STATE" manager bin/manager --allow-insecure-endpoints --kubeconfig="$manager_kubeconfig" --metrics-bind-address=0 \
-	--health-probe-bind-address="127.0.0.1:$probe_port" --leader-elect=false \
+proc_launch "$STATE" manager bin/manager --allow-insecure-endpoints --allowed-endpoint-hosts=127.0.0.1 --kubeconfig="$manager_kubeconfig" --metrics-bind-address=0 \
+	--health-probe-bind-address="127.0.0.1:$probe_port" --receiver-bind-address="127.0.0.1:$RECEIVER_PORT" --leader-elect=false \
 	"${extra_args[@]}"
 
 # ready_reasons prints each Directory's Ready reason, one a line.
@@ -265,18 +276,18 @@ YAML
 	echo
 }
 # --- events for applications ------------------------------------------------------------------
-# show_webhook: bin/dirsync-receiver plays an application that used WorkOS's webhooks; the sample
+# show_events: bin/dirsync-receiver plays an application that used WorkOS's webhooks; the sample
 # DirectoryWebhook (pointed at it: http:// is allowed by --allow-insecure-endpoints) tells it of
 # everyone in breathehr, signed with the secret both share.
-show_webhook() {
+show_events() {
 	local secret deadline
-	say "events for applications: bin/dirsync-receiver on 127.0.0.1:$RECEIVER_PORT and the sample DirectoryWebhook"
+	say "events for applications: bin/dirsync-receiver on 127.0.0.1:$EVENTS_PORT and the sample DirectoryWebhook"
 	secret=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	# As config/samples/secret_webhook.yaml says (with a demo secret instead of openssl's).
 	k -n "$NS" create secret generic billing-app-webhook --from-literal=secret="$secret" >/dev/null
-	DIRSYNC_WEBHOOK_SECRET=$secret proc_launch "$STATE" dirsync-receiver bin/dirsync-receiver --listen="127.0.0.1:$RECEIVER_PORT"
+	DIRSYNC_WEBHOOK_SECRET=$secret proc_launch "$STATE" dirsync-receiver bin/dirsync-receiver --listen="127.0.0.1:$EVENTS_PORT"
 	k patch --local -f config/samples/dirsync_v1alpha1_directorywebhook.yaml --type=merge -o yaml \
-		-p "{\"spec\":{\"url\":\"http://127.0.0.1:$RECEIVER_PORT/webhooks/workos\"}}" | k apply -n "$NS" --server-side -f - >/dev/null
+		-p "{\"spec\":{\"url\":\"http://127.0.0.1:$EVENTS_PORT/webhooks/workos\"}}" | k apply -n "$NS" --server-side -f - >/dev/null
 	deadline=$((SECONDS + 60))
 	until [[ $(k get dwh billing-app -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Ready")].reason}') == Delivered ]]; do
 		proc_alive "$STATE" dirsync-receiver || fail "bin/dirsync-receiver exited"
@@ -291,13 +302,13 @@ show_webhook() {
 	grep -m 4 'dsync\.' "$STATE/dirsync-receiver.log" || true
 	echo
 }
-if [[ ${DEMO_WEBHOOK:-1} != 0 ]]; then
-	show_webhook
+if [[ ${DEMO_EVENTS:-1} != 0 ]]; then
+	show_events
 fi
 
 if [[ ${DEMO_ACCESS:-1} != 0 ]]; then
 	show_access
-	if [[ ${DEMO_WEBHOOK:-1} != 0 ]]; then
+	if [[ ${DEMO_EVENTS:-1} != 0 ]]; then
 		deadline=$((SECONDS + 30))
 		until grep -q 'dsync.user.updated' "$STATE/dirsync-receiver.log"; do
 			((SECONDS < deadline)) || fail "the application was not told of the leaver within 30s"
@@ -307,6 +318,49 @@ if [[ ${DEMO_ACCESS:-1} != 0 ]]; then
 		grep 'dsync.user.updated' "$STATE/dirsync-receiver.log"
 		echo
 	fi
+fi
+
+# --- the webhook -----------------------------------------------------------------------------------
+# show_webhook: the fake Access People HR gets the receiver's URL for accesspeoplehr as its listener, as
+# an administrator enters it under People HR's Settings > API; HR marks one employee a leaver, the fake
+# posts the "Marked Leaver" packet there, and the DirectoryUser turns Inactive within seconds.
+show_webhook() {
+	local path id started deadline elapsed answer
+	say "the webhook: Access People HR posts to the manager's receiver when HR marks a leaver"
+	deadline=$((SECONDS + 30))
+	until path=$(k get directory accesspeoplehr -n "$NS" -o jsonpath='{.status.webhook.path}') && [[ -n $path ]]; do
+		((SECONDS < deadline)) || fail "accesspeoplehr has no status.webhook.path: $(k get directory accesspeoplehr -n "$NS" -o jsonpath='{.status.conditions}')"
+		sleep 0.2
+	done
+	echo "\$ kubectl get directory accesspeoplehr -n $NS -o jsonpath='{.status.webhook.path}'      # the path is the credential"
+	echo "${path:0:14}…"
+	curl -fsS -X PUT --data-binary "{\"url\":\"http://127.0.0.1:$RECEIVER_PORT$path\"}" "http://127.0.0.1:$PEOPLEHR_PORT/admin/webhook" >/dev/null ||
+		fail "could not set the fake's listener URL"
+	# An Active employee with no leaving date.
+	id=$(k get du -n "$NS" -l dirsync.io/directory=accesspeoplehr,dirsync.io/state=active \
+		-o jsonpath='{range .items[*]}{.spec.externalID} {.spec.endDate}{"\n"}{end}' | awk 'NF == 1 { print $1; exit }')
+	[[ -n $id ]] || fail "no Active employee without a leaving date in the demo data"
+	echo "\$ curl -X POST http://127.0.0.1:$PEOPLEHR_PORT/admin/leaver -d '{\"id\":\"$id\"}'      # HR marks $id a leaver"
+	started=$(date +%s%N)
+	answer=$(curl -fsS -X POST --data-binary "{\"id\":\"$id\"}" "http://127.0.0.1:$PEOPLEHR_PORT/admin/leaver") || fail "marking $id a leaver failed"
+	echo "$answer      # the fake posted People HR's packet to the receiver"
+	[[ $answer == *'"webhookStatus":202'* ]] || fail "the receiver did not accept the packet: $answer"
+	deadline=$((SECONDS + 30))
+	until [[ $(k get du -n "$NS" -l dirsync.io/directory=accesspeoplehr --field-selector spec.externalID="$id" \
+		-o jsonpath='{.items[0].spec.state}' 2>/dev/null) == Inactive ]]; do
+		((SECONDS < deadline)) || fail "$id was not Inactive 30s after the webhook"
+		sleep 0.1
+	done
+	elapsed=$((($(date +%s%N) - started) / 1000000))
+	echo "\$ kubectl get du -n $NS --field-selector spec.externalID=$id"
+	k get du -n "$NS" --field-selector spec.externalID="$id"
+	say "$id turned Inactive $((elapsed / 1000)).$(printf '%03d' $((elapsed % 1000)))s after the webhook (the schedule alone: up to 1m here, 30m by default)"
+	echo "\$ kubectl get events -n $NS --field-selector reason=WebhookReceived"
+	k get events -n "$NS" --field-selector reason=WebhookReceived
+	echo
+}
+if [[ ${DEMO_WEBHOOK:-1} != 0 ]]; then
+	show_webhook
 fi
 
 # The kubectl plugin (bin/kubectl-dirsync, found on PATH as `kubectl dirsync`).
@@ -335,6 +389,11 @@ the annotation syncs at once):
   curl -X POST http://127.0.0.1:$BREATHE_PORT/admin/generate -d '{"seed":2,"employees":$((EMPLOYEES + 10))}'
   curl -X POST http://127.0.0.1:$BREATHE_PORT/admin/fault -d '{"kind":"ServerError","times":1}'
   kubectl annotate directory breathehr -n $NS dirsync.io/sync-requested-at="\$(date -u +%FT%TZ)" --overwrite
+
+The fake Access People HR posts to the manager's webhook receiver (127.0.0.1:$RECEIVER_PORT) when HR
+marks a leaver (or post any packet with /admin/webhook):
+
+  curl -X POST http://127.0.0.1:$PEOPLEHR_PORT/admin/leaver -d '{"id":"<an externalID>"}'
 
 Logs: $STATE/manager.log, $STATE/fakehr.log, $STATE/dirsync-receiver.log, $STATE/kube-apiserver.log
 Press Ctrl-C to stop the manager, the fake HR servers and the control plane.

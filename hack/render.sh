@@ -24,6 +24,10 @@ elif [[ ${img##*/} == *:* ]]; then
 	name=${img%:*} tag=${img##*:}
 fi
 
+# config/manager already maps the manifests' "controller" to the default image (the chart's repository),
+# so the overlay must match that name too.
+default_name=$(sed -n 's/^ *newName: *//p' "$ROOT/config/manager/kustomization.yaml" | sed -n 1p)
+
 mkdir -p "$ROOT/bin"
 overlay=$(mktemp -d "$ROOT/bin/.render.XXXXXX")
 trap 'rm -rf "$overlay"' EXIT
@@ -33,9 +37,11 @@ trap 'rm -rf "$overlay"' EXIT
 	echo "resources:"
 	echo "- ../../${base#"$ROOT"/}"
 	echo "images:"
-	echo "- name: controller"
-	echo "  newName: \"$name\""
-	[[ -z $tag ]] || echo "  newTag: \"$tag\""
-	[[ -z $digest ]] || echo "  digest: \"$digest\""
+	for from in controller ${default_name:+"$default_name"}; do
+		echo "- name: \"$from\""
+		echo "  newName: \"$name\""
+		[[ -z $tag ]] || echo "  newTag: \"$tag\""
+		[[ -z $digest ]] || echo "  digest: \"$digest\""
+	done
 } >"$overlay/kustomization.yaml"
 "$KUBECTL" kustomize "$overlay"

@@ -25,6 +25,20 @@ const (
 	// ConditionSyncing is the Directory's progress condition: True while a sync that has run for more than
 	// a few seconds is still running, with what it has done so far; False otherwise.
 	ConditionSyncing = "Syncing"
+	// ConditionWebhookReceiver is the Directory's webhook condition, present while spec.webhook.enabled is
+	// true: True when status.webhook.path takes requests, False with a reason otherwise.
+	ConditionWebhookReceiver = "WebhookReceiver"
+)
+
+// Reasons of the Directory's WebhookReceiver condition.
+const (
+	// ReasonReceiving: status.webhook.path takes requests.
+	ReasonReceiving = "Receiving"
+	// ReasonWebhookSecretInvalid: the token Secret is missing, has no usable token, or (for the Secret the
+	// operator makes) exists but belongs to someone else; status.webhook.path is empty.
+	ReasonWebhookSecretInvalid = "WebhookSecretInvalid"
+	// ReasonReceiverDisabled: the manager runs with --receiver-bind-address=0, so nothing listens on the path.
+	ReasonReceiverDisabled = "ReceiverDisabled"
 )
 
 // Reasons of the Directory's Ready condition.
@@ -54,6 +68,9 @@ const (
 	ReasonInvalidSpec = "InvalidSpec"
 	// ReasonDryRun: spec.dryRun is true; the last sync computed status.plan and wrote no user or group.
 	ReasonDryRun = "DryRun"
+	// ReasonTooManyUsers: the provider lists more employees than the manager's --max-users-per-directory
+	// allows; the sync stopped reading there and changed nothing.
+	ReasonTooManyUsers = "TooManyUsers"
 )
 
 // Reasons of the Directory's Syncing condition.
@@ -94,6 +111,19 @@ const (
 	ReasonInvalidTemplate = "InvalidTemplate"
 	// ReasonInvalidSelector: spec.groupSelector or spec.target.namespaceSelector is not a valid label selector.
 	ReasonInvalidSelector = "InvalidSelector"
+	// ReasonDirectoryNotFound: the Directory named by spec.directoryRef does not exist, so nobody can be
+	// known to belong: every subject dirsync bound is revoked (fail closed).
+	ReasonDirectoryNotFound = "DirectoryNotFound"
+	// ReasonDirectoryStale: the Directory has applied no provider data for longer than
+	// spec.lifecycle.maxDirectoryStaleness (a failing provider, suspend or dry run), so every subject
+	// dirsync bound is revoked (fail closed) until it syncs again.
+	ReasonDirectoryStale = "DirectoryStale"
+	// ReasonAdmissionPolicyMissing: the ValidatingAdmissionPolicy (or its binding) that checks who may
+	// create a DirectoryAccess is not installed, so dirsync grants nothing (it still revokes).
+	ReasonAdmissionPolicyMissing = "AdmissionPolicyMissing"
+	// ReasonBindingTooLarge: a RoleBinding would exceed the size dirsync writes (about 1 MiB), so nothing
+	// is granted (it still revokes).
+	ReasonBindingTooLarge = "BindingTooLarge"
 )
 
 // Reasons of the DirectoryWebhook's Ready condition (issue 24, events for applications). It also uses

@@ -26,4 +26,12 @@ const (
 	DefaultMaxDeletePercent int32 = 25
 	// DefaultSecretKey is spec.credentialsSecretRef.key's default.
 	DefaultSecretKey = "apiKey"
+	// WebhookSecretSuffix makes the name of the token Secret the operator creates for spec.webhook:
+	// <directory name>-webhook.
+	WebhookSecretSuffix = "-webhook"
+	// WebhookTokenKey is the key of the token in a webhook token Secret.
+	WebhookTokenKey = "token"
+	// MinWebhookTokenLength is the shortest token the receiver accepts in a user's Secret: 32 characters
+	// (128 bits as hex).
+	MinWebhookTokenLength = 32
 )

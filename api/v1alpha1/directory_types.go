@@ -73,7 +73,10 @@ type DirectorySpec struct {
 	CredentialsSecretRef SecretKeyReference `json:"credentialsSecretRef,omitzero"`
 
 	// endpoint overrides the provider's default base URL, e.g. the Breathe HR sandbox https://api.sandbox.breathehr.info/v1.
-	// http:// is refused unless the manager runs with --allow-insecure-endpoints.
+	// Its host must be one of the provider's own, over https on port 443 (api.breathehr.com and
+	// api.sandbox.breathehr.info; api.peoplehr.net), unless the manager's --allowed-endpoint-hosts lists
+	// it: any other is Ready=False InvalidSpec, and the API key is never sent there. http:// is refused
+	// unless the manager runs with --allow-insecure-endpoints.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=2048
@@ -114,6 +117,27 @@ type DirectorySpec struct {
 	// +kubebuilder:validation:MinItems=1
 	// +kubebuilder:validation:MaxItems=4
 	GroupBy []GroupType `json:"groupBy,omitempty"`
+
+	// webhook lets the HR system (or any automation) ask for a sync at once by POSTing to the manager's
+	// webhook receiver at status.webhook.path, instead of waiting for the next scheduled sync. A request is
+	// a hint, never data: the sync reads the provider as a scheduled one does.
+	// +optional
+	Webhook *IncomingWebhook `json:"webhook,omitempty"`
+}
+
+// IncomingWebhook turns on the webhook receiver for one Directory.
+type IncomingWebhook struct {
+	// enabled makes the manager's receiver (--receiver-bind-address) accept POST <status.webhook.path> as a
+	// request to sync this Directory soon. The path carries a secret derived from a token of at least 128
+	// bits; rotate it by deleting the token Secret.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// secretRef names a Secret in the Directory's namespace whose key "token" holds the webhook token (at
+	// least 32 characters, e.g. `openssl rand -hex 32`). When it is unset, the operator creates the Secret
+	// <directory name>-webhook with a random token, owned by the Directory.
+	// +optional
+	SecretRef *LocalSecretReference `json:"secretRef,omitempty"`
 }
 
 // SyncChanges counts what one sync did, over users and groups together.
@@ -238,6 +262,12 @@ type DirectoryStatus struct {
 	// +optional
 	LastSuccessfulSyncTime *metav1.Time `json:"lastSuccessfulSyncTime,omitempty"`
 
+	// lastAppliedSyncTime is when the last successful sync that applied the provider's data (not a dry
+	// run) started: how fresh the DirectoryUsers are. A DirectoryAccess revokes everyone it bound once
+	// this is older than its spec.lifecycle.maxDirectoryStaleness.
+	// +optional
+	LastAppliedSyncTime *metav1.Time `json:"lastAppliedSyncTime,omitempty"`
+
 	// nextSyncTime is when the next scheduled sync is due: lastSyncTime + syncInterval, or sooner while retrying a failure.
 	// +optional
 	NextSyncTime *metav1.Time `json:"nextSyncTime,omitempty"`
@@ -290,6 +320,38 @@ type DirectoryStatus struct {
 	// accepted or not; an approval is used once.
 	// +optional
 	LastHandledApproval string `json:"lastHandledApproval,omitempty"`
+
+	// webhook is where the webhook receiver takes this Directory's sync requests (spec.webhook); absent
+	// while the webhook is off.
+	// +optional
+	Webhook *IncomingWebhookStatus `json:"webhook,omitempty"`
+}
+
+// IncomingWebhookStatus says where the webhook receiver listens for a Directory, and when it last heard.
+type IncomingWebhookStatus struct {
+	// path is the receiver's path for this Directory: POST https://<your receiver's host><path>. The path
+	// is the credential (a hash of the token Secret, the Directory's namespace and name): whoever can
+	// read it can ask for syncs. Empty while the token Secret is missing or invalid (see the
+	// WebhookReceiver condition).
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Path string `json:"path,omitempty"`
+
+	// secretVersion is the resourceVersion of the token Secret that path was derived from.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	SecretVersion string `json:"secretVersion,omitempty"`
+
+	// lastReceivedTime is when the receiver last accepted a request for this Directory (written at most
+	// every 10 seconds, not once per request).
+	// +optional
+	LastReceivedTime *metav1.Time `json:"lastReceivedTime,omitempty"`
+
+	// lastHintedSyncTime is when the last sync that webhook requests started (not a scheduled or
+	// requested one). The next starts no sooner than 15 seconds after it: the requests that arrive
+	// meanwhile, or while it runs, are answered by one follow-up sync.
+	// +optional
+	LastHintedSyncTime *metav1.Time `json:"lastHintedSyncTime,omitempty"`
 }
 
 // Directory is an HR system whose employees and departments are materialized as DirectoryUser and DirectoryGroup objects in this namespace.
@@ -346,6 +408,20 @@ func (d *Directory) SyncIntervalOrDefault() metav1.Duration {
 
 // IsSuspended reports whether spec.suspend is true.
 func (d *Directory) IsSuspended() bool { return d.Spec.Suspend != nil && *d.Spec.Suspend }
+
+// WebhookEnabled reports whether spec.webhook.enabled is true.
+func (d *Directory) WebhookEnabled() bool {
+	return d.Spec.Webhook != nil && d.Spec.Webhook.Enabled != nil && *d.Spec.Webhook.Enabled
+}
+
+// WebhookSecretName is the token Secret's name: spec.webhook.secretRef.name, or <name>-webhook, the
+// Secret the operator creates and owns.
+func (d *Directory) WebhookSecretName() string {
+	if w := d.Spec.Webhook; w != nil && w.SecretRef != nil && w.SecretRef.Name != "" {
+		return w.SecretRef.Name
+	}
+	return d.Name + WebhookSecretSuffix
+}
 
 // IsDryRun reports whether spec.dryRun is true.
 func (d *Directory) IsDryRun() bool { return d.Spec.DryRun != nil && *d.Spec.DryRun }

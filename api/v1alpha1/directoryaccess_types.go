@@ -17,6 +17,8 @@ limitations under the License.
 package v1alpha1
 
 import (
+	"time"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -58,6 +60,10 @@ const (
 	LabelAccess = "dirsync.io/access"
 	// AnnotationAccess is set on every managed RoleBinding to "<namespace>/<name>" of its DirectoryAccess.
 	AnnotationAccess = "dirsync.io/access-ref"
+	// LabelAccessUID is set on every managed RoleBinding to the UID of its DirectoryAccess. A RoleBinding
+	// is dirsync's only when the DirectoryAccess's status records it (name and UID) and it carries this
+	// label; RoleBindings that only carry the other labels are someone else's, never changed or trusted.
+	LabelAccessUID = "dirsync.io/access-uid"
 	// FinalizerAccessBindings keeps a DirectoryAccess until the RoleBindings it manages are deleted.
 	FinalizerAccessBindings = "dirsync.io/access-bindings"
 )
@@ -105,10 +111,16 @@ type AccessSubject struct {
 	// reports it, e.g. `oidc:{{ lower .Email }}`. Fields: .Email, .ExternalID, .FirstName, .LastName.
 	// Functions: lower, upper, trim, replace OLD NEW, trimPrefix, trimSuffix. Nothing else (no range,
 	// variables, printf or nested templates). A person is not bound when a field the template uses is
-	// empty for them, or when it renders empty, with whitespace, or starting with "system:".
+	// empty for them, or when it renders empty, with whitespace, or starting with "system:". Bounds, so
+	// that no template can make the operator allocate without bound: replace needs a non-empty OLD, at
+	// most 16 actions, 8 commands in a pipeline and 32 function calls, and every intermediate string at
+	// most 4096 bytes (the operator refuses the rest with InvalidTemplate).
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:XValidation:rule="!self.matches('replace[[:space:]]+(\"\"|``)')",message="replace with an empty OLD would insert NEW between every character; give replace the text to replace"
+	// +kubebuilder:validation:XValidation:rule="self.split('|').size() <= 33",message="use at most 32 | (pipes)"
+	// +kubebuilder:validation:XValidation:rule="self.split('{{').size() <= 17",message="use at most 16 actions ({{ }})"
 	Template string `json:"template,omitempty"`
 }
 
@@ -125,6 +137,14 @@ type AccessLifecycle struct {
 	// +optional
 	// +kubebuilder:default=true
 	RevokeAtEndDate *bool `json:"revokeAtEndDate,omitempty"`
+	// maxDirectoryStaleness is how long the Directory may go without applying its provider's data
+	// (status.lastAppliedSyncTime: a failing provider, spec.suspend and spec.dryRun all count as not
+	// syncing) before every subject this DirectoryAccess bound is revoked, with Ready=False
+	// DirectoryStale, until the Directory syncs again. Between 5m and 720h; 24h by default.
+	// +optional
+	// +kubebuilder:default="24h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('5m') && duration(self) <= duration('720h')",message="maxDirectoryStaleness must be between 5m and 720h"
+	MaxDirectoryStaleness *metav1.Duration `json:"maxDirectoryStaleness,omitempty"`
 }
 
 // RevocationGuard holds bulk revocations that one change of the directory data would cause.
@@ -197,6 +217,16 @@ type AccessBinding struct {
 	// subjects is how many subjects it binds.
 	// +optional
 	Subjects int32 `json:"subjects,omitzero"`
+	// uid is the RoleBinding's UID: with the dirsync.io/access-uid label, what makes it dirsync's. Empty
+	// while dirsync is about to create it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	UID string `json:"uid,omitempty"`
+	// digest identifies the exact subjects dirsync last wrote to it (a SHA-256 prefix): a RoleBinding whose
+	// subjects no longer match was changed by someone else, and dirsync keeps nothing of it it cannot vouch for.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Digest string `json:"digest,omitempty"`
 }
 
 // AccessChange counts what the last reconcile that changed a RoleBinding did.
@@ -215,8 +245,9 @@ type AccessChange struct {
 // DirectoryAccessStatus is what dirsync last bound.
 type DirectoryAccessStatus struct {
 	// conditions hold Ready, True (Bound) when every selected, eligible person is bound in every target
-	// namespace, and False with NotPermitted, SubjectConflict, RevocationHeld, DirectoryNotReady,
-	// Suspended, InvalidTemplate or InvalidSelector otherwise.
+	// namespace, and False with DirectoryNotFound, DirectoryStale, AdmissionPolicyMissing, NotPermitted,
+	// ApplyFailed, BindingTooLarge, RevocationHeld, DirectoryNotReady, SubjectConflict, Suspended,
+	// InvalidTemplate or InvalidSelector otherwise.
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -237,7 +268,16 @@ type DirectoryAccessStatus struct {
 	// bindings are the RoleBindings it manages, sorted by namespace.
 	// +optional
 	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=10000
 	Bindings []AccessBinding `json:"bindings,omitempty"`
+	// boundSubjects is dirsync's own record of every subject it has bound (sorted): the revocation guard
+	// weighs revocations against it, and a subject found in a managed RoleBinding but not here was put
+	// there by someone else, so it is removed and never counted.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=20000
+	// +kubebuilder:validation:items:MaxLength=512
+	BoundSubjects []string `json:"boundSubjects,omitempty"`
 
 	// lastChange counts what the last reconcile that changed a RoleBinding granted and revoked.
 	// +optional
@@ -297,6 +337,17 @@ func (a *DirectoryAccess) HonourStartDate() bool {
 // RevokeAtEndDate returns spec.lifecycle.revokeAtEndDate, true when unset.
 func (a *DirectoryAccess) RevokeAtEndDate() bool {
 	return a.Spec.Lifecycle.RevokeAtEndDate == nil || *a.Spec.Lifecycle.RevokeAtEndDate
+}
+
+// DefaultMaxDirectoryStaleness is spec.lifecycle.maxDirectoryStaleness's default.
+const DefaultMaxDirectoryStaleness = 24 * time.Hour
+
+// MaxDirectoryStalenessOrDefault returns spec.lifecycle.maxDirectoryStaleness, or 24h when it is unset.
+func (a *DirectoryAccess) MaxDirectoryStalenessOrDefault() time.Duration {
+	if a.Spec.Lifecycle.MaxDirectoryStaleness == nil || a.Spec.Lifecycle.MaxDirectoryStaleness.Duration <= 0 {
+		return DefaultMaxDirectoryStaleness
+	}
+	return a.Spec.Lifecycle.MaxDirectoryStaleness.Duration
 }
 
 // MaxRevokePercentOrDefault returns spec.revocationGuard.maxRevokePercent, or 50 when it is unset.

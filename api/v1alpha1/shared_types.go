@@ -41,6 +41,15 @@ type SecretKeyReference struct {
 	Key string `json:"key,omitempty"`
 }
 
+// LocalSecretReference names a Secret in the referring object's namespace.
+type LocalSecretReference struct {
+	// name is the name of the Secret in the Directory's namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name,omitempty"`
+}
+
 // KeyOrDefault returns key, or "apiKey" when it is unset (as the CRD defaults it).
 func (r SecretKeyReference) KeyOrDefault() string {
 	if r.Key == "" {
@@ -69,4 +78,8 @@ const (
 	// AnnotationApproveDeletions approves the deletions the guard holds when its value is the
 	// status.heldDeletions.approvalToken of exactly that set; an approval is used once.
 	AnnotationApproveDeletions = "dirsync.io/approve-deletions"
+	// SyncRequestWebhookPrefix starts the dirsync.io/sync-requested-at values the webhook receiver writes
+	// ("webhook/<time>"). Such a request is a hint: it syncs as soon as the Directory's webhook spacing
+	// allows, coalesced with every other hint, instead of at once as a person's request does.
+	SyncRequestWebhookPrefix = "webhook/"
 )

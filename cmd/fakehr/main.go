@@ -18,15 +18,20 @@ limitations under the License.
 // internal/provider/{breathehr,accesspeoplehr}/fake, each on its own listener, for `make demo`,
 // the e2e tests and the benchmarks. Each listener also serves the admin API of
 // fakehr.AdminHandler at /admin/ (change the company, inject faults, rotate the key, count
-// requests). It has no authentication: keep the default loopback addresses.
+// requests, mark a leaver, and post People HR's webhook packets to a listener URL, such as the
+// manager's webhook receiver). It has no authentication: keep the default loopback addresses.
 //
 //	fakehr [--breathe-addr 127.0.0.1:8091] [--peoplehr-addr 127.0.0.1:8092] [--employees 200]
 //	       [--departments 12] [--seed 1] [--breathe-api-key K] [--peoplehr-api-key K]
-//	       [--companies N [--hanging-companies M]]
+//	       [--companies N [--hanging-companies M]] [--tls-cert-file F --tls-private-key-file K]
 //
 // Breathe HR's base URL is then http://127.0.0.1:8091/v1 and Access People HR's
 // http://127.0.0.1:8092. Port 0 picks a free port; the log says which. SIGINT or SIGTERM shuts
 // both down gracefully.
+//
+// With --tls-cert-file and --tls-private-key-file (PEM), both listeners serve HTTPS with that
+// certificate, and the URLs start with https://: the manager then needs no --allow-insecure-endpoints,
+// only to trust the certificate's CA (SSL_CERT_FILE or SSL_CERT_DIR), as hack/image-test.sh does.
 //
 // One company (the default) accepts the key of --breathe-api-key / --peoplehr-api-key.
 //
@@ -44,6 +49,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -89,6 +95,7 @@ type options struct {
 	seed                      int64
 	breatheKey, peoplehrKey   string
 	companies, hanging        int
+	tlsCert, tlsKey           string
 }
 
 // maxCompanies bounds --companies: a fleet's companies are generated lazily, but each costs memory once used.
@@ -113,6 +120,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.peoplehrKey, "peoplehr-api-key", peoplefake.DefaultAPIKey, "API key the fake Access People HR accepts")
 	fs.IntVar(&o.companies, "companies", 0, "serve this many companies from each listener, one per API key key-000, key-001, … (0: one company)")
 	fs.IntVar(&o.hanging, "hanging-companies", 0, "with --companies, the last this many keys hang every request until the client gives up")
+	fs.StringVar(&o.tlsCert, "tls-cert-file", "", "serve HTTPS with this PEM certificate (with --tls-private-key-file)")
+	fs.StringVar(&o.tlsKey, "tls-private-key-file", "", "the PEM private key of --tls-cert-file")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -131,6 +140,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 		return o, fmt.Errorf("--departments must be 1-%d", fakehr.MaxGeneratedDepartments)
 	case o.breatheKey == "" || o.peoplehrKey == "":
 		return o, errors.New("API keys must not be empty")
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return o, errors.New("--tls-cert-file and --tls-private-key-file go together")
 	}
 	return o, nil
 }
@@ -174,6 +185,14 @@ type provider struct {
 
 // start builds both fakes and opens their listeners.
 func start(o options, logger *log.Logger) (*app, error) {
+	var tlsConfig *tls.Config
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return nil, fmt.Errorf("loading the TLS certificate: %w", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
 	providers := []provider{
 		{name: "Breathe HR", addr: o.breatheAddr, path: "/v1", ids: fakehr.NumericIDs, key: o.breatheKey,
 			new:   func(c fakehr.Company, k string) fakehr.HandlerServer { return breathefake.New(c, k) },
@@ -184,7 +203,7 @@ func start(o options, logger *log.Logger) (*app, error) {
 	}
 	a := &app{logger: logger}
 	for _, p := range providers {
-		f, err := startOne(o, p, logger)
+		f, err := startOne(o, p, tlsConfig, logger)
 		if err != nil {
 			a.close()
 			return nil, err
@@ -194,8 +213,9 @@ func start(o options, logger *log.Logger) (*app, error) {
 	return a, nil
 }
 
-// startOne opens p's listener and builds its fake: one company, or a fleet with --companies.
-func startOne(o options, p provider, logger *log.Logger) (*fake, error) {
+// startOne opens p's listener (TLS with tlsConfig, if not nil) and builds its fake: one company, or
+// a fleet with --companies.
+func startOne(o options, p provider, tlsConfig *tls.Config, logger *log.Logger) (*fake, error) {
 	generate := func(i int) fakehr.Company {
 		return fakehr.Generate(fakehr.GenerateOptions{Seed: o.seed + int64(i), Employees: o.employees, Departments: o.departments, IDs: p.ids})
 	}
@@ -204,6 +224,9 @@ func startOne(o options, p provider, logger *log.Logger) (*fake, error) {
 		return nil, fmt.Errorf("%s: %w", p.name, err)
 	}
 	root := "http://" + l.Addr().String()
+	if tlsConfig != nil {
+		l, root = tls.NewListener(l, tlsConfig), "https://"+l.Addr().String()
+	}
 	mux := http.NewServeMux()
 	var baseURL, size string
 	var quit func()

@@ -71,3 +71,25 @@ func TestCheckMetricsCert(t *testing.T) {
 		t.Errorf("the metrics server's CertDir is %q, want --metrics-cert-path %q", got, both)
 	}
 }
+
+// Flags that cannot work stop the manager before it starts: a user limit under 1, an allowed host
+// that is not a host. --allowed-endpoint-hosts parses into the hosts the reconciler allows.
+func TestCheckFlags(t *testing.T) {
+	ok := options{maxUsersPerDirectory: 100_000}
+	if hosts, err := checkFlags(ok); err != nil || len(hosts) != 0 {
+		t.Errorf("defaults: %v, %v; want no hosts and no error", hosts, err)
+	}
+	listed := ok
+	listed.allowedEndpointHosts = "127.0.0.1, hr-proxy.corp.example:8443"
+	if hosts, err := checkFlags(listed); err != nil || len(hosts) != 2 || hosts[1].String() != "hr-proxy.corp.example:8443" {
+		t.Errorf("--allowed-endpoint-hosts=%s: %v, %v", listed.allowedEndpointHosts, hosts, err)
+	}
+	for name, o := range map[string]options{
+		"--max-users-per-directory=0":                            {},
+		"--allowed-endpoint-hosts=https://hr-proxy.corp.example": {maxUsersPerDirectory: 1, allowedEndpointHosts: "https://hr-proxy.corp.example"},
+	} {
+		if _, err := checkFlags(o); err == nil || !strings.Contains(err.Error(), strings.SplitN(name, "=", 2)[0]) {
+			t.Errorf("%s: %v; want an error naming the flag", name, err)
+		}
+	}
+}

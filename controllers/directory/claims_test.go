@@ -189,7 +189,8 @@ func TestProvidersOfferEveryEmployeeToTheClaim(t *testing.T) {
 		t.Run(pc.Name, func(t *testing.T) {
 			srv := pc.Start(fakehr.Generate(fakehr.GenerateOptions{Seed: 3, Employees: 250, IDs: pc.IDs, Today: testClock.Now()}))
 			t.Cleanup(srv.Close)
-			r := &Reconciler{Providers: registry.Default(), Clock: testClock, ProviderTimeout: 5 * time.Second, AllowInsecureEndpoints: true}
+			r := &Reconciler{Providers: registry.Default(), Clock: testClock, ProviderTimeout: 5 * time.Second, AllowInsecureEndpoints: true,
+				AllowedEndpointHosts: directorytest.FakeHosts}
 			dir := &dirsyncv1alpha1.Directory{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "acme"},
 				Spec: dirsyncv1alpha1.DirectorySpec{Provider: pc.Provider, Endpoint: srv.URL()}}
 			full, err := r.fetch(t.Context(), dir, srv.APIKey(), nil, nil)

@@ -19,12 +19,13 @@ limitations under the License.
 //
 //   - I/O: sync.go (one sync attempt, its syncScope: key → fetch → materialize), children.go (what the
 //     Directory controls, read from the cache; names taken by others), apply.go (the writes, in
-//     parallel), progress.go (the Syncing condition of a long sync), metrics.go, memory.go;
+//     parallel), progress.go (the Syncing condition of a long sync), webhook.go (the webhook token Secret
+//     and status.webhook; the budget of hinted syncs), metrics.go, memory.go;
 //   - pure, table-tested leaves that use nothing of the I/O files (TestPureFilesAreLeaves): model.go
 //     (snapshot → model), claims.go (employees claimed while the provider is read), desired.go (model →
 //     desired objects, with the one user builder), names.go, keys.go, diff.go (desired vs existing →
-//     childPlan), guard.go (the deletion guard and approvals), schedule.go, status.go, errors.go (error
-//     types and reasonFor, the one classifier).
+//     childPlan), guard.go (the deletion guard and approvals), schedule.go, hints.go (the webhook's hints
+//     in the schedule; status.webhook), status.go, errors.go (error types and reasonFor, the one classifier).
 //
 // directorytest is its story harness, for the tests of every controller that runs it.
 package directory
@@ -54,11 +55,16 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/internal/verdict"
+	"github.com/dirsync/dirsync/internal/provider"
 	"github.com/dirsync/dirsync/internal/provider/registry"
 )
 
-// secretNameIndex indexes Directories by spec.credentialsSecretRef.name.
-const secretNameIndex = "spec.credentialsSecretRef.name"
+// secretNameIndex indexes Directories by spec.credentialsSecretRef.name, and webhookSecretIndex those
+// with spec.webhook.enabled by the name of their webhook token Secret.
+const (
+	secretNameIndex    = "spec.credentialsSecretRef.name"
+	webhookSecretIndex = "webhookTokenSecret"
+)
 
 // Reconciler syncs a Directory's HR system into DirectoryUser and DirectoryGroup objects.
 type Reconciler struct {
@@ -75,10 +81,16 @@ type Reconciler struct {
 	// Recorder emits the Events of a sync (Warnings on error transitions, a summary when anything changed).
 	Recorder recorder.EventRecorder
 
-	// AllowInsecureEndpoints lets spec.endpoint be http:// (local fakes only).
+	// AllowInsecureEndpoints lets spec.endpoint be http:// (local fakes only). It allows no host.
 	AllowInsecureEndpoints bool
+	// AllowedEndpointHosts are the hosts beyond each provider's own that spec.endpoint may name
+	// (--allowed-endpoint-hosts): a Directory naming any other is InvalidSpec, and no request is sent.
+	AllowedEndpointHosts []provider.AllowedHost
 	// ProviderTimeout bounds each provider HTTP request; zero means the provider package default.
 	ProviderTimeout time.Duration
+	// MaxUsersPerDirectory is the most employees (leavers included) a Directory's provider may list; a
+	// sync of more stops reading and fails with TooManyUsers. Zero means provider.DefaultMaxEmployees.
+	MaxUsersPerDirectory int
 	// MaxConcurrentSyncs is how many Directories sync at once.
 	MaxConcurrentSyncs int
 	// WriteWorkers is how many object writes one sync sends in parallel.
@@ -86,8 +98,12 @@ type Reconciler struct {
 	// ProgressEvery is how long a sync runs before the Syncing condition shows its progress, and how
 	// often it is refreshed; zero means 5s.
 	ProgressEvery time.Duration
+	// ReceiverDisabled says the manager serves no webhook receiver (--receiver-bind-address=0): a
+	// Directory with spec.webhook still gets its path, with WebhookReceiver=False ReceiverDisabled.
+	ReceiverDisabled bool
 
 	httpClients sync.Map // provider type → *http.Client, shared across syncs for connection reuse
+	hints       hintBudget
 	// informers is the manager's cache, set by SetupWithManager: listChildren reads its store directly.
 	informers cache.Informers
 }
@@ -95,7 +111,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=dirsync.io,resources=directories,verbs=get;list;watch
 // +kubebuilder:rbac:groups=dirsync.io,resources=directories/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=dirsync.io,resources=directoryusers;directorygroups,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile syncs one Directory when its schedule says so, and otherwise only requeues for the next sync.
@@ -111,6 +127,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	defer func() { retErr = r.writeStatus(ctx, base, dir, retErr) }()
 
 	now := r.Clock.Now()
+	if err := r.reconcileWebhook(ctx, dir, now); err != nil {
+		return ctrl.Result{}, err
+	}
 	if dir.IsSuspended() {
 		markSuspended(dir, now)
 		return ctrl.Result{}, nil
@@ -120,6 +139,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 		return ctrl.Result{}, err
 	}
 	d := decide(dir, secretVersion, now)
+	if d.syncNow && d.trigger == triggerWebhook {
+		if wait := r.hints.take(dir.Spec.Provider, now); wait > 0 {
+			return ctrl.Result{RequeueAfter: wait}, nil
+		}
+		markHinted(dir, now)
+	}
 	if !d.syncNow {
 		return ctrl.Result{RequeueAfter: d.wait}, nil
 	}
@@ -159,6 +184,15 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		}); err != nil {
 		return err
 	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &dirsyncv1alpha1.Directory{}, webhookSecretIndex,
+		func(o client.Object) []string {
+			if d := o.(*dirsyncv1alpha1.Directory); d.WebhookEnabled() {
+				return []string{d.WebhookSecretName()}
+			}
+			return nil
+		}); err != nil {
+		return err
+	}
 	r.informers = mgr.GetCache()
 	workers := r.MaxConcurrentSyncs
 	if workers <= 0 {
@@ -178,17 +212,20 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Complete(r)
 }
 
-// directoriesForSecret maps a Secret event to the Directories in its namespace that reference it.
+// directoriesForSecret maps a Secret event to the Directories in its namespace that use it, for their API
+// key or as their webhook token.
 func (r *Reconciler) directoriesForSecret(ctx context.Context, secret client.Object) []reconcile.Request {
-	var list dirsyncv1alpha1.DirectoryList
-	if err := r.Client.List(ctx, &list, client.InNamespace(secret.GetNamespace()),
-		client.MatchingFields{secretNameIndex: secret.GetName()}); err != nil {
-		ctrl.LoggerFrom(ctx).Error(err, "Listing Directories for a Secret failed", "secret", client.ObjectKeyFromObject(secret))
-		return nil
-	}
-	reqs := make([]reconcile.Request, 0, len(list.Items))
-	for _, d := range list.Items {
-		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&d)})
+	var reqs []reconcile.Request
+	for _, index := range []string{secretNameIndex, webhookSecretIndex} {
+		var list dirsyncv1alpha1.DirectoryList
+		if err := r.Client.List(ctx, &list, client.InNamespace(secret.GetNamespace()),
+			client.MatchingFields{index: secret.GetName()}); err != nil {
+			ctrl.LoggerFrom(ctx).Error(err, "Listing Directories for a Secret failed", "secret", client.ObjectKeyFromObject(secret))
+			return nil
+		}
+		for _, d := range list.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&d)})
+		}
 	}
 	return reqs
 }

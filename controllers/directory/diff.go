@@ -19,6 +19,7 @@ package directory
 import (
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -145,8 +146,66 @@ type childPlan struct {
 func diff(d desiredState, ch children, held bool, now time.Time) childPlan {
 	df := &differ{held: held, now: now}
 	diffKind(df, d.users, d.matching, ch.users, sameUser)
+	pairIDChanges(df.plan.ops)
 	diffKind(df, d.groups, nil, ch.groups, sameGroup)
 	return df.plan
+}
+
+// pairIDChanges moves the deletion of each user whose work e-mail a created user has (compared
+// case-insensitively) to just before that creation. That is what an HR system changing a person's id
+// looks like (Access People HR lets HR do it): the person leaves under the old id and joins under the
+// new one in the same sync. Written back to back, the two changes reach a DirectoryAccess within the
+// moment its revocations wait for a sync's changes to settle, so the person's subject, rendered the
+// same from both records, is never revoked and granted again; written apart (deletions come first, a
+// large sync's creations last), the new record would meanwhile conflict with the old one and the
+// subject could be revoked once the settle limit passed. ops holds only users' ops.
+func pairIDChanges(ops []childOp) {
+	before := idChanges(ops)
+	if len(before) == 0 {
+		return
+	}
+	moved := make(map[int]bool, len(before))
+	for _, d := range before {
+		moved[d] = true
+	}
+	reordered := make([]childOp, 0, len(ops))
+	for i, o := range ops {
+		if moved[i] {
+			continue
+		}
+		if d, ok := before[i]; ok {
+			reordered = append(reordered, ops[d])
+		}
+		reordered = append(reordered, o)
+	}
+	copy(ops, reordered)
+}
+
+// idChanges maps the index of each user creation to the index of the deletion of a user with the same
+// work e-mail (case-insensitive), at most one deletion per creation.
+func idChanges(ops []childOp) map[int]int {
+	userEmail := func(c child) string {
+		if u, ok := c.(*dirsyncv1alpha1.DirectoryUser); ok {
+			return strings.ToLower(u.Spec.Email)
+		}
+		return ""
+	}
+	created := map[string]int{} // lower-cased e-mail → index of the creation
+	for i, o := range ops {
+		if e := userEmail(o.obj); o.kind == opCreate && e != "" {
+			created[e] = i
+		}
+	}
+	before := map[int]int{}
+	for i, o := range ops {
+		if e := userEmail(o.base); o.kind == opDelete && e != "" {
+			if c, ok := created[e]; ok {
+				before[c] = i
+				delete(created, e) // one deletion per creation
+			}
+		}
+	}
+	return before
 }
 
 // differ builds a childPlan: whether the guard holds the deletions, and the sync's time for the

@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -83,6 +84,8 @@ func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure
 		is  *invalidSpecError
 		ae  *applyError
 		rl  *provider.RateLimitedError
+		tm  *provider.TooManyEmployeesError
+		na  *provider.EndpointNotAllowedError
 		api apierrors.APIStatus
 		f   failure
 	)
@@ -91,6 +94,12 @@ func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure
 		f = failure{reason: dirsyncv1alpha1.ReasonSecretNotFound, message: se.message}
 	case errors.As(err, &ie):
 		f = failure{reason: dirsyncv1alpha1.ReasonInsecureEndpoint, message: ie.Error()}
+	case errors.As(err, &na):
+		f = failure{reason: dirsyncv1alpha1.ReasonInvalidSpec, message: fmt.Sprintf(
+			"spec.endpoint names %s, which is not one of %s's hosts (%s, over https on port 443), so no request was sent and the API key "+
+				"stayed in the cluster. Remove spec.endpoint to use the provider's own, or, for a proxy or a mirror you trust with the key, "+
+				"have the operator's administrator add the host to the manager's --allowed-endpoint-hosts (with Helm, the value "+
+				"manager.allowedEndpointHosts).", na.Host, name, strings.Join(na.Known, ", "))}
 	case errors.As(err, &is), errors.Is(err, provider.ErrInvalidConfig):
 		f = failure{reason: dirsyncv1alpha1.ReasonInvalidSpec, message: fmt.Sprintf(
 			"The Directory's spec cannot be used with %s, so no request was sent: %v. Fix spec.endpoint (or remove it to use the provider's default).", name, err)}
@@ -102,6 +111,11 @@ func reasonFor(err error, dir *dirsyncv1alpha1.Directory, apiKey string) failure
 		f = failure{reason: dirsyncv1alpha1.ReasonInvalidCredentials, message: fmt.Sprintf(
 			"%s rejected the API key in Secret %s (key %s): %v. Create a new key in %s and update the Secret; the next sync starts within seconds.",
 			name, ref.Name, ref.KeyOrDefault(), err, name)}
+	case errors.As(err, &tm):
+		f = failure{reason: dirsyncv1alpha1.ReasonTooManyUsers, message: fmt.Sprintf(
+			"%s lists more than %d employees, the most the manager lets one Directory hold (--max-users-per-directory; with Helm, "+
+				"the value manager.maxUsersPerDirectory), so the sync stopped reading and nothing was changed. Raise the limit, and the "+
+				"manager's memory limit with it (about 4 KiB per user), or point the Directory at the account you meant.", name, tm.Limit)}
 	case errors.As(err, &rl):
 		f = failure{reason: dirsyncv1alpha1.ReasonRateLimited, retryAfter: rl.RetryAfter, message: fmt.Sprintf(
 			"%s is rate limiting requests; the next attempt waits until status.nextSyncTime. If this persists, another client may share the API key, or raise spec.syncInterval.", name)}

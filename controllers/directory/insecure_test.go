@@ -44,7 +44,7 @@ func TestInsecureEndpointIsRefusedBeforeAnyRequest(t *testing.T) {
 		t.Run(pc.Name, func(t *testing.T) {
 			srv := pc.Start(fakehr.Generate(fakehr.GenerateOptions{Seed: 1, Employees: 5, IDs: pc.IDs, Today: testClock.Now()}))
 			t.Cleanup(srv.Close)
-			r := &Reconciler{Providers: registry.Default(), Clock: testClock, ProviderTimeout: 2 * time.Second}
+			r := &Reconciler{Providers: registry.Default(), Clock: testClock, ProviderTimeout: 2 * time.Second, AllowedEndpointHosts: directorytest.FakeHosts}
 			dir := &dirsyncv1alpha1.Directory{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "acme"},
 				Spec: dirsyncv1alpha1.DirectorySpec{Provider: pc.Provider, Endpoint: srv.URL(),

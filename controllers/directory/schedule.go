@@ -35,7 +35,8 @@ type decision struct {
 
 // decide says whether a reconcile should call the provider. It syncs on creation, on a spec change,
 // when the credentials Secret's version differs from the one the last attempt used, when the
-// sync-requested-at annotation has a new value, when an approval of held deletions is pending and the
+// sync-requested-at annotation has a new value (the receiver's hints are spaced: hintOrWait), when an
+// approval of held deletions is pending and the
 // last sync did not fail (after a failure the approval waits for the retry: answering it needs the
 // provider's data, and a pending approval must not make every later event bypass the backoff), and
 // when status.nextSyncTime has come. Anything else (a child changing, a resync of the cache) neither
@@ -49,14 +50,14 @@ func decide(dir *dirsyncv1alpha1.Directory, secretVersion string, now time.Time)
 		return decision{syncNow: true, trigger: "spec"}
 	case secretVersion != st.LastAttemptedSecretVersion:
 		return decision{syncNow: true, trigger: "secret"}
-	case requestedAt(dir) != "" && requestedAt(dir) != st.LastHandledSyncRequest:
+	case requestedAt(dir) != "" && !isHint(requestedAt(dir)) && requestedAt(dir) != st.LastHandledSyncRequest:
 		return decision{syncNow: true, trigger: "request"}
 	case approvalPending(dir) && st.ConsecutiveFailures == 0:
 		return decision{syncNow: true, trigger: "approval"}
 	case st.NextSyncTime == nil || !now.Before(st.NextSyncTime.Time):
 		return decision{syncNow: true, trigger: "schedule"}
 	}
-	return decision{wait: st.NextSyncTime.Sub(now)}
+	return hintOrWait(dir, now)
 }
 
 func requestedAt(dir *dirsyncv1alpha1.Directory) string {

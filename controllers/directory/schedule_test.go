@@ -75,6 +75,33 @@ func TestDecide(t *testing.T) {
 		{name: "an approval in a dry run waits for the first real sync", dir: synced(func(d *dirsyncv1alpha1.Directory) {
 			d.Annotations[dirsyncv1alpha1.AnnotationApproveDeletions], d.Spec.DryRun = "abc", ptr.To(true)
 		}), secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
+		// The webhook receiver's hints ("webhook/…") are spaced: hintSpacing (15s) after the last hinted sync.
+		{name: "a hint with no hinted sync before: sync now, even right after a sync", dir: synced(hint("webhook/1")),
+			secret: "100", now: timeZero.Add(time.Second), wantSync: true, wantTrigger: "webhook"},
+		{name: "a hint 15s after the last hinted sync: sync now", dir: synced(hinted("webhook/2")),
+			secret: "100", now: timeZero.Add(15 * time.Second), wantSync: true, wantTrigger: "webhook"},
+		{name: "a hint 5s after the last hinted sync waits 10s", dir: synced(hinted("webhook/2")),
+			secret: "100", now: timeZero.Add(5 * time.Second), wantWait: 10 * time.Second},
+		{name: "a hint answered: wait for the schedule", dir: synced(func(d *dirsyncv1alpha1.Directory) {
+			hinted("webhook/1")(d)
+			d.Status.LastHandledSyncRequest = "webhook/1"
+		}), secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
+		{name: "a hint after a failed sync waits for the retry", dir: synced(func(d *dirsyncv1alpha1.Directory) {
+			hint("webhook/1")(d)
+			d.Status.ConsecutiveFailures = 2
+		}), secret: "100", now: timeZero.Add(time.Minute), wantWait: 29 * time.Minute},
+		{name: "a hint waits for the schedule when that is sooner", dir: synced(func(d *dirsyncv1alpha1.Directory) {
+			hinted("webhook/2")(d)
+			next := metav1.NewTime(timeZero.Add(8 * time.Second))
+			d.Status.NextSyncTime = &next
+		}), secret: "100", now: timeZero.Add(5 * time.Second), wantWait: 3 * time.Second},
+		{name: "a person's request is not spaced", dir: synced(func(d *dirsyncv1alpha1.Directory) {
+			hinted("2026-01-01T12:00:01Z")(d)
+		}), secret: "100", now: timeZero.Add(time.Second), wantSync: true, wantTrigger: "request"},
+		{name: "a spec change is not spaced either", dir: synced(func(d *dirsyncv1alpha1.Directory) {
+			hinted("webhook/2")(d)
+			d.Generation = 3
+		}), secret: "100", now: timeZero.Add(time.Second), wantSync: true, wantTrigger: "spec"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +111,20 @@ func TestDecide(t *testing.T) {
 				t.Fatalf("decide (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// hint sets the sync-requested-at annotation to value.
+func hint(value string) func(*dirsyncv1alpha1.Directory) {
+	return func(d *dirsyncv1alpha1.Directory) { d.Annotations[dirsyncv1alpha1.AnnotationSyncRequestedAt] = value }
+}
+
+// hinted is hint, with the last hinted sync started at timeZero (with the last sync).
+func hinted(value string) func(*dirsyncv1alpha1.Directory) {
+	return func(d *dirsyncv1alpha1.Directory) {
+		hint(value)(d)
+		t := metav1.NewTime(timeZero)
+		d.Status.Webhook = &dirsyncv1alpha1.IncomingWebhookStatus{LastHintedSyncTime: &t}
 	}
 }
 

@@ -178,9 +178,11 @@ func markSynced(dir *dirsyncv1alpha1.Directory, out syncOutcome, now time.Time) 
 		c.Status, c.Reason, c.Message = metav1.ConditionFalse, dirsyncv1alpha1.ReasonDeletionGuardTriggered, out.guardMessage
 		changes := out.changes
 		st.LastSyncChanges = &changes
+		st.LastAppliedSyncTime = st.LastSyncTime // everything but the held deletions was applied
 	default:
 		changes := out.changes
 		st.LastSyncChanges = &changes
+		st.LastAppliedSyncTime = st.LastSyncTime
 	}
 	setReady(dir, c, now)
 }

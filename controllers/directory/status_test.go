@@ -49,6 +49,38 @@ func TestMarkFailedThenSucceeded(t *testing.T) {
 	}
 }
 
+// status.lastAppliedSyncTime moves only when a sync applied the provider's data: a dry run or a failure
+// leaves it, so a DirectoryAccess can tell how fresh the DirectoryUsers are.
+func TestLastAppliedSyncTimeOnlyMovesWhenDataIsApplied(t *testing.T) {
+	at := func(m int) time.Time { return timeZero.Add(time.Duration(m) * time.Minute) }
+	tests := []struct {
+		name string
+		out  *syncOutcome // nil: the sync failed
+		want time.Time    // lastAppliedSyncTime after a first sync at 0 and this one at 10
+	}{
+		{name: "applied", out: &syncOutcome{users: 1}, want: at(10)},
+		{name: "applied but deletions held", out: &syncOutcome{users: 1, held: &dirsyncv1alpha1.HeldDeletions{Users: 2}}, want: at(10)},
+		{name: "dry run", out: &syncOutcome{users: 1, plan: &dirsyncv1alpha1.SyncPlan{Summary: "would create 1 user"}}, want: at(0)},
+		{name: "failed", want: at(0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := testDirectory("")
+			markAttempt(dir, "7", at(0))
+			markSynced(dir, syncOutcome{users: 1}, at(0))
+			markAttempt(dir, "7", at(10))
+			if tt.out != nil {
+				markSynced(dir, *tt.out, at(10))
+			} else {
+				markFailed(dir, failure{reason: dirsyncv1alpha1.ReasonProviderUnavailable, message: "down"}, at(10))
+			}
+			if got := dir.Status.LastAppliedSyncTime; got == nil || !got.Time.Equal(tt.want) {
+				t.Errorf("lastAppliedSyncTime = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // A sync whose writes failed says so: Ready=False ApplyFailed, counts of what exists, and the backoff.
 func TestApplyFailedIsReadyFalseWithCounts(t *testing.T) {
 	dir := testDirectory("")

@@ -48,6 +48,10 @@ var (
 // testProgressEvery is the suite's Syncing-condition period (5s in production), so a slow-sync test is short.
 const testProgressEvery = 400 * time.Millisecond
 
+// suiteMaxUsers is the suite manager's --max-users-per-directory: above every other story's company,
+// low enough that a story can exceed it quickly.
+const suiteMaxUsers = 300
+
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m, startSuite))
 }
@@ -69,7 +73,7 @@ func startSuite(s *testenv.Suite) (func(), error) {
 			Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: s.Scheme,
 			Providers: directorytest.Providers(), Clock: testClock, Recorder: mgr.GetEventRecorder("dirsync"),
 			AllowInsecureEndpoints: true, ProviderTimeout: 2 * time.Second, MaxConcurrentSyncs: 2, WriteWorkers: 8,
-			ProgressEvery: testProgressEvery,
+			ProgressEvery: testProgressEvery, MaxUsersPerDirectory: suiteMaxUsers,
 		}
 		return suiteReconciler.SetupWithManager(mgr)
 	})

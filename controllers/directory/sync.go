@@ -187,7 +187,8 @@ func (r *Reconciler) fetchAndApply(s *syncScope) (syncOutcome, error) {
 // progress, when not nil, hears how many pages were read; claim, when not nil, is offered each employee.
 func (r *Reconciler) fetch(ctx context.Context, dir *dirsyncv1alpha1.Directory, apiKey string, progress func(done, total int),
 	claim func(*provider.Employee) bool) (*provider.Snapshot, error) {
-	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Progress: progress, Claim: claim}
+	cfg := provider.Config{APIKey: apiKey, HTTPClient: r.httpClient(dir.Spec.Provider), Now: r.Clock.Now, Progress: progress, Claim: claim,
+		MaxEmployees: r.MaxUsersPerDirectory, AllowedHosts: r.AllowedEndpointHosts}
 	if dir.Spec.Endpoint != "" {
 		u, err := url.Parse(dir.Spec.Endpoint)
 		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {

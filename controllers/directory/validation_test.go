@@ -99,6 +99,11 @@ func TestAPIServerRejectsInvalidDirectories(t *testing.T) {
 		{"unknown group kind", set("spec", "groupBy"), []any{"Team"}, []string{"spec.groupBy[0]", `Unsupported value: "Team"`}},
 		{"empty groupBy", set("spec", "groupBy"), []any{}, []string{"spec.groupBy", "at least 1 items"}},
 		{"a kind twice", set("spec", "groupBy"), []any{"Location", "Location"}, []string{"spec.groupBy[1]", "Duplicate value"}},
+		{"webhook.enabled not a bool", set("spec", "webhook", "enabled"), "yes", []string{"spec.webhook.enabled", "must be of type boolean"}},
+		{"webhook.secretRef without a name", set("spec", "webhook", "secretRef"), map[string]any{},
+			[]string{"spec.webhook.secretRef.name", "Required value"}},
+		{"webhook.secretRef.name empty", set("spec", "webhook", "secretRef", "name"), "",
+			[]string{"spec.webhook.secretRef.name", "at least 1 chars long"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -19,45 +19,38 @@ package directoryaccess
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	"k8s.io/apimachinery/pkg/types"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
-
-	authorizationv1 "k8s.io/api/authorization/v1"
 )
 
-// authorize checks, before any write, that dirsync may make every write of the plan: the verbs on
-// rolebindings and bind on the role, asked of the API server with SelfSubjectAccessReviews, and that
-// no RoleBinding it would create exists without its label. When anything is out of reach, the plan
-// grants nothing anywhere and only revokes where it may (revocationsOnly); the problems say where.
-// A plan without writes asks nothing, so an unchanged DirectoryAccess costs no request.
+// authorize checks, before any write, that dirsync may make every write of the plan: that the admission
+// policy which keeps it from being a confused deputy is installed (when the plan grants), the verbs on
+// rolebindings and bind on the role, asked of the API server with SelfSubjectAccessReviews, and a name
+// for each RoleBinding it would create that no one else's RoleBinding has. When anything is out of
+// reach, the plan grants nothing anywhere and only revokes where it may (revocationsOnly); the problems
+// say where. A plan without writes asks nothing, so an unchanged DirectoryAccess costs no request.
 func (r *Reconciler) authorize(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, p plan) ([]bindingOp, []problem, error) {
-	if summarize(p.ops).writes == 0 && !p.denied {
+	if writes(p.ops) == 0 && !p.denied {
 		return p.ops, nil, nil
 	}
-	denied := map[string]bool{}
-	var problems []problem
-	for _, op := range p.ops {
-		if op.verb == verbKeep || denied[op.ns] {
-			continue
-		}
-		missing, err := r.missingPermissions(ctx, acc, op)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(missing) == 0 && op.verb == verbCreate {
-			if missing, err = r.foreignBinding(ctx, op.desired); err != nil {
-				return nil, nil, err
-			}
-		}
-		if len(missing) > 0 {
-			denied[op.ns] = true
-			problems = append(problems, problem{dirsyncv1alpha1.ReasonNotPermitted, strings.Join(missing, " ")})
-		}
+	missing, err := r.admissionPolicyMissing(ctx, p.ops)
+	if err != nil {
+		return nil, nil, err
+	}
+	if missing != "" {
+		return revocationsOnly(p.ops, func(string) bool { return true }), []problem{{dirsyncv1alpha1.ReasonAdmissionPolicyMissing, missing}}, nil
+	}
+	denied, problems, err := r.deniedNamespaces(ctx, acc, p.ops)
+	if err != nil {
+		return nil, nil, err
 	}
 	if len(denied) == 0 && !p.denied {
 		return p.ops, nil, nil
@@ -66,6 +59,69 @@ func (r *Reconciler) authorize(ctx context.Context, acc *dirsyncv1alpha1.Directo
 		problems[len(problems)-1].message += " Nothing is granted in any namespace until every target is permitted; revocations still happen where dirsync may write."
 	}
 	return revocationsOnly(p.ops, func(ns string) bool { return !denied[ns] }), problems, nil
+}
+
+// deniedNamespaces asks, for each write of ops, whether dirsync may make it, and picks the name of each
+// RoleBinding it creates; it returns the namespaces where it may not, and why.
+func (r *Reconciler) deniedNamespaces(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, ops []bindingOp) (map[string]bool, []problem, error) {
+	denied := map[string]bool{}
+	var problems []problem
+	for i, op := range ops {
+		if op.verb == verbKeep || denied[op.ns] {
+			continue
+		}
+		missing, err := r.missingPermissions(ctx, acc, op)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(missing) == 0 && op.verb == verbCreate {
+			if missing, err = r.nameFor(ctx, acc, &ops[i]); err != nil {
+				return nil, nil, err
+			}
+		}
+		if len(missing) > 0 {
+			denied[op.ns] = true
+			problems = append(problems, problem{dirsyncv1alpha1.ReasonNotPermitted, strings.Join(missing, " ")})
+		}
+	}
+	return denied, problems, nil
+}
+
+// admissionPolicyMissing says, as one sentence, why the admission policy that checks who may create a
+// DirectoryAccess is not in force ("" when it is, when ops grant nothing, or when the manager was told
+// there is none to check): it must exist, fail closed, and have a binding that denies. It is read
+// uncached, and only when ops grant, so an unchanged DirectoryAccess costs no request.
+func (r *Reconciler) admissionPolicyMissing(ctx context.Context, ops []bindingOp) (string, error) {
+	name := r.AdmissionPolicy
+	if name == "" || !slices.ContainsFunc(ops, bindingOp.grants) {
+		return "", nil
+	}
+	fix := " dirsync grants nothing until it is (it still revokes). Install config/admission (or the chart), which needs Kubernetes 1.30 or later; " +
+		"--access-admission-policy names the policy."
+	var policy admissionregistrationv1.ValidatingAdmissionPolicy
+	switch err := r.APIReader.Get(ctx, types.NamespacedName{Name: name}, &policy); {
+	case apierrors.IsNotFound(err):
+		return "The ValidatingAdmissionPolicy " + name + ", which refuses a DirectoryAccess whose author could not bind its role, does not exist, so" + fix, nil
+	case apierrors.IsForbidden(err):
+		return "dirsync may not read the ValidatingAdmissionPolicy " + name + " (bind the ClusterRole admission-policy-reader to its ServiceAccount), so" + fix, nil
+	case err != nil:
+		return "", fmt.Errorf("getting ValidatingAdmissionPolicy %s: %w", name, err)
+	}
+	if policy.Spec.FailurePolicy != nil && *policy.Spec.FailurePolicy == admissionregistrationv1.Ignore {
+		return "The ValidatingAdmissionPolicy " + name + " has failurePolicy Ignore, so a failing check would let anyone through, and" + fix, nil
+	}
+	var bindings admissionregistrationv1.ValidatingAdmissionPolicyBindingList
+	if err := r.APIReader.List(ctx, &bindings); apierrors.IsForbidden(err) {
+		return "dirsync may not list ValidatingAdmissionPolicyBindings (bind the ClusterRole admission-policy-reader to its ServiceAccount), so" + fix, nil
+	} else if err != nil {
+		return "", fmt.Errorf("listing ValidatingAdmissionPolicyBindings: %w", err)
+	}
+	for _, b := range bindings.Items {
+		if b.Spec.PolicyName == name && b.DeletionTimestamp.IsZero() && slices.Contains(b.Spec.ValidationActions, admissionregistrationv1.Deny) {
+			return "", nil
+		}
+	}
+	return "No ValidatingAdmissionPolicyBinding puts the ValidatingAdmissionPolicy " + name + " in force with validationActions Deny, so" + fix, nil
 }
 
 // missingPermissions lists, as one sentence, what dirsync lacks to carry out op, or nil.
@@ -100,25 +156,34 @@ func (r *Reconciler) missingPermissions(ctx context.Context, acc *dirsyncv1alpha
 		return nil, nil
 	}
 	return []string{fmt.Sprintf("dirsync may not bind %s %s in namespace %s (it lacks: %s). An administrator opts the namespace in by binding "+
-		"the ClusterRole dirsync-access-grantor to dirsync's ServiceAccount with a RoleBinding in %s; the role must be in that ClusterRole's bind allow-list.",
-		acc.Spec.RoleRef.Kind, acc.Spec.RoleRef.Name, op.ns, strings.Join(missing, ", "), op.ns)}, nil
+		"the ClusterRole %s to dirsync's ServiceAccount with a RoleBinding in %s; the role must be in that ClusterRole's bind allow-list.",
+		acc.Spec.RoleRef.Kind, acc.Spec.RoleRef.Name, op.ns, strings.Join(missing, ", "), r.grantorRole(), op.ns)}, nil
 }
 
-// foreignBinding reports, as one sentence, a RoleBinding with the name dirsync wants that it did not
-// create (it is not in the label-filtered cache, so it is read directly), or nil.
-func (r *Reconciler) foreignBinding(ctx context.Context, desired *rbacv1.RoleBinding) ([]string, error) {
-	var rb rbacv1.RoleBinding
-	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(desired), &rb)
-	switch {
-	case apierrors.IsNotFound(err):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("getting RoleBinding %s/%s: %w", desired.Namespace, desired.Name, err)
-	case rb.Labels[dirsyncv1alpha1.LabelManagedBy] == dirsyncv1alpha1.ManagedByDirsync &&
-		rb.Labels[dirsyncv1alpha1.LabelAccess] == desired.Labels[dirsyncv1alpha1.LabelAccess]:
-		return nil, nil // ours, and the cache has not seen it yet: its event reconciles again
+// grantorRole is the name of the ClusterRole an administrator binds to opt a namespace in.
+func (r *Reconciler) grantorRole() string {
+	if r.GrantorRole != "" {
+		return r.GrantorRole
 	}
-	return []string{fmt.Sprintf("RoleBinding %s/%s exists and was not created by dirsync for this DirectoryAccess (it lacks the labels %s=%s and %s=%s); "+
-		"dirsync never adopts or changes it. Delete or rename it to let dirsync bind there.", desired.Namespace, desired.Name,
-		dirsyncv1alpha1.LabelManagedBy, dirsyncv1alpha1.ManagedByDirsync, dirsyncv1alpha1.LabelAccess, desired.Labels[dirsyncv1alpha1.LabelAccess])}, nil
+	return "dirsync-access-grantor"
+}
+
+// nameFor picks the name of the RoleBinding op creates: the usual one, or, when someone else's
+// RoleBinding already has it (a tenant may create one first, to block dirsync), one with a hash of the
+// DirectoryAccess's UID. It says, as one sentence, when both are taken. RoleBindings without dirsync's
+// labels are not in the cache, so the names are read directly.
+func (r *Reconciler) nameFor(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, op *bindingOp) ([]string, error) {
+	for _, name := range []string{accessBindingName(acc), fallbackBindingName(acc)} {
+		err := r.APIReader.Get(ctx, types.NamespacedName{Namespace: op.ns, Name: name}, &rbacv1.RoleBinding{})
+		switch {
+		case apierrors.IsNotFound(err):
+			op.desired.Name = name
+			return nil, nil
+		case err != nil:
+			return nil, fmt.Errorf("getting RoleBinding %s/%s: %w", op.ns, name, err)
+		}
+	}
+	return []string{fmt.Sprintf("RoleBindings %s/%s and %s/%s exist and were not created by dirsync for this DirectoryAccess; "+
+		"dirsync never adopts or changes them. Delete or rename one to let dirsync bind there.",
+		op.ns, accessBindingName(acc), op.ns, fallbackBindingName(acc))}, nil
 }

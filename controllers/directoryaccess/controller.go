@@ -23,8 +23,9 @@ limitations under the License.
 //     (whether revocations wait for the directory data to settle, on the injected clock), watch.go
 //     (indexes, predicates, event mapping), metrics.go;
 //   - pure, table-tested leaves that use nothing of the I/O files (TestPureFilesAreLeaves): subjects.go
-//     (the subject template, who is bound), plan.go (bindings, the revocation guard, the operations),
-//     names.go, status.go.
+//     (the subject template, who is bound), ownership.go (which RoleBindings are this DirectoryAccess's,
+//     and what dirsync vouches for in them), plan.go (the Directory's freshness, the revocation guard,
+//     the operations, the new record), names.go, status.go.
 //
 // It never imports the Directory controller; its stories (access_test.go) run one, end to end.
 package directoryaccess
@@ -61,6 +62,9 @@ const (
 	// so a pause this long means the sync is done, and the revocation guard can weigh all of it at once.
 	// Revocations nothing explains (a date passing, a restart) wait this long too, from when they are seen.
 	revocationSettle = time.Second
+	// defaultSettleLimit bounds how long revocations wait for the directory data to settle, however fast
+	// DirectoryUser changes keep arriving: a leaver's access never waits for a sync's churn longer than this.
+	defaultSettleLimit = 30 * time.Second
 )
 
 // Reconciler keeps, for each DirectoryAccess, one RoleBinding per target namespace
@@ -81,11 +85,26 @@ type Reconciler struct {
 	// WatchNamespaces are the namespaces the manager watches; empty means all, and then Namespaces
 	// are watched too (for spec.target.namespaceSelector).
 	WatchNamespaces []string
-	// NotPermittedRetry is how often a NotPermitted DirectoryAccess checks its permissions again; zero means 15s.
+	// NotPermittedRetry is how often a NotPermitted DirectoryAccess checks its permissions again, and
+	// one whose writes failed retries; zero means 15s.
 	NotPermittedRetry time.Duration
+	// SettleLimit bounds how long revocations wait for the directory data to settle; zero means 30s.
+	SettleLimit time.Duration
+	// MaxBindingBytes bounds the subjects of one DirectoryAccess's RoleBindings (and of its
+	// status.boundSubjects); zero means 1 MiB.
+	MaxBindingBytes int
+	// AdmissionPolicy is the name of the ValidatingAdmissionPolicy that refuses a DirectoryAccess whose
+	// author could not bind its role themselves (config/admission). Nothing is granted while it, or a
+	// binding that puts it in force, is missing. Empty turns the check off.
+	AdmissionPolicy string
+	// GrantorRole is the name of the ClusterRole an administrator binds to opt a namespace in, for
+	// messages; empty means dirsync-access-grantor.
+	GrantorRole string
 
 	// changes are the DirectoryUser changes seen and not yet handled, per DirectoryAccess (settle.go).
-	changes  userChanges
+	changes userChanges
+	// foreign remembers which foreign RoleBindings were last reported, per DirectoryAccess.
+	foreign  foreignReports
 	reviewer client.Client // uncached, for SelfSubjectAccessReviews (the cached client would wait for them in a cache)
 }
 
@@ -104,8 +123,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 	if err := r.Client.Get(ctx, req.NamespacedName, acc); err != nil {
 		if apierrors.IsNotFound(err) {
 			forgetAccessMetrics(req.NamespacedName)
+			r.foreign.forget(req.NamespacedName)
+			return ctrl.Result{}, r.sweep(ctx, req.NamespacedName)
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, err
 	}
 	changes := r.changes.state(req.NamespacedName) // before anything is read: a later change requeues
 	if acc.DeletionTimestamp.IsZero() {
@@ -113,61 +134,76 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (res ctrl.
 			return ctrl.Result{}, err
 		}
 	}
-	base := acc.DeepCopy() // the DirectoryAccess as the server has it: the status patch starts from it
-	defer func() {
-		retErr = cmp.Or(retErr, verdict.PatchStatus(ctx, r.Client, base, acc, func(a *dirsyncv1alpha1.DirectoryAccess) any { return &a.Status }))
-	}()
+	s := &accessScope{ctx: ctx, key: req.NamespacedName, acc: acc, base: acc.DeepCopy(), now: r.Clock.Now(), changes: changes}
+	defer func() { retErr = cmp.Or(retErr, r.writeStatus(s)) }() // from s.base: the status as the server has it
 
-	now := r.Clock.Now()
 	switch {
 	case !acc.DeletionTimestamp.IsZero():
-		return r.finalize(ctx, acc, now)
+		return r.finalize(ctx, acc, s.now)
 	case acc.IsSuspended():
-		markSuspended(acc, now)
+		markSuspended(acc, s.now)
 		return ctrl.Result{}, nil
 	}
-	return r.bind(&accessScope{ctx: ctx, key: req.NamespacedName, acc: acc, base: base, now: now, changes: changes})
+	return r.bind(s)
 }
 
-// accessScope is one reconcile of a DirectoryAccess that binds: what it started with, handed from phase
-// to phase (observe → plan → authorize → apply → status, events and settle).
+// writeStatus writes the DirectoryAccess's status, when it changed since s.base, and makes that the base.
+func (r *Reconciler) writeStatus(s *accessScope) error {
+	if err := verdict.PatchStatus(s.ctx, r.Client, s.base, s.acc, func(a *dirsyncv1alpha1.DirectoryAccess) any { return &a.Status }); err != nil {
+		return err
+	}
+	s.base = s.acc.DeepCopy()
+	return nil
+}
+
+// accessScope is one reconcile of a DirectoryAccess: what it started with, handed from phase to phase
+// (observe → plan → authorize → record the intent → apply → status, events and settle).
 type accessScope struct {
 	ctx context.Context
 	key types.NamespacedName
 	acc *dirsyncv1alpha1.DirectoryAccess
-	// base is the DirectoryAccess as the reconcile read it: its Ready is the one before this reconcile.
+	// base is the DirectoryAccess's status as the server has it: the status patch starts from it.
 	base *dirsyncv1alpha1.DirectoryAccess
 	now  time.Time
 	// changes are the DirectoryUser changes noted when the reconcile started (see userChanges).
 	changes changeState
 }
 
-// bind plans the RoleBindings from the directory data, checks that dirsync may write them, writes the
-// difference and records the verdict.
+// bind plans the RoleBindings from the directory data, checks that dirsync may write them, records the
+// RoleBindings it is about to create, writes the difference and records the verdict.
 func (r *Reconciler) bind(s *accessScope) (ctrl.Result, error) {
 	in, err := r.observe(s.ctx, s.acc)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	in.settling = s.changes.settling(s.now)
+	in.settling = s.changes.settling(s.now, r.settleLimit())
 	p := planAccess(s.acc, in, s.now)
 	if p.fatal {
-		markReconciled(s.acc, reconcileResult{problems: p.problems, summary: summarize(keepAll(in.bindings))}, s.now)
+		ops := keepAll(in.bindings)
+		markReconciled(s.acc, reconcileResult{problems: p.problems, summary: summarize(ops, unwritten(ops), in.record)}, s.now)
 		return ctrl.Result{}, nil
 	}
 	ops, denied, err := r.authorize(s.ctx, s.acc, p)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	sum, err := r.applyOps(s.ctx, ops)
-	if err != nil {
-		return ctrl.Result{}, err
+	if markCreating(s.acc, ops) {
+		if err := r.writeStatus(s); err != nil { // the record names what is created before it exists
+			return ctrl.Result{}, err
+		}
+	}
+	results := r.applyOps(s.ctx, ops)
+	sum := summarize(ops, results, in.record)
+	if sum.writes > 0 || len(sum.failed) > 0 {
+		ctrl.LoggerFrom(s.ctx).Info("Updated RoleBindings", "writes", sum.writes, "granted", sum.granted, "revoked", sum.revoked,
+			"subjects", sum.bound.Len(), "failed", len(sum.failed))
 	}
 	r.trackSettle(s.key, s.changes, p, sum)
-	markReconciled(s.acc, reconcileResult{problems: append(denied, p.problems...), summary: sum, held: p.held, deferred: p.deferred, next: p.next}, s.now)
-	r.recordEvents(s.acc, s.base, sum, p)
-	accessSubjects.WithLabelValues(s.acc.Namespace, s.acc.Name).Set(float64(sum.subjects))
-	return r.requeue(p, len(denied) > 0, r.changes.state(s.key).last, s.now), nil
+	problems := append(append(denied, applyProblem(sum.failed)...), p.problems...)
+	markReconciled(s.acc, reconcileResult{problems: problems, summary: sum, held: p.held, deferred: p.deferred, next: p.next}, s.now)
+	r.recordEvents(s, sum, p)
+	recordAccess(s.acc)
+	return r.requeue(p, len(denied) > 0 || len(sum.failed) > 0, r.changes.state(s.key), s.now), nil
 }
 
 // SetupWithManager watches DirectoryAccesses (spec changes and deletion), the DirectoryUsers, DirectoryGroups

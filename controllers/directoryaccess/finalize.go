@@ -22,6 +22,8 @@ import (
 	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -46,31 +48,38 @@ func (r *Reconciler) ensureFinalizer(ctx context.Context, acc *dirsyncv1alpha1.D
 	return r.Client.Patch(ctx, acc, patch)
 }
 
-// finalize deletes every RoleBinding of a deleted DirectoryAccess, then removes the finalizer. Where
-// dirsync may not delete, the DirectoryAccess stays with Ready=False NotPermitted naming the namespaces.
+// finalize deletes every RoleBinding of a deleted DirectoryAccess (those it owns, and orphans of an
+// earlier DirectoryAccess of the same name), then removes the finalizer; RoleBindings that only claim to
+// be its are left alone. Where dirsync may not delete, the DirectoryAccess stays with Ready=False
+// NotPermitted naming the namespaces.
 func (r *Reconciler) finalize(ctx context.Context, acc *dirsyncv1alpha1.DirectoryAccess, now time.Time) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings) {
 		return ctrl.Result{}, nil
 	}
-	existing, err := r.managedBindings(ctx, acc)
+	candidates, err := r.candidateBindings(ctx, acc)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	bs := sortBindings(acc, recordOf(acc), candidates)
+	doomed := slices.Clone(bs.orphans)
+	for _, b := range bs.owned {
+		doomed = append(doomed, *b.rb)
+	}
 	var failed []string
-	for i := range existing {
-		if err := r.deleteBinding(ctx, &existing[i]); apierrors.IsForbidden(err) {
-			failed = append(failed, existing[i].Namespace)
+	for i := range doomed {
+		if err := r.deleteBinding(ctx, &doomed[i]); apierrors.IsForbidden(err) {
+			failed = append(failed, doomed[i].Namespace)
 		} else if err != nil {
-			return ctrl.Result{}, fmt.Errorf("deleting RoleBinding %s/%s: %w", existing[i].Namespace, existing[i].Name, err)
+			return ctrl.Result{}, fmt.Errorf("deleting RoleBinding %s/%s: %w", doomed[i].Namespace, doomed[i].Name, err)
 		}
 	}
 	if len(failed) > 0 {
 		slices.Sort(failed)
 		verdict.Set(acc, metav1.Condition{Type: dirsyncv1alpha1.ConditionReady, Status: metav1.ConditionFalse, Reason: dirsyncv1alpha1.ReasonNotPermitted,
 			Message: "The DirectoryAccess is being deleted, but dirsync may not delete its RoleBindings in these namespaces: " + capList(failed, ", ") +
-				". Bind dirsync-access-grantor there again, or delete the RoleBindings labelled " + dirsyncv1alpha1.LabelAccess + "=" +
-				accessLabelValue(acc.Namespace, acc.Name) + " yourself."}, now)
-		return r.requeue(plan{}, true, time.Time{}, now), nil
+				". Bind " + r.grantorRole() + " there again, or delete the RoleBindings labelled " + dirsyncv1alpha1.LabelAccessUID + "=" +
+				string(acc.UID) + " yourself."}, now)
+		return r.requeue(plan{}, true, changeState{}, now), nil
 	}
 	patch := client.MergeFrom(acc.DeepCopy())
 	controllerutil.RemoveFinalizer(acc, dirsyncv1alpha1.FinalizerAccessBindings)
@@ -78,6 +87,35 @@ func (r *Reconciler) finalize(ctx context.Context, acc *dirsyncv1alpha1.Director
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	forgetAccessMetrics(client.ObjectKeyFromObject(acc))
-	ctrl.LoggerFrom(ctx).Info("Deleted the RoleBindings of a deleted DirectoryAccess", "directoryAccess", klog.KObj(acc), "deleted", len(existing))
+	ctrl.LoggerFrom(ctx).Info("Deleted the RoleBindings of a deleted DirectoryAccess", "directoryAccess", klog.KObj(acc), "deleted", len(doomed))
 	return ctrl.Result{}, nil
+}
+
+// sweep deletes the RoleBindings left behind by DirectoryAccess key, which no longer exists (someone
+// removed its finalizer before dirsync could delete them): those carrying dirsync's labels for it, a
+// dirsync.io/access-uid label and a name dirsync gives its RoleBindings. Anything else stays.
+func (r *Reconciler) sweep(ctx context.Context, key types.NamespacedName) error {
+	rbs, err := r.labelledBindings(ctx, key.Namespace, key.Name)
+	if err != nil {
+		return err
+	}
+	gone := &dirsyncv1alpha1.DirectoryAccess{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+	swept := 0
+	for i := range rbs {
+		rb := &rbs[i]
+		if rb.Labels[dirsyncv1alpha1.LabelAccessUID] == "" || !claimsAccess(gone, rb) || !isAccessBindingName(gone, rb.Name) {
+			continue
+		}
+		if err := r.deleteBinding(ctx, rb); apierrors.IsForbidden(err) {
+			ctrl.LoggerFrom(ctx).Info("May not delete an orphaned RoleBinding", "roleBinding", klog.KObj(rb))
+			continue
+		} else if err != nil {
+			return fmt.Errorf("deleting orphaned RoleBinding %s/%s: %w", rb.Namespace, rb.Name, err)
+		}
+		swept++
+	}
+	if swept > 0 {
+		ctrl.LoggerFrom(ctx).Info("Deleted the RoleBindings of a DirectoryAccess that is gone", "directoryAccess", key, "deleted", swept)
+	}
+	return nil
 }

@@ -18,8 +18,12 @@ package directoryaccess
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
+
+	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/controllers/internal/verdict"
 )
 
 // Metrics of the DirectoryAccess controller. Labels never carry a person's name or subject.
@@ -27,6 +31,16 @@ var (
 	accessSubjects = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dirsync_access_subjects",
 		Help: "Distinct subjects a DirectoryAccess binds.",
+	}, []string{"namespace", "access"})
+
+	accessReadyGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dirsync_access_ready",
+		Help: "1 when the DirectoryAccess is Ready, else 0; reason is its Ready reason. One series per DirectoryAccess.",
+	}, []string{"namespace", "access", "reason"})
+
+	accessHeldRevocations = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dirsync_access_held_revocations",
+		Help: "Subjects the revocation guard keeps bound although the directory data says they should go.",
 	}, []string{"namespace", "access"})
 
 	accessRevocationSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -37,10 +51,26 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(accessSubjects, accessRevocationSeconds)
+	metrics.Registry.MustRegister(accessSubjects, accessReadyGauge, accessHeldRevocations, accessRevocationSeconds)
+}
+
+// recordAccess sets a DirectoryAccess's series from its status.
+func recordAccess(acc *dirsyncv1alpha1.DirectoryAccess) {
+	accessSubjects.WithLabelValues(acc.Namespace, acc.Name).Set(float64(acc.Status.Subjects))
+	accessHeldRevocations.WithLabelValues(acc.Namespace, acc.Name).Set(float64(acc.Status.HeldRevocations))
+	accessReadyGauge.DeletePartialMatch(prometheus.Labels{"namespace": acc.Namespace, "access": acc.Name})
+	if c := verdict.Ready(acc); c != nil {
+		ready := 0.0
+		if c.Status == metav1.ConditionTrue {
+			ready = 1
+		}
+		accessReadyGauge.WithLabelValues(acc.Namespace, acc.Name, c.Reason).Set(ready)
+	}
 }
 
 // forgetAccessMetrics deletes a deleted DirectoryAccess's series.
 func forgetAccessMetrics(key types.NamespacedName) {
 	accessSubjects.DeleteLabelValues(key.Namespace, key.Name)
+	accessHeldRevocations.DeleteLabelValues(key.Namespace, key.Name)
+	accessReadyGauge.DeletePartialMatch(prometheus.Labels{"namespace": key.Namespace, "access": key.Name})
 }

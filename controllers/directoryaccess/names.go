@@ -36,6 +36,13 @@ func accessBindingName(acc *dirsyncv1alpha1.DirectoryAccess) string {
 	return "dirsync-" + name + "-" + shortHash(acc.Namespace+"/"+acc.Name)
 }
 
+// fallbackBindingName is the name a DirectoryAccess's RoleBinding takes in a namespace where someone
+// else's RoleBinding already has the base name: the base name and a hash of the DirectoryAccess's UID,
+// which no one can know before the DirectoryAccess exists. At most 66 characters.
+func fallbackBindingName(acc *dirsyncv1alpha1.DirectoryAccess) string {
+	return accessBindingName(acc) + "-" + shortHash(string(acc.UID))
+}
+
 // accessLabelValue is the dirsync.io/access label value: "<namespace>.<name>", or, when that exceeds
 // a label value's 63 characters, its first 54 characters and a hash of the whole.
 func accessLabelValue(namespace, name string) string {

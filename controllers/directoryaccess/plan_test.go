@@ -17,16 +17,19 @@ limitations under the License.
 package directoryaccess
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/sets"
 	"k8s.io/utils/ptr"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
@@ -44,9 +47,36 @@ func accDirectory(status metav1.ConditionStatus, reason string) *dirsyncv1alpha1
 // accBinding is the managed RoleBinding of accAccess() in ns, binding subjects.
 func accBinding(ns string, subjects ...string) rbacv1.RoleBinding {
 	slices.Sort(subjects)
-	rb := desiredAccessBinding(accAccess(), ns, subjects)
+	acc := accAccess()
+	rb := desiredAccessBinding(acc, ns, accessBindingName(acc), subjects)
 	rb.UID = types.UID("uid-" + ns)
 	return *rb
+}
+
+// recorded is the input in which dirsync wrote each of existing as it is: they are recorded in the
+// status (UID and digest) and their subjects are the record of what it bound.
+func recorded(existing ...rbacv1.RoleBinding) (sortedBindings, record) {
+	bs := sortedBindings{owned: map[string]ownedBinding{}}
+	rec := record{known: true, bound: sets.New[string](), bindings: map[string]dirsyncv1alpha1.AccessBinding{}}
+	for i := range existing {
+		rb := existing[i].DeepCopy()
+		bs.owned[rb.Namespace] = ownedBinding{rb: rb, intact: true}
+		rec.bound = rec.bound.Union(userSubjects(rb))
+		rec.bindings[rb.Namespace] = dirsyncv1alpha1.AccessBinding{Namespace: rb.Namespace, Name: rb.Name, UID: string(rb.UID),
+			Subjects: int32(len(rb.Subjects)), Digest: subjectsDigest(rb.Subjects)}
+	}
+	return bs, rec
+}
+
+// tampered is like recorded, but someone changed the subjects of the RoleBindings in namespaces ns
+// after dirsync wrote them: they bind current, and the record still says what dirsync wrote.
+func tampered(bs sortedBindings, ns string, current ...string) sortedBindings {
+	b := bs.owned[ns]
+	rb := b.rb.DeepCopy()
+	slices.Sort(current)
+	rb.Subjects = desiredAccessBinding(accAccess(), ns, rb.Name, current).Subjects
+	bs.owned[ns] = ownedBinding{rb: rb}
+	return bs
 }
 
 // people makes n Active members of acme-eng with e-mails p0@x.io, p1@x.io, …
@@ -133,6 +163,9 @@ func TestPlanAccess(t *testing.T) {
 		reasons   []string
 		denied    bool
 		wantFatal bool
+		// input lets a case build the RoleBindings and the record itself (default: recorded(existing...)).
+		input    func() (sortedBindings, record)
+		maxBytes int
 	}{
 		{name: "first reconcile creates one binding per target namespace, subjects sorted",
 			dir: ready, users: []dirsyncv1alpha1.DirectoryUser{bob, alice}, ns: accNamespaces("web", "api"),
@@ -172,7 +205,86 @@ func TestPlanAccess(t *testing.T) {
 		{name: "a Directory that never synced binds nobody", dir: accDirectory("", ""), users: []dirsyncv1alpha1.DirectoryUser{alice},
 			ns: accNamespaces("web"), want: accOutcome{}, reasons: []string{dirsyncv1alpha1.ReasonDirectoryNotReady}},
 		{name: "a missing Directory binds nobody", users: []dirsyncv1alpha1.DirectoryUser{alice},
-			ns: accNamespaces("web"), want: accOutcome{}, reasons: []string{dirsyncv1alpha1.ReasonDirectoryNotReady}},
+			ns: accNamespaces("web"), want: accOutcome{}, reasons: []string{dirsyncv1alpha1.ReasonDirectoryNotFound}},
+		{name: "a deleted Directory: everyone dirsync bound is revoked, whatever the guard says",
+			users: []dirsyncv1alpha1.DirectoryUser{alice, bob}, ns: accNamespaces("web", "api"),
+			access:   accAccess(func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Target.Namespaces = []string{"web", "api"} }),
+			existing: []rbacv1.RoleBinding{accBinding("web", accSubjects(10)...), accBinding("api", accSubjects(10)...)},
+			want:     accOutcome{"web": "patch []", "api": "patch []"}, reasons: []string{dirsyncv1alpha1.ReasonDirectoryNotFound}},
+		{name: "a Directory that applied no data for longer than maxDirectoryStaleness: everyone is revoked",
+			dir: stale(outage, 25*time.Hour), users: []dirsyncv1alpha1.DirectoryUser{alice, bob}, ns: accNamespaces("web"),
+			existing: []rbacv1.RoleBinding{accBinding("web", "oidc:alice@x.io", "oidc:bob@x.io")},
+			want:     accOutcome{"web": "patch []"}, reasons: []string{dirsyncv1alpha1.ReasonDirectoryStale}},
+		{name: "a Directory in dry run for longer than maxDirectoryStaleness is stale, however recent its dry runs",
+			dir: staleDryRun(25 * time.Hour), users: []dirsyncv1alpha1.DirectoryUser{alice}, ns: accNamespaces("web"),
+			existing: []rbacv1.RoleBinding{accBinding("web", "oidc:alice@x.io")},
+			want:     accOutcome{"web": "patch []"}, reasons: []string{dirsyncv1alpha1.ReasonDirectoryStale}},
+		{name: "within maxDirectoryStaleness an outage only freezes",
+			dir: stale(outage, 23*time.Hour), users: []dirsyncv1alpha1.DirectoryUser{alice, bob}, ns: accNamespaces("web"),
+			existing: []rbacv1.RoleBinding{accBinding("web", "oidc:alice@x.io", "oidc:bob@x.io")},
+			want:     accOutcome{"web": "keep [oidc:alice@x.io oidc:bob@x.io]"}, reasons: []string{dirsyncv1alpha1.ReasonDirectoryNotReady}},
+		{name: "a subject someone added to one binding while revocations are held is removed there and never copied",
+			access: accAccess(func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Target.Namespaces = []string{"web", "api"} }),
+			dir:    ready, users: accPeople(4), ns: accNamespaces("web", "api"),
+			input: func() (sortedBindings, record) {
+				bs, rec := recorded(accBinding("web", accSubjects(10)...), accBinding("api", accSubjects(10)...))
+				return tampered(bs, "web", append(accSubjects(10), "oidc:mallory@x.io", "system:serviceaccount:web:ci")...), rec
+			},
+			// 6 of 10 leave: held. In api (intact) they stay; in web (changed by someone) dirsync can vouch for
+			// nothing but what the data wants, so the held people go there too, and mallory and the ServiceAccount with them.
+			want:     accOutcome{"web": fmt.Sprintf("patch %v", accSubjects(4)), "api": fmt.Sprintf("keep %v", accSubjects(10))},
+			wantHeld: 6, reasons: []string{dirsyncv1alpha1.ReasonRevocationHeld}},
+		{name: "forged subjects neither count towards the guard nor hold a real leaver",
+			dir: ready, users: accPeople(4), ns: accNamespaces("web"),
+			input: func() (sortedBindings, record) {
+				bs, rec := recorded(accBinding("web", accSubjects(5)...))
+				forged := accSubjects(5)
+				for i := range 20 {
+					forged = append(forged, fmt.Sprintf("oidc:forged%02d@x.io", i))
+				}
+				return tampered(bs, "web", forged...), rec
+			},
+			want: accOutcome{"web": fmt.Sprintf("patch %v", accSubjects(4))}},
+		{name: "a new target namespace gets only the desired subjects, never held ones",
+			access: accAccess(func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.Target.Namespaces = []string{"web", "new"} }),
+			dir:    ready, users: accPeople(4), ns: accNamespaces("web", "new"), existing: []rbacv1.RoleBinding{accBinding("web", accSubjects(10)...)},
+			want:     accOutcome{"web": fmt.Sprintf("keep %v", accSubjects(10)), "new": fmt.Sprintf("create %v", accSubjects(4))},
+			wantHeld: 6, reasons: []string{dirsyncv1alpha1.ReasonRevocationHeld}},
+		{name: "frozen, a binding someone changed keeps only who the data and the record both want",
+			dir: outage, users: []dirsyncv1alpha1.DirectoryUser{alice, bob}, ns: accNamespaces("web"),
+			input: func() (sortedBindings, record) {
+				bs, rec := recorded(accBinding("web", "oidc:alice@x.io", "oidc:bob@x.io"))
+				return tampered(bs, "web", "oidc:alice@x.io", "oidc:bob@x.io", "oidc:mallory@x.io"), rec
+			},
+			want: accOutcome{"web": "patch [oidc:alice@x.io oidc:bob@x.io]"}, reasons: []string{dirsyncv1alpha1.ReasonDirectoryNotReady}},
+		{name: "after an upgrade (no record yet) nothing is held: the bindings become what the data says",
+			dir: ready, users: accPeople(4), ns: accNamespaces("web"),
+			input: func() (sortedBindings, record) {
+				bs, _ := recorded(accBinding("web", accSubjects(10)...))
+				b := bs.owned["web"]
+				b.intact = false
+				bs.owned["web"] = b
+				return bs, record{bound: sets.New[string]()}
+			},
+			want: accOutcome{"web": fmt.Sprintf("patch %v", accSubjects(4))}},
+		{name: "orphans of an earlier DirectoryAccess of this name are deleted",
+			dir: ready, users: []dirsyncv1alpha1.DirectoryUser{alice}, ns: accNamespaces("web", "old"),
+			input: func() (sortedBindings, record) {
+				bs, rec := recorded(accBinding("web", "oidc:alice@x.io"))
+				bs.orphans = []rbacv1.RoleBinding{accBinding("old", "oidc:alice@x.io")}
+				return bs, rec
+			},
+			want: accOutcome{"web": "keep [oidc:alice@x.io]", "old": "delete []"}},
+		{name: "RoleBindings larger than dirsync writes: nothing granted, revocations still apply",
+			dir: ready, users: append(accPeople(50), accUser("1099", "x@x.io", inactive, "acme-eng")), ns: accNamespaces("web"),
+			existing: []rbacv1.RoleBinding{accBinding("web", "oidc:x@x.io")}, maxBytes: 2048,
+			want: accOutcome{"web": "patch []"}, denied: true, // x left; the 50 would not fit
+			reasons: []string{dirsyncv1alpha1.ReasonBindingTooLarge}},
+		{name: "with maxRevokePercent 0 one leaver still goes (the floor)",
+			access: accAccess(func(a *dirsyncv1alpha1.DirectoryAccess) { a.Spec.RevocationGuard.MaxRevokePercent = ptr.To[int32](0) }),
+			dir:    ready, users: []dirsyncv1alpha1.DirectoryUser{aliceLeft, bob}, ns: accNamespaces("web"),
+			existing: []rbacv1.RoleBinding{accBinding("web", "oidc:alice@x.io", "oidc:bob@x.io")},
+			want:     accOutcome{"web": "patch [oidc:bob@x.io]"}},
 		{name: "the Directory's deletion guard does not freeze: its data is current",
 			dir: accDirectory(metav1.ConditionFalse, dirsyncv1alpha1.ReasonDeletionGuardTriggered), users: []dirsyncv1alpha1.DirectoryUser{alice},
 			ns: accNamespaces("web"), want: accOutcome{"web": "create [oidc:alice@x.io]"}},
@@ -238,8 +350,12 @@ func TestPlanAccess(t *testing.T) {
 			if acc == nil {
 				acc = accAccess()
 			}
-			p := planAccess(acc, accessInput{directory: tt.dir, data: accessData{users: tt.users}, namespaces: tt.ns, bindings: tt.existing,
-				settling: tt.settling}, accessNow)
+			bs, rec := recorded(tt.existing...)
+			if tt.input != nil {
+				bs, rec = tt.input()
+			}
+			p := planAccess(acc, accessInput{directory: tt.dir, data: accessData{users: tt.users}, namespaces: tt.ns, bindings: bs, record: rec,
+				settling: tt.settling, maxBindingBytes: tt.maxBytes}, accessNow)
 			if diff := cmp.Diff(tt.want, accOps(p.ops), cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("ops (-want +got):\n%s", diff)
 			}
@@ -251,6 +367,62 @@ func TestPlanAccess(t *testing.T) {
 			}
 			if p.denied != tt.denied || p.fatal != tt.wantFatal {
 				t.Errorf("denied %v fatal %v, want %v %v", p.denied, p.fatal, tt.denied, tt.wantFatal)
+			}
+		})
+	}
+}
+
+// stale is dir with its last applied data age ago.
+func stale(dir *dirsyncv1alpha1.Directory, age time.Duration) *dirsyncv1alpha1.Directory {
+	d := dir.DeepCopy()
+	d.Status.LastAppliedSyncTime = &metav1.Time{Time: accessNow.Add(-age)}
+	d.Status.LastSuccessfulSyncTime = d.Status.LastAppliedSyncTime
+	return d
+}
+
+// staleDryRun is a Directory in dry run whose last dry run was a minute ago, and whose last applied data age ago.
+func staleDryRun(age time.Duration) *dirsyncv1alpha1.Directory {
+	d := stale(accDirectory(metav1.ConditionFalse, dirsyncv1alpha1.ReasonDryRun), age)
+	d.Status.LastSuccessfulSyncTime = &metav1.Time{Time: accessNow.Add(-time.Minute)}
+	return d
+}
+
+func TestDirectoryState(t *testing.T) {
+	ready := accDirectory(metav1.ConditionTrue, dirsyncv1alpha1.ReasonSynced)
+	limit := accAccess(func(a *dirsyncv1alpha1.DirectoryAccess) {
+		a.Spec.Lifecycle.MaxDirectoryStaleness = &metav1.Duration{Duration: time.Hour}
+	})
+	upgraded := ready.DeepCopy() // written by a version without lastAppliedSyncTime
+	upgraded.Status.LastSuccessfulSyncTime = &metav1.Time{Time: accessNow.Add(-2 * time.Hour)}
+	tests := []struct {
+		name        string
+		acc         *dirsyncv1alpha1.DirectoryAccess
+		dir         *dirsyncv1alpha1.Directory
+		want        dirState
+		wantStaleAt time.Time
+	}{
+		{name: "gone", dir: nil, want: dirNotFound},
+		{name: "never synced", dir: accDirectory("", ""), want: dirFrozen},
+		{name: "ready, applied 23h ago", dir: stale(ready, 23*time.Hour), want: dirFresh, wantStaleAt: accessNow.Add(time.Hour)},
+		{name: "ready, applied exactly 24h ago", dir: stale(ready, 24*time.Hour), want: dirStale},
+		{name: "a shorter limit", acc: limit, dir: stale(ready, 61*time.Minute), want: dirStale},
+		{name: "the deletion guard holding is fresh data",
+			dir: stale(accDirectory(metav1.ConditionFalse, dirsyncv1alpha1.ReasonDeletionGuardTriggered), time.Minute), want: dirFresh,
+			wantStaleAt: accessNow.Add(24*time.Hour - time.Minute)},
+		{name: "suspended within the limit", dir: stale(accDirectory(metav1.ConditionFalse, dirsyncv1alpha1.ReasonSuspended), time.Hour),
+			want: dirFrozen, wantStaleAt: accessNow.Add(23 * time.Hour)},
+		{name: "in dry run past the limit, dry runs recent", dir: staleDryRun(25 * time.Hour), want: dirStale},
+		{name: "upgraded: lastSuccessfulSyncTime stands in", acc: limit, dir: upgraded, want: dirStale},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			acc := tt.acc
+			if acc == nil {
+				acc = accAccess()
+			}
+			got, staleAt := directoryState(acc, tt.dir, accessNow)
+			if got != tt.want || !staleAt.Equal(tt.wantStaleAt) {
+				t.Errorf("directoryState = %d, staleAt %v; want %d, %v", got, staleAt, tt.want, tt.wantStaleAt)
 			}
 		})
 	}
@@ -269,6 +441,12 @@ func TestDecideRevocations(t *testing.T) {
 		{name: "one leaver while the sync is still writing", revoke: 1, bound: 10, settling: true, pct: 50, want: revocationsDeferred},
 		{name: "a mass revocation once settled", revoke: 6, bound: 10, pct: 50, want: revocationsHeld},
 		{name: "the guard off: never waits", revoke: 6, bound: 10, settling: true, pct: 100, want: revocationsApplied},
+		{name: "at 0%, up to the floor goes through", revoke: 3, bound: 3, pct: 0, want: revocationsApplied},
+		{name: "at 0%, one over the floor is held", revoke: 4, bound: 100, pct: 0, want: revocationsHeld},
+		{name: "at 0%, one leaver still waits for the data to settle", revoke: 1, bound: 10, settling: true, pct: 0, want: revocationsDeferred},
+		{name: "exactly the percentage is not more than it", revoke: 5, bound: 10, pct: 50, want: revocationsApplied},
+		{name: "just over the percentage", revoke: 6, bound: 11, pct: 50, want: revocationsHeld},
+		{name: "over the percentage but not over the floor", revoke: 3, bound: 4, pct: 10, want: revocationsApplied},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -283,13 +461,13 @@ func TestRevocationsOnlyGrantsNothing(t *testing.T) {
 	acc := accAccess(func(a *dirsyncv1alpha1.DirectoryAccess) {
 		a.Spec.Target.Namespaces = []string{"web", "api", "new", "old"}
 	})
-	existing := []rbacv1.RoleBinding{accBinding("web", "oidc:alice@x.io", "oidc:bob@x.io"), accBinding("api", "oidc:alice@x.io"),
-		accBinding("old", "oidc:alice@x.io"), accBinding("gone", "oidc:alice@x.io")}
+	bs, rec := recorded(accBinding("web", "oidc:alice@x.io", "oidc:bob@x.io"), accBinding("api", "oidc:alice@x.io"),
+		accBinding("old", "oidc:alice@x.io"), accBinding("gone", "oidc:alice@x.io"))
 	p := planAccess(acc, accessInput{directory: accDirectory(metav1.ConditionTrue, dirsyncv1alpha1.ReasonSynced),
 		data: accessData{users: []dirsyncv1alpha1.DirectoryUser{
 			accUser("1002", "bob@x.io", dirsyncv1alpha1.UserStateActive, "acme-eng"),
 			accUser("1003", "carol@x.io", dirsyncv1alpha1.UserStateActive, "acme-eng")}},
-		namespaces: accNamespaces("web", "api", "new", "old"), bindings: existing}, accessNow)
+		namespaces: accNamespaces("web", "api", "new", "old"), bindings: bs, record: rec}, accessNow)
 	denied := map[string]bool{"old": true}
 	got := accOps(revocationsOnly(p.ops, func(ns string) bool { return !denied[ns] }))
 	want := accOutcome{
@@ -305,15 +483,45 @@ func TestRevocationsOnlyGrantsNothing(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	acc := accAccess()
-	old := accBinding("web", "oidc:a", "oidc:b")
+	web := accBinding("web", "oidc:a", "oidc:b")
+	bad := accBinding("bad", "oidc:a", "oidc:mallory") // someone changed it; dirsync wrote only oidc:a there
+	gone := accBinding("gone", "oidc:x")
+	bs, rec := recorded(web, accBinding("bad", "oidc:a"), gone)
+	bs = tampered(bs, "bad", "oidc:a", "oidc:mallory")
+	created := desiredAccessBinding(acc, "api", accessBindingName(acc), []string{"oidc:b"})
+	created.UID = "uid-api"
+	webAfter := desiredAccessBinding(acc, "web", web.Name, []string{"oidc:b", "oidc:c", "oidc:d"})
+	webAfter.UID = web.UID
 	ops := []bindingOp{
-		compareBinding(&old, desiredAccessBinding(acc, "web", []string{"oidc:b", "oidc:c", "oidc:d"})),
-		compareBinding(nil, desiredAccessBinding(acc, "api", []string{"oidc:b"})),
-		{verb: verbDelete, ns: "gone", existing: ptr.To(accBinding("gone", "oidc:x"))},
+		compareBinding(&web, desiredAccessBinding(acc, "web", web.Name, []string{"oidc:b", "oidc:c", "oidc:d"})),
+		compareBinding(nil, desiredAccessBinding(acc, "api", accessBindingName(acc), []string{"oidc:b"})),
+		{verb: verbDelete, ns: "gone", existing: &gone, vouched: sets.New("oidc:x")},
+		compareBinding(&bad, desiredAccessBinding(acc, "bad", bad.Name, []string{"oidc:a"})),
+		compareBinding(nil, desiredAccessBinding(acc, "new", accessBindingName(acc), []string{"oidc:n"})),
 	}
-	s := summarize(ops)
-	if s.granted != 3 || s.revoked != 2 || s.writes != 3 || s.subjects != 3 || len(s.bindings) != 2 ||
-		s.bindings[0] != (dirsyncv1alpha1.AccessBinding{Namespace: "api", Name: accessBindingName(acc), Subjects: 1}) {
+	ops[3].vouched = sets.New[string]()
+	results := []opResult{
+		{final: webAfter, wrote: true},
+		{final: created, wrote: true},
+		{wrote: true},
+		{final: &bad, err: errors.New("admission webhook said no")}, // the write failed: nothing of it is vouched for
+		{err: errors.New("connection reset")},                       // the create may have happened
+	}
+	_ = bs
+	s := summarize(ops, results, rec)
+	wantBindings := []dirsyncv1alpha1.AccessBinding{
+		{Namespace: "api", Name: accessBindingName(acc), UID: "uid-api", Subjects: 1, Digest: subjectsDigest(created.Subjects)},
+		rec.bindings["bad"],
+		{Namespace: "new", Name: accessBindingName(acc)},
+		{Namespace: "web", Name: web.Name, UID: string(web.UID), Subjects: 3, Digest: subjectsDigest(webAfter.Subjects)},
+	}
+	if diff := cmp.Diff(wantBindings, s.bindings); diff != "" {
+		t.Errorf("bindings (-want +got):\n%s", diff)
+	}
+	if got, want := sets.List(s.bound), []string{"oidc:b", "oidc:c", "oidc:d"}; !slices.Equal(got, want) {
+		t.Errorf("bound %v, want %v", got, want)
+	}
+	if s.granted != 3 || s.revoked != 2 || s.writes != 3 || len(s.failed) != 2 {
 		t.Errorf("summary %+v", s)
 	}
 }

@@ -34,14 +34,16 @@ import (
 // reconcile that finds revocations it cannot attribute to a noted change (a timer, a restart, or a
 // change the cache holds before its event reached this controller) starts a wait of its own with hold.
 type userChanges struct {
-	mu          sync.Mutex
-	first, last map[types.NamespacedName]time.Time
+	mu sync.Mutex
+	// first and last are the first and last noted DirectoryUser change; since is when the current wait
+	// began (the first change, or a hold), which bounds it.
+	first, last, since map[types.NamespacedName]time.Time
 }
 
 // changeState is what userChanges knows about one DirectoryAccess.
 type changeState struct {
-	first, last       time.Time
-	hasFirst, hasLast bool
+	first, last, since time.Time
+	hasFirst, hasLast  bool
 }
 
 // note records that a DirectoryUser change relevant to key was seen at t.
@@ -55,6 +57,9 @@ func (c *userChanges) note(key types.NamespacedName, t time.Time) {
 	if t.After(c.last[key]) {
 		c.last[key] = t
 	}
+	if old, ok := c.since[key]; !ok || t.Before(old) {
+		c.since[key] = t
+	}
 }
 
 // hold starts (or extends) a settle wait for key at t without a DirectoryUser change to time.
@@ -65,11 +70,14 @@ func (c *userChanges) hold(key types.NamespacedName, t time.Time) {
 	if t.After(c.last[key]) {
 		c.last[key] = t
 	}
+	if _, ok := c.since[key]; !ok {
+		c.since[key] = t
+	}
 }
 
 func (c *userChanges) init() {
 	if c.first == nil {
-		c.first, c.last = map[types.NamespacedName]time.Time{}, map[types.NamespacedName]time.Time{}
+		c.first, c.last, c.since = map[types.NamespacedName]time.Time{}, map[types.NamespacedName]time.Time{}, map[types.NamespacedName]time.Time{}
 	}
 }
 
@@ -80,6 +88,7 @@ func (c *userChanges) state(key types.NamespacedName) changeState {
 	var s changeState
 	s.first, s.hasFirst = c.first[key]
 	s.last, s.hasLast = c.last[key]
+	s.since = c.since[key]
 	return s
 }
 
@@ -92,13 +101,26 @@ func (c *userChanges) handled(key types.NamespacedName, last time.Time) {
 	}
 	delete(c.first, key)
 	delete(c.last, key)
+	delete(c.since, key)
 }
 
 // settling reports whether DirectoryUser changes of the Directory may still be arriving at now: the
 // last one less than revocationSettle ago, or none noted at all (revocations nothing explains wait from
-// when they are seen, see trackSettle).
-func (s changeState) settling(now time.Time) bool {
-	return !s.hasLast || now.Sub(s.last) < revocationSettle
+// when they are seen, see trackSettle). A wait never lasts longer than limit from when it began, however
+// fast changes keep coming: revocations then go to the guard with what has arrived.
+func (s changeState) settling(now time.Time, limit time.Duration) bool {
+	if !s.hasLast {
+		return true
+	}
+	return now.Sub(s.last) < revocationSettle && now.Sub(s.since) < limit
+}
+
+// settleLimit is how long revocations may wait for the directory data to settle: SettleLimit, or 30s.
+func (r *Reconciler) settleLimit() time.Duration {
+	if r.SettleLimit > 0 {
+		return r.SettleLimit
+	}
+	return defaultSettleLimit
 }
 
 // trackSettle keeps the settle wait going while revocations are deferred (starting one when no
@@ -115,17 +137,29 @@ func (r *Reconciler) trackSettle(key types.NamespacedName, changes changeState, 
 	}
 }
 
-// requeue is when to look again without an event: once the directory data has settled if revocations
-// wait for it, at the next startDate/endDate boundary (a second after it, so that the clock has passed
-// it), and soon while something is not permitted.
-func (r *Reconciler) requeue(p plan, denied bool, lastChange, now time.Time) ctrl.Result {
+// requeue is when to look again without an event: once the directory data has settled (or the wait's
+// limit has come) if revocations wait for it, at the next startDate/endDate boundary or when the
+// Directory's data goes stale (a second after it, so that the clock has passed it), and soon while
+// something is not permitted or a write failed.
+func (r *Reconciler) requeue(p plan, retrySoon bool, changes changeState, now time.Time) ctrl.Result {
 	retry := r.NotPermittedRetry
 	if retry <= 0 {
 		retry = defaultNotPermittedRetry
 	}
-	res := accessRequeue(p.next, denied || p.denied, retry, now)
-	if settle := lastChange.Add(revocationSettle).Sub(r.Clock.Now()); p.deferred > 0 && (res.RequeueAfter == 0 || settle < res.RequeueAfter) {
-		res.RequeueAfter = max(settle, 10*time.Millisecond)
+	next := p.next
+	if !p.staleAt.IsZero() && (next.IsZero() || p.staleAt.Before(next)) {
+		next = p.staleAt
+	}
+	res := accessRequeue(next, retrySoon || p.denied, retry, now)
+	if p.deferred > 0 {
+		settled := changes.last.Add(revocationSettle)
+		if limit := changes.since.Add(r.settleLimit()); limit.Before(settled) {
+			settled = limit
+		}
+		settle := settled.Sub(r.Clock.Now())
+		if res.RequeueAfter == 0 || settle < res.RequeueAfter {
+			res.RequeueAfter = max(settle, 10*time.Millisecond)
+		}
 	}
 	return res
 }

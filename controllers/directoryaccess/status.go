@@ -23,6 +23,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/sets"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
@@ -32,12 +33,17 @@ import (
 // problemPriority orders the Ready reasons of a DirectoryAccess: the first problem names the reason,
 // and the message lists every problem in this order.
 var problemPriority = map[string]int{
-	dirsyncv1alpha1.ReasonInvalidSelector:   0,
-	dirsyncv1alpha1.ReasonNotPermitted:      1,
-	dirsyncv1alpha1.ReasonRevocationHeld:    2,
-	dirsyncv1alpha1.ReasonDirectoryNotReady: 3,
-	dirsyncv1alpha1.ReasonSubjectConflict:   4,
-	dirsyncv1alpha1.ReasonInvalidTemplate:   5,
+	dirsyncv1alpha1.ReasonInvalidSelector:        0,
+	dirsyncv1alpha1.ReasonDirectoryNotFound:      1,
+	dirsyncv1alpha1.ReasonDirectoryStale:         2,
+	dirsyncv1alpha1.ReasonAdmissionPolicyMissing: 3,
+	dirsyncv1alpha1.ReasonNotPermitted:           4,
+	dirsyncv1alpha1.ReasonApplyFailed:            5,
+	dirsyncv1alpha1.ReasonBindingTooLarge:        6,
+	dirsyncv1alpha1.ReasonRevocationHeld:         7,
+	dirsyncv1alpha1.ReasonDirectoryNotReady:      8,
+	dirsyncv1alpha1.ReasonSubjectConflict:        9,
+	dirsyncv1alpha1.ReasonInvalidTemplate:        10,
 }
 
 // accessReady is the Ready condition for a reconcile that found these problems.
@@ -77,8 +83,9 @@ func markReconciled(acc *dirsyncv1alpha1.DirectoryAccess, res reconcileResult, n
 	st := &acc.Status
 	st.ObservedGeneration = acc.Generation
 	sum := res.summary
-	st.Subjects = int32(sum.subjects)
+	st.Subjects = int32(sum.bound.Len())
 	st.Bindings = sum.bindings
+	st.BoundSubjects = sets.List(sum.bound)
 	if sum.granted+sum.revoked > 0 {
 		t := metav1.NewTime(now.Truncate(time.Second))
 		st.LastChange = &dirsyncv1alpha1.AccessChange{Granted: int32(sum.granted), Revoked: int32(sum.revoked), Time: &t}
@@ -93,6 +100,31 @@ func markReconciled(acc *dirsyncv1alpha1.DirectoryAccess, res reconcileResult, n
 	}
 	st.HeldRevocations = int32(res.held)
 	verdict.Set(acc, accessReady(res.problems), now)
+}
+
+// markCreating records, before dirsync creates them, the RoleBindings ops create (by namespace and name,
+// without a UID yet), so that one created just before a crash is still known as dirsync's afterwards. It
+// reports whether the record changed.
+func markCreating(acc *dirsyncv1alpha1.DirectoryAccess, ops []bindingOp) bool {
+	changed := false
+	for _, op := range ops {
+		if op.verb != verbCreate && op.verb != verbReplace {
+			continue
+		}
+		entry := dirsyncv1alpha1.AccessBinding{Namespace: op.ns, Name: op.desired.Name}
+		i := slices.IndexFunc(acc.Status.Bindings, func(b dirsyncv1alpha1.AccessBinding) bool { return b.Namespace == op.ns })
+		switch {
+		case i < 0:
+			acc.Status.Bindings = append(acc.Status.Bindings, entry)
+		case acc.Status.Bindings[i] != entry:
+			acc.Status.Bindings[i] = entry
+		default:
+			continue
+		}
+		changed = true
+	}
+	slices.SortStableFunc(acc.Status.Bindings, func(a, b dirsyncv1alpha1.AccessBinding) int { return strings.Compare(a.Namespace, b.Namespace) })
+	return changed
 }
 
 // markSuspended sets Ready=False Suspended for the current generation (observedGeneration: suspension is

@@ -100,6 +100,11 @@ func (rep *subjectReport) renderAll(st *subject.Template, selected map[string]bo
 	subjects := make([]string, len(users))
 	owners := map[string][]int{}
 	for i := range users {
+		if heldByDirectoryGuard(&users[i]) {
+			// Gone from the provider (its deletion held by the Directory's guard): never bound, and it
+			// conflicts with no one, so a person whose id HR changed keeps their subject under the new id.
+			continue
+		}
 		s, err := st.Render(subjectFields(&users[i]))
 		if err != nil {
 			if inSelectedGroup(&users[i], selected) && users[i].Spec.State == dirsyncv1alpha1.UserStateActive {

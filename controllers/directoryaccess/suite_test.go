@@ -51,6 +51,13 @@ const (
 	accessOperator    = "system:serviceaccount:dirsync-system:dirsync-controller-manager"
 	accessGrantorRole = "dirsync-access-grantor"
 	accessManagerRole = "dirsync-manager-role"
+	policyName        = "directoryaccess-requester-can-bind" // config/admission's, without config/default's prefix
+	// testSettleLimit is the suite's bound on the settle wait (30s in production), so a story that
+	// keeps the data changing is short.
+	testSettleLimit = 4 * time.Second
+	// testMaxBindingBytes is the suite's bound on a DirectoryAccess's subjects (1 MiB in production):
+	// about 100 subjects, so a story can exceed it with a small company.
+	testMaxBindingBytes = 10 << 10
 )
 
 var (
@@ -59,8 +66,9 @@ var (
 	logs         = &testenv.Buffer{}
 	accessClock  = &shiftClock{}
 	accessWrites = &rbacWriteCounter{byNamespace: map[string]int{}}
-	// directoryClock is the Directory controller's clock, fixed as in controllers/directory's suite.
-	directoryClock = clocktesting.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+	// directoryClock is the Directory controller's clock, fixed (so that it syncs only when a story asks)
+	// at the suite's start: the Directory's data is then as fresh as the access controller's clock says.
+	directoryClock = clocktesting.NewFakeClock(time.Now().UTC().Truncate(time.Second))
 )
 
 func TestMain(m *testing.M) {
@@ -95,7 +103,8 @@ func startSuite(s *testenv.Suite) (func(), error) {
 	opCfg.Wrap(accessWrites.wrap)
 	stopAccess, err := testenv.StartManager(opCfg, s.Scheme, func(mgr ctrl.Manager) error {
 		return (&Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Clock: accessClock,
-			Recorder: mgr.GetEventRecorder("dirsync"), NotPermittedRetry: 2 * time.Second}).SetupWithManager(mgr)
+			Recorder: mgr.GetEventRecorder("dirsync"), NotPermittedRetry: 2 * time.Second,
+			SettleLimit: testSettleLimit, MaxBindingBytes: testMaxBindingBytes, AdmissionPolicy: "dirsync-" + policyName}).SetupWithManager(mgr)
 	})
 	if err != nil {
 		stopDirectory()
@@ -112,19 +121,20 @@ func must(t *testing.T, err error) {
 }
 
 // installAccessConfig creates, from the files config/default installs: the manager ClusterRole
-// (config/rbac/role.yaml) bound to accessOperator, the grantor ClusterRole (bound by each test where
-// it opts a namespace in), and the ValidatingAdmissionPolicy with its binding.
+// (config/rbac/role.yaml) and the admission policy reader bound to accessOperator, the grantor
+// ClusterRole (bound by each test where it opts a namespace in), and the ValidatingAdmissionPolicy with
+// its binding.
 func installAccessConfig(admin client.Client) error {
 	ctx := context.Background()
 	root, err := testenv.Root()
 	if err != nil {
 		return err
 	}
-	var managerRole, grantor rbacv1.ClusterRole
+	var managerRole, grantor, policyReader rbacv1.ClusterRole
 	var policy admissionregistrationv1.ValidatingAdmissionPolicy
 	var binding admissionregistrationv1.ValidatingAdmissionPolicyBinding
 	for path, obj := range map[string]any{
-		"rbac/role.yaml": &managerRole, "rbac/access_grantor_role.yaml": &grantor,
+		"rbac/role.yaml": &managerRole, "rbac/access_grantor_role.yaml": &grantor, "rbac/admission_policy_reader_role.yaml": &policyReader,
 		"admission/directoryaccess_policy.yaml": &policy, "admission/directoryaccess_policy_binding.yaml": &binding,
 	} {
 		b, err := os.ReadFile(filepath.Join(root, "config", path))
@@ -135,12 +145,14 @@ func installAccessConfig(admin client.Client) error {
 			return fmt.Errorf("%s: %w", path, err)
 		}
 	}
-	managerRole.Name, grantor.Name = accessManagerRole, accessGrantorRole // config/default's namePrefix
+	managerRole.Name, grantor.Name, policyReader.Name = accessManagerRole, accessGrantorRole, "dirsync-"+policyReader.Name // config/default's namePrefix
 	policy.Name, binding.Name, binding.Spec.PolicyName = "dirsync-"+policy.Name, "dirsync-"+binding.Name, "dirsync-"+binding.Spec.PolicyName
-	crb := &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: accessManagerRole},
-		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: accessManagerRole},
-		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: accessOperator}}}
-	for _, o := range []client.Object{&managerRole, &grantor, crb, &policy, &binding} {
+	bind := func(role string) *rbacv1.ClusterRoleBinding {
+		return &rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: role},
+			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: role},
+			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: accessOperator}}}
+	}
+	for _, o := range []client.Object{&managerRole, &grantor, &policyReader, bind(accessManagerRole), bind(policyReader.Name), &policy, &binding} {
 		if err := admin.Create(ctx, o); err != nil {
 			return fmt.Errorf("creating %T %s: %w", o, o.GetName(), err)
 		}

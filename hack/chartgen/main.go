@@ -23,7 +23,8 @@ limitations under the License.
 //     with helm.sh/resource-policy: keep when .Values.crds.keep;
 //   - templates/generated/<kind>_<name>.yaml: every other object except the few the chart writes
 //     by hand because values shape them (handWritten below: the Deployment, its ServiceAccount,
-//     the metrics Service and NetworkPolicy, the manager's ClusterRoleBinding, the Namespace).
+//     the metrics and webhook receiver Services and NetworkPolicies, the manager's ClusterRoleBinding,
+//     the Directory editor and admin ClusterRoles, the Namespace).
 //     That is every ClusterRole and Role (the generated manager-role included), every other
 //     binding, and whatever config/default gains later (a ValidatingAdmissionPolicy, say). Names
 //     that kustomize prefixed with "dirsync-" become {{ include "dirsync.fullname" . }}-…, the
@@ -75,7 +76,11 @@ var handWritten = []string{
 	"ServiceAccount/controller-manager",
 	"Service/controller-manager-metrics-service",
 	"NetworkPolicy/allow-metrics-traffic",
+	"Service/webhook-receiver",               // receiver.enabled
+	"NetworkPolicy/allow-receiver-traffic",   // receiver.networkPolicy
 	"ClusterRoleBinding/manager-rolebinding", // RoleBindings instead with .Values.watchNamespaces
+	"ClusterRole/directory-editor-role",      // aggregate into edit with .Values.rbac.aggregateDirectoryRoles
+	"ClusterRole/directory-admin-role",       // aggregate into admin with .Values.rbac.aggregateDirectoryRoles
 }
 
 // clusterScoped are kinds that have no namespace. kubectl's built-in kustomize puts its namespace

@@ -22,6 +22,8 @@ limitations under the License.
 //	                  signing key pair and a static token file with one admin user
 //	cptool ports N    prints N free TCP ports on 127.0.0.1, one per line (test/utils.FreePorts,
 //	                  which the e2e tests and the benchmark use too)
+//	cptool tls DIR    writes a CA of its own (tls-ca.crt) and a serving certificate it signed for
+//	                  127.0.0.1, ::1 and localhost (tls.crt, tls.key), e.g. for fakehr's HTTPS mode
 package main
 
 import (
@@ -54,11 +56,13 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 2 {
-		return errors.New("usage: cptool pki DIR | cptool ports N")
+		return errors.New("usage: cptool pki DIR | cptool ports N | cptool tls DIR")
 	}
 	switch args[0] {
 	case "pki":
 		return writePKI(args[1], time.Now())
+	case "tls":
+		return writeServingCert(args[1], time.Now())
 	case "ports":
 		n, err := strconv.Atoi(args[1])
 		if err != nil || n < 1 || n > 64 {
@@ -168,6 +172,66 @@ func writePKI(dir string, now time.Time) error {
 		{"tokens.csv", []byte(token + `,admin,dirsync-local-admin,"system:masters"` + "\n"), 0o600},
 	}
 	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeServingCert writes, into dir, tls-ca.crt (a new CA, kept apart from the cluster's) and
+// tls.crt, tls.key: a serving certificate for 127.0.0.1, ::1 and localhost that the CA signed.
+func writeServingCert(dir string, now time.Time) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber: serial(), Subject: pkix.Name{CommonName: "dirsync-local-tls-ca"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(0, 0, 7),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true, IsCA: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return err
+	}
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(0, 0, 7),
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("::1")},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		data []byte
+		mode os.FileMode
+	}{
+		{"tls-ca.crt", pemBlock("CERTIFICATE", caDER), 0o644},
+		{"tls.crt", pemBlock("CERTIFICATE", der), 0o644},
+		{"tls.key", pemBlock("EC PRIVATE KEY", keyDER), 0o600},
+	} {
 		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, f.mode); err != nil {
 			return err
 		}

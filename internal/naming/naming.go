@@ -32,6 +32,9 @@ const (
 	hashLength = 10  // hex characters of sha256: 40 bits
 	// maxNameAttempts bounds the numbered fallbacks tried when even the hashed name is taken.
 	maxNameAttempts = 100
+	// numberLength is the room the readable part leaves for "-" before the hash and "-NNN" after it
+	// (up to -100, maxNameAttempts).
+	numberLength = 1 + 4
 )
 
 // Plain is the readable name for an id: base-<id lower-cased, with every run of other characters
@@ -46,12 +49,14 @@ func Plain(base, id string) (string, bool) {
 }
 
 // Hashed is the fallback name: the readable part, cut to fit, plus a hash of the exact key, so
-// keys that differ only in case or punctuation (PW1 and pw1) get different names.
+// keys that differ only in case or punctuation (PW1 and pw1) get different names. It leaves room for
+// the -NNN that Assign may add; with a base too long for even base-<hash>, the name is too long and
+// Assign does not use it.
 func Hashed(base, id, key string) string {
 	sum := sha256.Sum256([]byte(key))
 	suffix := hex.EncodeToString(sum[:])[:hashLength]
 	part := Sanitize(id)
-	if room := maxLength - len(base) - 1 - hashLength - 1 - 4; len(part) > room { // 4: room for "-NNN"
+	if room := max(0, maxLength-len(base)-1-hashLength-numberLength); len(part) > room {
 		part = strings.TrimRight(part[:room], "-")
 	}
 	if part == "" {
@@ -77,7 +82,7 @@ type Request struct {
 // finds no free name is left out (the caller reports it).
 func Assign(reqs []Request, used map[string]bool, taken func(string) bool) map[string]string {
 	slices.SortFunc(reqs, func(a, b Request) int { return strings.Compare(a.Key, b.Key) })
-	free := func(n string) bool { return !used[n] && (taken == nil || !taken(n)) }
+	free := func(n string) bool { return len(n) <= maxLength && !used[n] && (taken == nil || !taken(n)) }
 	out := make(map[string]string, len(reqs))
 	for _, r := range reqs {
 		name, ok := Plain(r.Base, r.ID)

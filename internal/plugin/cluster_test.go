@@ -132,7 +132,7 @@ func TestForbiddenSaysWhichRoleGivesIt(t *testing.T) {
 		t.Fatalf("want exit code 1; %s", r)
 	}
 	assertContains(t, r, nil, []string{"annotating Directory " + ns + "/acme with dirsync.io/sync-requested-at",
-		"You need patch on directories.dirsync.io in namespace " + ns + ": the built-in ClusterRole edit gives it there"})
+		"You need patch on directories.dirsync.io in namespace " + ns + ": the ClusterRole dirsync-directory-editor-role gives it"})
 }
 
 // version finds the manager's Deployment by its label; a user who may not list Deployments still gets

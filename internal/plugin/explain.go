@@ -200,7 +200,7 @@ func (e *explanation) explainSubject(tmpl *subject.Template, u *dirsyncv1alpha1.
 	e.Subject = s
 	for i := range users {
 		other := &users[i]
-		if other.Name == u.Name {
+		if other.Name == u.Name || removedFromProvider(other) { // gone from the provider: conflicts with no one
 			continue
 		}
 		if o, err := tmpl.Render(subjectFieldsOf(other)); err == nil && strings.EqualFold(o, s) {

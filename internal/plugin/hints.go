@@ -45,6 +45,7 @@ const (
 	defaultManagerNamespace = "dirsync-system"
 	defaultManager          = "dirsync-controller-manager" // the Deployment and its ServiceAccount
 	defaultAccessGrantor    = "dirsync-access-grantor"
+	defaultDirectoryEditor  = "dirsync-directory-editor-role"
 )
 
 // request is one API request, for explaining a refusal: the verb, the resource (resource.group) and
@@ -83,6 +84,11 @@ func forbiddenHint(req request) string {
 	need := fmt.Sprintf("You need %s on %s %s", req.verb, req.resource, where)
 	role := builtinRole(req.verb, req.resource)
 	switch {
+	case role == "" && req.resource == resDirectories:
+		// Directory write is the grant power of every DirectoryAccess on it: no built-in role gives it by default.
+		return fmt.Sprintf("%s: the ClusterRole %s gives it (with Helm, <fullname>-directory-editor-role), e.g. "+
+			"kubectl create rolebinding directory-editor-me -n %s --clusterrole=%s --user=YOU; ask your cluster administrator.",
+			need, defaultDirectoryEditor, req.namespace, defaultDirectoryEditor)
 	case role == "":
 		return need + "; ask your cluster administrator for it."
 	case req.namespace == "":
@@ -93,16 +99,18 @@ func forbiddenHint(req request) string {
 }
 
 // builtinRole is the least of Kubernetes' user-facing ClusterRoles (view, edit, admin) that allows
-// verb on resource, with the aggregation labels dirsync's roles carry; "" when none does.
+// verb on resource, with the aggregation labels dirsync's roles carry by default; "" when none does.
+// Writing a Directory is not aggregated into edit (issue 21): the chart's rbac.aggregateDirectoryRoles
+// may put it back, but the plugin cannot tell, so it names dirsync's own editor role instead.
 func builtinRole(verb, resource string) string {
 	read := verb == "get" || verb == "list" || verb == "watch"
 	switch resource {
-	case resDirectories, resWebhooks:
+	case resWebhooks:
 		if read {
 			return "view"
 		}
 		return "edit"
-	case resAccesses, resDirectoryUsers, resDirectoryGroups, resEvents, resDeployments:
+	case resAccesses, resDirectories, resDirectoryUsers, resDirectoryGroups, resEvents, resDeployments:
 		if read {
 			return "view"
 		}
@@ -136,9 +144,13 @@ func directoryHint(d *dirsyncv1alpha1.Directory) string {
 	case dirsyncv1alpha1.ReasonInsecureEndpoint:
 		return "use an https:// spec.endpoint; only for a test server, start the manager with --allow-insecure-endpoints"
 	case dirsyncv1alpha1.ReasonInvalidSpec:
-		return fmt.Sprintf("fix spec.endpoint: kubectl edit directory %s -n %s", name, ns)
+		return fmt.Sprintf("fix spec.endpoint (kubectl edit directory %s -n %s); a host other than the provider's own needs the "+
+			"manager's --allowed-endpoint-hosts (Helm: manager.allowedEndpointHosts)", name, ns)
 	case dirsyncv1alpha1.ReasonApplyFailed:
 		return fmt.Sprintf("kubectl get events -n %s --field-selector involvedObject.name=%s", ns, name)
+	case dirsyncv1alpha1.ReasonTooManyUsers:
+		return "check that spec.endpoint and the Secret name the account you meant; if so, an administrator raises the manager's " +
+			"--max-users-per-directory (Helm: manager.maxUsersPerDirectory) and its memory limit"
 	case dirsyncv1alpha1.ReasonSuspended:
 		return fmt.Sprintf(`resume it: kubectl patch dir %s -n %s --type merge -p '{"spec":{"suspend":false}}'`, name, ns)
 	case dirsyncv1alpha1.ReasonDryRun:

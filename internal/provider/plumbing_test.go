@@ -39,6 +39,8 @@ func TestCheckAPIKey(t *testing.T) {
 		{name: "line break inside", key: "prod-abc\nprod-def", wantErr: "the API key contains white space"},
 		{name: "control character", key: "prod-abc\x00", wantErr: "not printable ASCII"},
 		{name: "non-ASCII", key: "prod-abcé", wantErr: "not printable ASCII"},
+		{name: "the ends of printable ASCII", key: "prod-!~", want: "prod-!~"},
+		{name: "DEL", key: "prod-abc\x7f", wantErr: "not printable ASCII"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +77,9 @@ func TestBaseURL(t *testing.T) {
 		{name: "query", in: "https://api.example.com/v1?x=1", wantErr: "query or a fragment"},
 		{name: "fragment", in: "https://api.example.com/v1#x", wantErr: "query or a fragment"},
 		{name: "bad port", in: "https://api.example.com:99999/v1", wantErr: "invalid port"},
+		{name: "highest port", in: "https://api.example.com:65535/v1", want: "https://api.example.com:65535/v1"},
+		{name: "port 65536", in: "https://api.example.com:65536/v1", wantErr: "invalid port"},
+		{name: "port 0", in: "https://api.example.com:0/v1", wantErr: "invalid port"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -204,6 +209,7 @@ func TestUserAgent(t *testing.T) {
 		{version: "dev", stamped: "v0.2.0", want: "dirsync/v0.2.0"},
 		{version: "", stamped: "v0.0.0-20261127200000-0123456789ab+dirty", want: "dirsync/v0.0.0-20261127200000-0123456789ab+dirty"},
 		{version: "v1.2.3", stamped: "v0.2.0", want: "dirsync/v1.2.3"},
+		{version: "v1.2.3\x7f~", want: "dirsync/v1.2.3~"},
 	}
 	for _, tt := range tests {
 		if got := userAgent(tt.version, tt.stamped); got != tt.want {

@@ -37,8 +37,13 @@ type Provider interface {
 
 // Config is what a Factory needs to build a Provider for one sync. It lives for one sync only.
 type Config struct {
-	// BaseURL overrides the provider's default base URL; nil means the production URL.
+	// BaseURL overrides the provider's default base URL; nil means the production URL. Its host must be
+	// one of the provider's known hosts (over https, on port 443) or match AllowedHosts, or the Factory
+	// fails with an *EndpointNotAllowedError (see CheckEndpointHost).
 	BaseURL *url.URL
+	// AllowedHosts are the hosts beyond the provider's own that BaseURL may name: the manager's
+	// --allowed-endpoint-hosts.
+	AllowedHosts []AllowedHost
 	// APIKey is the account's API key. Never log it, wrap it into an error or keep it past the sync.
 	APIKey string
 	// HTTPClient makes every request; NewHTTPClient builds the one the manager uses.
@@ -67,6 +72,22 @@ type Config struct {
 	// provider that reads the whole listing first; TestProvidersOfferEveryEmployeeToTheClaim in
 	// controllers/directory checks every registered provider against this contract.
 	Claim func(*Employee) bool
+	// MaxEmployees is the most employees (leavers included) the fetch may read; 0 means
+	// DefaultMaxEmployees. A provider stops reading once the account lists more (a count it declares,
+	// or the rows it has read) and returns a *TooManyEmployeesError, so that no account can make the
+	// operator hold more than this in memory.
+	MaxEmployees int
+}
+
+// DefaultMaxEmployees is Config.MaxEmployees when it is unset: the manager's --max-users-per-directory default.
+const DefaultMaxEmployees = 100_000
+
+// EmployeeLimit is c.MaxEmployees, or DefaultMaxEmployees when it is not positive.
+func (c Config) EmployeeLimit() int {
+	if c.MaxEmployees <= 0 {
+		return DefaultMaxEmployees
+	}
+	return c.MaxEmployees
 }
 
 // Unclaimed offers each employee to claim (nil: none is claimed) and returns the others in a new slice,
@@ -167,7 +188,8 @@ type Snapshot struct {
 // Sentinel errors. Providers wrap them (fmt.Errorf("...: %w", ErrUnavailable)) with a short, sanitised
 // text that never includes the API key, request headers or more than a short excerpt of a response body.
 // Every error a Factory or Fetch returns wraps exactly one of ErrUnauthorized, ErrUnavailable,
-// ErrInvalidResponse, ErrInvalidConfig or *RateLimitedError, or is the caller's context error.
+// ErrInvalidResponse, ErrInvalidConfig, *RateLimitedError or *TooManyEmployeesError, or is the
+// caller's context error.
 var (
 	// ErrUnauthorized: the provider rejected the API key (HTTP 401/403, or an invalid-key error envelope), or
 	// the key is malformed (empty, white space inside) so that no request was sent.
@@ -192,4 +214,15 @@ func (e *RateLimitedError) Error() string {
 		return fmt.Sprintf("the provider is rate limiting requests; it asked to retry after %s", e.RetryAfter)
 	}
 	return "the provider is rate limiting requests"
+}
+
+// TooManyEmployeesError is returned when the account lists more employees than Config.MaxEmployees:
+// the fetch stopped reading there, and nothing of it may be used.
+type TooManyEmployeesError struct {
+	// Limit is the Config's employee limit.
+	Limit int
+}
+
+func (e *TooManyEmployeesError) Error() string {
+	return fmt.Sprintf("the account lists more than %d employees, the most one Directory may hold", e.Limit)
 }

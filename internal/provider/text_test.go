@@ -25,6 +25,8 @@ func TestRedact(t *testing.T) {
 		{name: "twice", s: "sk-ABC123/sk-abc123", key: "sk-ABC123", want: "[redacted]/[redacted]"},
 		{name: "absent", s: "nothing here", key: "sk-ABC123", want: "nothing here"},
 		{name: "empty key", s: "text", key: "", want: "text"},
+		{name: "the whole text", s: "SK-ABC123", key: "sk-ABC123", want: "[redacted]"},
+		{name: "longer than the text", s: "sk-ABC12", key: "sk-ABC123", want: "sk-ABC12"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,6 +43,9 @@ func TestOneLine(t *testing.T) {
 	}
 	if got := OneLine("abcdefghijkl", 5); got != "abcd…" {
 		t.Fatalf("OneLine cut = %q", got)
+	}
+	if got := OneLine("abcde", 5); got != "abcde" {
+		t.Fatalf("OneLine of exactly the limit = %q, want it whole", got)
 	}
 }
 

@@ -35,6 +35,26 @@ import (
 // MaxLength bounds one rendered subject name; longer output is not bound.
 const MaxLength = 512
 
+// Bounds on what a template may cost, so that no DirectoryAccess author can make the shared operator
+// allocate without bound (issue 21). A template is at most MaxTemplateLength bytes (the CRD's
+// maxLength), has at most MaxActions actions, at most MaxPipeline commands in one pipeline and at
+// most MaxCalls function calls in all; every string a function takes or returns is at most
+// MaxIntermediate bytes, and replace computes its result's size before it allocates it. Rendering one
+// person therefore allocates at most about MaxCalls × 3 × MaxIntermediate bytes (lower and upper may
+// turn each invalid byte into a 3-byte U+FFFD), and much less for any template a platform needs.
+const (
+	// MaxTemplateLength is the longest template text, as the CRD's maxLength.
+	MaxTemplateLength = 1024
+	// MaxActions is how many {{ }} actions a template may have.
+	MaxActions = 16
+	// MaxPipeline is how many commands one pipeline (a | b | c) may have.
+	MaxPipeline = 8
+	// MaxCalls is how many function calls a template may make, nested calls included.
+	MaxCalls = 32
+	// MaxIntermediate bounds every string a template function takes or returns: 8 × MaxLength.
+	MaxIntermediate = 8 * MaxLength
+)
+
 // Fields are what a template sees of a person: the four allowed fields, nothing else.
 type Fields struct{ Email, ExternalID, FirstName, LastName string }
 
@@ -46,15 +66,71 @@ var fieldValues = map[string]func(Fields) string{
 	"LastName":   func(f Fields) string { return f.LastName },
 }
 
+// errEmptyOld is replace's error for an empty OLD, which would insert NEW between every character.
+var errEmptyOld = errors.New("replace with an empty OLD would insert NEW between every character; give replace the text to replace")
+
+// renderError is a template function's refusal; Render reports its text.
+type renderError struct{ msg string }
+
+func (e *renderError) Error() string { return e.msg }
+
+// fits refuses an input over MaxIntermediate bytes.
+func fits(fn, s string) error {
+	if len(s) > MaxIntermediate {
+		return &renderError{fmt.Sprintf("%s's input is longer than %d bytes", fn, MaxIntermediate)}
+	}
+	return nil
+}
+
+// bounded applies f to s when s fits, and refuses a result over MaxIntermediate bytes.
+func bounded(fn string, f func(string) string) func(string) (string, error) {
+	return func(s string) (string, error) {
+		if err := fits(fn, s); err != nil {
+			return "", err
+		}
+		out := f(s)
+		if len(out) > MaxIntermediate {
+			return "", &renderError{fmt.Sprintf("%s's result is longer than %d bytes", fn, MaxIntermediate)}
+		}
+		return out, nil
+	}
+}
+
+// replace is strings.ReplaceAll with its result's size computed before anything is allocated.
+func replace(old, repl, s string) (string, error) {
+	if old == "" {
+		return "", &renderError{errEmptyOld.Error()}
+	}
+	if err := fits("replace", s); err != nil {
+		return "", err
+	}
+	// s fits, so n ≤ MaxIntermediate and the product stays far from overflowing even for a huge repl.
+	if n := strings.Count(s, old); n > 0 && len(repl) > len(old) &&
+		(len(repl)-len(old) > MaxIntermediate || len(s)+n*(len(repl)-len(old)) > MaxIntermediate) {
+		return "", &renderError{fmt.Sprintf("replace's result would be longer than %d bytes", MaxIntermediate)}
+	}
+	return strings.ReplaceAll(s, old, repl), nil
+}
+
+// trimmer is trimPrefix or trimSuffix, which never allocate, on an input that fits.
+func trimmer(fn string, f func(s, affix string) string) func(affix, s string) (string, error) {
+	return func(affix, s string) (string, error) {
+		if err := fits(fn, s); err != nil {
+			return "", err
+		}
+		return f(s, affix), nil
+	}
+}
+
 // funcs are the only functions a template may call. The piped value comes last, so
-// `{{ .Email | replace "@" "-" }}` works as in Helm.
+// `{{ .Email | replace "@" "-" }}` works as in Helm. Each is bounded (see MaxIntermediate).
 var funcs = template.FuncMap{
-	"lower":      strings.ToLower,
-	"upper":      strings.ToUpper,
-	"trim":       strings.TrimSpace,
-	"replace":    func(old, repl, s string) string { return strings.ReplaceAll(s, old, repl) },
-	"trimPrefix": func(prefix, s string) string { return strings.TrimPrefix(s, prefix) },
-	"trimSuffix": func(suffix, s string) string { return strings.TrimSuffix(s, suffix) },
+	"lower":      bounded("lower", strings.ToLower),
+	"upper":      bounded("upper", strings.ToUpper),
+	"trim":       bounded("trim", strings.TrimSpace),
+	"replace":    replace,
+	"trimPrefix": trimmer("trimPrefix", strings.TrimPrefix),
+	"trimSuffix": trimmer("trimSuffix", strings.TrimSuffix),
 }
 
 // Template is a parsed subject template that uses only fields, strings and the allowed functions.
@@ -65,8 +141,12 @@ type Template struct {
 
 // Parse parses text and rejects anything but fields, string constants and the allowed functions: no
 // range (a loop over a number could spin), no printf (a huge width could allocate), no variables, no
-// nested templates. The error says what to change.
+// nested templates, no replace with a constant empty OLD, and nothing over the bounds above. The error
+// says what to change.
 func Parse(text string) (*Template, error) {
+	if len(text) > MaxTemplateLength {
+		return nil, fmt.Errorf("spec.subject.template is longer than %d bytes", MaxTemplateLength)
+	}
 	t, err := template.New("subject").Funcs(funcs).Parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("spec.subject.template does not parse: %w", err)
@@ -77,13 +157,16 @@ func Parse(text string) (*Template, error) {
 	if t.Tree == nil || t.Root == nil {
 		return nil, errors.New("spec.subject.template is empty")
 	}
-	used := map[string]bool{}
-	if err := checkNode(t.Root, used); err != nil {
+	c := &checker{used: map[string]bool{}}
+	if err := c.check(t.Root); err != nil {
+		if errors.Is(err, errOverBounds) {
+			return nil, fmt.Errorf("spec.subject.template: %w", err)
+		}
 		return nil, fmt.Errorf("spec.subject.template: %w; use only the fields .Email, .ExternalID, .FirstName, .LastName, "+
 			"quoted strings and the functions lower, upper, trim, replace, trimPrefix, trimSuffix", err)
 	}
 	st := &Template{tmpl: t}
-	for f := range used {
+	for f := range c.used {
 		st.fields = append(st.fields, f)
 	}
 	slices.Sort(st.fields)
@@ -93,32 +176,36 @@ func Parse(text string) (*Template, error) {
 // Fields are the names of the fields the template reads, sorted ("Email", "ExternalID", …).
 func (st *Template) Fields() []string { return slices.Clone(st.fields) }
 
-// checkNode walks the parse tree, allowing only the node kinds a subject template needs and recording
-// the fields it reads.
-func checkNode(n parse.Node, used map[string]bool) error {
+// errOverBounds is wrapped by the checker's errors about a template that is too big, or hostile.
+var errOverBounds = errors.New("the template is over its bounds")
+
+// checker walks a parse tree, allowing only the node kinds a subject template needs, recording the
+// fields it reads and counting what the bounds limit.
+type checker struct {
+	used           map[string]bool
+	actions, calls int
+}
+
+func (c *checker) check(n parse.Node) error {
 	switch n := n.(type) {
 	case *parse.ListNode:
-		return checkNodes(n.Nodes, used)
+		return c.checkAll(n.Nodes)
 	case *parse.TextNode, *parse.StringNode, *parse.CommentNode:
 		return nil
 	case *parse.ActionNode:
-		return checkNode(n.Pipe, used)
+		if c.actions++; c.actions > MaxActions {
+			return fmt.Errorf("it has more than %d actions ({{ }}): %w", MaxActions, errOverBounds)
+		}
+		return c.check(n.Pipe)
 	case *parse.PipeNode:
-		if len(n.Decl) > 0 {
-			return fmt.Errorf("variables are not allowed (%s)", n)
-		}
-		cmds := make([]parse.Node, len(n.Cmds))
-		for i, c := range n.Cmds {
-			cmds[i] = c
-		}
-		return checkNodes(cmds, used)
+		return c.checkPipe(n)
 	case *parse.CommandNode:
-		return checkNodes(n.Args, used)
+		return c.checkCommand(n)
 	case *parse.FieldNode:
 		if len(n.Ident) != 1 || fieldValues[n.Ident[0]] == nil {
 			return fmt.Errorf("field %s does not exist", n)
 		}
-		used[n.Ident[0]] = true
+		c.used[n.Ident[0]] = true
 		return nil
 	case *parse.IdentifierNode:
 		if funcs[n.Ident] == nil {
@@ -129,9 +216,53 @@ func checkNode(n parse.Node, used map[string]bool) error {
 	return fmt.Errorf("%s is not allowed", n)
 }
 
-func checkNodes(nodes []parse.Node, used map[string]bool) error {
-	for _, c := range nodes {
-		if err := checkNode(c, used); err != nil {
+func (c *checker) checkPipe(n *parse.PipeNode) error {
+	if len(n.Decl) > 0 {
+		return fmt.Errorf("variables are not allowed (%s)", n)
+	}
+	for _, cmd := range n.Cmds {
+		if err := c.check(cmd); err != nil {
+			return err
+		}
+	}
+	if len(n.Cmds) > MaxPipeline {
+		return fmt.Errorf("a pipeline has more than %d commands (%s): %w", MaxPipeline, short(n), errOverBounds)
+	}
+	return nil
+}
+
+// short is a node's text for an error, cut to 60 bytes.
+func short(n parse.Node) string {
+	if s := n.String(); len(s) > 60 {
+		return s[:57] + "..."
+	}
+	return n.String()
+}
+
+// checkCommand counts a function call and refuses replace with a constant empty OLD.
+func (c *checker) checkCommand(n *parse.CommandNode) error {
+	if id, ok := n.Args[0].(*parse.IdentifierNode); ok {
+		if c.calls++; c.calls > MaxCalls {
+			return fmt.Errorf("it makes more than %d function calls: %w", MaxCalls, errOverBounds)
+		}
+		if old, ok := argAt(n, 1).(*parse.StringNode); ok && id.Ident == "replace" && old.Text == "" {
+			return fmt.Errorf("%w (%s): %w", errEmptyOld, short(n), errOverBounds)
+		}
+	}
+	return c.checkAll(n.Args)
+}
+
+// argAt is the command's i-th word (0 is the function), or nil.
+func argAt(n *parse.CommandNode, i int) parse.Node {
+	if i < len(n.Args) {
+		return n.Args[i]
+	}
+	return nil
+}
+
+func (c *checker) checkAll(nodes []parse.Node) error {
+	for _, n := range nodes {
+		if err := c.check(n); err != nil {
 			return err
 		}
 	}
@@ -148,6 +279,9 @@ func (st *Template) Render(f Fields) (string, error) {
 	}
 	var b limitedBuilder
 	if err := st.tmpl.Execute(&b, f); err != nil {
+		if re := (*renderError)(nil); errors.As(err, &re) {
+			return "", re
+		}
 		return "", errors.New("the template failed for them")
 	}
 	s := b.String()

@@ -38,6 +38,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 const (
@@ -99,8 +101,14 @@ func helm(t *testing.T) string {
 	return bin
 }
 
+// run runs a command that reads dist/chart or config/ (helm, kubectl kustomize) and returns its output.
 func run(t *testing.T, name string, args ...string) []byte {
 	t.Helper()
+	// The command reads those files, not this test: open them here so that Go's test cache sees them
+	// and an edit there re-runs the package instead of replaying its last pass.
+	if err := utils.OpenInputs(chartDir, configDir); err != nil {
+		t.Fatalf("opening the chart and config/: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stderr bytes.Buffer
@@ -394,7 +402,8 @@ func TestChartValues(t *testing.T) {
 				}
 			}
 			for _, a := range args(c) {
-				if strings.HasPrefix(a, "--allow-insecure-endpoints") || strings.HasPrefix(a, "--watch-namespace") {
+				if strings.HasPrefix(a, "--allow-insecure-endpoints") || strings.HasPrefix(a, "--watch-namespace") || strings.HasPrefix(a, "--max-users-per-directory") ||
+					strings.HasPrefix(a, "--allowed-endpoint-hosts") {
 					t.Errorf("default args have %s", a)
 				}
 			}
@@ -442,15 +451,17 @@ func TestChartValues(t *testing.T) {
 			}
 		},
 	}, {
-		name: "manager flags, insecure endpoints, image and resources",
+		name: "manager flags, insecure endpoints, allowed hosts, image and resources",
 		args: []string{"--set", "manager.kubeAPIQPS=200", "--set", "manager.kubeAPIBurst=400", "--set", "manager.maxConcurrentSyncs=4",
 			"--set", "manager.syncWriteWorkers=16", "--set", "manager.providerRequestTimeout=2m", "--set", "manager.allowInsecureEndpoints=true",
+			"--set", "manager.maxUsersPerDirectory=20000", "--set", "manager.allowedEndpointHosts={hr-proxy.corp.example:8443,127.0.0.1}",
 			"--set", "manager.extraArgs={--zap-log-level=debug}", "--set", "image.repository=ghcr.io/example/dirsync",
 			"--set", "image.tag=v1.2.3", "--set", "resources.limits.memory=1Gi"},
 		check: func(t *testing.T, r rendered) {
 			_, c := r.deployment(t)
 			for _, want := range []string{"--kube-api-qps=200", "--kube-api-burst=400", "--max-concurrent-syncs=4", "--sync-write-workers=16",
-				"--provider-request-timeout=2m", "--allow-insecure-endpoints", "--zap-log-level=debug"} {
+				"--provider-request-timeout=2m", "--allow-insecure-endpoints", "--max-users-per-directory=20000",
+				"--allowed-endpoint-hosts=hr-proxy.corp.example:8443,127.0.0.1", "--zap-log-level=debug"} {
 				if !slices.Contains(args(c), want) {
 					t.Errorf("args %v lack %s", args(c), want)
 				}
@@ -463,13 +474,19 @@ func TestChartValues(t *testing.T) {
 			}
 		},
 	}, {
-		name: "metrics off: no Service, no NetworkPolicy, no :8443",
+		name: "metrics off: no metrics Service, no NetworkPolicy for :8443, no :8443",
 		args: []string{"--set", "metrics.enabled=false", "--set", "metrics.serviceMonitor.enabled=true"},
 		check: func(t *testing.T, r rendered) {
-			for _, kind := range []string{"Service", "NetworkPolicy", "ServiceMonitor"} {
-				if n := len(r.all(kind)); n != 0 {
-					t.Errorf("%d %s rendered with metrics off", n, kind)
+			for _, o := range r.all("Service") {
+				if strings.Contains(o.name(), "metrics") {
+					t.Errorf("Service %s rendered with metrics off", o.name())
 				}
+			}
+			if np := policyFor(t, r, 8443); np != nil {
+				t.Errorf("NetworkPolicy %s for :8443 rendered with metrics off", np.Name)
+			}
+			if n := len(r.all("ServiceMonitor")); n != 0 {
+				t.Errorf("%d ServiceMonitor rendered with metrics off", n)
 			}
 			_, c := r.deployment(t)
 			if !slices.Contains(args(c), "--metrics-bind-address=0") || slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == 8443 }) {
@@ -512,6 +529,28 @@ func TestChartValues(t *testing.T) {
 			data, _ := cms[0]["data"].(map[string]any)
 			if got, _ := data["dirsync.json"].(string); strings.TrimSpace(got) != strings.TrimSpace(string(dashboard)) {
 				t.Error("the dashboard ConfigMap does not hold config/grafana/dirsync.json")
+			}
+		},
+	}, {
+		name: "rbac.aggregateDirectoryRoles: the Directory editor and admin roles aggregate into edit and admin; by default into nothing",
+		args: []string{"--set", "rbac.aggregateDirectoryRoles=true"},
+		check: func(t *testing.T, r rendered) {
+			want := map[string]string{release + "-directory-editor-role": "rbac.authorization.k8s.io/aggregate-to-edit",
+				release + "-directory-admin-role": "rbac.authorization.k8s.io/aggregate-to-admin"}
+			for value, roles := range map[string]rendered{"true": r, "false (the default)": rendered(render(t, release))} {
+				for name, label := range want {
+					got := "absent"
+					for _, o := range roles.all("ClusterRole") {
+						if o.name() == name {
+							if v, ok := into[rbacv1.ClusterRole](t, o).Labels[label]; ok {
+								got = v
+							}
+						}
+					}
+					if (got == "true") != (value == "true") {
+						t.Errorf("with rbac.aggregateDirectoryRoles=%s, ClusterRole %s has %s: %s", value, name, label, got)
+					}
+				}
 			}
 		},
 	}, {

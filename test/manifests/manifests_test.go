@@ -35,6 +35,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
+
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // rendered is config/default as kubectl renders it, split into documents, by kind.
@@ -55,6 +57,12 @@ func manifests(t *testing.T) rendered {
 		kubectl, err := exec.LookPath("kubectl")
 		if err != nil {
 			renderErr = "kubectl is not on PATH; these tests render config/default with `kubectl kustomize` (install kubectl ≥ 1.27)"
+			return
+		}
+		// kubectl reads config/, not this test: open it here so that Go's test cache sees it and an
+		// edit there (a wider Role) re-runs the package instead of replaying its last pass.
+		if err := utils.OpenInputs("../../config"); err != nil {
+			renderErr = "opening config/: " + err.Error()
 			return
 		}
 		var stderr bytes.Buffer
@@ -219,6 +227,40 @@ func TestMetricsEndpointIsAuthenticatedAndFenced(t *testing.T) {
 	}
 }
 
+// The webhook receiver (issue 23) listens on its own port, 8090, behind its own Service, and a
+// NetworkPolicy admits to it only the namespaces labelled dirsync.io/webhook-receiver=enabled (the
+// ingress controller's): the metrics policy selects the same pods, so without it nothing would reach it.
+func TestReceiverIsServedAndFenced(t *testing.T) {
+	r := manifests(t)
+	dep, c := manager(t)
+	if args := append(slices.Clone(c.Command), c.Args...); !slices.Contains(args, "--receiver-bind-address=:8090") {
+		t.Errorf("manager args %v lack --receiver-bind-address=:8090", args)
+	}
+	if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == 8090 }) {
+		t.Errorf("the manager container declares no port 8090: %v", c.Ports)
+	}
+	served := false
+	for _, svc := range decodeAll[corev1.Service](t, r, "Service") {
+		if labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(dep.Spec.Template.Labels)) {
+			served = served || slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.TargetPort.IntValue() == 8090 })
+		}
+	}
+	if !served {
+		t.Error("no Service sends traffic to the manager's port 8090")
+	}
+	var from []networkingv1.NetworkPolicyPeer
+	for _, np := range decodeAll[networkingv1.NetworkPolicy](t, r, "NetworkPolicy") {
+		for _, in := range np.Spec.Ingress {
+			if slices.ContainsFunc(in.Ports, func(p networkingv1.NetworkPolicyPort) bool { return p.Port != nil && p.Port.IntValue() == 8090 }) {
+				from = append(from, in.From...)
+			}
+		}
+	}
+	if len(from) != 1 || from[0].NamespaceSelector == nil || from[0].NamespaceSelector.MatchLabels["dirsync.io/webhook-receiver"] != "enabled" {
+		t.Errorf("port 8090 is admitted from %+v; want only namespaces labelled dirsync.io/webhook-receiver=enabled", from)
+	}
+}
+
 func TestManagerHasLeastPrivilege(t *testing.T) {
 	r := manifests(t)
 	dep, _ := manager(t)
@@ -240,10 +282,12 @@ func TestManagerHasLeastPrivilege(t *testing.T) {
 				t.Errorf("the manager is granted a wildcard: %+v", p)
 			}
 		}
+		// Secrets: read, and create (the webhook token Secret a Directory owns, issue 23); never changed or
+		// deleted (garbage collection deletes the token Secret with its Directory).
 		if slices.Contains(p.APIGroups, "") && slices.Contains(p.Resources, "secrets") {
 			for _, v := range p.Verbs {
-				if v != "get" && v != "list" && v != "watch" {
-					t.Errorf("the manager may %s Secrets; it only ever reads them", v)
+				if v != "get" && v != "list" && v != "watch" && v != "create" {
+					t.Errorf("the manager may %s Secrets; it only ever reads them and creates webhook token Secrets", v)
 				}
 			}
 		}
@@ -256,20 +300,25 @@ func TestDockerfileRunsAsNonRootOnDistroless(t *testing.T) {
 		t.Fatal(err)
 	}
 	var from, user string
+	args := map[string]string{} // ARG NAME=default before the first FROM, which FROM may use
 	for _, line := range strings.Split(string(b), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
 		switch strings.ToUpper(f[0]) {
+		case "ARG":
+			if k, v, ok := strings.Cut(f[1], "="); ok && from == "" {
+				args[k] = v
+			}
 		case "FROM":
-			from, user = f[1], "" // a new stage; USER does not carry over
+			from, user = os.Expand(f[1], func(k string) string { return args[k] }), "" // a new stage; USER does not carry over
 		case "USER":
 			user = f[1]
 		}
 	}
 	if !strings.HasPrefix(from, "gcr.io/distroless/static") || !strings.Contains(from, "nonroot") {
-		t.Errorf("the final stage is FROM %s, want gcr.io/distroless/static:nonroot", from)
+		t.Errorf("the final stage is FROM %s by default, want gcr.io/distroless/static:nonroot", from)
 	}
 	name := strings.SplitN(user, ":", 2)[0]
 	if name == "" || name == "root" || name == "0" {

@@ -47,6 +47,7 @@ import (
 	_ "github.com/dirsync/dirsync/controllers/directory"
 	_ "github.com/dirsync/dirsync/controllers/directoryaccess"
 	_ "github.com/dirsync/dirsync/controllers/directorywebhook"
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 const (
@@ -70,6 +71,11 @@ func promtool(t *testing.T) string {
 
 func runPromtool(t *testing.T, args ...string) string {
 	t.Helper()
+	// promtool reads the rules and their tests, not this test: open them here so that Go's test cache
+	// sees them and an edit there re-runs the package instead of replaying its last pass.
+	if err := utils.OpenInputs("../../config/prometheus"); err != nil {
+		t.Fatalf("opening config/prometheus: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out bytes.Buffer

@@ -48,6 +48,7 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/directory"
+	"github.com/dirsync/dirsync/controllers/directory/directorytest"
 	"github.com/dirsync/dirsync/internal/provider"
 	apfake "github.com/dirsync/dirsync/internal/provider/accesspeoplehr/fake"
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
@@ -130,7 +131,8 @@ func TestObjectsWrittenByThePreviousReleaseConverge(t *testing.T) {
 	})
 	stop, err := testenv.StartManager(mgrCfg, scheme, func(mgr ctrl.Manager) error {
 		return (&directory.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Scheme: scheme,
-			Providers: registry.Default(), Clock: clock, Recorder: mgr.GetEventRecorder("dirsync"), AllowInsecureEndpoints: true}).SetupWithManager(mgr)
+			Providers: registry.Default(), Clock: clock, Recorder: mgr.GetEventRecorder("dirsync"), AllowInsecureEndpoints: true,
+			AllowedEndpointHosts: directorytest.FakeHosts}).SetupWithManager(mgr)
 	})
 	must(t, err)
 	t.Cleanup(stop)
@@ -181,7 +183,7 @@ func TestObjectsWrittenByThePreviousReleaseConverge(t *testing.T) {
 func writeLikeThePreviousRelease(t *testing.T, c client.Client, dir *dirsyncv1alpha1.Directory, srv fakehr.Server, now time.Time) map[string]types.UID {
 	t.Helper()
 	ctx := t.Context()
-	p, err := registry.Default().New(dir.Spec.Provider, provider.Config{APIKey: srv.APIKey(), BaseURL: mustURL(t, srv.URL()), HTTPClient: http.DefaultClient,
+	p, err := registry.Default().New(dir.Spec.Provider, provider.Config{APIKey: srv.APIKey(), BaseURL: mustURL(t, srv.URL()), AllowedHosts: directorytest.FakeHosts, HTTPClient: http.DefaultClient,
 		Now: func() time.Time { return now }})
 	must(t, err)
 	snap, err := p.Fetch(ctx)

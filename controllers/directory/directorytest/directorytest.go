@@ -37,6 +37,7 @@ import (
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/controllers/internal/verdict"
+	"github.com/dirsync/dirsync/internal/provider"
 	apfake "github.com/dirsync/dirsync/internal/provider/accesspeoplehr/fake"
 	"github.com/dirsync/dirsync/internal/provider/breathehr"
 	breathefake "github.com/dirsync/dirsync/internal/provider/breathehr/fake"
@@ -64,12 +65,24 @@ var ProviderCases = []ProviderCase{
 		Start: func(c fakehr.Company) fakehr.Server { return apfake.NewServer(c) }},
 }
 
+// FakeHosts are the hosts the fakes listen on (127.0.0.1, any port): the stories' managers allow them,
+// as `--allowed-endpoint-hosts=127.0.0.1` does for a manager run against local fakes.
+var FakeHosts = []provider.AllowedHost{{Host: "127.0.0.1"}}
+
 // Providers is registry.Default, except that the Breathe HR client gives up at the first 429 instead
-// of waiting a minute for the window to clear: the fault tests check the controller's backoff, and the
-// client's own waits are tested in its package.
+// of waiting a minute for the window to clear (the fault tests check the controller's backoff, and the
+// client's own waits are tested in its package), and that every provider also allows FakeHosts, as
+// the manager's --allowed-endpoint-hosts would: so that each suite running a Directory controller
+// against the fakes reaches them, and no other host.
 func Providers() registry.Registry {
 	r := registry.Default()
 	r[dirsyncv1alpha1.ProviderBreatheHR] = breathehr.NewFactory(breathehr.WithRateLimitWaits(0))
+	for t, f := range r {
+		r[t] = func(cfg provider.Config) (provider.Provider, error) {
+			cfg.AllowedHosts = append(slices.Clone(cfg.AllowedHosts), FakeHosts...)
+			return f(cfg)
+		}
+	}
 	return r
 }
 

@@ -49,6 +49,10 @@ const (
 	errorBodyBytes = 4 << 10
 )
 
+// KnownHosts are the hosts of Access People HR's API: the only ones a Directory's endpoint may name
+// unless the manager's --allowed-endpoint-hosts adds more (provider.CheckEndpointHost).
+func KnownHosts() []string { return []string{"api.peoplehr.net"} }
+
 // Client reads one Access People HR account. It lives for one sync; build it with New.
 type Client struct {
 	endpoint *url.URL
@@ -61,6 +65,8 @@ type Client struct {
 	progress func(done, total int)
 	// claim is provider.Config.Claim: offered every employee once the response is mapped.
 	claim func(*provider.Employee) bool
+	// maxEmployees is provider.Config.EmployeeLimit: the decoder stops at one record more.
+	maxEmployees int
 }
 
 var _ provider.Provider = (*Client)(nil)
@@ -82,6 +88,9 @@ func newClient(cfg provider.Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := provider.CheckEndpointHost("accesspeoplehr", base, KnownHosts(), cfg.AllowedHosts); err != nil {
+		return nil, err
+	}
 	key, err := provider.CheckAPIKey("accesspeoplehr", cfg.APIKey)
 	if err != nil {
 		return nil, err
@@ -91,7 +100,7 @@ func newClient(cfg provider.Config) (*Client, error) {
 		hc = provider.NewHTTPClient(provider.HTTPOptions{})
 	}
 	return &Client{endpoint: base.JoinPath(EmployeePath), apiKey: key, http: provider.SameHostOnly(hc), now: cfg.Clock(), progress: cfg.Progress,
-		claim: cfg.Claim}, nil
+		claim: cfg.Claim, maxEmployees: cfg.EmployeeLimit()}, nil
 }
 
 // request is the body of the one call the client makes. Booleans are the strings "true"/"false".
@@ -139,7 +148,7 @@ func (c *Client) fetch(ctx context.Context) (*provider.Snapshot, error) {
 	}
 
 	var n int64
-	emps, depts, err := decodeResponse(provider.LimitBody(resp.Body, c.maxBody, &n), today(c.now()), c.apiKey)
+	emps, depts, err := decodeResponse(provider.LimitBody(resp.Body, c.maxBody, &n), today(c.now()), c.apiKey, c.maxEmployees)
 	if err != nil {
 		return nil, err
 	}

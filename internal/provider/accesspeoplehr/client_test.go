@@ -57,10 +57,11 @@ func newTestClient(t *testing.T, base string, timeout time.Duration) *Client {
 		t.Fatal(err)
 	}
 	c, err := newClient(provider.Config{
-		BaseURL:    u,
-		APIKey:     testKey,
-		HTTPClient: provider.NewHTTPClient(provider.HTTPOptions{Timeout: timeout}),
-		Now:        clock(fixedNow),
+		AllowedHosts: providertest.LocalHosts,
+		BaseURL:      u,
+		APIKey:       testKey,
+		HTTPClient:   provider.NewHTTPClient(provider.HTTPOptions{Timeout: timeout}),
+		Now:          clock(fixedNow),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func errClass(err error) string {
 	return map[providertest.Class]string{
 		providertest.Unauthorized: "Unauthorized", providertest.Unavailable: "Unavailable",
 		providertest.InvalidResponse: "InvalidResponse", providertest.InvalidConfig: "InvalidConfig",
-		providertest.RateLimited: "RateLimited", providertest.Context: "Context",
+		providertest.RateLimited: "RateLimited", providertest.TooMany: "TooMany", providertest.Context: "Context",
 	}[class]
 }
 
@@ -136,13 +137,13 @@ func expectedFromCompany(c fakehr.Company) ([]provider.Employee, []provider.Depa
 			FirstName:         e.FirstName,
 			LastName:          e.LastName,
 			PreferredName:     e.KnownAs,
-			DisplayName:       provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
+			DisplayName:       providertest.DisplayName(e.KnownAs, e.FirstName, e.LastName),
 			JobTitle:          e.JobTitle,
 			ManagerExternalID: e.ManagerID,
 			StartDate:         e.StartDate,
 			EmploymentType:    e.EmploymentType,
-			Location:          provider.NewAffiliation("", e.Location.Name),
-			Company:           provider.NewAffiliation("", e.Company),
+			Location:          providertest.Affiliation("", e.Location.Name),
+			Company:           providertest.Affiliation("", e.Company),
 		}
 		if m := c.Employee(e.ManagerID); m != nil {
 			x.ManagerEmail = m.Email
@@ -528,7 +529,7 @@ func TestManagerResolution(t *testing.T) {
 		rec("PW4", "Eve", "Stone", "", `,"ReportsTo":{"DisplayValue":"ada  lovelace"}`),
 		rec("PW5", "Kit", "Marlowe", "", `,"ReportsToEmailAddress":{"DisplayValue":"gone@example.com"}`),
 	}, ",") + `]}`
-	emps, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey)
+	emps, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -631,18 +632,6 @@ func TestEnvelopeErrors(t *testing.T) {
 	}
 }
 
-func TestClassifyTable(t *testing.T) {
-	for _, r := range envelopeRules {
-		msg := "Error: " + strings.ToUpper(strings.Join(r.words, " and ")) + "."
-		if got := classify(r.status, msg); got != r.class {
-			t.Errorf("classify(%q, %q) = %d, want %d: a rule is shadowed by an earlier one", r.status, msg, got, r.class)
-		}
-	}
-	if got := classify("42", "Something else happened"); got != classInvalid {
-		t.Errorf("an unmatched message is class %d, want classInvalid", got)
-	}
-}
-
 func TestFakeErrorEnvelopeAndWrongKey(t *testing.T) {
 	c := fakehr.Generate(fakehr.GenerateOptions{Seed: 1, Employees: 5, IDs: fakehr.PrefixedIDs, Today: fixedNow})
 	s := newFake(t, c)
@@ -702,6 +691,13 @@ func TestResponseShapes(t *testing.T) {
 		{name: "Result object", body: `{"isError":false,"Result":{"EmployeeId":"PW1"}}`, wantClass: "InvalidResponse"},
 		{name: "Result text", body: `{"isError":false,"Result":"none"}`, wantClass: "InvalidResponse"},
 		{name: "Result twice", body: `{"isError":false,"Result":[` + rec + `],"Result":[]}`, wantClass: "InvalidResponse"},
+		{name: "isError twice", body: `{"isError":true,"isError":false,"Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "Status twice", body: `{"isError":false,"Status":0,"Status":0,"Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "Message twice", body: `{"isError":false,"Message":"a","Message":"b","Result":[` + rec + `]}`, wantClass: "InvalidResponse"},
+		{name: "an unknown key twice is skipped twice", body: `{"Extra":1,"Extra":[2,[3]],"isError":false,"Result":[` + rec + `]}`,
+			wantClass: "nil", wantN: 1},
+		{name: "an unknown array of one is skipped", body: `{"Extra":[1],"isError":false,"Result":[` + rec + `]}`,
+			wantClass: "nil", wantN: 1},
 		{name: "trailing data", body: `{"isError":false,"Result":[]} {"isError":true}`, wantClass: "InvalidResponse"},
 		{name: "record is not an object", body: `{"isError":false,"Result":["PW1"]}`, wantClass: "InvalidResponse"},
 		{name: "null record has no id", body: `{"isError":false,"Result":[null]}`, wantClass: "InvalidResponse"},
@@ -726,7 +722,7 @@ func TestResponseShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			emps, _, err := decodeResponse(strings.NewReader(tt.body), "2024-06-11", testKey)
+			emps, _, err := decodeResponse(strings.NewReader(tt.body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
 			if got := errClass(err); got != tt.wantClass {
 				t.Fatalf("class = %s, want %s (%v)", got, tt.wantClass, err)
 			}
@@ -737,6 +733,16 @@ func TestResponseShapes(t *testing.T) {
 				t.Errorf("got %d employees, want %d", len(emps), tt.wantN)
 			}
 		})
+	}
+}
+
+// The record without an EmployeeId is named by its place, counting from 1.
+func TestRecordWithoutIDIsNamed(t *testing.T) {
+	body := `{"isError":false,"Result":[{"EmployeeId":{"DisplayValue":"PW1"}},{"FirstName":{"DisplayValue":"Bob"}},` +
+		`{"EmployeeId":{"DisplayValue":"PW3"}}]}`
+	_, _, err := decodeResponse(strings.NewReader(body), "2024-06-11", testKey, provider.DefaultMaxEmployees)
+	if !errors.Is(err, provider.ErrInvalidResponse) || !strings.Contains(err.Error(), "employee record 2 of 3 has no EmployeeId") {
+		t.Fatalf("err = %v, want ErrInvalidResponse naming employee record 2 of 3", err)
 	}
 }
 
@@ -975,7 +981,7 @@ func TestRedirects(t *testing.T) {
 	}
 	for name, hc := range clients {
 		t.Run(name, func(t *testing.T) {
-			cfg := provider.Config{APIKey: testKey, HTTPClient: hc, Now: clock(fixedNow)}
+			cfg := provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: testKey, HTTPClient: hc, Now: clock(fixedNow)}
 
 			cfg.BaseURL, _ = url.Parse(origin.URL + "/away")
 			p, err := New(cfg)
@@ -1020,7 +1026,7 @@ func TestRequestWireFormat(t *testing.T) {
 	for _, base := range []string{ts.URL, ts.URL + "/", ts.URL + "/peoplehr"} {
 		t.Run(base, func(t *testing.T) {
 			u, _ := url.Parse(base)
-			p, err := New(provider.Config{BaseURL: u, APIKey: "  " + testKey + "\n", Now: clock(fixedNow)})
+			p, err := New(provider.Config{AllowedHosts: providertest.LocalHosts, BaseURL: u, APIKey: "  " + testKey + "\n", Now: clock(fixedNow)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -1063,19 +1069,19 @@ func TestNew(t *testing.T) {
 		wantClass    string // of the error; "" for none
 		wantMsg      string
 	}{
-		{name: "default", cfg: provider.Config{APIKey: "k"}, wantEndpoint: "https://api.peoplehr.net/Employee"},
-		{name: "override", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("http://127.0.0.1:8080/x/")},
+		{name: "default", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k"}, wantEndpoint: "https://api.peoplehr.net/Employee"},
+		{name: "override", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("http://127.0.0.1:8080/x/")},
 			wantEndpoint: "http://127.0.0.1:8080/x/Employee"},
-		{name: "query", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("https://h.example/?a=b#c")},
+		{name: "query", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("https://h.example/?a=b#c")},
 			wantClass: "InvalidConfig", wantMsg: "must not have a query or a fragment"},
-		{name: "relative URL", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("/relative")}, wantClass: "InvalidConfig",
+		{name: "relative URL", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("/relative")}, wantClass: "InvalidConfig",
 			wantMsg: "absolute http or https URL"},
-		{name: "other scheme", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("ftp://h.example")}, wantClass: "InvalidConfig"},
-		{name: "user info", cfg: provider.Config{APIKey: "k", BaseURL: mustURL("https://u:p@h.example")}, wantClass: "InvalidConfig"},
-		{name: "empty key", cfg: provider.Config{APIKey: " \n"}, wantClass: "Unauthorized", wantMsg: "the API key is empty"},
-		{name: "key with a line break inside", cfg: provider.Config{APIKey: "q9z\nq8w"}, wantClass: "Unauthorized",
+		{name: "other scheme", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("ftp://h.example")}, wantClass: "InvalidConfig"},
+		{name: "user info", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "k", BaseURL: mustURL("https://u:p@h.example")}, wantClass: "InvalidConfig"},
+		{name: "empty key", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: " \n"}, wantClass: "Unauthorized", wantMsg: "the API key is empty"},
+		{name: "key with a line break inside", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "q9z\nq8w"}, wantClass: "Unauthorized",
 			wantMsg: "the API key contains white space"},
-		{name: "key with a space inside", cfg: provider.Config{APIKey: "q9z q8w"}, wantClass: "Unauthorized",
+		{name: "key with a space inside", cfg: provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: "q9z q8w"}, wantClass: "Unauthorized",
 			wantMsg: "the API key contains white space"},
 	}
 	for _, tt := range tests {

@@ -121,12 +121,16 @@ type envelope struct {
 	message    string
 	result     resultKind
 	records    []apiEmployee
+	// limit is the most records the decoder keeps: one more is a *provider.TooManyEmployeesError.
+	limit int
 }
 
 // decodeResponse reads one GetAllEmployeeDetail answer into employees and departments. today is the UTC
 // calendar date (YYYY-MM-DD) leaving dates are compared with; apiKey is redacted from any error text.
-func decodeResponse(r io.Reader, today, apiKey string) ([]provider.Employee, []provider.Department, error) {
-	env, err := decodeEnvelope(r)
+// An answer with more than limit records (provider.Config.EmployeeLimit) is a
+// *provider.TooManyEmployeesError, found before the records past the limit are decoded.
+func decodeResponse(r io.Reader, today, apiKey string, limit int) ([]provider.Employee, []provider.Department, error) {
+	env, err := decodeEnvelope(r, limit)
 	if err != nil {
 		return nil, nil, withoutKey(err, apiKey)
 	}
@@ -158,12 +162,12 @@ func invalid(msg string) error {
 // decodeEnvelope stream-decodes the envelope: Result's records are decoded one at a time, the rest of the
 // document is walked token by token and skipped. Keys match case-insensitively (one public sample spells
 // it "IsError"); a key twice, trailing data or a cut-off body makes the response invalid.
-func decodeEnvelope(r io.Reader) (*envelope, error) {
+func decodeEnvelope(r io.Reader, limit int) (*envelope, error) {
 	dec := json.NewDecoder(&stickyReader{r: r})
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, err
 	}
-	env := &envelope{}
+	env := &envelope{limit: limit}
 	seen := map[string]bool{}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -278,6 +282,9 @@ func decodeResult(dec *json.Decoder, env *envelope) error {
 	case isDelim && d == '[':
 		env.result = resultArray
 		for dec.More() {
+			if len(env.records) >= env.limit {
+				return fmt.Errorf("accesspeoplehr: %w", &provider.TooManyEmployeesError{Limit: env.limit})
+			}
 			var rec apiEmployee
 			if err := dec.Decode(&rec); err != nil {
 				return err
@@ -336,7 +343,10 @@ func readError(err error) error {
 		se  *json.SyntaxError
 		ute *json.UnmarshalTypeError
 	)
+	var tooMany *provider.TooManyEmployeesError
 	switch {
+	case errors.As(err, &tooMany):
+		return err
 	case errors.Is(err, provider.ErrInvalidResponse): // already classified (body cap, our own checks)
 		if errors.Is(err, provider.ErrBodyTooLarge) {
 			return fmt.Errorf("accesspeoplehr: reading the response: %w", err)

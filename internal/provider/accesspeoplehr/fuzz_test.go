@@ -21,12 +21,28 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/dirsync/dirsync/internal/provider"
+	"github.com/dirsync/dirsync/internal/provider/providertest"
 )
 
-// FuzzDecodeEmployees feeds arbitrary bodies to the response decoder. It must not panic; an error must
-// be classified and never carry the API key; a success must hold only employees with a non-empty, unique
-// ExternalID whose manager and departments exist in the same snapshot. The seed corpus is in
-// testdata/fuzz/FuzzDecodeEmployees; run with: go test -fuzz FuzzDecodeEmployees ./internal/provider/accesspeoplehr
+// fuzzLimit is the employee limit of the fuzzed decoder: low, so that inputs reach it.
+const fuzzLimit = 50
+
+// decodeBudget bounds what decoding one body may allocate. The answer carries no size the decoder
+// trusts, so what it allocates is linear in the body: the envelope's unknown keys are walked token by
+// token, and each number or string token boxes a value (up to about 60 bytes per input byte, garbage
+// at once); a record of two bytes ({}) decodes into a 240-byte struct and the slice's growth, about
+// 1.3 KiB, but at most fuzzLimit+1 of them are decoded. A decoder that sized anything by a count the
+// provider sends would break it.
+func decodeBudget(body []byte) uint64 { return 1<<20 + 128*uint64(len(body)) }
+
+// FuzzDecodeEmployees feeds arbitrary bodies to the response decoder. It must not panic or allocate
+// more than decodeBudget; an error must be classified and never carry the API key; a success must hold
+// at most fuzzLimit employees, each with a non-empty, unique ExternalID whose manager and departments
+// exist in the same snapshot. The seed corpus is in testdata/fuzz/FuzzDecodeEmployees (with the
+// attacks of issue 21: records past the limit, a flood of tokens); run with:
+// go test -fuzz FuzzDecodeEmployees ./internal/provider/accesspeoplehr
 func FuzzDecodeEmployees(f *testing.F) {
 	realistic, err := os.ReadFile("testdata/realistic.json")
 	if err != nil {
@@ -36,7 +52,16 @@ func FuzzDecodeEmployees(f *testing.F) {
 	f.Add([]byte(`{"isError":true,"Status":10,"Message":"Invalid API key ` + testKey + `","Result":null}`))
 
 	f.Fuzz(func(t *testing.T, body []byte) {
-		emps, depts, err := decodeResponse(bytes.NewReader(body), "2024-06-11", testKey)
+		var emps []provider.Employee
+		var depts []provider.Department
+		var err error
+		n := providertest.AllocatedBy(func() { emps, depts, err = decodeResponse(bytes.NewReader(body), "2024-06-11", testKey, fuzzLimit) })
+		if budget := decodeBudget(body); n > budget {
+			t.Fatalf("decoding %d bytes allocated %d KiB, over the budget of %d KiB", len(body), n>>10, budget>>10)
+		}
+		if len(emps) > fuzzLimit {
+			t.Fatalf("%d employees decoded, over the limit of %d", len(emps), fuzzLimit)
+		}
 		if err != nil {
 			if c := errClass(err); strings.HasPrefix(c, "unclassified") {
 				t.Fatalf("an unclassified error: %v", err)

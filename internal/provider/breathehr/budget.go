@@ -41,7 +41,8 @@ type budget struct {
 	window time.Duration
 
 	mu        sync.Mutex
-	slots     []time.Time // granted send times, ascending; only the last limit matter
+	slots     []time.Time // granted send times not given back, ascending
+	seen      time.Time   // the latest now a reservation was asked at: no slot is granted before it
 	notBefore time.Time   // after a 429: no request before this
 	users     int         // listings holding the budget (for the registry)
 }
@@ -50,7 +51,10 @@ type budget struct {
 func (b *budget) reserve(now time.Time) time.Time {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	t := now
+	if now.After(b.seen) {
+		b.seen = now
+	}
+	t := b.seen
 	if t.Before(b.notBefore) {
 		t = b.notBefore
 	}
@@ -64,10 +68,25 @@ func (b *budget) reserve(now time.Time) time.Time {
 		}
 	}
 	b.slots = append(b.slots, t)
-	if len(b.slots) > 2*b.limit { // keep the last limit
-		b.slots = append(b.slots[:0], b.slots[len(b.slots)-b.limit:]...)
-	}
+	b.forget()
 	return t
+}
+
+// forget drops the slots no later reservation can share a window with: those a whole window before
+// seen, since every later slot is at or after seen. Keeping a count instead (the last limit slots) is
+// wrong once a slot is given back: the one dropped before it still holds its window. It compacts only
+// when twice the limit is held, so that a reservation rarely copies the slice.
+func (b *budget) forget() {
+	if len(b.slots) <= 2*b.limit {
+		return
+	}
+	old := 0
+	for old < len(b.slots) && !b.slots[old].Add(b.window).After(b.seen) {
+		old++
+	}
+	if old > 0 {
+		b.slots = append(b.slots[:0], b.slots[old:]...)
+	}
 }
 
 // cancel gives back a slot that was reserved and not used.

@@ -36,10 +36,11 @@ import (
 	"github.com/dirsync/dirsync/internal/provider/fakehr"
 )
 
-// paced sets the production budget on testOptions, with clk as its clock and reg as its registry.
+// paced sets the production budget (defaultOptions) on testOptions, with clk as its clock and reg as its registry.
 func paced(clk *fakeClock, reg *budgets) func(*options) {
 	return func(o *options) {
-		o.budget, o.window, o.clock, o.sleep, o.accounts = RequestBudget, BudgetWindow, clk.now, clk.sleep, reg
+		d := defaultOptions()
+		o.budget, o.window, o.clock, o.sleep, o.accounts = d.budget, d.window, clk.now, clk.sleep, reg
 	}
 }
 
@@ -98,12 +99,12 @@ func TestBudgetKeepsEveryWindowWithinTheLimit(t *testing.T) {
 	if len(stub.times) != 250 || snap.Requests != 250 || len(snap.Employees) != 24850 {
 		t.Fatalf("%d requests (snapshot says %d), %d employees; want 250 and 24850", len(stub.times), snap.Requests, len(snap.Employees))
 	}
-	if most := maxInWindow(stub.times, BudgetWindow); most > 60 || most != RequestBudget {
-		t.Fatalf("a 60 s window held %d requests; want at most 60 (the client's budget is %d)", most, RequestBudget)
+	if most := maxInWindow(stub.times, documentedWindow); most != documentedBudget {
+		t.Fatalf("a 60 s window held %d requests; want the documented budget, %d, used in full", most, documentedBudget)
 	}
 	// 250 = 4×55 + 30: four full windows and a fifth, so the listing takes four minutes and no more.
-	if took := stub.times[249].Sub(stub.times[0]); took != 4*BudgetWindow {
-		t.Errorf("the listing took %v; want %v", took, 4*BudgetWindow)
+	if took := stub.times[249].Sub(stub.times[0]); took != 4*time.Minute {
+		t.Errorf("the listing took %v; want 4m0s", took)
 	}
 }
 
@@ -155,7 +156,7 @@ func TestRateLimitMidListingWaitsAndResumes(t *testing.T) {
 	if diff := cmp.Diff(want, log); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]time.Duration{BudgetWindow}, clk.sleeps()); diff != "" {
+	if diff := cmp.Diff([]time.Duration{time.Minute}, clk.sleeps()); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
 	}
 }
@@ -202,7 +203,7 @@ func TestDirectoriesWithTheSameKeyShareTheBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	// a sent 40 and b 15 at once; b's other 25 wait for a's first to leave the window.
-	if diff := cmp.Diff([]time.Duration{BudgetWindow}, clk.sleeps()); diff != "" {
+	if diff := cmp.Diff([]time.Duration{time.Minute}, clk.sleeps()); diff != "" {
 		t.Errorf("waits (-want +got):\n%s", diff)
 	}
 }
@@ -228,12 +229,40 @@ func TestBudget(t *testing.T) {
 			t.Fatalf("after a cancel the next slot is %v, want t0+1m", next.Sub(t0))
 		}
 	})
+	t.Run("the only slot given back frees its window", func(t *testing.T) {
+		b := &budget{limit: 1, window: time.Minute}
+		b.cancel(b.reserve(t0))
+		if next := b.reserve(t0); !next.Equal(t0) {
+			t.Fatalf("after the only slot was given back the next is t0+%v, want t0", next.Sub(t0))
+		}
+	})
 	t.Run("a pause holds every reservation", func(t *testing.T) {
 		b := &budget{limit: 10, window: time.Minute}
 		b.pause(t0.Add(time.Minute))
 		b.pause(t0.Add(time.Second)) // an earlier pause never shortens one
 		if next := b.reserve(t0); !next.Equal(t0.Add(time.Minute)) {
 			t.Fatalf("slot during a pause = %v, want t0+1m", next.Sub(t0))
+		}
+	})
+	t.Run("a slot given back after many keeps the window of the ones sent", func(t *testing.T) {
+		b := &budget{limit: 3, window: time.Minute}
+		var got []time.Duration
+		for range 7 { // three at t0, three at t0+1m, one at t0+2m
+			got = append(got, b.reserve(t0).Sub(t0))
+		}
+		b.cancel(t0.Add(2 * time.Minute)) // its listing ended while it waited
+		now := t0.Add(time.Minute)        // the three of t0+1m are sent
+		got = append(got, b.reserve(now).Sub(t0))
+		want := []time.Duration{0, 0, 0, time.Minute, time.Minute, time.Minute, 2 * time.Minute, 2 * time.Minute}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Fatalf("reservations (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("a caller whose clock lags gets no slot before a time already asked at", func(t *testing.T) {
+		b := &budget{limit: 10, window: time.Minute}
+		b.cancel(b.reserve(t0.Add(10 * time.Second)))
+		if next := b.reserve(t0); !next.Equal(t0.Add(10 * time.Second)) {
+			t.Fatalf("slot = t0+%v, want t0+10s", next.Sub(t0))
 		}
 	})
 	t.Run("later callers never get an earlier slot", func(t *testing.T) {
@@ -245,6 +274,26 @@ func TestBudget(t *testing.T) {
 			t.Fatalf("slot %v precedes an earlier reservation", next.Sub(t0))
 		}
 	})
+}
+
+// sleepCtx waits out d unless ctx ends first; a wait of nothing returns at once, with ctx's error.
+func TestSleepCtx(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := sleepCtx(ctx, 0); err != nil {
+		t.Fatalf("no wait: %v", err)
+	}
+	start := time.Now()
+	if err := sleepCtx(ctx, 20*time.Millisecond); err != nil || time.Since(start) < 20*time.Millisecond {
+		t.Fatalf("20ms: %v after %v, want nil after 20ms at least", err, time.Since(start))
+	}
+	cancel()
+	if err := sleepCtx(ctx, 0); !errors.Is(err, context.Canceled) {
+		t.Fatalf("no wait, cancelled: %v, want context.Canceled", err)
+	}
+	start = time.Now()
+	if err := sleepCtx(ctx, time.Hour); !errors.Is(err, context.Canceled) || time.Since(start) > time.Minute {
+		t.Fatalf("an hour, cancelled: %v after %v, want context.Canceled at once", err, time.Since(start))
+	}
 }
 
 func TestBudgetRegistryForgetsIdleAccounts(t *testing.T) {
@@ -283,8 +332,8 @@ func TestCancelledWaitSendsNothing(t *testing.T) {
 	reg := &budgets{}
 	clk := newFakeClock()
 	c := testClient(t, s.URL(), nil, paced(clk, reg))
-	b := reg.acquire(c.account, RequestBudget, BudgetWindow, clk.now())
-	for i := 0; i < RequestBudget; i++ { // another listing spent the minute
+	b := reg.acquire(c.account, documentedBudget, documentedWindow, clk.now())
+	for range documentedBudget { // another listing spent the minute
 		b.reserve(clk.now())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -293,7 +342,7 @@ func TestCancelledWaitSendsNothing(t *testing.T) {
 	if !errors.Is(err, provider.ErrUnavailable) || !errors.Is(err, context.Canceled) || s.Requests() != 0 {
 		t.Fatalf("Fetch = %v after %d requests; want ErrUnavailable and context.Canceled after none", err, s.Requests())
 	}
-	if next := b.reserve(clk.now()); !next.Equal(clk.now().Add(BudgetWindow)) {
+	if next := b.reserve(clk.now()); !next.Equal(clk.now().Add(time.Minute)) {
 		t.Errorf("the cancelled slot was kept: next slot in %v", next.Sub(clk.now()))
 	}
 }

@@ -50,6 +50,15 @@ const (
 	MaxPages = 10000
 	// MaxBodyBytes caps one page's body. A page of 100 employees is a few hundred KiB.
 	MaxBodyBytes int64 = 16 << 20
+	// MaxPageItems bounds the rows of one page: ten times the PerPage the client asks for. The rows are
+	// counted in the body before it is decoded, since a row of two bytes ({}) decodes into a struct of
+	// about 500.
+	MaxPageItems = 10 * PerPage
+	// maxPresizedRows is the most rows the Total header may reserve room for at once: 100 pages.
+	maxPresizedRows = 100 * PerPage
+	// maxPresizedBody is the most a Content-Length header may reserve for one page's body; a larger
+	// body (never a real page) grows the buffer as it is read.
+	maxPresizedBody int64 = 1 << 20
 	// RateLimitWaits is how many times one request waits after a 429 before the fetch fails with a
 	// *provider.RateLimitedError.
 	RateLimitWaits = 3
@@ -64,6 +73,10 @@ const (
 	maxMessageRunes = 100
 )
 
+// KnownHosts are the hosts of Breathe HR's API, production and sandbox: the only ones a Directory's
+// endpoint may name unless the manager's --allowed-endpoint-hosts adds more (provider.CheckEndpointHost).
+func KnownHosts() []string { return []string{"api.breathehr.com", "api.sandbox.breathehr.info"} }
+
 // Client reads one Breathe HR account. It lives for one sync; build it with New.
 type Client struct {
 	base     *url.URL
@@ -72,7 +85,9 @@ type Client struct {
 	http     *http.Client
 	maxBody  int64
 	maxPages int
-	o        options
+	// maxEmployees is provider.Config.EmployeeLimit: the listing stops once it says or sends more.
+	maxEmployees int
+	o            options
 	// progress hears pages read of the pages expected (0 while unknown); nil when nobody listens.
 	progress func(done, total int)
 	// claim is provider.Config.Claim: offered each employee as its page is mapped (see mapper).
@@ -134,6 +149,9 @@ func newClient(cfg provider.Config, o options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := provider.CheckEndpointHost("breathehr", base, KnownHosts(), cfg.AllowedHosts); err != nil {
+		return nil, err
+	}
 	key, err := provider.CheckAPIKey("breathehr", cfg.APIKey)
 	if err != nil {
 		return nil, err
@@ -143,15 +161,16 @@ func newClient(cfg provider.Config, o options) (*Client, error) {
 		hc = provider.NewHTTPClient(provider.HTTPOptions{})
 	}
 	return &Client{
-		base:     base,
-		apiKey:   key,
-		account:  budgetID(provider.Origin(base), key),
-		http:     provider.SameHostOnly(hc),
-		maxBody:  MaxBodyBytes,
-		maxPages: MaxPages,
-		o:        o,
-		progress: cfg.Progress,
-		claim:    cfg.Claim,
+		base:         base,
+		apiKey:       key,
+		account:      budgetID(provider.Origin(base), key),
+		http:         provider.SameHostOnly(hc),
+		maxBody:      MaxBodyBytes,
+		maxPages:     MaxPages,
+		maxEmployees: cfg.EmployeeLimit(),
+		o:            o,
+		progress:     cfg.Progress,
+		claim:        cfg.Claim,
 	}, nil
 }
 
@@ -171,7 +190,7 @@ func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 	}
 	m := newMapper(depts) // maps each page as it is read: the decoded pages are not all held at once
 	m.claim = c.claim
-	if err := eachPage(ctx, c, st, "employees", decodeEmployeePage, m.addPage); err != nil {
+	if err := eachPage(ctx, c, st, "employees", decodeEmployeePage, c.mapPage(m)); err != nil {
 		return nil, err
 	}
 	emps := m.employees()
@@ -179,6 +198,18 @@ func (c *Client) Fetch(ctx context.Context) (*provider.Snapshot, error) {
 		return nil, fmt.Errorf("breathehr: employee id %s is listed twice: %w", id, provider.ErrInvalidResponse)
 	}
 	return &provider.Snapshot{Employees: emps, Departments: depts, Requests: st.requests, Bytes: st.bytes}, nil
+}
+
+// mapPage hands each page of the employee listing to m, once the page and its Total header are
+// within the employee limit: over it, the listing stops with a *provider.TooManyEmployeesError.
+func (c *Client) mapPage(m *mapper) func(ws []wireEmployee, total int) error {
+	return func(ws []wireEmployee, total int) error {
+		if total > c.maxEmployees || m.seen+len(ws) > c.maxEmployees {
+			return fmt.Errorf("breathehr: GET /employees: %w", &provider.TooManyEmployeesError{Limit: c.maxEmployees})
+		}
+		m.addPage(ws, total)
+		return nil
+	}
 }
 
 func firstDuplicate[T any](items []T, id func(T) string) (string, bool) {
@@ -274,9 +305,10 @@ func (c *Client) getOnce(ctx context.Context, st *stats, u *url.URL, what string
 		return nil, c.statusError(what, resp, st)
 	}
 	var n int64
-	// A page is read into a buffer of its declared length (when sane), not grown by doubling: a
-	// 10,000-employee listing is ~17 MiB of pages, which io.ReadAll would allocate about three times.
-	buf := bytes.NewBuffer(make([]byte, 0, min(max(resp.ContentLength, 0), c.maxBody)+bytes.MinRead))
+	// A page is read into a buffer of its declared length (up to maxPresizedBody), not grown by
+	// doubling: a 10,000-employee listing is ~17 MiB of pages, which io.ReadAll would allocate about
+	// three times. A larger declared length is not believed: the buffer grows as the body arrives.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(resp.ContentLength, 0), c.maxBody, maxPresizedBody)+bytes.MinRead))
 	_, err = buf.ReadFrom(provider.LimitBody(resp.Body, c.maxBody, &n))
 	body := buf.Bytes()
 	st.bytes += n

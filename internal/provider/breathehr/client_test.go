@@ -104,7 +104,7 @@ func testClient(t *testing.T, base string, hc *http.Client, opts ...func(*option
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newClient(provider.Config{BaseURL: u, APIKey: testKey, HTTPClient: hc, Now: func() time.Time { return today }}, o)
+	c, err := newClient(provider.Config{AllowedHosts: providertest.LocalHosts, BaseURL: u, APIKey: testKey, HTTPClient: hc, Now: func() time.Time { return today }}, o)
 	if err != nil {
 		t.Fatalf("newClient: %v", err)
 	}
@@ -119,7 +119,7 @@ func want(e fakehr.Employee, c fakehr.Company) provider.Employee {
 		FirstName:         e.FirstName,
 		LastName:          e.LastName,
 		PreferredName:     e.KnownAs,
-		DisplayName:       provider.DisplayName(e.KnownAs, e.FirstName, e.LastName),
+		DisplayName:       providertest.DisplayName(e.KnownAs, e.FirstName, e.LastName),
 		JobTitle:          e.JobTitle,
 		Active:            e.Status == fakehr.Current || e.Status == fakehr.PendingLeaver,
 		EmploymentStatus:  strings.TrimSpace(fake.StatusText(e.Status)),
@@ -127,8 +127,8 @@ func want(e fakehr.Employee, c fakehr.Company) provider.Employee {
 		StartDate:         e.StartDate,
 		EndDate:           e.LeavingDate,
 		EmploymentType:    e.EmploymentType,
-		Location:          provider.NewAffiliation(e.Location.ID, e.Location.Name),
-		Division:          provider.NewAffiliation(e.Division.ID, e.Division.Name),
+		Location:          providertest.Affiliation(e.Location.ID, e.Location.Name),
+		Division:          providertest.Affiliation(e.Division.ID, e.Division.Name),
 	}
 	if e.DepartmentID != "" {
 		out.DepartmentIDs = []string{e.DepartmentID}
@@ -801,13 +801,15 @@ func TestNew(t *testing.T) {
 		}
 	})
 	t.Run("defaults", func(t *testing.T) {
-		p, err := New(provider.Config{APIKey: " " + testKey + "\n"})
+		p, err := New(provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: " " + testKey + "\n"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		c := p.(*Client)
-		if c.base.String() != DefaultBaseURL || c.apiKey != testKey || c.o.budget != RequestBudget || c.o.window != BudgetWindow ||
-			c.o.waits != RateLimitWaits || c.o.accounts != accounts || c.http == nil {
+		// The documented production endpoint (shared/providers.md), budget and window (budget.go), and three
+		// waits after a 429 (RateLimitWaits' comment).
+		if c.base.String() != "https://api.breathehr.com/v1" || c.apiKey != testKey || c.o.budget != 55 || c.o.window != time.Minute ||
+			c.o.waits != 3 || c.o.accounts != accounts || c.http == nil {
 			t.Errorf("New = base %s, key trimmed %v, options %+v", c.base, c.apiKey == testKey, c.o)
 		}
 	})
@@ -827,7 +829,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := provider.Config{APIKey: tt.key}
+			cfg := provider.Config{AllowedHosts: providertest.LocalHosts, APIKey: tt.key}
 			if tt.base != "" {
 				cfg.BaseURL, _ = url.Parse(tt.base)
 			}

@@ -73,8 +73,10 @@ func newMapper(depts []provider.Department) *mapper {
 
 // addPage maps one page of the listing, whose Total header says total (-1: not sent).
 func (m *mapper) addPage(ws []wireEmployee, total int) {
-	if m.seen > 0 && len(m.out) == m.seen && total > cap(m.out) {
-		m.out = slices.Grow(m.out, total-len(m.out)) // nothing claimed so far (a first sync): room for all at once
+	// Nothing claimed so far (a first sync): room for the whole listing at once, but never more than
+	// maxPresizedRows on the provider's word (the caller has refused a Total over the user limit).
+	if want := min(total, maxPresizedRows); m.seen > 0 && len(m.out) == m.seen && want > cap(m.out) {
+		m.out = slices.Grow(m.out, want-len(m.out))
 	}
 	m.seen += len(ws)
 	for i := range ws {

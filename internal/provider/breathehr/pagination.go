@@ -36,14 +36,17 @@ import (
 // else PerPage). A Total header, when sent, must be the same on every page and equal the final count.
 func listAll[T any](ctx context.Context, c *Client, st *stats, resource string, decode func([]byte) ([]T, error)) ([]T, error) {
 	var all []T
-	err := eachPage(ctx, c, st, resource, decode, func(items []T, _ int) { all = append(all, items...) })
+	err := eachPage(ctx, c, st, resource, decode, func(items []T, _ int) error {
+		all = append(all, items...)
+		return nil
+	})
 	return all, err
 }
 
 // eachPage reads every page of one listing as listAll does, handing each page's items to each as it is
 // read, with the listing's Total header (-1 when none was sent), so that a caller that maps them need
-// not hold every decoded page at once.
-func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string, decode func([]byte) ([]T, error), each func(items []T, total int)) error {
+// not hold every decoded page at once. An error from each ends the listing with that error.
+func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string, decode func([]byte) ([]T, error), each func(items []T, total int) error) error {
 	l := &listing{c: c, resource: resource, first: c.resourceURL(resource, 1), total: -1, visited: map[string]bool{}}
 	read := 0
 	for n, u := 1, l.first; u != nil; n++ {
@@ -56,20 +59,11 @@ func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string,
 		if err != nil {
 			return err
 		}
-		items, err := decode(p.body)
-		if err != nil {
-			return fmt.Errorf("breathehr: %s: %w: %w", what, err, provider.ErrInvalidResponse)
-		}
-		if err := l.checkTotal(p.header, what); err != nil {
+		var rows int
+		if u, rows, err = takePage(l, st, u, n, p, what, decode, each); err != nil {
 			return err
 		}
-		each(items, l.total)
-		read += len(items)
-		st.pages++
-		c.report(st, l.total, p.header)
-		if u, err = l.next(u, n, p.header, len(items), what); err != nil {
-			return err
-		}
+		read += rows
 	}
 	if l.total >= 0 && l.total != read {
 		return fmt.Errorf("breathehr: GET %s: read %d %s but the Total header says %d: %w",
@@ -77,6 +71,32 @@ func eachPage[T any](ctx context.Context, c *Client, st *stats, resource string,
 	}
 	st.pagesBefore = st.pages
 	return nil
+}
+
+// takePage handles page n of listing l, read from u: it refuses a page of more than MaxPageItems rows
+// before decoding it, decodes it, checks its Total header, hands its items to each, reports progress
+// and returns the next page's URL (nil after the last) and how many rows the page had. Everything in
+// it is a function of the page's body and headers: FuzzEmployeePages feeds it hostile ones.
+func takePage[T any](l *listing, st *stats, u *url.URL, n int, p *page, what string, decode func([]byte) ([]T, error),
+	each func(items []T, total int) error) (*url.URL, int, error) {
+	if rows := longestList(p.body); rows > MaxPageItems {
+		return nil, 0, fmt.Errorf("breathehr: %s: the page lists more than %d %s, and the client asked for %d: %w",
+			what, MaxPageItems, l.resource, PerPage, provider.ErrInvalidResponse)
+	}
+	items, err := decode(p.body)
+	if err != nil {
+		return nil, 0, fmt.Errorf("breathehr: %s: %w: %w", what, err, provider.ErrInvalidResponse)
+	}
+	if err := l.checkTotal(p.header, what); err != nil {
+		return nil, 0, err
+	}
+	if err := each(items, l.total); err != nil {
+		return nil, 0, err
+	}
+	st.pages++
+	l.c.report(st, l.total, p.header)
+	next, err := l.next(u, n, p.header, len(items), what)
+	return next, len(items), err
 }
 
 // report tells the progress listener how many pages the fetch has read, and of how many when the
@@ -87,13 +107,23 @@ func (c *Client) report(st *stats, total int, h http.Header) {
 	}
 	expected := 0
 	if total >= 0 {
-		size := PerPage
-		if pp, ok, err := headerInt(h, "Per-Page"); err == nil && ok && pp > 0 {
-			size = pp
+		size := pageSize(h)
+		pages := total / size // total + size - 1 could overflow: Total is the provider's number
+		if total%size != 0 {
+			pages++
 		}
-		expected = st.pagesBefore + max(1, (total+size-1)/size)
+		expected = st.pagesBefore + min(max(1, pages), c.maxPages)
 	}
 	c.progress(st.pages, expected)
+}
+
+// pageSize is the page size the Per-Page header says, between 1 and the PerPage the client asked for:
+// a larger value would make a full page look like the last one, and lose every page after it.
+func pageSize(h http.Header) int {
+	if pp, ok, err := headerInt(h, "Per-Page"); err == nil && ok && pp > 0 {
+		return min(pp, PerPage)
+	}
+	return PerPage
 }
 
 // listing is the paging state of one listAll.
@@ -137,11 +167,7 @@ func (l *listing) next(cur *url.URL, n int, h http.Header, items int, what strin
 	if hasLinks {
 		return nil, nil // the server paginates with links and sent no next: this is the last page
 	}
-	size := PerPage
-	if pp, ok, err := headerInt(h, "Per-Page"); err == nil && ok && pp > 0 {
-		size = pp
-	}
-	if items < size {
+	if items < pageSize(h) {
 		return nil, nil
 	}
 	return l.c.resourceURL(l.resource, n+1), nil

@@ -16,6 +16,8 @@ limitations under the License.
 
 package breathehr
 
+import "bytes"
+
 // A 10,000-employee listing is read every sync, and encoding/json allocates a decoder for every nested
 // json.Unmarshal the wire types' UnmarshalJSON methods make (about fifteen per employee). The helpers
 // below read the common shapes — a string without escapes, an object of such keys — directly from the
@@ -149,4 +151,39 @@ func endOfContainer(b []byte, i int) int {
 		}
 	}
 	return len(b)
+}
+
+// longestList is the number of elements of the longest array among the members of body, a JSON
+// object (as a page is): counted without decoding, so that a page's length can be refused before it
+// sizes anything. Malformed input gives what was counted before it went wrong; the decoder then
+// reports it.
+func longestList(body []byte) int {
+	obj := bytes.TrimSpace(body)
+	if len(obj) == 0 || obj[0] != '{' {
+		return 0
+	}
+	longest := 0
+	eachMember(obj, func(_, val []byte) bool {
+		if len(val) > 0 && val[0] == '[' {
+			longest = max(longest, countElements(val))
+		}
+		return true
+	})
+	return longest
+}
+
+// countElements counts the elements of arr, a JSON array.
+func countElements(arr []byte) int {
+	n := 0
+	for i := skipSpace(arr, 1); i < len(arr) && arr[i] != ']'; {
+		end := endOfValue(arr, i)
+		if end == i { // no value here (a stray comma, say): malformed
+			return n
+		}
+		n++
+		if i = skipSpace(arr, end); i < len(arr) && arr[i] == ',' {
+			i = skipSpace(arr, i+1)
+		}
+	}
+	return n
 }

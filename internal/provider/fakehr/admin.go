@@ -60,12 +60,24 @@ var knownFaults = func() map[FaultKind]bool {
 //	DELETE /admin/fault     clear every fault                                                  → 204
 //	GET    /admin/stats     {"requests":N}: API requests answered so far (admin calls not counted)
 //	PUT    /admin/apikey    {"apiKey":"…"}: change the accepted key (a rotation)               → 204
+//	PUT    /admin/webhook   {"url":"http://…/hook/…","encoding":"json"}: the listener URL that HR actions
+//	                        are posted to, as People HR's Settings › API has one (url "" turns it off);
+//	                        encoding is json (default), form or text (Packet.Encode)                  → 204
+//	GET    /admin/webhook   the listener                                                          → 200
+//	POST   /admin/webhook   {"actionId":11,"action":"Sickness Added","employeeId":"PW3","fields":{…},
+//	                        "url":"…","encoding":"text"}: post one packet, to url or else the listener
+//	                        → 200 {"status":202}, or 502 {"error":"…"} when the delivery failed
+//	POST   /admin/leaver    {"id":"PW21","leavingDate":"2026-11-30"}: mark an employee a leaver (leaving
+//	                        date yesterday when absent, so they are Former; a date ahead makes them a
+//	                        PendingLeaver) and, when a listener is set, post People HR's "Marked Leaver"
+//	                        packet (ActionId 3) to it → 200 {"employee":"PW21","webhookStatus":202}, with
+//	                        "webhookError" when the delivery failed; 404 for an unknown id
 //
 // Bad bodies answer 400 (413 when over MaxAdminBody) with {"error":"…"}; unknown paths 404 and
 // wrong methods 405, from http.ServeMux. The admin API has no authentication: listen on loopback.
 // Its answers never contain the API key.
 func AdminHandler(s Server, ids IDStyle) http.Handler {
-	return (&admin{ids: ids, one: func(*http.Request) (Server, int, string) { return s, 0, "" }}).mux()
+	return (&admin{ids: ids, one: func(*http.Request) (Server, int, string) { return s, 0, "" }, hook: &listener{}}).mux()
 }
 
 // FleetAdminHandler serves the admin API of AdminHandler over a Fleet. Every call takes the query
@@ -75,6 +87,7 @@ func AdminHandler(s Server, ids IDStyle) http.Handler {
 //	DELETE /admin/fault     without key: clear every company's faults (hanging keys keep hanging)
 //	GET    /admin/stats     without key: {"requests":N,"companies":M} over the whole fleet
 //	PUT    /admin/apikey    refused (400): a fleet's keys are fixed
+//	/admin/webhook, /admin/leaver  refused (400): a fleet has no listener
 func FleetAdminHandler(f *Fleet, ids IDStyle) http.Handler {
 	a := &admin{ids: ids, fleet: f, one: func(r *http.Request) (Server, int, string) {
 		key := r.URL.Query().Get("key")
@@ -99,6 +112,10 @@ func (a *admin) mux() http.Handler {
 	mux.HandleFunc("DELETE /admin/fault", a.clearFaults)
 	mux.HandleFunc("GET /admin/stats", a.stats)
 	mux.HandleFunc("PUT /admin/apikey", a.setAPIKey)
+	mux.HandleFunc("PUT /admin/webhook", a.setListener)
+	mux.HandleFunc("GET /admin/webhook", a.getListener)
+	mux.HandleFunc("POST /admin/webhook", a.postPacket)
+	mux.HandleFunc("POST /admin/leaver", a.markLeaver)
 	return mux
 }
 
@@ -106,7 +123,8 @@ type admin struct {
 	// one is the company a request is about, or the status and message to answer instead.
 	one   func(r *http.Request) (Server, int, string)
 	ids   IDStyle
-	fleet *Fleet // nil for one company
+	fleet *Fleet    // nil for one company
+	hook  *listener // nil for a fleet
 }
 
 // server is a.one's company, or false after answering the error.

@@ -140,11 +140,18 @@ func TestFleetHangingKeysHangUntilTheClientGivesUp(t *testing.T) {
 		call(t, f.Handler(), "key-004")
 		close(done)
 	}()
-	for s, _ := f.Company("key-004"); s.Requests() < 2; {
-		time.Sleep(time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for s, _ := f.Company("key-004"); s.Requests() < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the second hanging request never reached the fleet in 10s")
+		}
 	}
 	f.Quit()
-	<-done
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hanging request had not ended 10s after Quit")
+	}
 }
 
 func TestFleetAdmin(t *testing.T) {

@@ -20,10 +20,15 @@ package providertest
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 
 	"github.com/dirsync/dirsync/internal/provider"
 )
+
+// LocalHosts are the hosts the tests' servers listen on (httptest and the fakes: 127.0.0.1, any port):
+// a test's provider.Config allows them as the manager's --allowed-endpoint-hosts=127.0.0.1 does.
+var LocalHosts = []provider.AllowedHost{{Host: "127.0.0.1"}}
 
 // Class names the one category a provider error belongs to.
 type Class string
@@ -35,18 +40,22 @@ const (
 	InvalidResponse Class = "ErrInvalidResponse"
 	InvalidConfig   Class = "ErrInvalidConfig"
 	RateLimited     Class = "*RateLimitedError"
+	TooMany         Class = "*TooManyEmployeesError"
 	Context         Class = "context error"
 )
 
 // Classify returns the class of an error from a provider.Factory or Fetch, or a description of why it has
-// none: it must wrap exactly one of the provider package's sentinels (or *RateLimitedError); a context
+// none: it must wrap exactly one of the provider package's sentinels (or *RateLimitedError, or
+// *TooManyEmployeesError); a context
 // error may be wrapped along with one, or stand alone.
 func Classify(err error) (Class, string) {
 	if err == nil {
 		return "", "nil error"
 	}
 	var rl *provider.RateLimitedError
+	var tm *provider.TooManyEmployeesError
 	found := map[Class]bool{
+		TooMany:         errors.As(err, &tm),
 		Unauthorized:    errors.Is(err, provider.ErrUnauthorized),
 		Unavailable:     errors.Is(err, provider.ErrUnavailable),
 		InvalidResponse: errors.Is(err, provider.ErrInvalidResponse),
@@ -71,4 +80,41 @@ func Classify(err error) (Class, string) {
 	default:
 		return "", "wraps several provider sentinels (" + strings.Join(classes, ", ") + "): " + err.Error()
 	}
+}
+
+// AllocatedBy returns the bytes f allocated on the heap: the process's, so a test's own server counts
+// too. The memory bounds of issue 21 (no provider-supplied size sizes an allocation) are asserted with it.
+func AllocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// DisplayName is the display name the specification gives an employee whose names are already clean
+// (as fakehr.Generate makes them): the preferred name, else the first name, then the last name. It is
+// written here, apart from provider.DisplayName, so that tests comparing a fetch with a generated
+// company do not take their expectation from the code under test.
+func DisplayName(preferred, first, last string) string {
+	given := preferred
+	if given == "" {
+		given = first
+	}
+	switch {
+	case given == "":
+		return last
+	case last == "":
+		return given
+	}
+	return given + " " + last
+}
+
+// Affiliation is what a location, division or company with id and name becomes: the name stands in
+// for a missing id; nothing at all is the zero Affiliation.
+func Affiliation(id, name string) provider.Affiliation {
+	if id == "" {
+		id = name
+	}
+	return provider.Affiliation{ID: id, Name: name}
 }

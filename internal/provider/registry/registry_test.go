@@ -18,6 +18,7 @@ package registry
 
 import (
 	"errors"
+	"net/url"
 	"testing"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
@@ -39,5 +40,28 @@ func TestDefaultCoversEveryProviderType(t *testing.T) {
 	}
 	if _, err := r.New("Workday", provider.Config{APIKey: "k"}); !errors.Is(err, provider.ErrInvalidConfig) {
 		t.Errorf("an unknown provider type: %v; want ErrInvalidConfig", err)
+	}
+}
+
+// Every provider refuses to be built for a host that is neither one of its own nor allowed, with an
+// *provider.EndpointNotAllowedError (so no request, and no key, can leave for it), and accepts its
+// default endpoint and an allowed host: a new provider cannot forget provider.CheckEndpointHost.
+func TestEveryProviderRefusesAnEndpointOutsideItsHosts(t *testing.T) {
+	evil, err := url.Parse("https://hr.attacker.example/v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, factory := range Default() {
+		_, err := factory(provider.Config{APIKey: "k", BaseURL: evil})
+		var na *provider.EndpointNotAllowedError
+		if !errors.As(err, &na) || !errors.Is(err, provider.ErrInvalidConfig) {
+			t.Errorf("%s built for %s: %v; want an *EndpointNotAllowedError", p, evil, err)
+		}
+		if _, err := factory(provider.Config{APIKey: "k"}); err != nil {
+			t.Errorf("%s with its default endpoint: %v", p, err)
+		}
+		if _, err := factory(provider.Config{APIKey: "k", BaseURL: evil, AllowedHosts: []provider.AllowedHost{{Host: "hr.attacker.example"}}}); err != nil {
+			t.Errorf("%s with %s in the allowed hosts: %v", p, evil.Host, err)
+		}
 	}
 }

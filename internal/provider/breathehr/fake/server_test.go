@@ -395,11 +395,17 @@ func TestServerFaults(t *testing.T) {
 				resp.Body.Close()
 			}
 		}()
-		for s.Requests() == 0 {
-			time.Sleep(time.Millisecond)
+		for deadline := time.Now().Add(10 * time.Second); s.Requests() == 0; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the request never reached the server in 10s")
+			}
 		}
 		s.Close() // returns only once the hanging handler has
-		<-done
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the hanging request had not ended 10s after Close")
+		}
 	})
 	t.Run("truncated body declares the full length and is cut", func(t *testing.T) {
 		s := NewServer(generated(5))

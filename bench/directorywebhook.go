@@ -42,7 +42,7 @@ import (
 	"github.com/dirsync/dirsync/internal/webhookreceiver"
 )
 
-// The webhooks phase (issue 24): one Directory of -webhook-users employees and one DirectoryWebhook
+// The directorywebhook phase (issue 24): one Directory of -webhook-users employees and one DirectoryWebhook
 // posting to a receiver inside the bench (internal/webhookreceiver, verifying every signature). It
 // measures the initial stream (every group, person and membership) and the manager's memory meanwhile
 // against what the Directory itself costs; rounds of 1% churn (the people the Directory rewrote must be
@@ -50,37 +50,37 @@ import (
 // event reaches the bench, to the receiver's acknowledgement); and a receiver down for -webhook-outage
 // while people change (some twice), then back: every change must arrive, each state once.
 const (
-	nsWebhooks      = "bench-webhooks"
-	webhookName     = "app"
-	webhookSecret   = "bench-webhook-signing"
-	signingSecret   = "bench-signing-secret-0123456789"
-	targetRate      = 500.0 // events per second, initial stream
-	targetP99       = 2 * time.Second
-	webhookDeadline = 10 * time.Minute
+	nsDirectoryWebhook = "bench-directorywebhook"
+	dwhName            = "app"
+	dwhSecret          = "bench-webhook-signing"
+	dwhSigningSecret   = "bench-signing-secret-0123456789"
+	dwhTargetRate      = 500.0 // events per second, initial stream
+	dwhTargetP99       = 2 * time.Second
+	dwhDeadline        = 10 * time.Minute
 )
 
-// webhooksConfig holds the phase's flags.
-type webhooksConfig struct {
+// directoryWebhookConfig holds the phase's flags.
+type directoryWebhookConfig struct {
 	users       int
 	outage      time.Duration
 	churnRounds int
 }
 
-func (w *webhooksConfig) bindFlags() {
-	flag.IntVar(&w.users, "webhook-users", 10000, "employees of the webhooks phase's Directory")
-	flag.DurationVar(&w.outage, "webhook-outage", 10*time.Minute, "how long the webhooks phase's receiver is down")
-	flag.IntVar(&w.churnRounds, "webhook-churn-rounds", 2, "rounds of 1% churn whose events and latencies the webhooks phase measures")
+func (w *directoryWebhookConfig) bindFlags() {
+	flag.IntVar(&w.users, "directorywebhook-users", 10000, "employees of the directorywebhook phase's Directory")
+	flag.DurationVar(&w.outage, "directorywebhook-outage", 10*time.Minute, "how long the directorywebhook phase's receiver is down")
+	flag.IntVar(&w.churnRounds, "directorywebhook-churn-rounds", 2, "rounds of 1% churn whose events and latencies the directorywebhook phase measures")
 }
 
-func (w *webhooksConfig) check() error {
+func (w *directoryWebhookConfig) check() error {
 	if w.users < 100 || w.churnRounds < 1 || w.outage < 0 {
-		return errors.New("-webhook-users must be ≥ 100, -webhook-churn-rounds ≥ 1, -webhook-outage ≥ 0")
+		return errors.New("-directorywebhook-users must be ≥ 100, -directorywebhook-churn-rounds ≥ 1, -directorywebhook-outage ≥ 0")
 	}
 	return nil
 }
 
-// webhooksRun is what the phase measured.
-type webhooksRun struct {
+// directoryWebhookRun is what the phase measured.
+type directoryWebhookRun struct {
 	Run         runInfo
 	Users       int
 	Departments int
@@ -92,13 +92,13 @@ type webhooksRun struct {
 	StreamPeak   int64         // KiB, the highest VmRSS sampled during the stream
 	RecordBytes  int           // the DirectoryWebhookRecords' data after the stream
 	RecordShards int
-	Churn        []webhookChurn
+	Churn        []dwhChurn
 	Latencies    []time.Duration // every churn round's events: DirectoryUser write → acknowledgement
-	Outage       webhookOutage
+	Outage       dwhOutage
 }
 
-// webhookChurn is one round of 1% churn.
-type webhookChurn struct {
+// dwhChurn is one round of 1% churn.
+type dwhChurn struct {
 	Changed    int      // DirectoryUsers the sync rewrote
 	Told       int      // distinct people the receiver was told of
 	Events     int      // events acknowledged
@@ -108,8 +108,8 @@ type webhookChurn struct {
 	P50, P99   time.Duration
 }
 
-// webhookOutage is the receiver's outage.
-type webhookOutage struct {
+// dwhOutage is the receiver's outage.
+type dwhOutage struct {
 	Down       time.Duration
 	Changed    int // people changed while it was down (some twice)
 	Twice      int
@@ -121,26 +121,26 @@ type webhookOutage struct {
 	Stale      []string // people whose last event does not say what their DirectoryUser says (up to 10)
 }
 
-// benchReceiver is the application: it verifies, records and acknowledges, and can be taken down.
-type benchReceiver struct {
+// dwhReceiver is the application: it verifies, records and acknowledges, and can be taken down.
+type dwhReceiver struct {
 	addr string
 	h    *webhookreceiver.Handler
 	mu   sync.Mutex
 	srv  *http.Server
-	got  []received
+	got  []dwhReceived
 }
 
-// received is one acknowledged event, with what the bench checks of its body.
-type received struct {
+// dwhReceived is one acknowledged event, with what the bench checks of its body.
+type dwhReceived struct {
 	at                  time.Time
 	id, typ, object     string
 	duplicate           bool
 	title, state, group string
 }
 
-func startBenchReceiver() (*benchReceiver, error) {
-	r := &benchReceiver{}
-	r.h = &webhookreceiver.Handler{Secret: []byte(signingSecret), OnEvent: r.record}
+func startDWHReceiver() (*dwhReceiver, error) {
+	r := &dwhReceiver{}
+	r.h = &webhookreceiver.Handler{Secret: []byte(dwhSigningSecret), OnEvent: r.record}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -150,7 +150,7 @@ func startBenchReceiver() (*benchReceiver, error) {
 	return r, nil
 }
 
-func (r *benchReceiver) serve(ln net.Listener) {
+func (r *dwhReceiver) serve(ln net.Listener) {
 	r.mu.Lock()
 	r.srv = &http.Server{Handler: r.h, ReadHeaderTimeout: 10 * time.Second}
 	srv := r.srv
@@ -159,7 +159,7 @@ func (r *benchReceiver) serve(ln net.Listener) {
 }
 
 // down closes the listener: connections are refused until up.
-func (r *benchReceiver) down() {
+func (r *dwhReceiver) down() {
 	r.mu.Lock()
 	srv := r.srv
 	r.mu.Unlock()
@@ -167,7 +167,7 @@ func (r *benchReceiver) down() {
 }
 
 // up listens again on the same address.
-func (r *benchReceiver) up() error {
+func (r *dwhReceiver) up() error {
 	ln, err := net.Listen("tcp", r.addr)
 	if err != nil {
 		return err
@@ -176,7 +176,7 @@ func (r *benchReceiver) up() error {
 	return nil
 }
 
-func (r *benchReceiver) record(ev webhookreceiver.Event) {
+func (r *dwhReceiver) record(ev webhookreceiver.Event) {
 	var body struct {
 		Data struct {
 			State            string            `json:"state"`
@@ -184,7 +184,7 @@ func (r *benchReceiver) record(ev webhookreceiver.Event) {
 		} `json:"data"`
 	}
 	_ = json.Unmarshal(ev.Body, &body)
-	rec := received{at: ev.Received, id: ev.ID, typ: ev.Type, object: ev.Object, duplicate: ev.Duplicate, group: ev.Group,
+	rec := dwhReceived{at: ev.Received, id: ev.ID, typ: ev.Type, object: ev.Object, duplicate: ev.Duplicate, group: ev.Group,
 		state: body.Data.State, title: body.Data.CustomAttributes["job_title"]}
 	r.mu.Lock()
 	r.got = append(r.got, rec)
@@ -192,49 +192,49 @@ func (r *benchReceiver) record(ev webhookreceiver.Event) {
 }
 
 // since returns the events acknowledged after the first n.
-func (r *benchReceiver) since(n int) []received {
+func (r *dwhReceiver) since(n int) []dwhReceived {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.got[n:])
 }
 
-func (r *benchReceiver) count() int {
+func (r *dwhReceiver) count() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.got)
 }
 
-// runWebhooks runs the phase with a manager of its own.
-func runWebhooks(ctx context.Context, c *cluster) (*webhooksRun, error) {
-	cfg := c.cfg.webhooks
-	r := &webhooksRun{Run: beginRun(fmt.Sprintf("-webhook-users=%d -webhook-outage=%s -webhook-churn-rounds=%d", cfg.users, cfg.outage, cfg.churnRounds)),
+// runDirectoryWebhook runs the phase with a manager of its own.
+func runDirectoryWebhook(ctx context.Context, c *cluster) (*directoryWebhookRun, error) {
+	cfg := c.cfg.directoryWebhook
+	r := &directoryWebhookRun{Run: beginRun(fmt.Sprintf("-directorywebhook-users=%d -directorywebhook-outage=%s -directorywebhook-churn-rounds=%d", cfg.users, cfg.outage, cfg.churnRounds)),
 		Users: cfg.users, Departments: c.cfg.departments}
 	var gen fakehr.GenerateResponse
 	if err := c.fakeAdmin(ctx, http.MethodPost, "/admin/generate", fakehr.GenerateRequest{Seed: 1, Employees: cfg.users, Departments: c.cfg.departments}, &gen); err != nil {
 		return nil, err
 	}
 	c.n = cfg.users
-	if err := c.ensureNamespace(ctx, nsWebhooks); err != nil {
+	if err := c.ensureNamespace(ctx, nsDirectoryWebhook); err != nil {
 		return nil, err
 	}
-	for _, o := range []client.Object{benchSecret(nsWebhooks), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: nsWebhooks, Name: webhookSecret},
-		StringData: map[string]string{"secret": signingSecret}}} {
+	for _, o := range []client.Object{benchSecret(nsDirectoryWebhook), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: nsDirectoryWebhook, Name: dwhSecret},
+		StringData: map[string]string{"secret": dwhSigningSecret}}} {
 		if err := c.cl.Create(ctx, o); err != nil {
 			return nil, err
 		}
 	}
-	if err := c.startManager(ctx, managerRun{label: "webhooks", qps: c.cfg.qps, burst: c.cfg.burst}); err != nil {
+	if err := c.startManager(ctx, managerRun{label: "directorywebhook", qps: c.cfg.qps, burst: c.cfg.burst}); err != nil {
 		return nil, err
 	}
 	defer c.stopManager()
 	r.Idle = c.idle
-	logf("webhooks: syncing %d employees", cfg.users)
-	if _, err := c.waitDirectory(ctx, nsWebhooks, 10*time.Minute, func() error {
-		return c.cl.Create(ctx, benchDirectory(nsWebhooks, c.proxy.url+"/v1", false))
+	logf("directorywebhook: syncing %d employees", cfg.users)
+	if _, err := c.waitDirectory(ctx, nsDirectoryWebhook, 10*time.Minute, func() error {
+		return c.cl.Create(ctx, benchDirectory(nsDirectoryWebhook, c.proxy.url+"/v1", false))
 	}, readyAfter(cfg.users, "")); err != nil {
 		return nil, err
 	}
-	recv, err := startBenchReceiver()
+	recv, err := startDWHReceiver()
 	if err != nil {
 		return nil, err
 	}
@@ -254,15 +254,15 @@ func runWebhooks(ctx context.Context, c *cluster) (*webhooksRun, error) {
 	}
 	r.Run.end()
 	c.stopManager()
-	if err := client.IgnoreNotFound(c.cl.Delete(ctx, &dirsyncv1alpha1.DirectoryWebhook{ObjectMeta: metav1.ObjectMeta{Namespace: nsWebhooks, Name: webhookName}})); err != nil {
+	if err := client.IgnoreNotFound(c.cl.Delete(ctx, &dirsyncv1alpha1.DirectoryWebhook{ObjectMeta: metav1.ObjectMeta{Namespace: nsDirectoryWebhook, Name: dwhName}})); err != nil {
 		return nil, err
 	}
-	return r, c.emptyNamespace(ctx, nsWebhooks)
+	return r, c.emptyNamespace(ctx, nsDirectoryWebhook)
 }
 
 // initial creates the webhook and times the stream of every group, person and membership, sampling
 // the manager's memory meanwhile.
-func (r *webhooksRun) initial(ctx context.Context, c *cluster, recv *benchReceiver) error {
+func (r *directoryWebhookRun) initial(ctx context.Context, c *cluster, recv *dwhReceiver) error {
 	c.quiesce(ctx)
 	_, r.DirectoryRSS = memKiB(c.manager.Pid())
 	stop := make(chan struct{})
@@ -282,14 +282,14 @@ func (r *webhooksRun) initial(ctx context.Context, c *cluster, recv *benchReceiv
 			}
 		}
 	}()
-	wh := &dirsyncv1alpha1.DirectoryWebhook{ObjectMeta: metav1.ObjectMeta{Namespace: nsWebhooks, Name: webhookName},
+	wh := &dirsyncv1alpha1.DirectoryWebhook{ObjectMeta: metav1.ObjectMeta{Namespace: nsDirectoryWebhook, Name: dwhName},
 		Spec: dirsyncv1alpha1.DirectoryWebhookSpec{DirectoryRef: dirsyncv1alpha1.DirectoryReference{Name: dirName},
-			URL: "http://" + recv.addr + "/webhooks/workos", SecretRef: dirsyncv1alpha1.WebhookSecretReference{Name: webhookSecret}}}
+			URL: "http://" + recv.addr + "/webhooks/workos", SecretRef: dirsyncv1alpha1.WebhookSecretReference{Name: dwhSecret}}}
 	start := time.Now()
 	if err := c.cl.Create(ctx, wh); err != nil {
 		return err
 	}
-	st, err := waitDelivered(ctx, c, webhookDeadline)
+	st, err := dwhWaitDelivered(ctx, c, dwhDeadline)
 	close(stop)
 	r.StreamPeak = <-peak
 	if err != nil {
@@ -301,27 +301,27 @@ func (r *webhooksRun) initial(ctx context.Context, c *cluster, recv *benchReceiv
 	}
 	r.Events, r.InitialWall = len(got), got[len(got)-1].at.Sub(start)
 	var recs dirsyncv1alpha1.DirectoryWebhookRecordList
-	if err := c.cl.List(ctx, &recs, client.InNamespace(nsWebhooks)); err != nil {
+	if err := c.cl.List(ctx, &recs, client.InNamespace(nsDirectoryWebhook)); err != nil {
 		return err
 	}
 	for _, o := range recs.Items {
 		r.RecordBytes += len(o.Spec.Data)
 	}
 	r.RecordShards = len(recs.Items)
-	logf("webhooks: initial stream: %d events in %s (%.0f/s); delivered %d; manager RSS %d → peak %d MiB; record %s in %d shards",
+	logf("directorywebhook: initial stream: %d events in %s (%.0f/s); delivered %d; manager RSS %d → peak %d MiB; record %s in %d shards",
 		r.Events, r.InitialWall.Round(time.Millisecond), float64(r.Events)/r.InitialWall.Seconds(), st.DeliveredEvents,
 		r.DirectoryRSS>>10, r.StreamPeak>>10, mib(int64(r.RecordBytes)), r.RecordShards)
 	return nil
 }
 
-// waitDelivered waits until the webhook is Ready=True Delivered with nothing pending, and has stayed so
+// dwhWaitDelivered waits until the webhook is Ready=True Delivered with nothing pending, and has stayed so
 // for a second (a sync's writes may still be arriving), and returns its status.
-func waitDelivered(ctx context.Context, c *cluster, timeout time.Duration) (dirsyncv1alpha1.DirectoryWebhookStatus, error) {
+func dwhWaitDelivered(ctx context.Context, c *cluster, timeout time.Duration) (dirsyncv1alpha1.DirectoryWebhookStatus, error) {
 	var st dirsyncv1alpha1.DirectoryWebhookStatus
 	var since time.Time
 	err := poll(ctx, timeout, func() (bool, error) {
 		wh := &dirsyncv1alpha1.DirectoryWebhook{}
-		if err := c.cl.Get(ctx, types.NamespacedName{Namespace: nsWebhooks, Name: webhookName}, wh); err != nil {
+		if err := c.cl.Get(ctx, types.NamespacedName{Namespace: nsDirectoryWebhook, Name: dwhName}, wh); err != nil {
 			return false, nil
 		}
 		st = wh.Status
@@ -341,21 +341,21 @@ func waitDelivered(ctx context.Context, c *cluster, timeout time.Duration) (dirs
 	return st, nil
 }
 
-// userWatch records when each DirectoryUser of the namespace was last written, as watch events reach
+// dwhUserWatch records when each DirectoryUser of the namespace was last written, as watch events reach
 // the bench.
-type userWatch struct {
+type dwhUserWatch struct {
 	mu  sync.Mutex
 	at  map[string]time.Time
 	obj map[string]*dirsyncv1alpha1.DirectoryUser
 	w   watch.Interface
 }
 
-func watchUsers(ctx context.Context, c *cluster) (*userWatch, error) {
-	w, err := c.cl.Watch(ctx, &dirsyncv1alpha1.DirectoryUserList{}, client.InNamespace(nsWebhooks))
+func dwhWatchUsers(ctx context.Context, c *cluster) (*dwhUserWatch, error) {
+	w, err := c.cl.Watch(ctx, &dirsyncv1alpha1.DirectoryUserList{}, client.InNamespace(nsDirectoryWebhook))
 	if err != nil {
 		return nil, err
 	}
-	uw := &userWatch{at: map[string]time.Time{}, obj: map[string]*dirsyncv1alpha1.DirectoryUser{}, w: w}
+	uw := &dwhUserWatch{at: map[string]time.Time{}, obj: map[string]*dirsyncv1alpha1.DirectoryUser{}, w: w}
 	go func() {
 		for ev := range w.ResultChan() {
 			u, ok := ev.Object.(*dirsyncv1alpha1.DirectoryUser)
@@ -374,7 +374,7 @@ func watchUsers(ctx context.Context, c *cluster) (*userWatch, error) {
 }
 
 // written returns (and forgets) the people written since the last call, with when.
-func (uw *userWatch) written() map[string]time.Time {
+func (uw *dwhUserWatch) written() map[string]time.Time {
 	uw.mu.Lock()
 	defer uw.mu.Unlock()
 	out := uw.at
@@ -382,9 +382,9 @@ func (uw *userWatch) written() map[string]time.Time {
 	return out
 }
 
-// churnCompany changes n distinct employees of co (titles, moves and leavers, as the sizes phase's
+// dwhChurnCompany changes n distinct employees of co (titles, moves and leavers, as the sizes phase's
 // churn), chosen with seed; names are the DirectoryUsers to expect.
-func churnCompany(co *fakehr.Company, n int, seed int64, now time.Time) []string {
+func dwhChurnCompany(co *fakehr.Company, n int, seed int64, now time.Time) []string {
 	r := rand.New(rand.NewSource(seed))
 	groups := map[string]bool{}
 	var names []string
@@ -400,8 +400,8 @@ func churnCompany(co *fakehr.Company, n int, seed int64, now time.Time) []string
 	return names
 }
 
-// changeAndSync changes the fake's company with change and forces a sync of the phase's Directory.
-func changeAndSync(ctx context.Context, c *cluster, label string, change func(*fakehr.Company)) error {
+// dwhChangeAndSync changes the fake's company with change and forces a sync of the phase's Directory.
+func dwhChangeAndSync(ctx context.Context, c *cluster, label string, change func(*fakehr.Company)) error {
 	var co fakehr.Company
 	if err := c.fakeAdmin(ctx, http.MethodGet, "/admin/company", nil, &co); err != nil {
 		return err
@@ -411,9 +411,9 @@ func changeAndSync(ctx context.Context, c *cluster, label string, change func(*f
 		return err
 	}
 	value := fmt.Sprintf("%s-%d", label, time.Now().UnixNano())
-	_, err := c.waitDirectory(ctx, nsWebhooks, 5*time.Minute, func() error {
+	_, err := c.waitDirectory(ctx, nsDirectoryWebhook, 5*time.Minute, func() error {
 		patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, dirsyncv1alpha1.AnnotationSyncRequestedAt, value)
-		d := &dirsyncv1alpha1.Directory{ObjectMeta: metav1.ObjectMeta{Name: dirName, Namespace: nsWebhooks}}
+		d := &dirsyncv1alpha1.Directory{ObjectMeta: metav1.ObjectMeta{Name: dirName, Namespace: nsDirectoryWebhook}}
 		return c.cl.Patch(ctx, d, client.RawPatch(types.MergePatchType, []byte(patch)))
 	}, func(d *dirsyncv1alpha1.Directory) (bool, error) { return d.Status.LastHandledSyncRequest == value, nil })
 	return err
@@ -421,10 +421,10 @@ func changeAndSync(ctx context.Context, c *cluster, label string, change func(*f
 
 // churnRound changes 1% of the people, syncs, and checks that the people the sync rewrote are exactly
 // those told of, each once, timing each event from the write to the acknowledgement.
-func (r *webhooksRun) churnRound(ctx context.Context, c *cluster, recv *benchReceiver, round int) (webhookChurn, []time.Duration, error) {
-	var ch webhookChurn
+func (r *directoryWebhookRun) churnRound(ctx context.Context, c *cluster, recv *dwhReceiver, round int) (dwhChurn, []time.Duration, error) {
+	var ch dwhChurn
 	c.quiesce(ctx)
-	uw, err := watchUsers(ctx, c)
+	uw, err := dwhWatchUsers(ctx, c)
 	if err != nil {
 		return ch, nil, err
 	}
@@ -432,12 +432,12 @@ func (r *webhooksRun) churnRound(ctx context.Context, c *cluster, recv *benchRec
 	time.Sleep(time.Second) // the watch's initial list arrives
 	uw.written()
 	mark := recv.count()
-	if err := changeAndSync(ctx, c, fmt.Sprintf("churn%d", round), func(co *fakehr.Company) {
-		churnCompany(co, max(1, r.Users/100), int64(1000+round), time.Now())
+	if err := dwhChangeAndSync(ctx, c, fmt.Sprintf("churn%d", round), func(co *fakehr.Company) {
+		dwhChurnCompany(co, max(1, r.Users/100), int64(1000+round), time.Now())
 	}); err != nil {
 		return ch, nil, err
 	}
-	if _, err := waitDelivered(ctx, c, 5*time.Minute); err != nil {
+	if _, err := dwhWaitDelivered(ctx, c, 5*time.Minute); err != nil {
 		return ch, nil, err
 	}
 	writes := uw.written()
@@ -445,7 +445,7 @@ func (r *webhooksRun) churnRound(ctx context.Context, c *cluster, recv *benchRec
 	ch.Changed, ch.Events = len(writes), len(got)
 	told := map[string]time.Time{}
 	for _, ev := range got {
-		name := objectName(ev.object)
+		name := dwhObjectName(ev.object)
 		if ev.duplicate {
 			ch.Duplicates++
 		}
@@ -468,13 +468,13 @@ func (r *webhooksRun) churnRound(ctx context.Context, c *cluster, recv *benchRec
 		}
 	}
 	ch.P50, ch.P99 = percentile(lat, 50), percentile(lat, 99)
-	logf("webhooks: churn round %d: %d people rewritten, %d told of in %d events (%d duplicates, %d missing, %d extra); p50 %s, p99 %s",
+	logf("directorywebhook: churn round %d: %d people rewritten, %d told of in %d events (%d duplicates, %d missing, %d extra); p50 %s, p99 %s",
 		round+1, ch.Changed, ch.Told, ch.Events, ch.Duplicates, len(ch.Missing), len(ch.Extra), secs(ch.P50), secs(ch.P99))
 	return ch, lat, nil
 }
 
-// objectName is the DirectoryUser name of an event's object id ("<namespace>.<name>").
-func objectName(id string) string {
+// dwhObjectName is the DirectoryUser name of an event's object id ("<namespace>.<name>").
+func dwhObjectName(id string) string {
 	_, name, _ := strings.Cut(id, ".")
 	return name
 }
@@ -482,10 +482,10 @@ func objectName(id string) string {
 // outage takes the receiver down, changes 1% of the people (a third of them twice, in two syncs),
 // waits until it has been down for d, brings it back, and checks that every change arrives, each
 // person's states once each, ending with what their DirectoryUser says.
-func (r *webhooksRun) outage(ctx context.Context, c *cluster, recv *benchReceiver, d time.Duration) error {
+func (r *directoryWebhookRun) outage(ctx context.Context, c *cluster, recv *dwhReceiver, d time.Duration) error {
 	o := &r.Outage
 	c.quiesce(ctx)
-	uw, err := watchUsers(ctx, c)
+	uw, err := dwhWatchUsers(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -496,13 +496,13 @@ func (r *webhooksRun) outage(ctx context.Context, c *cluster, recv *benchReceive
 	downAt := time.Now()
 	recv.down()
 	var twice []string
-	if err := changeAndSync(ctx, c, "outage1", func(co *fakehr.Company) {
-		names := churnCompany(co, max(1, r.Users/100), 2000, time.Now())
+	if err := dwhChangeAndSync(ctx, c, "outage1", func(co *fakehr.Company) {
+		names := dwhChurnCompany(co, max(1, r.Users/100), 2000, time.Now())
 		twice = names[:len(names)/3] // changed again below, in another sync
 	}); err != nil {
 		return err
 	}
-	if err := changeAndSync(ctx, c, "outage2", func(co *fakehr.Company) {
+	if err := dwhChangeAndSync(ctx, c, "outage2", func(co *fakehr.Company) {
 		for i := range co.Employees {
 			if slices.Contains(twice, childName(dirName, co.Employees[i].ID)) {
 				co.Employees[i].JobTitle = "Changed twice " + co.Employees[i].ID
@@ -518,7 +518,7 @@ func (r *webhooksRun) outage(ctx context.Context, c *cluster, recv *benchReceive
 	case <-time.After(time.Until(downAt.Add(d))):
 	}
 	wh := &dirsyncv1alpha1.DirectoryWebhook{}
-	if err := c.cl.Get(ctx, types.NamespacedName{Namespace: nsWebhooks, Name: webhookName}, wh); err != nil {
+	if err := c.cl.Get(ctx, types.NamespacedName{Namespace: nsDirectoryWebhook, Name: dwhName}, wh); err != nil {
 		return err
 	}
 	o.Pending, o.Down = int(wh.Status.PendingEvents), time.Since(downAt)
@@ -526,7 +526,7 @@ func (r *webhooksRun) outage(ctx context.Context, c *cluster, recv *benchReceive
 	if err := recv.up(); err != nil {
 		return err
 	}
-	if _, err := waitDelivered(ctx, c, 10*time.Minute); err != nil {
+	if _, err := dwhWaitDelivered(ctx, c, 10*time.Minute); err != nil {
 		return err
 	}
 	got := recv.since(mark)
@@ -538,14 +538,14 @@ func (r *webhooksRun) outage(ctx context.Context, c *cluster, recv *benchReceive
 }
 
 // check counts duplicates, repeated states and people whose last event does not match their object.
-func (o *webhookOutage) check(got []received, uw *userWatch) error {
+func (o *dwhOutage) check(got []dwhReceived, uw *dwhUserWatch) error {
 	states := map[string][]string{}
 	for _, ev := range got {
 		if ev.duplicate {
 			o.Duplicates++
 		}
 		if strings.HasPrefix(ev.typ, "dsync.user.") {
-			name := objectName(ev.object)
+			name := dwhObjectName(ev.object)
 			states[name] = append(states[name], ev.state+"|"+ev.title)
 		}
 	}
@@ -567,18 +567,18 @@ func (o *webhookOutage) check(got []received, uw *userWatch) error {
 			o.Stale = append(o.Stale, name)
 		}
 	}
-	logf("webhooks: outage of %s: %d people changed (%d twice); %d events pending at return; all %d delivered %s after (%d duplicates, %d people told a state twice, %d stale)",
+	logf("directorywebhook: outage of %s: %d people changed (%d twice); %d events pending at return; all %d delivered %s after (%d duplicates, %d people told a state twice, %d stale)",
 		o.Down.Round(time.Second), o.Changed, o.Twice, o.Pending, o.Events, secs(o.Recovery), o.Duplicates, o.Repeated, len(o.Stale))
 	return nil
 }
 
-// webhookTargets checks the issue's targets.
-func webhookTargets(b *strings.Builder, r *webhooksRun) {
+// directoryWebhookTargets checks the issue's targets.
+func directoryWebhookTargets(b *strings.Builder, r *directoryWebhookRun) {
 	rate := float64(r.Events) / r.InitialWall.Seconds()
-	check(b, fmt.Sprintf("Webhooks: initial stream of a %s-person Directory ≥ %.0f events/s", thousands(r.Users), targetRate),
-		fmt.Sprintf("%.0f events/s (%s events in %s)", rate, thousands(r.Events), secs(r.InitialWall)), rate >= targetRate)
+	check(b, fmt.Sprintf("DirectoryWebhook: initial stream of a %s-person Directory ≥ %.0f events/s", thousands(r.Users), dwhTargetRate),
+		fmt.Sprintf("%.0f events/s (%s events in %s)", rate, thousands(r.Events), secs(r.InitialWall)), rate >= dwhTargetRate)
 	dirCost, streamCost := r.DirectoryRSS-r.Idle.RSS, r.StreamPeak-r.DirectoryRSS
-	check(b, "Webhooks: memory of the stream ≤ what the Directory itself costs",
+	check(b, "DirectoryWebhook: memory of the stream ≤ what the Directory itself costs",
 		fmt.Sprintf("+%.1f MiB peak during the stream; the Directory: +%.1f MiB above an idle manager", float64(streamCost)/1024, float64(dirCost)/1024),
 		streamCost <= dirCost)
 	exact, rounds := true, 0
@@ -586,18 +586,18 @@ func webhookTargets(b *strings.Builder, r *webhooksRun) {
 		exact = exact && len(ch.Missing) == 0 && len(ch.Extra) == 0 && ch.Duplicates == 0
 		rounds++
 	}
-	check(b, "Webhooks: 1% churn tells exactly the changed people, once", fmt.Sprintf("%d rounds: %s", rounds, churnCell(r.Churn)), exact && rounds > 0)
+	check(b, "DirectoryWebhook: 1% churn tells exactly the changed people, once", fmt.Sprintf("%d rounds: %s", rounds, dwhChurnCell(r.Churn)), exact && rounds > 0)
 	p99 := percentile(r.Latencies, 99)
-	check(b, "Webhooks: DirectoryUser write → event acknowledged, p99 ≤ 2 s",
-		fmt.Sprintf("p50 %s, p99 %s over %d events", secs(percentile(r.Latencies, 50)), secs(p99), len(r.Latencies)), p99 <= targetP99 && len(r.Latencies) > 0)
+	check(b, "DirectoryWebhook: DirectoryUser write → event acknowledged, p99 ≤ 2 s",
+		fmt.Sprintf("p50 %s, p99 %s over %d events", secs(percentile(r.Latencies, 50)), secs(p99), len(r.Latencies)), p99 <= dwhTargetP99 && len(r.Latencies) > 0)
 	o := r.Outage
-	check(b, fmt.Sprintf("Webhooks: a receiver down %s then back gets every pending change, each state once", o.Down.Round(time.Second)),
+	check(b, fmt.Sprintf("DirectoryWebhook: a receiver down %s then back gets every pending change, each state once", o.Down.Round(time.Second)),
 		fmt.Sprintf("%d people changed (%d twice), %d events pending; delivered %s after it came back; %d duplicates, %d repeated states, %d stale",
 			o.Changed, o.Twice, o.Pending, secs(o.Recovery), o.Duplicates, o.Repeated, len(o.Stale)),
 		o.Duplicates == 0 && o.Repeated == 0 && len(o.Stale) == 0 && o.Events > 0)
 }
 
-func churnCell(cs []webhookChurn) string {
+func dwhChurnCell(cs []dwhChurn) string {
 	var parts []string
 	for _, ch := range cs {
 		parts = append(parts, fmt.Sprintf("%d rewritten / %d told of in %d events", ch.Changed, ch.Told, ch.Events))
@@ -605,12 +605,12 @@ func churnCell(cs []webhookChurn) string {
 	return strings.Join(parts, "; ")
 }
 
-// renderWebhooks writes the phase's section of the report.
-func renderWebhooks(b *strings.Builder, r *webhooksRun) {
+// renderDirectoryWebhook writes the phase's section of the report.
+func renderDirectoryWebhook(b *strings.Builder, r *directoryWebhookRun) {
 	if r == nil {
 		return
 	}
-	fmt.Fprintf(b, "## Webhooks (events for applications)\n\n"+
+	fmt.Fprintf(b, "## DirectoryWebhook (events for applications)\n\n"+
 		"One Directory of %s employees in %d departments and one DirectoryWebhook (WorkOS format, every event type) posting to a receiver "+
 		"inside the bench that verifies every signature (`internal/webhookreceiver`) and answers 204 at once. The manager runs as in the sizes above. "+
 		"Latency is from a DirectoryUser's write, as a watch event reaches the bench, to the receiver's acknowledgement of the person's first event; "+
