@@ -23,7 +23,8 @@
 #      turns Inactive within seconds instead of at the next scheduled sync (DEMO_WEBHOOK=0 skips it)
 #   7. events for applications: bin/dirsync-receiver (an application's endpoint, verifying signatures)
 #      on 127.0.0.1:8093, and the sample DirectoryWebhook pointed at it; it receives a created event for
-#      everyone, then the leaver of step 5 as dsync.user.updated with state inactive (DEMO_EVENTS=0 skips it)
+#      everyone, then the leaver of step 5 as dsync.user.updated with state inactive (it is set up
+#      before step 5 for that; DEMO_EVENTS=0 skips it)
 # Then it prints what was synced and waits for Ctrl-C, which stops everything. With CI set it
 # stops everything and exits 0 instead. On failure it prints the logs' tails and exits non-zero.
 #

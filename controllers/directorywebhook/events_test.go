@@ -66,7 +66,7 @@ func uniqueIDs(t *testing.T, ds []delivery) {
 // A new webhook with the defaults tells the receiver of every group, person and membership, in WorkOS's
 // shape and signed as WorkOS signs; then each kind of change arrives as its WorkOS event type, in order
 // per object: every one of the eight event types is seen.
-func TestWebhookTellsEveryEventTypeInWorkOSFormat(t *testing.T) {
+func TestDirectoryWebhookTellsEveryEventTypeInWorkOSFormat(t *testing.T) {
 	w := newWorld(t)
 	eng, sales := w.group("acme-eng", "Engineering"), w.group("acme-sales", "Sales")
 	alice := w.user(person{name: "acme-1", id: "1", first: "Alice", last: "Ng", email: "alice@acme.test", title: "Engineer", groups: []string{"acme-eng"}})

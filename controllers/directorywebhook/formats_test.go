@@ -29,7 +29,7 @@ import (
 
 // format CloudEvents sends CloudEvents 1.0 in structured JSON mode, signed in Dirsync-Signature with the
 // same scheme, and a leaver has the type io.dirsync.user.deactivated.v1.
-func TestWebhookCloudEventsFormat(t *testing.T) {
+func TestDirectoryWebhookCloudEventsFormat(t *testing.T) {
 	w := newWorld(t)
 	w.group("acme-eng", "Engineering")
 	w.user(person{name: "acme-1", id: "1", first: "Alice", last: "Ng", email: "alice@acme.test", groups: []string{"acme-eng"}})
@@ -79,7 +79,7 @@ func TestWebhookCloudEventsFormat(t *testing.T) {
 }
 
 // initial None records the Directory as it is without telling it: only later changes arrive.
-func TestWebhookInitialNoneTellsOnlyLaterChanges(t *testing.T) {
+func TestDirectoryWebhookInitialNoneTellsOnlyLaterChanges(t *testing.T) {
 	w := newWorld(t)
 	w.group("acme-eng", "Engineering")
 	w.user(person{name: "acme-1", id: "1", first: "Alice", groups: []string{"acme-eng"}})
@@ -101,7 +101,7 @@ func TestWebhookInitialNoneTellsOnlyLaterChanges(t *testing.T) {
 }
 
 // spec.events limits what is sent; the rest is recorded as told, so it is not sent later either.
-func TestWebhookEventsFilter(t *testing.T) {
+func TestDirectoryWebhookEventsFilter(t *testing.T) {
 	w := newWorld(t)
 	w.group("acme-eng", "Engineering")
 	alice := w.user(person{name: "acme-1", id: "1", first: "Alice", groups: []string{"acme-eng"}})

@@ -36,7 +36,7 @@ import (
 // A burst of removals larger than the Directory's deletion guard allows (here 6 of 10 people: more than
 // 25% and more than 3) is held, with a token for exactly that set, while every other event goes out;
 // a wrong token releases nothing, the right one releases exactly the set, once.
-func TestWebhookHoldsABurstOfRemovalsUntilApproved(t *testing.T) {
+func TestDirectoryWebhookHoldsABurstOfRemovalsUntilApproved(t *testing.T) {
 	w := newWorld(t)
 	var people []*dirsyncv1alpha1.DirectoryUser
 	for i := range 10 {
@@ -127,7 +127,7 @@ func waitEvent(t *testing.T, ns, reason string) {
 // Removals wait for the Directory's writes to pause before the guard weighs them, but no longer than its
 // sync: the status it writes at the end of a sync (Syncing not True) lets them go at once. Here the wait
 // would be a minute; a leaver is told within seconds of the Directory's status write.
-func TestWebhookWeighsRemovalsWhenTheDirectorySyncEnds(t *testing.T) {
+func TestDirectoryWebhookWeighsRemovalsWhenTheDirectorySyncEnds(t *testing.T) {
 	w := newWorld(t)
 	for i := range 5 {
 		w.user(person{name: fmt.Sprintf("acme-%d", i), id: fmt.Sprint(i), first: "P"})

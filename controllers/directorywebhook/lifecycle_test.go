@@ -57,7 +57,7 @@ func titles(ds []delivery, object string) []string {
 }
 
 // A restarted operator reads its record and sends nothing it has sent.
-func TestWebhookRestartSendsNothingAgain(t *testing.T) {
+func TestDirectoryWebhookRestartSendsNothingAgain(t *testing.T) {
 	w := newWorld(t)
 	w.group("acme-eng", "Engineering")
 	for i := range 5 {
@@ -88,7 +88,7 @@ func TestWebhookRestartSendsNothingAgain(t *testing.T) {
 // that drops duplicates by id still applies it). First Bob changes once (told, not recorded): he is told
 // again. Then Alice changes A → B (told, not recorded) → A: a record without the mark would say "A,
 // nothing to send", and the receiver would keep B.
-func TestWebhookCrashBetweenSendAndRecordLosesNothing(t *testing.T) {
+func TestDirectoryWebhookCrashBetweenSendAndRecordLosesNothing(t *testing.T) {
 	w := newWorld(t)
 	w.user(person{name: "acme-alice", id: "1", first: "Alice", title: "A"})
 	w.user(person{name: "acme-bob", id: "2", first: "Bob", title: "one"})
@@ -147,7 +147,7 @@ func TestWebhookCrashBetweenSendAndRecordLosesNothing(t *testing.T) {
 // A receiver that does not answer fails its webhook's deliveries (Ready False ReceiverFailing, a short
 // lastError, events pending) but slows neither another webhook of the same Directory nor the Directory;
 // once it answers, it gets every pending change once, as it is now.
-func TestWebhookDeadReceiverLosesNothingAndSlowsNoOne(t *testing.T) {
+func TestDirectoryWebhookDeadReceiverLosesNothingAndSlowsNoOne(t *testing.T) {
 	w := newWorld(t)
 	for i := range 12 {
 		w.user(person{name: fmt.Sprintf("acme-%02d", i), id: fmt.Sprint(i), first: "P", title: "v1"})
@@ -194,7 +194,7 @@ func TestWebhookDeadReceiverLosesNothingAndSlowsNoOne(t *testing.T) {
 }
 
 // One object's events go out one at a time, in order, while several objects are in flight at once.
-func TestWebhookOrdersEventsPerObject(t *testing.T) {
+func TestDirectoryWebhookOrdersEventsPerObject(t *testing.T) {
 	w := newWorld(t)
 	for i := range 8 {
 		w.user(person{name: fmt.Sprintf("acme-%d", i), id: fmt.Sprint(i), first: "P", title: "t0"})

@@ -29,44 +29,44 @@ import (
 // Metrics of the DirectoryWebhook controller. Labels name webhooks, never a person, a URL or a secret.
 var (
 	deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "dirsync_webhook_deliveries_total",
+		Name: "dirsync_directorywebhook_deliveries_total",
 		Help: "Delivery attempts by result: success (2xx), redirect (3xx, never followed), http_4xx, http_5xx, timeout, connection, tls, refused_address.",
 	}, []string{"namespace", "webhook", "result"})
 
 	pendingGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "dirsync_webhook_pending_events",
+		Name: "dirsync_directorywebhook_pending_events",
 		Help: "Events a DirectoryWebhook owes its receiver now, held ones included.",
 	}, []string{"namespace", "webhook"})
 
 	heldGauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "dirsync_webhook_held_removals",
+		Name: "dirsync_directorywebhook_held_removals",
 		Help: "People and groups whose removal events the webhook's removal guard holds now.",
 	}, []string{"namespace", "webhook"})
 
 	webhookReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "dirsync_webhook_ready",
+		Name: "dirsync_directorywebhook_ready",
 		Help: "1 when the DirectoryWebhook's Ready condition is True, else 0; reason is the condition's reason. One series per webhook.",
 	}, []string{"namespace", "webhook", "reason"})
 
 	lastDelivery = prometheus.NewGaugeVec(prometheus.GaugeOpts{
-		Name: "dirsync_webhook_last_delivery_timestamp_seconds",
+		Name: "dirsync_directorywebhook_last_delivery_timestamp_seconds",
 		Help: "Unix time at which the webhook's receiver last acknowledged an event.",
 	}, []string{"namespace", "webhook"})
 
 	deliverySeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    "dirsync_webhook_delivery_seconds",
+		Name:    "dirsync_directorywebhook_delivery_seconds",
 		Help:    "From the webhook planning an event (moments after the Directory wrote the change) to the receiver acknowledging it, retries included.",
 		Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800},
 	})
 
 	attemptSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    "dirsync_webhook_attempt_seconds",
+		Name:    "dirsync_directorywebhook_attempt_seconds",
 		Help:    "Duration of one delivery attempt: the receiver's answer, or the failure.",
 		Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
 	})
 
 	recordWriteSeconds = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name:    "dirsync_webhook_record_write_seconds",
+		Name:    "dirsync_directorywebhook_record_write_seconds",
 		Help:    "Duration of one write of a webhook's record (its changed DirectoryWebhookRecord shards).",
 		Buckets: []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
 	})

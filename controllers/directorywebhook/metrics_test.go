@@ -43,9 +43,9 @@ func TestEveryMetricIsRegistered(t *testing.T) {
 	for _, f := range families {
 		have[f.GetName()] = true
 	}
-	for _, name := range []string{"dirsync_webhook_deliveries_total", "dirsync_webhook_pending_events", "dirsync_webhook_held_removals",
-		"dirsync_webhook_ready", "dirsync_webhook_last_delivery_timestamp_seconds", "dirsync_webhook_delivery_seconds",
-		"dirsync_webhook_attempt_seconds", "dirsync_webhook_record_write_seconds"} {
+	for _, name := range []string{"dirsync_directorywebhook_deliveries_total", "dirsync_directorywebhook_pending_events", "dirsync_directorywebhook_held_removals",
+		"dirsync_directorywebhook_ready", "dirsync_directorywebhook_last_delivery_timestamp_seconds", "dirsync_directorywebhook_delivery_seconds",
+		"dirsync_directorywebhook_attempt_seconds", "dirsync_directorywebhook_record_write_seconds"} {
 		if !have[name] {
 			t.Errorf("metric %s is not registered", name)
 		}

@@ -133,7 +133,7 @@ func TestAdmissionPolicyGuardsWhereAWebhookSends(t *testing.T) {
 // Bodies carry only the README's allowlisted fields: with the Directory controller reading each HR fake
 // (whose employees have dates of birth, NI numbers, personal e-mails and phones, addresses and salaries),
 // no key outside the allowlist and none of those values reach the receiver.
-func TestWebhookBodiesCarryOnlyAllowlistedFields(t *testing.T) {
+func TestDirectoryWebhookBodiesCarryOnlyAllowlistedFields(t *testing.T) {
 	startOperator(t, operatorOptions{directory: true})
 	for _, pc := range directorytest.ProviderCases {
 		t.Run(pc.Name, func(t *testing.T) {

@@ -34,7 +34,7 @@ import (
 // (http, loopback, metadata, credentials in it), a missing signing secret, a Directory that is missing,
 // in dry run or not synced yet, or spec.suspend. Fixing the cause starts delivery, and a suspended
 // webhook delivers what changed meanwhile. The signing secret appears in no status, Event or log.
-func TestWebhookThatCannotDeliverSaysWhy(t *testing.T) {
+func TestDirectoryWebhookThatCannotDeliverSaysWhy(t *testing.T) {
 	w := newWorld(t)
 	w.user(person{name: "acme-1", id: "1", first: "Alice"})
 	startOperator(t, operatorOptions{secureOnly: true})
@@ -63,7 +63,7 @@ func TestWebhookThatCannotDeliverSaysWhy(t *testing.T) {
 
 // The same, for what the Directory says and for suspend; here the receivers are local (http://127.0.0.1),
 // which the stories' operator allows.
-func TestWebhookWaitsForItsDirectoryAndResumes(t *testing.T) {
+func TestDirectoryWebhookWaitsForItsDirectoryAndResumes(t *testing.T) {
 	w := newWorld(t)
 	w.user(person{name: "acme-1", id: "1", first: "Alice"})
 	rc := newReceiver(t, "WorkOS-Signature")

@@ -46,6 +46,7 @@ const (
 	defaultManager          = "dirsync-controller-manager" // the Deployment and its ServiceAccount
 	defaultAccessGrantor    = "dirsync-access-grantor"
 	defaultDirectoryEditor  = "dirsync-directory-editor-role"
+	defaultWebhookEditor    = "dirsync-directorywebhook-editor-role"
 )
 
 // request is one API request, for explaining a refusal: the verb, the resource (resource.group) and
@@ -89,6 +90,11 @@ func forbiddenHint(req request) string {
 		return fmt.Sprintf("%s: the ClusterRole %s gives it (with Helm, <fullname>-directory-editor-role), e.g. "+
 			"kubectl create rolebinding directory-editor-me -n %s --clusterrole=%s --user=YOU; ask your cluster administrator.",
 			need, defaultDirectoryEditor, req.namespace, defaultDirectoryEditor)
+	case role == "" && req.resource == resWebhooks:
+		// Writing a DirectoryWebhook decides what its application hears of leavers: not in edit either.
+		return fmt.Sprintf("%s: the ClusterRole %s gives it (with Helm, <fullname>-directorywebhook-editor-role), e.g. "+
+			"kubectl create rolebinding directorywebhook-editor-me -n %s --clusterrole=%s --user=YOU; ask your cluster administrator.",
+			need, defaultWebhookEditor, req.namespace, defaultWebhookEditor)
 	case role == "":
 		return need + "; ask your cluster administrator for it."
 	case req.namespace == "":
@@ -101,16 +107,12 @@ func forbiddenHint(req request) string {
 // builtinRole is the least of Kubernetes' user-facing ClusterRoles (view, edit, admin) that allows
 // verb on resource, with the aggregation labels dirsync's roles carry by default; "" when none does.
 // Writing a Directory is not aggregated into edit (issue 21): the chart's rbac.aggregateDirectoryRoles
-// may put it back, but the plugin cannot tell, so it names dirsync's own editor role instead.
+// may put it back, but the plugin cannot tell, so it names dirsync's own editor role instead. Writing a
+// DirectoryWebhook is not aggregated into edit either.
 func builtinRole(verb, resource string) string {
 	read := verb == "get" || verb == "list" || verb == "watch"
 	switch resource {
-	case resWebhooks:
-		if read {
-			return "view"
-		}
-		return "edit"
-	case resAccesses, resDirectories, resDirectoryUsers, resDirectoryGroups, resEvents, resDeployments:
+	case resAccesses, resDirectories, resWebhooks, resDirectoryUsers, resDirectoryGroups, resEvents, resDeployments:
 		if read {
 			return "view"
 		}

@@ -362,7 +362,7 @@ func TestDashboardQueriesNameExportedMetrics(t *testing.T) {
 	for _, want := range []string{`dirsync_users`, `dirsync_groups`, `dirsync_syncs_total`, `dirsync_sync_duration_seconds_bucket`,
 		`dirsync_provider_requests_total`, `dirsync_object_writes_total`,
 		// and the webhooks' row (issue 24)
-		`dirsync_webhook_deliveries_total`, `dirsync_webhook_pending_events`, `dirsync_webhook_delivery_seconds_bucket`} {
+		`dirsync_directorywebhook_deliveries_total`, `dirsync_directorywebhook_pending_events`, `dirsync_directorywebhook_delivery_seconds_bucket`} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no query of the dashboard reads %s", want)
 		}
