@@ -352,3 +352,14 @@ func TestAccessNamesSpelledOut(t *testing.T) {
 		}
 	}
 }
+
+// writes counts the RoleBinding writes a plan needs: every op but keep, a replace once.
+func TestWritesCountsEveryOpButKeep(t *testing.T) {
+	ops := []bindingOp{{verb: verbKeep}, {verb: verbCreate}, {verb: verbPatch}, {verb: verbReplace}, {verb: verbDelete}, {verb: verbKeep}}
+	if got := writes(ops); got != 4 {
+		t.Errorf("writes = %d, want 4", got)
+	}
+	if got := writes(nil); got != 0 {
+		t.Errorf("writes(nil) = %d, want 0", got)
+	}
+}

@@ -20,6 +20,10 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
 	"github.com/dirsync/dirsync/internal/provider"
 )
@@ -64,5 +68,30 @@ func TestCountsAfterTheWrites(t *testing.T) {
 					tt.users, tt.active, tt.groups, kinds(p))
 			}
 		})
+	}
+}
+
+// A Directory controls an object when the object's controller ownerReference carries its UID: not an
+// owner that is no controller, not another controller, not a reference by name alone.
+func TestIsControlledBy(t *testing.T) {
+	dir := testDirectory("")
+	ref := func(uid string, controller bool) metav1.OwnerReference {
+		return metav1.OwnerReference{APIVersion: "dirsync.io/v1alpha1", Kind: "Directory", Name: dir.Name, UID: types.UID(uid), Controller: ptr.To(controller)}
+	}
+	for _, tt := range []struct {
+		name string
+		refs []metav1.OwnerReference
+		want bool
+	}{
+		{name: "its controller reference", refs: []metav1.OwnerReference{ref("dir-uid", true)}, want: true},
+		{name: "an owner reference that is not a controller", refs: []metav1.OwnerReference{ref("dir-uid", false)}},
+		{name: "another Directory of the same name", refs: []metav1.OwnerReference{ref("other-uid", true)}},
+		{name: "no owner"},
+	} {
+		u := existingUser("acme-1001", "1001")
+		u.OwnerReferences = tt.refs
+		if got := isControlledBy(u, dir); got != tt.want {
+			t.Errorf("%s: isControlledBy = %v, want %v", tt.name, got, tt.want)
+		}
 	}
 }
