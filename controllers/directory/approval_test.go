@@ -101,3 +101,22 @@ func TestDecideGuardAnswersApprovals(t *testing.T) {
 		})
 	}
 }
+
+// A held set can be groups alone (a kind vanishing, a reorganisation): status.heldDeletions then counts
+// no user, names the groups sorted, and its token still names exactly that set.
+func TestHeldDeletionsOfGroupsOnly(t *testing.T) {
+	var dep departed
+	for _, name := range []string{"acme-location-3", "acme-location-1", "acme-location-2"} {
+		g := &dirsyncv1alpha1.DirectoryGroup{}
+		g.Name, g.Spec.Type, g.Spec.ExternalID = name, dirsyncv1alpha1.GroupTypeLocation, name[len(name)-1:]
+		dep.groups = append(dep.groups, g)
+	}
+	h := heldDeletions(dep)
+	if h.Users != 0 || h.Groups != 3 || !cmp.Equal(h.Names, []string{"acme-location-1", "acme-location-2", "acme-location-3"}) || len(h.ApprovalToken) != tokenLength {
+		t.Fatalf("heldDeletions = %+v; want 0 users, 3 groups named in order, a token", h)
+	}
+	dep.groups = dep.groups[1:]
+	if heldDeletions(dep).ApprovalToken == h.ApprovalToken {
+		t.Error("one group fewer gave the same token")
+	}
+}
