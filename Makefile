@@ -108,13 +108,18 @@ fuzz: ## Run every Fuzz* target in the repository for FUZZTIME each (default 10s
 	FUZZTIME="$(FUZZTIME)" hack/fuzz.sh
 
 # MUTATE_PKGS are the pure-core packages `make mutate` mutation-tests, each on its own files (not its
-# subpackages); add a package on its own line. MUTATE_EFFICACY is the least share of mutants killed
-# per package. docs/testing.md records the scores and the survivors.
+# subpackages); add a package on its own line. A controller package names its pure files after a colon:
+# only they are mutated, and only the package's pure tests run against them (the envtest suite skips).
+# MUTATE_EFFICACY is the least share of mutants killed per package. docs/testing.md records the scores
+# and the survivors.
 MUTATE_PKGS ?= \
 	./internal/naming \
 	./internal/provider \
 	./internal/provider/breathehr \
-	./internal/provider/accesspeoplehr
+	./internal/provider/accesspeoplehr \
+	./controllers/internal/verdict \
+	./controllers/directory:guard.go,diff.go,desired.go,schedule.go \
+	./controllers/directoryaccess:plan.go
 MUTATE_EFFICACY ?= 85
 .PHONY: mutate
 mutate: gremlins ## Mutation-test the pure core with gremlins (MUTATE_PKGS, at least MUTATE_EFFICACY% killed each; not in CI, tens of minutes).

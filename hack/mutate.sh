@@ -5,6 +5,10 @@
 # `make mutate PKGS…`: mutation testing of the pure core with gremlins ($GREMLINS, pinned in the
 # Makefile). Each package runs on its own files only, not its subpackages (the HTTP fakes are test
 # tools) nor the dirsync_bench-tagged bench.go; a mutant is tried against the tests of its package.
+# A package given as ./pkg:a.go,b.go is mutated in those files only (a controller package's pure
+# leaves, beside its I/O files).
+# Only the pure tests run (testenv.PureOnlyEnv): a package's envtest tests skip, and its TestMain starts
+# no control plane, so the pure tests alone must kill each mutant.
 # Prints, per package, the mutants tried and what became of them, gremlins' test efficacy (killed ÷
 # (killed + lived)) and the time taken, and fails when a package's efficacy is below MUTATE_EFFICACY.
 # Each package's full report, with every surviving (LIVED) mutant, lands in $MUTATE_OUT/<pkg>.txt.
@@ -23,6 +27,8 @@ OUT=${MUTATE_OUT:-bin/mutate}
 # Go's test cache would answer gremlins' coverage run from an earlier one in milliseconds, and every
 # mutant's timeout is a multiple of that run's time: run the tests for real.
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-count=1"
+export DIRSYNC_PURE_TESTS_ONLY=1
+unset DIRSYNC_REQUIRE_ENVTEST
 
 if [[ $# -eq 0 ]]; then
 	echo "mutate: no packages given" >&2
@@ -32,13 +38,27 @@ mkdir -p "$OUT"
 declare -a rows=()
 failed=0
 start_all=$SECONDS
-for pkg in "$@"; do
+for arg in "$@"; do
+	pkg=${arg%%:*}
+	excludes=(--exclude-files '/' --exclude-files '^bench\.go$')
+	if [[ $arg == *:* ]]; then
+		# gremlins can only exclude files (by a regexp on the path under the package): exclude every other one.
+		IFS=, read -ra only <<<"${arg#*:}"
+		for f in "${only[@]}"; do
+			[[ -f $pkg/$f ]] || { echo "mutate: $pkg/$f does not exist" >&2; exit 2; }
+		done
+		for f in "$pkg"/*.go; do
+			f=${f##*/}
+			[[ $f == *_test.go || " ${only[*]} " == *" $f "* ]] && continue
+			excludes+=(--exclude-files "^${f//./\\.}\$")
+		done
+	fi
 	report="$OUT/$(echo "${pkg#./}" | tr / _).txt"
-	echo "===== mutate $pkg (report: $report) ====="
+	echo "===== mutate $arg (report: $report) ====="
 	start=$SECONDS
 	rc=0
 	"$GREMLINS" unleash --workers "$WORKERS" --timeout-coefficient "$COEFFICIENT" \
-		--exclude-files '/' --exclude-files '^bench\.go$' "$pkg" >"$report" 2>&1 || rc=$?
+		"${excludes[@]}" "$pkg" >"$report" 2>&1 || rc=$?
 	took=$((SECONDS - start))
 	grep -E '^ *(LIVED|TIMED OUT|NOT VIABLE) ' "$report" || true
 	# "Killed: 37, Lived: 6, Not covered: 1" / "Timed out: 1, Not viable: 0, Skipped: 0" / "Test efficacy: 86.05%"
@@ -49,7 +69,7 @@ for pkg in "$@"; do
 	if [[ $rc -ne 0 || -z $killed || -z $efficacy ]]; then
 		echo "mutate: gremlins failed on $pkg (exit $rc); see $report" >&2
 		tail -20 "$report" >&2
-		rows+=("$(printf '%-40s %s' "$pkg" "gremlins failed (exit $rc)")")
+		rows+=("$(printf '%-40s %s' "$arg" "gremlins failed (exit $rc)")")
 		failed=1
 		continue
 	fi

@@ -26,6 +26,10 @@ import (
 // capped at syncInterval.
 const initialBackoff = 30 * time.Second
 
+// maxDoublings is how often initialBackoff can double within a time.Duration: 30s·2^28 is about 255
+// years, 30s·2^29 overflows. Past it the backoff is syncInterval, which a Duration holds, so it is shorter.
+const maxDoublings = 28
+
 // decision is what the schedule says about one reconcile.
 type decision struct {
 	syncNow bool
@@ -79,8 +83,8 @@ func nextSync(start time.Time, interval time.Duration, failures int32, retryAfte
 		return start.Add(interval)
 	}
 	wait := interval
-	if failures <= 20 {
-		if b := initialBackoff << (failures - 1); b < interval {
+	if n := failures - 1; n <= maxDoublings {
+		if b := initialBackoff << n; b < interval {
 			wait = b
 		}
 	}

@@ -127,12 +127,12 @@ func planAccess(acc *dirsyncv1alpha1.DirectoryAccess, in accessInput, now time.T
 	rep := computeSubjects(acc, st, selected, in.data.users, now)
 	state, staleAt := directoryState(acc, in.directory, now)
 	p := plan{next: rep.next, staleAt: staleAt, denied: len(targetProblems) > 0, foreign: foreignNames(in.bindings.foreign)}
+	want := p.wantedSubjects(acc, in, rep, state, targets)
 	for s := range in.record.bound {
-		if rep.endDated[s] {
+		if rep.endDated[s] && p.held == 0 && p.deferred == 0 { // a held or deferred revocation removes no one yet
 			p.endDated++
 		}
 	}
-	want := p.wantedSubjects(acc, in, rep, state, targets)
 	p.ops = bindingOps(acc, targets, in.bindings, want, state == dirFresh)
 	p.problems = append(p.problems, targetProblems...)
 	p.problems = append(p.problems, p.dataProblems(acc, rep, state)...)

@@ -63,6 +63,24 @@ import (
 // RequireEnv is the environment variable that turns a missing control plane from a skip into a failure.
 const RequireEnv = "DIRSYNC_REQUIRE_ENVTEST"
 
+// PureOnlyEnv is the environment variable that runs a package's pure tests alone: no control plane
+// starts and every test that needs one skips. make mutate sets it, because each mutant is one `go test`
+// of its package and only the pure tests are meant to kill it (docs/testing.md). With RequireEnv set too
+// (as in CI) the tests fail instead: a run that must include the envtest tests never skips them quietly.
+const PureOnlyEnv = "DIRSYNC_PURE_TESTS_ONLY"
+
+// pureOnly reports whether PureOnlyEnv asks for the pure tests alone, and an error when RequireEnv
+// asks for the envtest tests as well.
+func pureOnly() (bool, error) {
+	if os.Getenv(PureOnlyEnv) == "" {
+		return false, nil
+	}
+	if os.Getenv(RequireEnv) != "" {
+		return true, fmt.Errorf("both %s and %s are set: unset one", PureOnlyEnv, RequireEnv)
+	}
+	return true, nil
+}
+
 // missingHint is what a skipped or failed test says about the missing binaries.
 const missingHint = "envtest binaries not found: run 'make envtest' (or set KUBEBUILDER_ASSETS)"
 
@@ -106,9 +124,15 @@ func Root() (string, error) {
 	}
 }
 
-// Require skips t when the control-plane binaries are missing, or fails it when RequireEnv is set.
+// Require skips t when the control-plane binaries are missing, or fails it when RequireEnv is set. It
+// skips t when PureOnlyEnv is set (and fails it when both are).
 func Require(t testing.TB) {
 	t.Helper()
+	if pure, err := pureOnly(); err != nil {
+		t.Fatal(err)
+	} else if pure {
+		t.Skip(PureOnlyEnv + " is set: only the pure tests run")
+	}
 	if Assets() != "" {
 		return
 	}
@@ -141,10 +165,17 @@ func Scheme() *runtime.Scheme {
 // Run is the body of a package's TestMain: it starts one API server with dirsync's CRDs, calls setup
 // (which starts what the package's tests need and returns how to stop it), runs the tests, stops
 // everything and returns the exit code. Without the binaries it runs the tests anyway (those that call
-// Require skip) unless RequireEnv is set. A fuzz worker never starts an API server.
+// Require skip) unless RequireEnv is set. A fuzz worker never starts an API server, nor does a run with
+// PureOnlyEnv set (unless RequireEnv is set too: then it fails).
 func Run(m *testing.M, setup func(*Suite) (stop func(), err error)) int {
 	name := filepath.Base(mustGetwd())
 	if fuzzing() {
+		return m.Run()
+	}
+	if pure, err := pureOnly(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return 1
+	} else if pure {
 		return m.Run()
 	}
 	assets := Assets()
