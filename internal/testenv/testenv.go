@@ -152,6 +152,8 @@ type Suite struct {
 	Client client.Client
 	// Kubeconfig is the administrator's kubeconfig file content, for a command-line client.
 	Kubeconfig []byte
+	// Env is the running environment: Env.AddUser gives a test an authenticated user with no rights.
+	Env *envtest.Environment
 }
 
 // Scheme returns a scheme with the core kinds and dirsync's.
@@ -200,7 +202,7 @@ func Run(m *testing.M, setup func(*Suite) (stop func(), err error)) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
-	s := &Suite{Config: cfg, Scheme: Scheme(), Kubeconfig: env.KubeConfig}
+	s := &Suite{Config: cfg, Scheme: Scheme(), Kubeconfig: env.KubeConfig, Env: env}
 	if s.Client, err = client.New(cfg, client.Options{Scheme: s.Scheme}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
