@@ -194,16 +194,21 @@ func TestPluginCommandsAndFlagsExist(t *testing.T) {
 	if got := tree.subcommands(nil); !slices.Contains(got, "status") || !slices.Contains(got, "access") {
 		t.Fatalf("kubectl dirsync's commands, as completion lists them: %v", got)
 	}
+	checked := 0
 	for _, pg := range userDocs(t) {
 		for _, l := range pg.lines {
 			for _, s := range spans(l) {
 				for _, m := range invocation.FindAllStringSubmatch(s, -1) {
+					checked++
 					for _, msg := range tree.check(strings.Fields(m[1])) {
 						t.Errorf("%s: %q: %s", pg.where(l), strings.TrimSpace(m[0]), msg)
 					}
 				}
 			}
 		}
+	}
+	if checked < 20 {
+		t.Errorf("found only %d kubectl dirsync command lines in the docs: is the pattern still right?", checked)
 	}
 }
 
@@ -251,10 +256,12 @@ func TestManagerFlagsExist(t *testing.T) {
 			pluginFlags[f] = true
 		}
 	}
+	tableRows := 0
 	for _, pg := range userDocs(t) {
 		for _, l := range pg.lines {
 			text := invocation.ReplaceAllString(l.text, "")
 			if strings.HasPrefix(l.text, "| `--") && !l.code {
+				tableRows++
 				cell, _, _ := strings.Cut(strings.TrimPrefix(l.text, "| "), " |")
 				for _, m := range longFlag.FindAllStringSubmatch(" "+cell, -1) {
 					if !manager[m[1]] {
@@ -270,5 +277,8 @@ func TestManagerFlagsExist(t *testing.T) {
 				}
 			}
 		}
+	}
+	if tableRows < 10 {
+		t.Errorf("found only %d rows of the manager's flags table: is docs/operations.md's table still there?", tableRows)
 	}
 }
