@@ -32,8 +32,8 @@ import (
 // apiEmployee is the privacy allowlist: the only parts of an employee record that are ever decoded.
 // Everything else in the record (DateOfBirth, NISNumber, Gender, Nationality, OtherName, ContactDetail with
 // the address, phones and personal e-mail, BankDetail, salary columns, histories…) is skipped by the
-// decoder and never exists in memory. The tags are the API's own spelling (EmployeeId, where the Go
-// field is EmployeeID).
+// decoder: it passes through memory only as the bytes of the response being decoded, never as a value.
+// The tags are the API's own spelling (EmployeeId, where the Go field is EmployeeID).
 type apiEmployee struct {
 	EmployeeID            field `json:"EmployeeId"`
 	FirstName             field `json:"FirstName"`
