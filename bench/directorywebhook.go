@@ -42,7 +42,7 @@ import (
 	"github.com/dirsync/dirsync/internal/webhookreceiver"
 )
 
-// The directorywebhook phase (issue 24): one Directory of -webhook-users employees and one DirectoryWebhook
+// The directorywebhook phase (issue 24): one Directory of -directorywebhook-users employees and one DirectoryWebhook
 // posting to a receiver inside the bench (internal/webhookreceiver, verifying every signature). It
 // measures the initial stream (every group, person and membership) and the manager's memory meanwhile
 // against what the Directory itself costs; rounds of 1% churn (the people the Directory rewrote must be

@@ -94,6 +94,7 @@ type config struct {
 	root         string
 	stateDir     string
 	keep         bool
+	renderOnly   bool // -render: write the report from -data without measuring
 	manager      string
 	fakehr       string
 	kubectl      string
@@ -169,6 +170,7 @@ func parseFlags() (config, error) {
 	flag.StringVar(&c.data, "data", "", "the measurements of every phase as JSON, read to keep the phases not run (default: -out with .json)")
 	flag.StringVar(&c.root, "root", ".", "the repository root")
 	flag.StringVar(&c.stateDir, "state-dir", "", "directory for control planes and logs (default: a new temporary directory)")
+	flag.BoolVar(&c.renderOnly, "render", false, "measure nothing: render -out from -data alone (after a merge joined two branches' measurements)")
 	flag.BoolVar(&c.keep, "keep", false, "keep the state directory (logs, etcd data) after a successful run")
 	flag.StringVar(&c.manager, "manager", "bin/manager", "the manager binary")
 	flag.StringVar(&c.fakehr, "fakehr", "bin/fakehr", "the fake HR server binary")
@@ -239,7 +241,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
-	if err := run(cfg); err != nil {
+	if cfg.renderOnly {
+		err = render(cfg)
+	} else {
+		err = run(cfg)
+	}
+	if err != nil {
 		logf("FAILED: %v", err)
 		os.Exit(1)
 	}
@@ -349,7 +356,6 @@ func runPhases(ctx context.Context, c *cluster, res *results) error {
 			return fmt.Errorf("webhook phase: %w", err)
 		}
 		res.Webhook = w
-		res.Webhook = w
 	}
 	if cfg.phases["directorywebhook"] {
 		w, err := runDirectoryWebhook(ctx, c)
@@ -369,6 +375,15 @@ func phaseList(phases map[string]bool) []string {
 		}
 	}
 	return out
+}
+
+// render writes the report from the measurements in -data, measuring nothing.
+func render(cfg config) error {
+	res, err := loadResults(cfg.data)
+	if err != nil {
+		return err
+	}
+	return writeResults(cfg, res)
 }
 
 // writeResults renders the report from res and writes it and res (as JSON).
