@@ -51,7 +51,8 @@ type DeletionGuard struct {
 	// when no user goes, the same share of existing groups. A sync that would delete more holds every
 	// deletion and sets Ready=False DeletionGuardTriggered. Deleting up to 3 users (or groups) is never
 	// held by this rule. An empty answer from the provider, or a kind of spec.groupBy losing every one of
-	// its groups, is always held (see the README). 0 holds every deletion and 100 disables the guard.
+	// its groups, is always held (docs/operations.md, "The deletion guard"). 0 holds every deletion and
+	// 100 disables the guard.
 	// +optional
 	// +kubebuilder:default=25
 	// +kubebuilder:validation:Minimum=0

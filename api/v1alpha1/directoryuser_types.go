@@ -69,7 +69,7 @@ type DirectoryUserSpec struct {
 	// +kubebuilder:validation:MinLength=1
 	JobTitle string `json:"jobTitle,omitempty"`
 
-	// state is Active or Inactive, mapped from the provider's status as documented in the README.
+	// state is Active or Inactive, mapped from the provider's status as docs/providers.md documents for each provider.
 	// +required
 	State UserState `json:"state,omitempty"`
 
