@@ -19,6 +19,7 @@ package directoryaccess
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -523,5 +524,32 @@ func TestSummarize(t *testing.T) {
 	}
 	if s.granted != 3 || s.revoked != 2 || s.writes != 3 || len(s.failed) != 2 {
 		t.Errorf("summary %+v", s)
+	}
+}
+
+// mergeMaps lays dirsync's labels over a RoleBinding's own: the base may have fewer keys than what goes
+// over it (a binding whose labels someone stripped has none), or more (a label of another tool).
+func TestMergeMaps(t *testing.T) {
+	tests := []struct {
+		name       string
+		base, over map[string]string
+		want       map[string]string
+	}{
+		{name: "stripped: nothing under dirsync's labels", base: nil,
+			over: map[string]string{"a": "1", "b": "2"}, want: map[string]string{"a": "1", "b": "2"}},
+		{name: "another tool's label stays, dirsync's value wins", base: map[string]string{"a": "0", "other": "x", "more": "y"},
+			over: map[string]string{"a": "1"}, want: map[string]string{"a": "1", "other": "x", "more": "y"}},
+		{name: "both empty", want: map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := maps.Clone(tt.base)
+			if diff := cmp.Diff(tt.want, mergeMaps(tt.base, tt.over)); diff != "" {
+				t.Errorf("mergeMaps (-want +got):\n%s", diff)
+			}
+			if !maps.Equal(base, tt.base) {
+				t.Errorf("mergeMaps changed its base: %v, was %v", tt.base, base)
+			}
+		})
 	}
 }
