@@ -238,11 +238,14 @@ install: manifests ## Install CRDs into the K8s cluster specified in ~/.kube/con
 # manager its RoleBindings would stay behind and the CRD deletion would hang on its finalizer. Delete
 # the DirectoryAccesses first (docs/uninstall.md); FORCE=1 goes on anyway.
 FORCE ?= 0
+# How long kubectl waits for the deleted objects to be gone (a CRD goes once its instances have): past
+# it, kubectl names what is left and fails instead of waiting on, e.g. on a finalizer no manager removes.
+DELETE_TIMEOUT ?= 10m
 
 .PHONY: uninstall
 uninstall: manifests ## Uninstall CRDs from the K8s cluster specified in ~/.kube/config; refuses while a DirectoryAccess exists (FORCE=1 overrides). Call with ignore-not-found=true to ignore resource not found errors during deletion.
 	KUBECTL="$(KUBECTL)" FORCE="$(FORCE)" hack/uninstall-guard.sh
-	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -k config/crd
+	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) --timeout=$(DELETE_TIMEOUT) -k config/crd
 
 .PHONY: deploy
 deploy: manifests ## Deploy controller to the K8s cluster specified in ~/.kube/config, with image IMG.
@@ -251,7 +254,7 @@ deploy: manifests ## Deploy controller to the K8s cluster specified in ~/.kube/c
 .PHONY: undeploy
 undeploy: ## Undeploy controller from the K8s cluster specified in ~/.kube/config; refuses while a DirectoryAccess exists (FORCE=1 overrides). Call with ignore-not-found=true to ignore resource not found errors during deletion.
 	KUBECTL="$(KUBECTL)" FORCE="$(FORCE)" hack/uninstall-guard.sh
-	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) -k config/default
+	$(KUBECTL) delete --ignore-not-found=$(ignore-not-found) --timeout=$(DELETE_TIMEOUT) -k config/default
 
 ##@ Dependencies
 

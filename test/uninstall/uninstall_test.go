@@ -35,27 +35,34 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/testenv"
 )
 
 const repoRoot = "../.."
 
-var crdNames = []string{"directories.dirsync.io", "directoryusers.dirsync.io", "directorygroups.dirsync.io", "directoryaccesses.dirsync.io"}
-
 // makeTarget runs `make <args>` in the repository with kubectl pointed at kubeconfig. `-o manifests`
 // keeps `make uninstall` from regenerating the CRDs first: this test checks the guard, not the generator.
+// kubectl gives up waiting for a deletion after DELETE_TIMEOUT, so a CRD that stays names itself in the
+// output; should make hang anyway, the context kills it and WaitDelay stops waiting for the kubectl it
+// started, which holds the output pipe.
 func makeTarget(t *testing.T, kubeconfig string, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "make", append([]string{"--no-print-directory", "-o", "manifests"}, args...)...)
+	args = append([]string{"--no-print-directory", "-o", "manifests", "DELETE_TIMEOUT=90s"}, args...)
+	cmd := exec.CommandContext(ctx, "make", args...)
+	cmd.WaitDelay = 5 * time.Second
 	cmd.Dir = repoRoot
 	var env []string
 	for _, kv := range os.Environ() {
@@ -112,15 +119,12 @@ func TestMakeUndeployAndUninstallRefuseWhileDirectoryAccessesExist(t *testing.T)
 		}
 	})
 
-	if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{filepath.Join(repoRoot, "config", "crd", "bases")},
-		ErrorIfPathMissing: true}); err != nil {
-		t.Fatal(err)
-	}
 	utilruntime.Must(dirsyncv1alpha1.AddToScheme(scheme))
 	k8s, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
+	crdNames := installCRDs(t, cfg, k8s)
 	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "hr"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -213,10 +217,7 @@ func TestMakeUndeployAndUninstallRefuseWhileDirectoryAccessesExist(t *testing.T)
 	})
 
 	t.Run("no DirectoryAccess left: make uninstall deletes the CRDs", func(t *testing.T) {
-		if _, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{filepath.Join(repoRoot, "config", "crd", "bases")},
-			ErrorIfPathMissing: true}); err != nil {
-			t.Fatal(err)
-		}
+		installCRDs(t, cfg, k8s)
 		if out, err := makeTarget(t, kubeconfig, "uninstall"); err != nil {
 			t.Fatalf("make uninstall with no DirectoryAccess: %v\n%s", err, out)
 		}
@@ -224,4 +225,40 @@ func TestMakeUndeployAndUninstallRefuseWhileDirectoryAccessesExist(t *testing.T)
 			t.Errorf("%d CRDs left after make uninstall", n)
 		}
 	})
+}
+
+// installCRDs installs the CRDs in config/crd/bases, lists each kind once, and returns the CRDs' names.
+//
+// The listing stands in for a cluster's kube-controller-manager, whose garbage collector and quota
+// controllers watch every kind soon after its CRD is established; envtest runs none. Without it, a
+// kind nobody has read has no storage yet in the API server when `make uninstall` deletes its CRD, so
+// the API server's CRD finalizer is the first reader: its list of the remaining instances fails with
+// "storage is (re)initializing" while the new watch cache fills (KEP-4568), its retry reads a stale
+// copy of the CRD and gets a conflict, which it drops, and the next event it sees changed only the
+// Terminating condition, which it ignores. The CRD then stays Terminating, with
+// "InstanceDeletionFailed: could not list instances: storage is (re)initializing", until the API
+// server's 5-minute informer resync, and kubectl waits that long (operator-framework/operator-controller#1437).
+func installCRDs(t *testing.T, cfg *rest.Config, k8s client.Client) []string {
+	t.Helper()
+	crds, err := envtest.InstallCRDs(cfg, envtest.CRDInstallOptions{Paths: []string{filepath.Join(repoRoot, "config", "crd", "bases")},
+		ErrorIfPathMissing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, len(crds))
+	for _, crd := range crds {
+		names = append(names, crd.Name)
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(schema.GroupVersionKind{Group: crd.Spec.Group, Version: crd.Spec.Versions[0].Name, Kind: crd.Spec.Names.ListKind})
+		// Until its watch cache is filled, the API server answers 429 "storage is (re)initializing".
+		if err := testenv.Poll(testenv.PollInterval, 30*time.Second, func(ctx context.Context) (bool, string, error) {
+			if err := k8s.List(ctx, list); err != nil {
+				return false, err.Error(), nil
+			}
+			return true, "", nil
+		}); err != nil {
+			t.Fatalf("listing %s: %v", crd.Name, err)
+		}
+	}
+	return names
 }
