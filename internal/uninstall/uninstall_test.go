@@ -20,7 +20,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,6 +40,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	dirsyncv1alpha1 "github.com/dirsync/dirsync/api/v1alpha1"
+	"github.com/dirsync/dirsync/internal/testenv"
 )
 
 func TestRefusal(t *testing.T) {
@@ -104,18 +104,8 @@ func TestRefusal(t *testing.T) {
 // with DirectoryAccesses in two namespaces, with one being deleted, with an identity that may list only
 // in the watched namespace (the chart's RBAC with watchNamespaces), and with one that may list nothing.
 func TestCheckAgainstTheAPIServer(t *testing.T) {
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		if matches, _ := filepath.Glob(filepath.Join("..", "..", "bin", "k8s", "*", "kube-apiserver")); len(matches) > 0 {
-			assets, _ = filepath.Abs(filepath.Dir(matches[0]))
-		}
-	}
-	if assets == "" {
-		if os.Getenv("DIRSYNC_REQUIRE_ENVTEST") != "" {
-			t.Fatal("envtest binaries not found and DIRSYNC_REQUIRE_ENVTEST is set: run 'make envtest'")
-		}
-		t.Skip("envtest binaries not found: run 'make envtest' (or set KUBEBUILDER_ASSETS) to run this test")
-	}
+	testenv.Require(t)
+	assets := testenv.Assets()
 	ctrllog.SetLogger(logr.Discard())
 	env := &envtest.Environment{BinaryAssetsDirectory: assets}
 	cfg, err := env.Start()

@@ -85,18 +85,8 @@ func TestMakeUndeployAndUninstallRefuseWhileDirectoryAccessesExist(t *testing.T)
 	if _, err := exec.LookPath("make"); err != nil {
 		t.Fatal("make is not on PATH")
 	}
-	assets := os.Getenv("KUBEBUILDER_ASSETS")
-	if assets == "" {
-		if matches, _ := filepath.Glob(filepath.Join(repoRoot, "bin", "k8s", "*", "kube-apiserver")); len(matches) > 0 {
-			assets, _ = filepath.Abs(filepath.Dir(matches[0]))
-		}
-	}
-	if assets == "" {
-		if os.Getenv("DIRSYNC_REQUIRE_ENVTEST") != "" {
-			t.Fatal("envtest binaries not found and DIRSYNC_REQUIRE_ENVTEST is set: run 'make envtest'")
-		}
-		t.Skip("envtest binaries not found: run 'make envtest' (or set KUBEBUILDER_ASSETS) to run this test")
-	}
+	testenv.Require(t)
+	assets := testenv.Assets()
 	ctrllog.SetLogger(logr.Discard())
 	env := &envtest.Environment{BinaryAssetsDirectory: assets}
 	cfg, err := env.Start()
