@@ -20,19 +20,11 @@ package e2e
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -42,6 +34,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/dirsync/dirsync/test/utils"
 )
 
 // The chart's ServiceMonitor, as Prometheus would use it, against the real manager: the token of the
@@ -112,7 +106,8 @@ func TestChartServiceMonitorIdentityReadsVerifiedMetrics(t *testing.T) {
 		t.Fatalf("the Deployment's args %v have no --metrics-cert-path", c.Args)
 	}
 	certDir := t.TempDir()
-	caPool := writeServingCert(t, certDir, serverName)
+	caPool := x509.NewCertPool()
+	caPool.AddCert(utils.WriteServingCert(t, certDir, serverName))
 
 	kubeconfig, err := serviceAccountKubeconfig(chartNS, dep.Spec.Template.Spec.ServiceAccountName)
 	if err != nil {
@@ -161,50 +156,6 @@ func TestChartServiceMonitorIdentityReadsVerifiedMetrics(t *testing.T) {
 	if code, _, err := get(ctx, strings.TrimSpace(other)); err != nil || code != http.StatusForbidden {
 		t.Errorf("with a token not bound to the metrics reader: HTTP %d, %v; want 403", code, err)
 	}
-}
-
-// writeServingCert writes a CA-signed tls.crt and tls.key for dnsName into dir, as a
-// kubernetes.io/tls Secret mounted there would hold them, and returns the CA.
-func writeServingCert(t *testing.T, dir, dnsName string) *x509.CertPool {
-	t.Helper()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now()
-	ca := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "e2e metrics CA"}, NotBefore: now.Add(-time.Hour),
-		NotAfter: now.Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, ca, ca, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: dnsName}, DNSNames: []string{dnsName},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(time.Hour), KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, leaf, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for name, block := range map[string]*pem.Block{"tls.crt": {Type: "CERTIFICATE", Bytes: der}, "tls.key": {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
-		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(caCert)
-	return pool
 }
 
 // lookup walks nested maps.
